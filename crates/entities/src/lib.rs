@@ -1,0 +1,9 @@
+//! SeaORM entities of every Agora domain: one module per domain, one table per file.
+//!
+//! These types mirror the tables created by the `agora-migration` crate and nothing else:
+//! no business rules and no GraphQL derives live here (entities are not the API; each domain
+//! crate maps them to its own GraphQL types).
+#![warn(missing_docs)]
+
+pub mod identity;
+pub mod platform;

@@ -1,0 +1,256 @@
+//! Who is asking: the [`Viewer`] of a request, [`Role`]s and API-key [`ApiScope`]s, plus the
+//! primitives identity builds on (JWT, argon2id, random secrets).
+
+pub mod jwt;
+pub mod password;
+pub mod secret;
+
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// A user's role; each includes the powers of the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, async_graphql::Enum)]
+pub enum Role {
+    /// Plays, learns, submits questions for review.
+    Learner,
+    /// Reviews submissions; may hold `WRITE` keys.
+    Contributor,
+    /// Manages content and moderates.
+    Moderator,
+    /// Manages users, keys and everything else.
+    Admin,
+}
+
+impl Role {
+    /// Stored and wire form, e.g. `LEARNER`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Learner => "LEARNER",
+            Self::Contributor => "CONTRIBUTOR",
+            Self::Moderator => "MODERATOR",
+            Self::Admin => "ADMIN",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "LEARNER" => Self::Learner,
+            "CONTRIBUTOR" => Self::Contributor,
+            "MODERATOR" => Self::Moderator,
+            "ADMIN" => Self::Admin,
+            _ => return None,
+        })
+    }
+}
+
+/// What an API key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+pub enum ApiScope {
+    /// Run queries (no mutations) as the key's owner.
+    Read,
+    /// Run queries and mutations as the key's owner.
+    Write,
+    /// Partner access: only trusted (persisted) documents.
+    Partner,
+    /// Push sensor readings for the one station the key is bound to.
+    SensorsWrite,
+}
+
+impl ApiScope {
+    /// Stored and wire form, e.g. `SENSORS_WRITE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "READ",
+            Self::Write => "WRITE",
+            Self::Partner => "PARTNER",
+            Self::SensorsWrite => "SENSORS_WRITE",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "READ" => Self::Read,
+            "WRITE" => Self::Write,
+            "PARTNER" => Self::Partner,
+            "SENSORS_WRITE" => Self::SensorsWrite,
+            _ => return None,
+        })
+    }
+
+    /// The lowest owner role that may create a key with this scope.
+    ///
+    /// READ for anyone signed in; WRITE acts with the owner's full rights, so contributors and
+    /// up; PARTNER and SENSORS_WRITE keys are issued by admins (partners are onboarded, devices
+    /// are bound to stations).
+    pub fn min_role(self) -> Role {
+        match self {
+            Self::Read => Role::Learner,
+            Self::Write => Role::Contributor,
+            Self::Partner | Self::SensorsWrite => Role::Admin,
+        }
+    }
+}
+
+/// A signed-in user, from a JWT access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserViewer {
+    /// The user.
+    pub user_id: Uuid,
+    /// Their role as stored now (not as when the token was issued).
+    pub role: Role,
+    /// The session the token belongs to.
+    pub session_id: Uuid,
+}
+
+/// A caller holding an API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyViewer {
+    /// The key.
+    pub key_id: Uuid,
+    /// The user the key acts for.
+    pub owner_id: Uuid,
+    /// The owner's role now.
+    pub owner_role: Role,
+    /// What the key may do.
+    pub scopes: Vec<ApiScope>,
+    /// The station a device key is bound to.
+    pub station_id: Option<Uuid>,
+}
+
+/// Who is making a request.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Viewer {
+    /// No credentials were sent.
+    #[default]
+    Anonymous,
+    /// A user with an access token.
+    User(UserViewer),
+    /// A partner or device with an API key.
+    ApiKey(KeyViewer),
+}
+
+impl Viewer {
+    /// The user this viewer acts as, if any.
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Self::Anonymous => None,
+            Self::User(u) => Some(u.user_id),
+            Self::ApiKey(k) => Some(k.owner_id),
+        }
+    }
+
+    /// The role in force: a user's own, or a key owner's.
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Self::Anonymous => None,
+            Self::User(u) => Some(u.role),
+            Self::ApiKey(k) => Some(k.owner_role),
+        }
+    }
+
+    /// The acting user's id, or `UNAUTHENTICATED`.
+    pub fn require_user(&self) -> AppResult<Uuid> {
+        self.user_id().ok_or_else(AppError::sign_in_required)
+    }
+
+    /// The acting user's id if their role is at least `min`; `UNAUTHENTICATED` when anonymous,
+    /// `FORBIDDEN` when the role is too low.
+    pub fn require_role(&self, min: Role) -> AppResult<Uuid> {
+        let user_id = self.require_user()?;
+        match self.role() {
+            Some(role) if role >= min => Ok(user_id),
+            _ => Err(AppError::Forbidden(format!(
+                "this needs the {} role or higher",
+                min.as_str()
+            ))),
+        }
+    }
+
+    /// Whether this viewer is (or acts for) an admin.
+    pub fn is_admin(&self) -> bool {
+        self.role() == Some(Role::Admin)
+    }
+
+    /// Whether the viewer is the user `id` or an admin.
+    pub fn is_self_or_admin(&self, id: Uuid) -> bool {
+        self.user_id() == Some(id) || self.is_admin()
+    }
+
+    /// Whether this is an API key with `scope`.
+    pub fn has_scope(&self, scope: ApiScope) -> bool {
+        matches!(self, Self::ApiKey(k) if k.scopes.contains(&scope))
+    }
+
+    /// Whether this viewer may run mutations: users may; keys need `WRITE`
+    /// (a `SENSORS_WRITE` key may run the ingestion mutation, which checks for itself).
+    pub fn may_mutate(&self) -> bool {
+        match self {
+            Self::ApiKey(k) => k
+                .scopes
+                .iter()
+                .any(|s| matches!(s, ApiScope::Write | ApiScope::SensorsWrite)),
+            _ => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role) -> Viewer {
+        Viewer::User(UserViewer {
+            user_id: Uuid::now_v7(),
+            role,
+            session_id: Uuid::now_v7(),
+        })
+    }
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Admin > Role::Moderator);
+        assert!(Role::Moderator > Role::Contributor);
+        assert!(Role::Contributor > Role::Learner);
+    }
+
+    #[test]
+    fn anonymous_is_unauthenticated_and_low_role_is_forbidden() {
+        assert!(matches!(
+            Viewer::Anonymous.require_role(Role::Learner),
+            Err(AppError::Unauthenticated(_))
+        ));
+        assert!(matches!(
+            user(Role::Learner).require_role(Role::Moderator),
+            Err(AppError::Forbidden(_))
+        ));
+        assert!(user(Role::Admin).require_role(Role::Moderator).is_ok());
+    }
+
+    #[test]
+    fn read_keys_cannot_mutate() {
+        let key = |scopes| {
+            Viewer::ApiKey(KeyViewer {
+                key_id: Uuid::now_v7(),
+                owner_id: Uuid::now_v7(),
+                owner_role: Role::Admin,
+                scopes,
+                station_id: None,
+            })
+        };
+        assert!(!key(vec![ApiScope::Read]).may_mutate());
+        assert!(key(vec![ApiScope::Read, ApiScope::Write]).may_mutate());
+    }
+
+    #[test]
+    fn role_and_scope_names_round_trip() {
+        for role in [Role::Learner, Role::Contributor, Role::Moderator, Role::Admin] {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        for scope in [ApiScope::Read, ApiScope::Write, ApiScope::Partner, ApiScope::SensorsWrite] {
+            assert_eq!(ApiScope::parse(scope.as_str()), Some(scope));
+        }
+    }
+}

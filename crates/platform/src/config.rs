@@ -1,0 +1,298 @@
+//! The `agora` configuration: every field a `--flag` and an environment variable.
+//!
+//! A bad value stops start-up with one line that names the variable, e.g.
+//! `AGORA_BIND: invalid socket address "x"`.
+
+use std::{net::SocketAddr, time::Duration};
+
+use clap::{Args, ValueEnum};
+
+/// Deployment environment; production tightens defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// Laptops and tests: random JWT secret allowed, introspection on, pretty logs.
+    Development,
+    /// Real deployments: JWT secret required, introspection and suggestions off, JSON logs.
+    Production,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable, coloured.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Everything `agora` reads from flags or the environment.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    #[arg(long = "bind", env = "AGORA_BIND", default_value = "0.0.0.0:8080", global = true,
+          value_parser = parse_bind)]
+    pub bind: SocketAddr,
+
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded) or `postgres://...` (production).
+    #[arg(long = "database-url", env = "DATABASE_URL", default_value = "sqlite://agora.db?mode=rwc",
+          global = true, value_parser = parse_database_url)]
+    pub database_url: String,
+
+    /// Largest database pool (defaults: 20 on PostgreSQL, 8 on SQLite).
+    #[arg(long = "db-max-connections", env = "AGORA_DB_MAX_CONNECTIONS", global = true)]
+    pub db_max_connections: Option<u32>,
+
+    /// Connections the pool keeps open when idle.
+    #[arg(long = "db-min-connections", env = "AGORA_DB_MIN_CONNECTIONS", default_value_t = 1,
+          global = true)]
+    pub db_min_connections: u32,
+
+    /// Redis URL; unset runs the bus, leaderboards, caches and rate limits in process.
+    #[arg(long = "redis-url", env = "REDIS_URL", global = true, value_parser = parse_redis_url)]
+    pub redis_url: Option<String>,
+
+    /// Prefix for every Redis key and channel, so deployments (or test runs) can share a Redis.
+    #[arg(long = "redis-prefix", env = "AGORA_REDIS_PREFIX", default_value = "agora", global = true)]
+    pub redis_prefix: String,
+
+    /// `development` or `production`.
+    #[arg(long = "env", env = "AGORA_ENV", value_enum, default_value = "development", global = true)]
+    pub environment: Environment,
+
+    /// HS256 secret for access tokens, at least 32 bytes; required in production.
+    #[arg(long = "jwt-secret", env = "AGORA_JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Access-token lifetime, e.g. `15m`.
+    #[arg(long = "access-token-ttl", env = "AGORA_ACCESS_TOKEN_TTL", default_value = "15m",
+          global = true, value_parser = parse_ttl_access)]
+    pub access_token_ttl: Duration,
+
+    /// Refresh-token lifetime, e.g. `30d`.
+    #[arg(long = "refresh-token-ttl", env = "AGORA_REFRESH_TOKEN_TTL", default_value = "30d",
+          global = true, value_parser = parse_ttl_refresh)]
+    pub refresh_token_ttl: Duration,
+
+    /// `pretty` or `json` (default: pretty in development, json in production).
+    #[arg(long = "log-format", env = "AGORA_LOG_FORMAT", value_enum, global = true)]
+    pub log_format: Option<LogFormat>,
+
+    /// Base URL of the web app, used in links sent by mail.
+    #[arg(long = "public-url", env = "AGORA_PUBLIC_URL", default_value = "http://localhost:8080",
+          global = true)]
+    pub public_url: String,
+
+    /// Allow schema introspection (default: on in development, off in production).
+    #[arg(long = "introspection", env = "AGORA_INTROSPECTION", global = true)]
+    pub introspection: Option<bool>,
+
+    /// Suggest field names in validation errors (default: on in development, off in production).
+    #[arg(long = "field-suggestions", env = "AGORA_FIELD_SUGGESTIONS", global = true)]
+    pub field_suggestions: Option<bool>,
+
+    /// Largest request body in bytes.
+    #[arg(long = "max-body-bytes", env = "AGORA_MAX_BODY_BYTES", default_value_t = 1_048_576,
+          global = true)]
+    pub max_body_bytes: usize,
+
+    /// Deepest selection nesting a query may have.
+    #[arg(long = "max-depth", env = "AGORA_MAX_DEPTH", default_value_t = 12, global = true)]
+    pub max_depth: usize,
+
+    /// Highest complexity score a query may have (each field 1, lists multiply by page size).
+    #[arg(long = "max-complexity", env = "AGORA_MAX_COMPLEXITY", default_value_t = 5_000,
+          global = true)]
+    pub max_complexity: usize,
+
+    /// Deepest recursion the parser allows (fragments and nested input values).
+    #[arg(long = "max-recursion", env = "AGORA_MAX_RECURSION", default_value_t = 32, global = true)]
+    pub max_recursion: usize,
+
+    /// Longest a request may run before it is answered with 408/timeout.
+    #[arg(long = "request-timeout", env = "AGORA_REQUEST_TIMEOUT", default_value = "30s",
+          global = true, value_parser = parse_ttl_timeout)]
+    pub request_timeout: Duration,
+
+    /// Delivery attempts before an outbox event is parked for an operator.
+    #[arg(long = "outbox-max-attempts", env = "AGORA_OUTBOX_MAX_ATTEMPTS", default_value_t = 10,
+          global = true)]
+    pub outbox_max_attempts: i32,
+
+    /// How long shutdown waits for in-flight requests and the outbox before giving up.
+    #[arg(long = "shutdown-timeout", env = "AGORA_SHUTDOWN_TIMEOUT", default_value = "20s",
+          global = true, value_parser = parse_ttl_shutdown)]
+    pub shutdown_timeout: Duration,
+}
+
+impl Config {
+    /// Whether the database is the embedded SQLite file.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    /// Whether this is a production deployment.
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    /// Log format in force.
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format.unwrap_or(match self.environment {
+            Environment::Development => LogFormat::Pretty,
+            Environment::Production => LogFormat::Json,
+        })
+    }
+
+    /// Whether introspection is allowed.
+    pub fn introspection(&self) -> bool {
+        self.introspection.unwrap_or(!self.is_production())
+    }
+
+    /// Whether validation errors suggest field names.
+    pub fn field_suggestions(&self) -> bool {
+        self.field_suggestions.unwrap_or(!self.is_production())
+    }
+
+    /// Checks rules that span fields; the message names the variable.
+    pub fn validate(&self) -> Result<(), String> {
+        match (&self.jwt_secret, self.environment) {
+            (None, Environment::Production) => {
+                return Err("AGORA_JWT_SECRET is required when AGORA_ENV=production".into());
+            }
+            (Some(secret), _) if secret.len() < 32 => {
+                return Err("AGORA_JWT_SECRET must be at least 32 bytes long".into());
+            }
+            _ => {}
+        }
+        if self.db_max_connections == Some(0) {
+            return Err("AGORA_DB_MAX_CONNECTIONS must be at least 1".into());
+        }
+        if self.outbox_max_attempts < 1 {
+            return Err("AGORA_OUTBOX_MAX_ATTEMPTS must be at least 1".into());
+        }
+        if self.access_token_ttl >= self.refresh_token_ttl {
+            return Err(
+                "AGORA_ACCESS_TOKEN_TTL must be shorter than AGORA_REFRESH_TOKEN_TTL".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Parses a configuration from command-line style arguments alone (environment variables still
+/// apply); for tools and tests that build one without the `agora` CLI.
+pub fn parse_args<I, T>(args: I) -> Result<Config, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    #[derive(clap::Parser)]
+    struct Only {
+        #[command(flatten)]
+        config: Config,
+    }
+    use clap::Parser;
+    let argv = std::iter::once(std::ffi::OsString::from("agora")).chain(args.into_iter().map(Into::into));
+    Only::try_parse_from(argv).map(|only| only.config)
+}
+
+fn parse_bind(value: &str) -> Result<SocketAddr, String> {
+    value
+        .parse()
+        .map_err(|_| format!("AGORA_BIND: invalid socket address {value:?} (expected host:port)"))
+}
+
+fn parse_database_url(value: &str) -> Result<String, String> {
+    if value.starts_with("sqlite:")
+        || value.starts_with("postgres://")
+        || value.starts_with("postgresql://")
+    {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "DATABASE_URL: {value:?} is neither sqlite:... nor postgres://..."
+        ))
+    }
+}
+
+fn parse_redis_url(value: &str) -> Result<String, String> {
+    redis::parse_redis_url(value)
+        .map(|_| value.to_owned())
+        .ok_or_else(|| format!("REDIS_URL: {value:?} is not a redis:// URL"))
+}
+
+fn parse_duration(var: &str, value: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(value)
+        .map_err(|e| format!("{var}: {value:?} is not a duration like 15m or 30d ({e})"))?;
+    if duration.is_zero() {
+        return Err(format!("{var}: must be greater than zero"));
+    }
+    Ok(duration)
+}
+
+fn parse_ttl_access(value: &str) -> Result<Duration, String> {
+    parse_duration("AGORA_ACCESS_TOKEN_TTL", value)
+}
+
+fn parse_ttl_refresh(value: &str) -> Result<Duration, String> {
+    parse_duration("AGORA_REFRESH_TOKEN_TTL", value)
+}
+
+fn parse_ttl_timeout(value: &str) -> Result<Duration, String> {
+    parse_duration("AGORA_REQUEST_TIMEOUT", value)
+}
+
+fn parse_ttl_shutdown(value: &str) -> Result<Duration, String> {
+    parse_duration("AGORA_SHUTDOWN_TIMEOUT", value)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn parse(args: &[&str]) -> Result<Config, String> {
+        let mut argv = vec!["agora"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv)
+            .map(|cli| cli.config)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_mode() {
+        let config = parse(&[]).expect("defaults parse");
+        assert!(config.is_sqlite());
+        assert_eq!(config.access_token_ttl, Duration::from_secs(15 * 60));
+        assert_eq!(config.refresh_token_ttl, Duration::from_secs(30 * 86_400));
+        assert!(config.introspection());
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn bad_bind_names_the_variable() {
+        let err = parse(&["--bind", "nowhere"]).expect_err("invalid");
+        assert!(err.contains("AGORA_BIND"), "{err}");
+    }
+
+    #[test]
+    fn production_needs_a_jwt_secret() {
+        let config = parse(&["--env", "production"]).expect("parses");
+        let err = config.validate().expect_err("no secret");
+        assert!(err.contains("AGORA_JWT_SECRET"));
+        assert!(!config.introspection());
+    }
+
+    #[test]
+    fn short_jwt_secret_is_refused() {
+        let config = parse(&["--jwt-secret", "short"]).expect("parses");
+        assert!(config.validate().expect_err("too short").contains("AGORA_JWT_SECRET"));
+    }
+}

@@ -1,0 +1,64 @@
+//! [`Platform`]: the shared handle every resolver and worker receives.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
+
+use crate::{
+    auth::{Viewer, jwt::JwtKeys},
+    bus::EventBus,
+    clock::Clock,
+    config::Config,
+    error::{AppError, AppResult},
+    mail::MailSender,
+};
+
+/// Everything a domain needs at run time; cheap to clone.
+#[derive(Clone)]
+pub struct Platform {
+    /// The configuration in force.
+    pub config: Arc<Config>,
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The live-event bus.
+    pub bus: Arc<dyn EventBus>,
+    /// The time source.
+    pub clock: Arc<dyn Clock>,
+    /// Outgoing mail.
+    pub mail: Arc<dyn MailSender>,
+    /// Access-token keys.
+    pub jwt: JwtKeys,
+    /// A Redis connection in production mode (shared caches, rate limits, leaderboards).
+    pub redis: Option<redis::aio::ConnectionManager>,
+    /// Wakes the outbox dispatcher after a commit that wrote events.
+    pub outbox_wakeup: Arc<Notify>,
+}
+
+impl Platform {
+    /// Asks the outbox dispatcher to look for new events now rather than at its next poll.
+    pub fn wake_outbox(&self) {
+        self.outbox_wakeup.notify_one();
+    }
+}
+
+/// Typed access to what the server puts in every request's GraphQL context.
+pub trait ContextExt {
+    /// The platform handle (`INTERNAL` if the server forgot it).
+    fn platform(&self) -> AppResult<&Platform>;
+    /// Who is asking; anonymous when no credentials were sent.
+    fn viewer(&self) -> &Viewer;
+}
+
+static ANONYMOUS: Viewer = Viewer::Anonymous;
+
+impl ContextExt for async_graphql::Context<'_> {
+    fn platform(&self) -> AppResult<&Platform> {
+        self.data::<Platform>()
+            .map_err(|_| AppError::internal("Platform missing from GraphQL context"))
+    }
+
+    fn viewer(&self) -> &Viewer {
+        self.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
+    }
+}

@@ -1,0 +1,254 @@
+//! [`AppError`]: the one error type a client sees, mapped to a GraphQL error whose
+//! `extensions.code` names its kind.
+//!
+//! Domain crates keep their own `thiserror` enums and convert into this once. Database and other
+//! internal failures become [`AppError::Internal`]: logged in full, shown to the client only as
+//! `INTERNAL` (the server adds the request id), never with SQL text.
+
+use async_graphql::ErrorExtensions;
+
+/// The codes clients switch on, sent as `extensions.code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The input is invalid; `extensions.field` names the offending field where there is one.
+    BadUserInput,
+    /// No valid credentials: missing where required, or invalid, expired or revoked.
+    Unauthenticated,
+    /// Authenticated, but not allowed to do this.
+    Forbidden,
+    /// The thing named does not exist (or is not visible to the viewer).
+    NotFound,
+    /// The request conflicts with the current state (a duplicate, a second answer, ...).
+    Conflict,
+    /// Too many requests; `extensions.retryAfter` gives the seconds to wait.
+    RateLimited,
+    /// A fault on our side; `extensions.requestId` identifies it in the logs.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The wire form, e.g. `BAD_USER_INPUT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::Conflict => "CONFLICT",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// The error every service returns.
+///
+/// It deliberately does not implement `Display`: async-graphql converts any `Display` type into
+/// an error without a code, and that conversion must never be the one chosen.
+#[derive(Debug)]
+pub enum AppError {
+    /// Client sees `BAD_USER_INPUT` with the message, `field` and an optional `detail` code.
+    BadInput {
+        /// Human-readable reason.
+        message: String,
+        /// The input field at fault, as the client named it (e.g. `input.email`).
+        field: Option<String>,
+        /// A finer machine-readable reason, e.g. `TOO_LATE`.
+        detail: Option<&'static str>,
+    },
+    /// Client sees `UNAUTHENTICATED` with the message.
+    Unauthenticated(String),
+    /// Client sees `FORBIDDEN` with the message.
+    Forbidden(String),
+    /// Client sees `NOT_FOUND` with the message.
+    NotFound(String),
+    /// Client sees `CONFLICT` with the message.
+    Conflict(String),
+    /// Client sees `RATE_LIMITED` with the message and `retryAfter` seconds.
+    RateLimited {
+        /// Human-readable reason.
+        message: String,
+        /// Seconds until a retry can succeed.
+        retry_after_secs: u64,
+    },
+    /// Client sees only `INTERNAL` and a request id; the cause is logged.
+    Internal(String),
+}
+
+/// Result with [`AppError`].
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// `BAD_USER_INPUT` naming `field`.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadInput {
+            message: message.into(),
+            field: Some(field.into()),
+            detail: None,
+        }
+    }
+
+    /// `BAD_USER_INPUT` naming `field`, with a finer `detail` code.
+    pub fn bad_input_detail(
+        field: impl Into<String>,
+        message: impl Into<String>,
+        detail: &'static str,
+    ) -> Self {
+        Self::BadInput {
+            message: message.into(),
+            field: Some(field.into()),
+            detail: Some(detail),
+        }
+    }
+
+    /// `UNAUTHENTICATED` for an operation that needs a signed-in viewer.
+    pub fn sign_in_required() -> Self {
+        Self::Unauthenticated("sign in to do this".into())
+    }
+
+    /// `INTERNAL` wrapping any displayable cause (logged, never shown).
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    /// The message the client sees (internal causes are replaced by `internal error`).
+    pub fn client_message(&self) -> String {
+        match self {
+            Self::BadInput { message, .. } | Self::RateLimited { message, .. } => message.clone(),
+            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::NotFound(m) | Self::Conflict(m) => {
+                m.clone()
+            }
+            Self::Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    /// The full description for logs, internal cause included.
+    pub fn log_message(&self) -> String {
+        match self {
+            Self::Internal(cause) => format!("internal error: {cause}"),
+            other => format!("{}: {}", other.code().as_str(), other.client_message()),
+        }
+    }
+
+    /// The code this error is sent with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadInput { .. } => ErrorCode::BadUserInput,
+            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Internal(format!("database: {err}"))
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        let code = err.code();
+        if let AppError::Internal(cause) = &err {
+            // The span of the request carries its id, so this line and the client's
+            // `requestId` point at each other.
+            tracing::error!(error = %cause, "internal error");
+        }
+        let message = err.client_message();
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", code.as_str());
+            match &err {
+                AppError::BadInput { field, detail, .. } => {
+                    if let Some(field) = field {
+                        ext.set("field", field.as_str());
+                    }
+                    if let Some(detail) = detail {
+                        ext.set("detail", *detail);
+                    }
+                }
+                AppError::RateLimited {
+                    retry_after_secs, ..
+                } => ext.set("retryAfter", *retry_after_secs),
+                _ => {}
+            }
+        })
+    }
+}
+
+impl AppError {
+    /// The error as a request-level GraphQL error (no source location), for failures before
+    /// execution such as invalid credentials.
+    pub fn into_server_error(self) -> async_graphql::ServerError {
+        let gql: async_graphql::Error = self.into();
+        async_graphql::ServerError {
+            message: gql.message,
+            source: None,
+            locations: Vec::new(),
+            path: Vec::new(),
+            extensions: gql.extensions,
+        }
+    }
+}
+
+/// Maps a unique-key violation to `CONFLICT` with `message`; any other database error stays
+/// internal. Use it where a unique index is the source of truth (e.g. `users.email`).
+pub fn on_unique_violation(err: sea_orm::DbErr, message: &str) -> AppError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(message.into()),
+        _ => err.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extensions(err: AppError) -> serde_json::Value {
+        let gql: async_graphql::Error = err.into();
+        let server = gql.into_server_error(async_graphql::Pos::default());
+        serde_json::to_value(&server).expect("serialise")
+    }
+
+    #[test]
+    fn bad_input_carries_code_field_and_detail() {
+        let v = extensions(AppError::bad_input_detail(
+            "choiceId",
+            "too late",
+            "TOO_LATE",
+        ));
+        assert_eq!(v["extensions"]["code"], "BAD_USER_INPUT");
+        assert_eq!(v["extensions"]["field"], "choiceId");
+        assert_eq!(v["extensions"]["detail"], "TOO_LATE");
+    }
+
+    #[test]
+    fn internal_error_hides_its_cause() {
+        let v = extensions(AppError::internal("relation \"users\" does not exist"));
+        assert_eq!(v["extensions"]["code"], "INTERNAL");
+        assert_eq!(v["message"], "internal error");
+        assert!(!v.to_string().contains("relation"));
+    }
+
+    #[test]
+    fn rate_limited_says_when_to_retry() {
+        let v = extensions(AppError::RateLimited {
+            message: "slow down".into(),
+            retry_after_secs: 42,
+        });
+        assert_eq!(v["extensions"]["code"], "RATE_LIMITED");
+        assert_eq!(v["extensions"]["retryAfter"], 42);
+    }
+}

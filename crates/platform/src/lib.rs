@@ -1,0 +1,28 @@
+//! What every Agora domain needs, kept small and boring.
+//!
+//! - [`config`]: the `agora` configuration, from flags and environment.
+//! - [`db`]: the SeaORM connection for SQLite (embedded) or PostgreSQL (production).
+//! - [`bus`]: the live-event bus; in-process or Redis pub/sub with one connection per process.
+//! - [`outbox`]: the transactional outbox and its dispatcher.
+//! - [`auth`]: viewers, roles, JWT access tokens, argon2id passwords, random secrets.
+//! - [`error`]: [`AppError`], the one error type clients see, with `extensions.code`.
+//! - [`pagination`]: Relay connection arguments and keyset cursors; [`ids`]: global ids.
+//! - [`clock`]: the time source, which tests control.
+//! - [`mail`]: the outgoing-mail trait and its development implementation.
+//! - [`context`]: [`Platform`], the handle to all of the above that resolvers receive.
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod auth;
+pub mod bus;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod mail;
+pub mod outbox;
+pub mod pagination;
+
+pub use context::Platform;
+pub use error::{AppError, AppResult, ErrorCode};

@@ -1,0 +1,47 @@
+//! What the server and other domains may ask of identity.
+
+use agora_entities::identity::user;
+use agora_platform::{AppError, AppResult, Platform, auth::Viewer};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+pub use crate::service::accounts::{create_or_promote_admin, ensure_account};
+use crate::service::{api_keys, sessions};
+
+/// Credentials as they arrived with a request.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials<'a> {
+    /// The `Authorization` header (or `authorization` of a WebSocket `connection_init`).
+    pub authorization: Option<&'a str>,
+    /// The `X-Api-Key` header (or `apiKey` of a `connection_init`).
+    pub api_key: Option<&'a str>,
+}
+
+/// Resolves credentials into a viewer. No credentials is anonymous; any invalid, expired or
+/// revoked credential is `UNAUTHENTICATED`, never silently anonymous.
+pub async fn authenticate(platform: &Platform, credentials: Credentials<'_>) -> AppResult<Viewer> {
+    match (credentials.authorization, credentials.api_key) {
+        (Some(_), Some(_)) => Err(AppError::Unauthenticated(
+            "send either a bearer token or an API key, not both".into(),
+        )),
+        (Some(header), None) => {
+            let token = header
+                .strip_prefix("Bearer ")
+                .or_else(|| header.strip_prefix("bearer "))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| AppError::Unauthenticated("Authorization must be `Bearer <token>`".into()))?;
+            sessions::authenticate_bearer(platform, token).await
+        }
+        (None, Some(key)) => api_keys::authenticate(platform, key.trim()).await,
+        (None, None) => Ok(Viewer::Anonymous),
+    }
+}
+
+/// Loads users by id (for DataLoaders and `node`).
+pub async fn users_by_ids(platform: &Platform, ids: &[Uuid]) -> AppResult<Vec<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(&platform.db)
+        .await?)
+}

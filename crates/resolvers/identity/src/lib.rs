@@ -1,0 +1,28 @@
+//! Identity: accounts, roles, sessions with rotating refresh tokens, API keys, password reset and
+//! e-mail verification.
+//!
+//! Emits `USER_REGISTERED` and `USER_UPDATED` through the outbox; its own handler publishes
+//! `USER_UPDATED` on the `user:{id}` channel, which feeds `viewerUpdated`. Listens to nothing.
+//! Other domains and the server use [`api`] (authentication, user look-ups), never the tables.
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod api;
+pub mod events;
+mod mutation;
+mod query;
+pub mod service;
+mod subscription;
+pub mod types;
+
+use std::sync::Arc;
+
+use agora_platform::outbox::OutboxHandler;
+
+pub use mutation::IdentityMutation;
+pub use query::IdentityQuery;
+pub use subscription::IdentitySubscription;
+
+/// The outbox handlers identity contributes.
+pub fn outbox_handlers() -> Vec<Arc<dyn OutboxHandler>> {
+    vec![Arc::new(events::UserChannelPublisher)]
+}

@@ -1,0 +1,54 @@
+//! Identity queries.
+
+use agora_platform::{
+    auth::Role,
+    context::ContextExt,
+    pagination::{PageRequest, TimeCursor},
+};
+use async_graphql::{Context, Object, Result, connection::Connection};
+
+use crate::{
+    service::{accounts, api_keys, find_user},
+    types::{ApiKey, User},
+};
+
+/// Identity's query root.
+#[derive(Default)]
+pub struct IdentityQuery;
+
+#[Object]
+impl IdentityQuery {
+    /// The signed-in user; null when anonymous.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(user_id) = ctx.viewer().user_id() else {
+            return Ok(None);
+        };
+        Ok(Some(User::new(find_user(&ctx.platform()?.db, user_id).await?)))
+    }
+
+    /// Users, newest first (admins).
+    #[allow(clippy::too_many_arguments)]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        role: Option<Role>,
+        #[graphql(desc = "Case-insensitive part of an e-mail or display name.")] search: Option<String>,
+    ) -> Result<Connection<String, User>> {
+        ctx.viewer().require_role(Role::Admin)?;
+        let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
+        let filter = accounts::UserFilter { role, search };
+        let page = accounts::list_users(ctx.platform()?, filter, &page).await?;
+        Ok(page.into_connection(User::new))
+    }
+
+    /// Your API keys, newest first.
+    async fn api_keys(&self, ctx: &Context<'_>) -> Result<Vec<ApiKey>> {
+        let owner = ctx.viewer().require_user()?;
+        let keys = api_keys::list(ctx.platform()?, owner).await?;
+        Ok(keys.into_iter().map(ApiKey).collect())
+    }
+}

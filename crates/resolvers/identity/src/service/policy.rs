@@ -1,0 +1,140 @@
+//! Input rules for accounts: e-mail normalisation, the password policy, display names.
+
+use std::{collections::HashSet, sync::LazyLock};
+
+use agora_platform::{AppError, AppResult};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longest password accepted (bounds hashing work per request).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Longest display name, in visible characters (grapheme clusters).
+pub const MAX_DISPLAY_NAME: usize = 40;
+
+static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../../data/common-passwords.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect()
+});
+
+/// Trims and lower-cases an e-mail address and checks its shape; `BAD_USER_INPUT` on `field`.
+pub fn normalize_email(raw: &str, field: &str) -> AppResult<String> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && local.len() <= 64
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains("..")
+            }
+            None => false,
+        };
+    if valid {
+        Ok(email)
+    } else {
+        Err(AppError::bad_input(field, "enter a valid e-mail address"))
+    }
+}
+
+/// Checks the password policy: 10–256 characters, not one of the 1,000 most common passwords,
+/// not the e-mail address.
+pub fn check_password(password: &str, email: Option<&str>, field: &str) -> AppResult<()> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(AppError::bad_input(
+            field,
+            format!("password must be at least {MIN_PASSWORD_CHARS} characters long"),
+        ));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(AppError::bad_input(
+            field,
+            format!("password must be at most {MAX_PASSWORD_CHARS} characters long"),
+        ));
+    }
+    let lowered = password.to_lowercase();
+    if COMMON_PASSWORDS.contains(lowered.as_str()) {
+        return Err(AppError::bad_input(
+            field,
+            "this password is among the most common ones; choose another",
+        ));
+    }
+    if email.is_some_and(|e| e == lowered) {
+        return Err(AppError::bad_input(field, "password must not be your e-mail address"));
+    }
+    Ok(())
+}
+
+/// Trims a display name and checks it has 1–40 visible characters and no control characters.
+pub fn normalize_display_name(raw: &str, field: &str) -> AppResult<String> {
+    let name = raw.trim();
+    if name.chars().any(char::is_control) {
+        return Err(AppError::bad_input(field, "display name must not contain control characters"));
+    }
+    let visible = name.graphemes(true).count();
+    if visible == 0 {
+        return Err(AppError::bad_input(field, "display name must not be empty"));
+    }
+    if visible > MAX_DISPLAY_NAME {
+        return Err(AppError::bad_input(
+            field,
+            format!("display name must be at most {MAX_DISPLAY_NAME} characters"),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_trimmed_and_lower_cased() {
+        assert_eq!(normalize_email("  Ada@Example.ORG ", "email").expect("ok"), "ada@example.org");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in ["", "ada", "ada@", "@example.org", "ada@example", "a b@example.org", "ada@@x.org", "ada@x..org"] {
+            assert!(normalize_email(bad, "email").is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(check_password("nine char", None, "password").is_err());
+        assert!(check_password("ten chars!", None, "password").is_ok());
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        assert_eq!(COMMON_PASSWORDS.len(), 1000);
+        assert!(check_password("1234567890", None, "password").is_err());
+        assert!(check_password("BasketBall", None, "password").is_err());
+        assert!(check_password("qwertyuiop", None, "password").is_err());
+    }
+
+    #[test]
+    fn password_equal_to_email_is_refused() {
+        assert!(check_password("ada@example.org", Some("ada@example.org"), "password").is_err());
+    }
+
+    #[test]
+    fn display_name_counts_visible_characters() {
+        // 40 family emoji are 40 visible characters though many more code points.
+        let family = "👨‍👩‍👧".repeat(40);
+        assert!(normalize_display_name(&family, "displayName").is_ok());
+        assert!(normalize_display_name(&"x".repeat(41), "displayName").is_err());
+        assert!(normalize_display_name("   ", "displayName").is_err());
+        assert!(normalize_display_name("bad\u{7}name", "displayName").is_err());
+        assert_eq!(normalize_display_name("  Ada  ", "displayName").expect("ok"), "Ada");
+    }
+}

@@ -1,0 +1,63 @@
+//! Agora's one schema. Merges every domain's Query, Mutation and Subscription roots, adds the
+//! Relay `Node` interface, and wires the limits and the observability extension. Knows nothing
+//! of HTTP: the server crate serves it.
+#![warn(missing_docs, unreachable_pub)]
+
+mod extension;
+mod node;
+
+use agora_identity::{IdentityMutation, IdentityQuery, IdentitySubscription};
+use agora_platform::{Platform, config::Config};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+
+pub use extension::{Observability, RequestId};
+pub use node::Node;
+
+/// The query root: every domain's queries plus `node`.
+#[derive(MergedObject, Default)]
+pub struct Query(IdentityQuery, node::NodeQuery);
+
+/// The mutation root.
+#[derive(MergedObject, Default)]
+pub struct Mutation(IdentityMutation);
+
+/// The subscription root.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(IdentitySubscription);
+
+/// Every domain's outbox handlers, for the dispatcher.
+pub fn outbox_handlers() -> Vec<std::sync::Arc<dyn agora_platform::outbox::OutboxHandler>> {
+    let mut handlers = Vec::new();
+    handlers.extend(agora_identity::outbox_handlers());
+    handlers
+}
+
+/// The executable schema type.
+pub type AgoraSchema = Schema<Query, Mutation, Subscription>;
+
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
+}
+
+/// Builds the schema served by `agora serve`, with limits and features from `config`.
+pub fn build(platform: Platform) -> AgoraSchema {
+    let config: &Config = &platform.config;
+    let mut builder = builder()
+        .limit_depth(config.max_depth)
+        .limit_complexity(config.max_complexity)
+        .limit_recursive_depth(config.max_recursion)
+        .extension(Observability);
+    if !config.introspection() {
+        builder = builder.disable_introspection();
+    }
+    if !config.field_suggestions() {
+        builder = builder.disable_suggestions();
+    }
+    builder.data(platform).finish()
+}
+
+/// The SDL, as `agora export-schema` writes it to `schema.graphql`.
+pub fn sdl() -> String {
+    let options = async_graphql::SDLExportOptions::new().sorted_fields().sorted_enum_items();
+    builder().finish().sdl_with_options(options)
+}

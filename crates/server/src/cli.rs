@@ -1,0 +1,54 @@
+//! The `agora` command line.
+
+use std::path::PathBuf;
+
+use agora_platform::config::Config;
+use clap::{Parser, Subcommand};
+
+/// Agora: one GraphQL API for a live learning platform.
+#[derive(Debug, Parser)]
+#[command(name = "agora", version, about)]
+pub struct Cli {
+    /// Configuration (every flag also reads an environment variable).
+    #[command(flatten)]
+    pub config: Config,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The `agora` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP/WebSocket server.
+    Serve {
+        /// Load demo users and content before serving (idempotent).
+        #[arg(long)]
+        seed_demo: bool,
+        /// Run pending migrations first (default: on for SQLite, off for PostgreSQL).
+        #[arg(long, env = "AGORA_MIGRATE")]
+        migrate: Option<bool>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load the demo data (idempotent).
+    Seed,
+    /// Write the GraphQL SDL (`-` for standard output).
+    ExportSchema {
+        /// Where to write it.
+        #[arg(long, short, default_value = "schema.graphql")]
+        output: PathBuf,
+    },
+    /// Create an admin, or promote an existing account to admin and set its password.
+    CreateAdmin {
+        /// E-mail address.
+        #[arg(long)]
+        email: String,
+        /// Password (same policy as registration).
+        #[arg(long, env = "AGORA_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Display name for a new account.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}

@@ -1,0 +1,86 @@
+//! The `agora` server: builds the [`AppState`] (database, bus, schema), serves it over HTTP and
+//! WebSocket ([`app`]), runs the outbox dispatcher, and hosts the CLI tasks.
+//!
+//! - [`state`]: start-up wiring for both run modes.
+//! - [`http`]: `/graphql` (POST, GET), GraphiQL, `/healthz`, `/readyz`, `/metrics`.
+//! - [`ws`]: `/graphql/ws`, both GraphQL WebSocket subprotocols, closed with 1001 on shutdown.
+//! - [`telemetry`]: logs and the Prometheus recorder.
+//! - [`tasks`]: `migrate`, `seed`, `export-schema`, `create-admin`.
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod cli;
+pub mod http;
+pub mod state;
+pub mod tasks;
+pub mod telemetry;
+pub mod ws;
+
+use std::time::Duration;
+
+use agora_platform::outbox::OutboxDispatcher;
+use axum::{
+    Router,
+    http::{HeaderName, StatusCode},
+    routing::get,
+};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+pub use state::{AppState, StartOptions};
+
+/// The request-id header, set on every request that lacks one and echoed on the response.
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The HTTP router over `state`.
+pub fn app(state: AppState) -> Router {
+    let config = &state.platform.config;
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
+    Router::new()
+        .route("/", get(http::graphiql))
+        .route("/graphql", get(http::graphql_get).post(http::graphql_post))
+        .route("/graphql/ws", get(ws::upgrade))
+        .route("/healthz", get(http::healthz))
+        .route("/readyz", get(http::readyz))
+        .route("/metrics", get(http::metrics))
+        .layer(middleware)
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `state.shutdown` is cancelled: then stops accepting,
+/// finishes in-flight requests, closes WebSockets with 1001 and lets the outbox dispatcher
+/// drain once more, within the configured shutdown timeout.
+pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
+    let shutdown = state.shutdown.clone();
+    let grace = state.platform.config.shutdown_timeout;
+    let dispatcher = OutboxDispatcher::new(state.platform.clone(), agora_schema::outbox_handlers());
+    let dispatcher = tokio::spawn(dispatcher.run(shutdown.clone()));
+    tracing::info!(
+        address = %listener.local_addr()?,
+        database = if state.platform.config.is_sqlite() { "sqlite" } else { "postgres" },
+        bus = state.platform.bus.kind(),
+        "agora listening"
+    );
+    let server = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    server.await?;
+    if tokio::time::timeout(grace, dispatcher).await.is_err() {
+        tracing::warn!("outbox dispatcher did not stop within the shutdown timeout");
+    }
+    // Give WebSocket tasks a moment to send their close frames.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    tracing::info!("agora stopped");
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! The `agora` binary.
+
+use agora_server::{
+    StartOptions,
+    cli::{Cli, Command},
+    state::build_state,
+    tasks, telemetry,
+};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(message) = cli.config.validate() {
+        eprintln!("error: {message}");
+        std::process::exit(2);
+    }
+    telemetry::init_logging(&cli.config);
+    if let Err(err) = run(cli).await {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.command {
+        Command::ExportSchema { output } => tasks::export_schema(&output),
+        Command::Migrate => {
+            let state = build_state(config, StartOptions::default()).await?;
+            let ran = tasks::migrate(&state.platform).await?;
+            println!("applied {ran} migration(s)");
+            Ok(())
+        }
+        Command::Seed => {
+            let state = build_state(config, StartOptions { migrate: true, ..Default::default() }).await?;
+            let created = tasks::seed::seed_demo(&state.platform).await?;
+            println!("seeded {created} new record(s)");
+            Ok(())
+        }
+        Command::CreateAdmin { email, password, display_name } => {
+            let state = build_state(config, StartOptions { migrate: true, ..Default::default() }).await?;
+            tasks::create_admin(&state.platform, &email, &password, display_name.as_deref()).await
+        }
+        Command::Serve { seed_demo, migrate } => {
+            let migrate = migrate.unwrap_or(config.is_sqlite());
+            let bind = config.bind;
+            let state = build_state(config, StartOptions { migrate, ..Default::default() }).await?;
+            if seed_demo {
+                tasks::seed::seed_demo(&state.platform).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .map_err(|e| anyhow::anyhow!("AGORA_BIND: cannot listen on {bind}: {e}"))?;
+            let shutdown = state.shutdown.clone();
+            tokio::spawn(async move {
+                wait_for_signal().await;
+                tracing::info!("shutdown signal received");
+                shutdown.cancel();
+            });
+            agora_server::serve(state, listener).await
+        }
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,92 @@
+//! Start-up wiring: the same [`AppState`] for the embedded and the production mode.
+
+use std::sync::Arc;
+
+use agora_migration::{Migrator, MigratorTrait};
+use agora_platform::{
+    Platform,
+    auth::{jwt::JwtKeys, secret},
+    bus::{EventBus, InProcessBus, RedisBus},
+    clock::{Clock, SystemClock},
+    config::Config,
+    db,
+    mail::{LogMailSender, MailSender},
+};
+use agora_schema::AgoraSchema;
+use anyhow::Context as _;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// What the server runs on; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The executable schema (holds the [`Platform`] as schema data).
+    pub schema: AgoraSchema,
+    /// The platform handle.
+    pub platform: Platform,
+    /// Cancelled to shut down: the server, WebSockets, the dispatcher and the bus stop.
+    pub shutdown: CancellationToken,
+}
+
+/// Start-up choices that are not configuration: test doubles and migration.
+#[derive(Default)]
+pub struct StartOptions {
+    /// Mail sender; default logs each message.
+    pub mail: Option<Arc<dyn MailSender>>,
+    /// Clock; default is the system clock.
+    pub clock: Option<Arc<dyn Clock>>,
+    /// PostgreSQL schema to work in (tests use one per run).
+    pub search_path: Option<String>,
+    /// Run pending migrations before serving.
+    pub migrate: bool,
+}
+
+/// Connects everything `config` names and builds the schema.
+pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Result<AppState> {
+    let config = Arc::new(config);
+    let shutdown = CancellationToken::new();
+    let db = db::connect(&config, options.search_path.as_deref())
+        .await
+        .with_context(|| "DATABASE_URL: cannot connect to the database")?;
+    if options.migrate {
+        Migrator::up(&db, None).await.context("running migrations")?;
+    }
+    let (bus, redis): (Arc<dyn EventBus>, _) = match &config.redis_url {
+        Some(url) => {
+            let client = redis::Client::open(url.as_str()).context("REDIS_URL: invalid")?;
+            let manager = redis::aio::ConnectionManager::new(client.clone())
+                .await
+                .context("REDIS_URL: cannot connect to Redis")?;
+            let bus = RedisBus::connect(client, manager.clone(), &config.redis_prefix, shutdown.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!(e.log_message()))?;
+            (Arc::new(bus), Some(manager))
+        }
+        None => (Arc::new(InProcessBus::new()), None),
+    };
+    let secret = match &config.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => {
+            tracing::warn!(
+                "AGORA_JWT_SECRET is not set: using a random secret; tokens will not survive a restart"
+            );
+            secret::random_token()
+        }
+    };
+    let platform = Platform {
+        jwt: JwtKeys::new(secret.as_bytes(), config.access_token_ttl),
+        config,
+        db,
+        bus,
+        clock: options.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+        mail: options.mail.unwrap_or_else(|| Arc::new(LogMailSender)),
+        redis,
+        outbox_wakeup: Arc::new(Notify::new()),
+    };
+    crate::telemetry::install_metrics();
+    Ok(AppState {
+        schema: agora_schema::build(platform.clone()),
+        platform,
+        shutdown,
+    })
+}

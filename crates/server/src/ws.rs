@@ -1,0 +1,119 @@
+//! GraphQL over WebSocket on `/graphql/ws`: `graphql-transport-ws` and the legacy `graphql-ws`.
+//!
+//! Credentials come in the `connection_init` payload (`{"authorization": "Bearer ..."}` or
+//! `{"apiKey": "..."}`); headers of the upgrade request are the fallback for non-browser
+//! clients. On shutdown every connection is closed with 1001 (going away).
+
+use agora_identity::api::{self, Credentials};
+use agora_platform::auth::Viewer;
+use agora_schema::RequestId;
+use async_graphql::{
+    Data,
+    http::{ALL_WEBSOCKET_PROTOCOLS, WebSocket as GraphQLWebSocket, WebSocketProtocols, WsMessage},
+};
+use axum::{
+    extract::{
+        State, WebSocketUpgrade,
+        ws::{CloseFrame, Message, WebSocket},
+    },
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use futures::{SinkExt, StreamExt};
+
+use crate::AppState;
+
+/// Close code sent to every connection when the server shuts down.
+pub const GOING_AWAY: u16 = 1001;
+
+/// `GET /graphql/ws`: upgrades to a GraphQL WebSocket.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    // The first offered subprotocol we speak wins.
+    let protocol = headers
+        .get("sec-websocket-protocol")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|offered| offered.split(',').find_map(|p| p.trim().parse::<WebSocketProtocols>().ok()));
+    let Some(protocol) = protocol else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "offer the graphql-transport-ws or graphql-ws subprotocol",
+        )
+            .into_response();
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let fallback = (header("authorization"), header("x-api-key"));
+    let request_id = header(crate::REQUEST_ID_HEADER.as_str()).unwrap_or_default();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| serve_socket(state, socket, protocol, fallback, request_id))
+}
+
+async fn serve_socket(
+    state: AppState,
+    socket: WebSocket,
+    protocol: WebSocketProtocols,
+    fallback: (Option<String>, Option<String>),
+    request_id: String,
+) {
+    metrics::gauge!("agora_websockets_open").increment(1.0);
+    let (mut sink, stream) = socket.split();
+    let input = stream
+        .take_while(|message| std::future::ready(message.is_ok()))
+        .filter_map(|message| {
+            std::future::ready(match message {
+                Ok(Message::Text(text)) => Some(text.as_bytes().to_vec()),
+                Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
+                _ => None,
+            })
+        });
+    let platform = state.platform.clone();
+    let on_init = move |payload: serde_json::Value| async move {
+        let field = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| payload.get(*n).and_then(|v| v.as_str()).map(str::to_owned))
+        };
+        let authorization = field(&["authorization", "Authorization"]).or(fallback.0);
+        let api_key = field(&["apiKey", "x-api-key", "X-Api-Key"]).or(fallback.1);
+        let viewer: Viewer = api::authenticate(
+            &platform,
+            Credentials {
+                authorization: authorization.as_deref(),
+                api_key: api_key.as_deref(),
+            },
+        )
+        .await?;
+        let mut data = Data::default();
+        data.insert(viewer);
+        data.insert(RequestId(request_id));
+        Ok(data)
+    };
+    let mut outgoing = GraphQLWebSocket::new(state.schema.clone(), input, protocol)
+        .on_connection_init(on_init);
+    loop {
+        tokio::select! {
+            message = outgoing.next() => {
+                let frame = match message {
+                    Some(WsMessage::Text(text)) => Message::Text(text.into()),
+                    Some(WsMessage::Close(code, reason)) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+                    None => break,
+                };
+                let closing = matches!(frame, Message::Close(_));
+                if sink.send(frame).await.is_err() || closing {
+                    break;
+                }
+            }
+            _ = state.shutdown.cancelled() => {
+                let _ = sink
+                    .send(Message::Close(Some(CloseFrame { code: GOING_AWAY, reason: "server shutting down".into() })))
+                    .await;
+                break;
+            }
+        }
+    }
+    metrics::gauge!("agora_websockets_open").decrement(1.0);
+}

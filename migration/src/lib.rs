@@ -1,0 +1,22 @@
+//! Agora's schema migrations, in the order they were written. One file per change, written with
+//! SeaQuery so each runs on PostgreSQL and SQLite; a landed migration is never edited, only
+//! followed by a new one.
+#![warn(missing_docs)]
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_outbox;
+mod m20261126_000002_create_identity;
+
+/// The ordered list of Agora migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_outbox::Migration),
+            Box::new(m20261126_000002_create_identity::Migration),
+        ]
+    }
+}
