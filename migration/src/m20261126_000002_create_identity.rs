@@ -56,7 +56,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_sessions_user_id", Sessions::Table, Sessions::UserId).await?;
+        index(
+            manager,
+            "idx_sessions_user_id",
+            Sessions::Table,
+            Sessions::UserId,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -110,7 +116,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_api_keys_owner_id", ApiKeys::Table, ApiKeys::OwnerId).await?;
+        index(
+            manager,
+            "idx_api_keys_owner_id",
+            ApiKeys::Table,
+            ApiKeys::OwnerId,
+        )
+        .await?;
 
         manager
             .create_table(

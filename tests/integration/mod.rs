@@ -1,1 +1,11 @@
+//! Black-box tests: each starts the real server and talks HTTP and WebSocket to it.
 
+mod api_keys;
+mod bus;
+mod common;
+mod outbox;
+mod replicas;
+mod server;
+mod sessions;
+mod subscriptions;
+mod users;

@@ -39,12 +39,20 @@ pub struct Config {
     pub database_url: String,
 
     /// Largest database pool (defaults: 20 on PostgreSQL, 8 on SQLite).
-    #[arg(long = "db-max-connections", env = "AGORA_DB_MAX_CONNECTIONS", global = true)]
+    #[arg(
+        long = "db-max-connections",
+        env = "AGORA_DB_MAX_CONNECTIONS",
+        global = true
+    )]
     pub db_max_connections: Option<u32>,
 
     /// Connections the pool keeps open when idle.
-    #[arg(long = "db-min-connections", env = "AGORA_DB_MIN_CONNECTIONS", default_value_t = 1,
-          global = true)]
+    #[arg(
+        long = "db-min-connections",
+        env = "AGORA_DB_MIN_CONNECTIONS",
+        default_value_t = 1,
+        global = true
+    )]
     pub db_min_connections: u32,
 
     /// Redis URL; unset runs the bus, leaderboards, caches and rate limits in process.
@@ -52,15 +60,31 @@ pub struct Config {
     pub redis_url: Option<String>,
 
     /// Prefix for every Redis key and channel, so deployments (or test runs) can share a Redis.
-    #[arg(long = "redis-prefix", env = "AGORA_REDIS_PREFIX", default_value = "agora", global = true)]
+    #[arg(
+        long = "redis-prefix",
+        env = "AGORA_REDIS_PREFIX",
+        default_value = "agora",
+        global = true
+    )]
     pub redis_prefix: String,
 
     /// `development` or `production`.
-    #[arg(long = "env", env = "AGORA_ENV", value_enum, default_value = "development", global = true)]
+    #[arg(
+        long = "env",
+        env = "AGORA_ENV",
+        value_enum,
+        default_value = "development",
+        global = true
+    )]
     pub environment: Environment,
 
     /// HS256 secret for access tokens, at least 32 bytes; required in production.
-    #[arg(long = "jwt-secret", env = "AGORA_JWT_SECRET", global = true, hide_env_values = true)]
+    #[arg(
+        long = "jwt-secret",
+        env = "AGORA_JWT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
     pub jwt_secret: Option<String>,
 
     /// Access-token lifetime, e.g. `15m`.
@@ -74,12 +98,21 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
 
     /// `pretty` or `json` (default: pretty in development, json in production).
-    #[arg(long = "log-format", env = "AGORA_LOG_FORMAT", value_enum, global = true)]
+    #[arg(
+        long = "log-format",
+        env = "AGORA_LOG_FORMAT",
+        value_enum,
+        global = true
+    )]
     pub log_format: Option<LogFormat>,
 
     /// Base URL of the web app, used in links sent by mail.
-    #[arg(long = "public-url", env = "AGORA_PUBLIC_URL", default_value = "http://localhost:8080",
-          global = true)]
+    #[arg(
+        long = "public-url",
+        env = "AGORA_PUBLIC_URL",
+        default_value = "http://localhost:8080",
+        global = true
+    )]
     pub public_url: String,
 
     /// Allow schema introspection (default: on in development, off in production).
@@ -87,25 +120,47 @@ pub struct Config {
     pub introspection: Option<bool>,
 
     /// Suggest field names in validation errors (default: on in development, off in production).
-    #[arg(long = "field-suggestions", env = "AGORA_FIELD_SUGGESTIONS", global = true)]
+    #[arg(
+        long = "field-suggestions",
+        env = "AGORA_FIELD_SUGGESTIONS",
+        global = true
+    )]
     pub field_suggestions: Option<bool>,
 
     /// Largest request body in bytes.
-    #[arg(long = "max-body-bytes", env = "AGORA_MAX_BODY_BYTES", default_value_t = 1_048_576,
-          global = true)]
+    #[arg(
+        long = "max-body-bytes",
+        env = "AGORA_MAX_BODY_BYTES",
+        default_value_t = 1_048_576,
+        global = true
+    )]
     pub max_body_bytes: usize,
 
     /// Deepest selection nesting a query may have.
-    #[arg(long = "max-depth", env = "AGORA_MAX_DEPTH", default_value_t = 12, global = true)]
+    #[arg(
+        long = "max-depth",
+        env = "AGORA_MAX_DEPTH",
+        default_value_t = 12,
+        global = true
+    )]
     pub max_depth: usize,
 
     /// Highest complexity score a query may have (each field 1, lists multiply by page size).
-    #[arg(long = "max-complexity", env = "AGORA_MAX_COMPLEXITY", default_value_t = 5_000,
-          global = true)]
+    #[arg(
+        long = "max-complexity",
+        env = "AGORA_MAX_COMPLEXITY",
+        default_value_t = 5_000,
+        global = true
+    )]
     pub max_complexity: usize,
 
     /// Deepest recursion the parser allows (fragments and nested input values).
-    #[arg(long = "max-recursion", env = "AGORA_MAX_RECURSION", default_value_t = 32, global = true)]
+    #[arg(
+        long = "max-recursion",
+        env = "AGORA_MAX_RECURSION",
+        default_value_t = 32,
+        global = true
+    )]
     pub max_recursion: usize,
 
     /// Longest a request may run before it is answered with 408/timeout.
@@ -114,8 +169,12 @@ pub struct Config {
     pub request_timeout: Duration,
 
     /// Delivery attempts before an outbox event is parked for an operator.
-    #[arg(long = "outbox-max-attempts", env = "AGORA_OUTBOX_MAX_ATTEMPTS", default_value_t = 10,
-          global = true)]
+    #[arg(
+        long = "outbox-max-attempts",
+        env = "AGORA_OUTBOX_MAX_ATTEMPTS",
+        default_value_t = 10,
+        global = true
+    )]
     pub outbox_max_attempts: i32,
 
     /// How long shutdown waits for in-flight requests and the outbox before giving up.
@@ -192,7 +251,8 @@ where
         config: Config,
     }
     use clap::Parser;
-    let argv = std::iter::once(std::ffi::OsString::from("agora")).chain(args.into_iter().map(Into::into));
+    let argv =
+        std::iter::once(std::ffi::OsString::from("agora")).chain(args.into_iter().map(Into::into));
     Only::try_parse_from(argv).map(|only| only.config)
 }
 
@@ -293,6 +353,11 @@ mod tests {
     #[test]
     fn short_jwt_secret_is_refused() {
         let config = parse(&["--jwt-secret", "short"]).expect("parses");
-        assert!(config.validate().expect_err("too short").contains("AGORA_JWT_SECRET"));
+        assert!(
+            config
+                .validate()
+                .expect_err("too short")
+                .contains("AGORA_JWT_SECRET")
+        );
     }
 }

@@ -115,9 +115,10 @@ impl AppError {
     pub fn client_message(&self) -> String {
         match self {
             Self::BadInput { message, .. } | Self::RateLimited { message, .. } => message.clone(),
-            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::NotFound(m) | Self::Conflict(m) => {
-                m.clone()
-            }
+            Self::Unauthenticated(m)
+            | Self::Forbidden(m)
+            | Self::NotFound(m)
+            | Self::Conflict(m) => m.clone(),
             Self::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -225,9 +226,7 @@ mod tests {
     #[test]
     fn bad_input_carries_code_field_and_detail() {
         let v = extensions(AppError::bad_input_detail(
-            "choiceId",
-            "too late",
-            "TOO_LATE",
+            "choiceId", "too late", "TOO_LATE",
         ));
         assert_eq!(v["extensions"]["code"], "BAD_USER_INPUT");
         assert_eq!(v["extensions"]["field"], "choiceId");

@@ -18,7 +18,9 @@ pub fn encode(type_name: &str, id: Uuid) -> ID {
 /// not one.
 pub fn decode_any(id: &ID, field: &str) -> Result<(String, Uuid), AppError> {
     let invalid = || AppError::bad_input(field, format!("`{}` is not a valid id", id.as_str()));
-    let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).map_err(|_| invalid())?;
+    let raw = URL_SAFE_NO_PAD
+        .decode(id.as_bytes())
+        .map_err(|_| invalid())?;
     let text = String::from_utf8(raw).map_err(|_| invalid())?;
     let (type_name, uuid) = text.split_once(':').ok_or_else(invalid)?;
     let uuid = Uuid::parse_str(uuid).map_err(|_| invalid())?;

@@ -147,7 +147,9 @@ impl OutboxDispatcher {
         }
         match self.process_available().await {
             Ok(n) => tracing::info!(flushed = n, "outbox dispatcher stopped"),
-            Err(err) => tracing::warn!(error = %err.log_message(), "outbox flush at shutdown failed"),
+            Err(err) => {
+                tracing::warn!(error = %err.log_message(), "outbox flush at shutdown failed")
+            }
         }
     }
 
@@ -171,7 +173,8 @@ impl OutboxDispatcher {
     async fn claim(&self) -> AppResult<Vec<outbox_event::Model>> {
         let db = &self.platform.db;
         let now = self.platform.clock.now();
-        let lease_until = now + chrono::Duration::from_std(self.lease).map_err(AppError::internal)?;
+        let lease_until =
+            now + chrono::Duration::from_std(self.lease).map_err(AppError::internal)?;
         let backend = db.get_database_backend();
         // PostgreSQL: concurrent replicas skip rows another is claiming. SQLite serialises
         // writers, so the plain UPDATE ... RETURNING is already atomic there.
@@ -192,7 +195,11 @@ impl OutboxDispatcher {
         let statement = Statement::from_sql_and_values(
             backend,
             sql,
-            [lease_until.into(), now.into(), (self.batch_size as i64).into()],
+            [
+                lease_until.into(),
+                now.into(),
+                (self.batch_size as i64).into(),
+            ],
         );
         let mut events = outbox_event::Model::find_by_statement(statement)
             .all(db)
@@ -203,7 +210,11 @@ impl OutboxDispatcher {
 
     /// Delivers one claimed event; true when it is finished (done or parked).
     async fn process(&self, event: &outbox_event::Model) -> AppResult<bool> {
-        for handler in self.handlers.iter().filter(|h| h.handles(&event.event_type)) {
+        for handler in self
+            .handlers
+            .iter()
+            .filter(|h| h.handles(&event.event_type))
+        {
             if let Err(err) = self.deliver(handler.as_ref(), event).await {
                 return self.record_failure(event, handler.name(), &err).await;
             }
@@ -222,7 +233,11 @@ impl OutboxDispatcher {
         Ok(true)
     }
 
-    async fn deliver(&self, handler: &dyn OutboxHandler, event: &outbox_event::Model) -> AppResult<()> {
+    async fn deliver(
+        &self,
+        handler: &dyn OutboxHandler,
+        event: &outbox_event::Model,
+    ) -> AppResult<()> {
         let txn = begin_write(&self.platform.db).await?;
         let done = outbox_delivery::Entity::find_by_id((event.id, handler.name().to_owned()))
             .one(&txn)
@@ -252,8 +267,13 @@ impl OutboxDispatcher {
         let parked = attempts >= self.max_attempts;
         let now = self.platform.clock.now();
         // 1 s, 2 s, 4 s ... capped at 5 minutes.
-        let backoff = chrono::Duration::seconds(1i64 << attempts.clamp(0, 8).min(8)).min(chrono::Duration::minutes(5));
-        let status = if parked { EventStatus::Parked } else { EventStatus::Pending };
+        let backoff = chrono::Duration::seconds(1i64 << attempts.clamp(0, 8).min(8))
+            .min(chrono::Duration::minutes(5));
+        let status = if parked {
+            EventStatus::Parked
+        } else {
+            EventStatus::Pending
+        };
         outbox_event::ActiveModel {
             id: Set(event.id),
             attempts: Set(attempts),

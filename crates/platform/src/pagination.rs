@@ -56,7 +56,10 @@ impl<C: DeserializeOwned> PageRequest<C> {
     ) -> AppResult<Self> {
         fn size(value: i32, field: &str) -> AppResult<usize> {
             if value < 0 {
-                return Err(AppError::bad_input(field, format!("`{field}` must not be negative")));
+                return Err(AppError::bad_input(
+                    field,
+                    format!("`{field}` must not be negative"),
+                ));
             }
             let value = value as usize;
             if value > MAX_PAGE_SIZE {
@@ -87,7 +90,10 @@ impl<C: DeserializeOwned> PageRequest<C> {
                     return Err(AppError::bad_input("before", "`before` goes with `last`"));
                 }
                 Ok(Self {
-                    limit: first.map(|f| size(f, "first")).transpose()?.unwrap_or(DEFAULT_PAGE_SIZE),
+                    limit: first
+                        .map(|f| size(f, "first"))
+                        .transpose()?
+                        .unwrap_or(DEFAULT_PAGE_SIZE),
                     backward: false,
                     cursor: after.map(|c| decode_cursor(&c, "after")).transpose()?,
                 })
@@ -153,13 +159,17 @@ where
     let mut select = select;
     if let Some(cursor) = &page.cursor {
         let beyond = if scan_desc {
-            Condition::any()
-                .add(time_col.lt(cursor.t))
-                .add(Condition::all().add(time_col.eq(cursor.t)).add(id_col.lt(cursor.id)))
+            Condition::any().add(time_col.lt(cursor.t)).add(
+                Condition::all()
+                    .add(time_col.eq(cursor.t))
+                    .add(id_col.lt(cursor.id)),
+            )
         } else {
-            Condition::any()
-                .add(time_col.gt(cursor.t))
-                .add(Condition::all().add(time_col.eq(cursor.t)).add(id_col.gt(cursor.id)))
+            Condition::any().add(time_col.gt(cursor.t)).add(
+                Condition::all()
+                    .add(time_col.eq(cursor.t))
+                    .add(id_col.gt(cursor.id)),
+            )
         };
         select = select.filter(beyond);
     }
@@ -181,8 +191,16 @@ where
         .collect();
     Ok(Page {
         rows,
-        has_previous: if page.backward { more } else { page.cursor.is_some() },
-        has_next: if page.backward { page.cursor.is_some() } else { more },
+        has_previous: if page.backward {
+            more
+        } else {
+            page.cursor.is_some()
+        },
+        has_next: if page.backward {
+            page.cursor.is_some()
+        } else {
+            more
+        },
     })
 }
 

@@ -49,9 +49,10 @@ impl ObservabilityExtension {
 fn selected_operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
     match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => {
-            ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op.node.ty)
-        }
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, op)| op.node.ty),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
             ops.values().next().map(|op| op.node.ty)
         }
@@ -82,13 +83,11 @@ impl Extension for ObservabilityExtension {
                     .get_or_insert_with(Default::default)
                     .set("code", code.as_str());
             }
-            if code == "INTERNAL" {
-                if let Some(id) = &request_id {
-                    error
-                        .extensions
-                        .get_or_insert_with(Default::default)
-                        .set("requestId", id.as_str());
-                }
+            if let (true, Some(id)) = (code == "INTERNAL", &request_id) {
+                error
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .set("requestId", id.as_str());
             }
             metrics::counter!("agora_graphql_errors_total", "code" => code).increment(1);
         }
@@ -107,10 +106,13 @@ impl Extension for ObservabilityExtension {
     ) -> BoxStream<'s, Response> {
         let guard = ActiveSubscription::new();
         let stream = next.run(ctx, stream);
-        Box::pin(async_graphql::futures_util::StreamExt::map(stream, move |response| {
-            let _alive = &guard;
-            response
-        }))
+        Box::pin(async_graphql::futures_util::StreamExt::map(
+            stream,
+            move |response| {
+                let _alive = &guard;
+                response
+            },
+        ))
     }
 
     async fn prepare_request(
@@ -121,7 +123,10 @@ impl Extension for ObservabilityExtension {
     ) -> ServerResult<Request> {
         if let Some(name) = &request.operation_name {
             tracing::Span::current().record("operation", name.as_str());
-            *self.operation_name.lock().unwrap_or_else(|p| p.into_inner()) = Some(name.clone());
+            *self
+                .operation_name
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(name.clone());
         }
         next.run(ctx, request).await
     }
@@ -134,7 +139,25 @@ impl Extension for ObservabilityExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let name = self.operation_name.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut name = self
+            .operation_name
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        // No `operationName` sent: a document with one named operation names itself.
+        if name.is_none()
+            && let DocumentOperations::Multiple(ops) = &document.operations
+            && ops.len() == 1
+        {
+            name = ops.keys().next().map(|n| n.to_string());
+            if let Some(name) = &name {
+                tracing::Span::current().record("operation", name.as_str());
+            }
+            *self
+                .operation_name
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = name.clone();
+        }
         let ty = selected_operation_type(&document, name.as_deref());
         let viewer = ctx.data_opt::<Viewer>().cloned().unwrap_or_default();
         if ty == Some(OperationType::Mutation) && !viewer.may_mutate() {

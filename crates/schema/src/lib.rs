@@ -36,7 +36,11 @@ pub fn outbox_handlers() -> Vec<std::sync::Arc<dyn agora_platform::outbox::Outbo
 pub type AgoraSchema = Schema<Query, Mutation, Subscription>;
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query::default(), Mutation::default(), Subscription::default())
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
 }
 
 /// Builds the schema served by `agora serve`, with limits and features from `config`.
@@ -58,6 +62,8 @@ pub fn build(platform: Platform) -> AgoraSchema {
 
 /// The SDL, as `agora export-schema` writes it to `schema.graphql`.
 pub fn sdl() -> String {
-    let options = async_graphql::SDLExportOptions::new().sorted_fields().sorted_enum_items();
+    let options = async_graphql::SDLExportOptions::new()
+        .sorted_fields()
+        .sorted_enum_items();
     builder().finish().sdl_with_options(options)
 }

@@ -1,6 +1,9 @@
 //! The Relay `Node` interface and `node(id:)`.
 
-use agora_identity::{api, types::{USER_TYPE, User}};
+use agora_identity::{
+    api,
+    types::{USER_TYPE, User},
+};
 use agora_platform::{AppError, context::ContextExt, ids};
 use async_graphql::{Context, ID, Interface, Object, Result};
 
@@ -28,7 +31,11 @@ impl NodeQuery {
                 let found = api::users_by_ids(platform, &[uuid]).await?;
                 Ok(found.into_iter().next().map(|u| Node::User(User::new(u))))
             }
-            other => Err(AppError::bad_input("id", format!("objects of type {other} cannot be fetched by id")).into()),
+            other => Err(AppError::bad_input(
+                "id",
+                format!("objects of type {other} cannot be fetched by id"),
+            )
+            .into()),
         }
     }
 }

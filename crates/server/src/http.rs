@@ -42,6 +42,7 @@ async fn viewer_for(state: &AppState, headers: &HeaderMap) -> Result<Viewer, App
 }
 
 fn error_response(err: AppError) -> Response {
+    metrics::counter!("agora_graphql_errors_total", "code" => err.code().as_str()).increment(1);
     let response = async_graphql::Response::from_errors(vec![err.into_server_error()]);
     GraphQLResponse::from(response).into_response()
 }
@@ -51,25 +52,38 @@ async fn execute(state: AppState, headers: HeaderMap, request: GraphQLRequest) -
         Ok(viewer) => viewer,
         Err(err) => return error_response(err),
     };
-    let request_id = header_str(&headers, REQUEST_ID_HEADER.as_str()).unwrap_or("-").to_owned();
-    let request = request.into_inner().data(viewer).data(RequestId(request_id));
+    let request_id = header_str(&headers, REQUEST_ID_HEADER.as_str())
+        .unwrap_or("-")
+        .to_owned();
+    let request = request
+        .into_inner()
+        .data(viewer)
+        .data(RequestId(request_id));
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 
 /// `POST /graphql`.
-pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> Response {
+pub async fn graphql_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
     execute(state, headers, request).await
 }
 
 /// `GET /graphql`: queries only; a mutation is answered 405 with `Allow: POST`.
-pub async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> Response {
+pub async fn graphql_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
     if let Ok(document) = async_graphql::parser::parse_query(&request.0.query) {
         let name = request.0.operation_name.as_deref();
         let is_mutation = match &document.operations {
             DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
-            DocumentOperations::Multiple(ops) => ops
-                .iter()
-                .any(|(n, op)| name.is_none_or(|name| n.as_str() == name) && op.node.ty == OperationType::Mutation),
+            DocumentOperations::Multiple(ops) => ops.iter().any(|(n, op)| {
+                name.is_none_or(|name| n.as_str() == name) && op.node.ty == OperationType::Mutation
+            }),
         };
         if is_mutation {
             return (
@@ -118,6 +132,10 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     let _ = &state;
     match crate::telemetry::render_metrics() {
         Some(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
-        None => (StatusCode::SERVICE_UNAVAILABLE, "metrics recorder unavailable").into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics recorder unavailable",
+        )
+            .into_response(),
     }
 }

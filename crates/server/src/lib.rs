@@ -74,7 +74,8 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
         bus = state.platform.bus.kind(),
         "agora listening"
     );
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let server = axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     server.await?;
     if tokio::time::timeout(grace, dispatcher).await.is_err() {
         tracing::warn!("outbox dispatcher did not stop within the shutdown timeout");

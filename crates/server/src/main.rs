@@ -33,19 +33,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed => {
-            let state = build_state(config, StartOptions { migrate: true, ..Default::default() }).await?;
+            let state = build_state(
+                config,
+                StartOptions {
+                    migrate: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
             let created = tasks::seed::seed_demo(&state.platform).await?;
             println!("seeded {created} new record(s)");
             Ok(())
         }
-        Command::CreateAdmin { email, password, display_name } => {
-            let state = build_state(config, StartOptions { migrate: true, ..Default::default() }).await?;
+        Command::CreateAdmin {
+            email,
+            password,
+            display_name,
+        } => {
+            let state = build_state(
+                config,
+                StartOptions {
+                    migrate: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
             tasks::create_admin(&state.platform, &email, &password, display_name.as_deref()).await
         }
         Command::Serve { seed_demo, migrate } => {
             let migrate = migrate.unwrap_or(config.is_sqlite());
             let bind = config.bind;
-            let state = build_state(config, StartOptions { migrate, ..Default::default() }).await?;
+            let state = build_state(
+                config,
+                StartOptions {
+                    migrate,
+                    ..Default::default()
+                },
+            )
+            .await?;
             if seed_demo {
                 tasks::seed::seed_demo(&state.platform).await?;
             }

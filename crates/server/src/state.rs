@@ -49,7 +49,9 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
         .await
         .with_context(|| "DATABASE_URL: cannot connect to the database")?;
     if options.migrate {
-        Migrator::up(&db, None).await.context("running migrations")?;
+        Migrator::up(&db, None)
+            .await
+            .context("running migrations")?;
     }
     let (bus, redis): (Arc<dyn EventBus>, _) = match &config.redis_url {
         Some(url) => {
@@ -57,9 +59,14 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
             let manager = redis::aio::ConnectionManager::new(client.clone())
                 .await
                 .context("REDIS_URL: cannot connect to Redis")?;
-            let bus = RedisBus::connect(client, manager.clone(), &config.redis_prefix, shutdown.clone())
-                .await
-                .map_err(|e| anyhow::anyhow!(e.log_message()))?;
+            let bus = RedisBus::connect(
+                client,
+                manager.clone(),
+                &config.redis_prefix,
+                shutdown.clone(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.log_message()))?;
             (Arc::new(bus), Some(manager))
         }
         None => (Arc::new(InProcessBus::new()), None),

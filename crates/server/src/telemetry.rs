@@ -15,7 +15,9 @@ pub fn init_logging(config: &Config) {
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match config.log_format() {
-        LogFormat::Json => registry.with(fmt::layer().json().flatten_event(true)).try_init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().flatten_event(true))
+            .try_init(),
         LogFormat::Pretty => registry.with(fmt::layer()).try_init(),
     };
 }
@@ -23,7 +25,9 @@ pub fn init_logging(config: &Config) {
 /// Installs the process-wide Prometheus recorder once; later calls reuse it.
 pub fn install_metrics() {
     METRICS.get_or_init(|| {
-        let buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+        let buckets = [
+            0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+        ];
         PrometheusBuilder::new()
             .set_buckets(&buckets)
             .ok()
@@ -33,7 +37,10 @@ pub fn install_metrics() {
 
 /// The rendered metrics, or None if no recorder could be installed.
 pub fn render_metrics() -> Option<String> {
-    METRICS.get().and_then(|h| h.as_ref()).map(PrometheusHandle::render)
+    METRICS
+        .get()
+        .and_then(|h| h.as_ref())
+        .map(PrometheusHandle::render)
 }
 
 /// The span of one HTTP request: method, path, request id, and (filled in later) the GraphQL

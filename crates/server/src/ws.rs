@@ -19,12 +19,19 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
 use futures::{SinkExt, StreamExt};
 
 use crate::AppState;
 
 /// Close code sent to every connection when the server shuts down.
 pub const GOING_AWAY: u16 = 1001;
+/// Close code for a `connection_init` whose credentials were refused.
+pub const FORBIDDEN: u16 = 4403;
 
 /// `GET /graphql/ws`: upgrades to a GraphQL WebSocket.
 pub async fn upgrade(
@@ -36,7 +43,11 @@ pub async fn upgrade(
     let protocol = headers
         .get("sec-websocket-protocol")
         .and_then(|v| v.to_str().ok())
-        .and_then(|offered| offered.split(',').find_map(|p| p.trim().parse::<WebSocketProtocols>().ok()));
+        .and_then(|offered| {
+            offered
+                .split(',')
+                .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok())
+        });
     let Some(protocol) = protocol else {
         return (
             StatusCode::BAD_REQUEST,
@@ -44,7 +55,12 @@ pub async fn upgrade(
         )
             .into_response();
     };
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let fallback = (header("authorization"), header("x-api-key"));
     let request_id = header(crate::REQUEST_ID_HEADER.as_str()).unwrap_or_default();
     upgrade
@@ -71,6 +87,10 @@ async fn serve_socket(
             })
         });
     let platform = state.platform.clone();
+    // async-graphql closes a refused `connection_init` with 1002; graphql-transport-ws asks for
+    // 4403 Forbidden, so remember the refusal and send that instead.
+    let refused = Arc::new(AtomicBool::new(false));
+    let refused_in_init = Arc::clone(&refused);
     let on_init = move |payload: serde_json::Value| async move {
         let field = |names: &[&str]| {
             names
@@ -86,20 +106,24 @@ async fn serve_socket(
                 api_key: api_key.as_deref(),
             },
         )
-        .await?;
+        .await
+        .inspect_err(|_| refused_in_init.store(true, Ordering::SeqCst))?;
         let mut data = Data::default();
         data.insert(viewer);
         data.insert(RequestId(request_id));
         Ok(data)
     };
-    let mut outgoing = GraphQLWebSocket::new(state.schema.clone(), input, protocol)
-        .on_connection_init(on_init);
+    let mut outgoing =
+        GraphQLWebSocket::new(state.schema.clone(), input, protocol).on_connection_init(on_init);
     loop {
         tokio::select! {
             message = outgoing.next() => {
                 let frame = match message {
                     Some(WsMessage::Text(text)) => Message::Text(text.into()),
-                    Some(WsMessage::Close(code, reason)) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+                    Some(WsMessage::Close(code, reason)) => {
+                        let code = if code == 1002 && refused.load(Ordering::SeqCst) { FORBIDDEN } else { code };
+                        Message::Close(Some(CloseFrame { code, reason: reason.into() }))
+                    }
                     None => break,
                 };
                 let closing = matches!(frame, Message::Close(_));

@@ -36,7 +36,9 @@ pub struct JwtKeys {
 
 impl std::fmt::Debug for JwtKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtKeys").field("ttl", &self.ttl).finish_non_exhaustive()
+        f.debug_struct("JwtKeys")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
     }
 }
 
@@ -95,7 +97,10 @@ mod tests {
     use super::*;
 
     fn keys() -> JwtKeys {
-        JwtKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(900))
+        JwtKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            Duration::from_secs(900),
+        )
     }
 
     #[test]
@@ -106,13 +111,20 @@ mod tests {
         let claims = keys().verify(&token, now).expect("valid");
         assert_eq!((claims.sub, claims.sid), (user, session));
         let later = now + chrono::Duration::seconds(901);
-        assert!(matches!(keys().verify(&token, later), Err(AppError::Unauthenticated(m)) if m.contains("expired")));
+        assert!(
+            matches!(keys().verify(&token, later), Err(AppError::Unauthenticated(m)) if m.contains("expired"))
+        );
     }
 
     #[test]
     fn token_signed_with_another_secret_is_refused() {
-        let other = JwtKeys::new(b"another secret of thirty-two bytes!", Duration::from_secs(900));
-        let token = other.issue(Uuid::now_v7(), Uuid::now_v7(), Utc::now()).expect("issue");
+        let other = JwtKeys::new(
+            b"another secret of thirty-two bytes!",
+            Duration::from_secs(900),
+        );
+        let token = other
+            .issue(Uuid::now_v7(), Uuid::now_v7(), Utc::now())
+            .expect("issue");
         assert!(keys().verify(&token, Utc::now()).is_err());
         assert!(keys().verify("not.a.jwt", Utc::now()).is_err());
     }

@@ -246,10 +246,20 @@ mod tests {
 
     #[test]
     fn role_and_scope_names_round_trip() {
-        for role in [Role::Learner, Role::Contributor, Role::Moderator, Role::Admin] {
+        for role in [
+            Role::Learner,
+            Role::Contributor,
+            Role::Moderator,
+            Role::Admin,
+        ] {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
-        for scope in [ApiScope::Read, ApiScope::Write, ApiScope::Partner, ApiScope::SensorsWrite] {
+        for scope in [
+            ApiScope::Read,
+            ApiScope::Write,
+            ApiScope::Partner,
+            ApiScope::SensorsWrite,
+        ] {
             assert_eq!(ApiScope::parse(scope.as_str()), Some(scope));
         }
     }

@@ -22,8 +22,8 @@ pub const ITERATIONS: u32 = 2;
 pub const LANES: u32 = 1;
 
 fn hasher() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, Some(32))
-        .unwrap_or_else(|_| Params::default());
+    let params =
+        Params::new(MEMORY_KIB, ITERATIONS, LANES, Some(32)).unwrap_or_else(|_| Params::default());
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -76,8 +76,16 @@ mod tests {
     async fn hash_verifies_only_the_same_password() {
         let stored = hash("correct horse battery".into()).await.expect("hash");
         assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify("correct horse battery".into(), stored.clone()).await.expect("ok"));
-        assert!(!verify("wrong horse battery".into(), stored).await.expect("ok"));
+        assert!(
+            verify("correct horse battery".into(), stored.clone())
+                .await
+                .expect("ok")
+        );
+        assert!(
+            !verify("wrong horse battery".into(), stored)
+                .await
+                .expect("ok")
+        );
     }
 
     #[tokio::test]

@@ -44,10 +44,12 @@ impl Fanout {
     pub(crate) fn subscribe(self: &Arc<Self>, channel: &str) -> (Subscription, bool) {
         let mut channels = self.lock();
         let first = !channels.contains_key(channel);
-        let entry = channels.entry(channel.to_owned()).or_insert_with(|| Channel {
-            sender: broadcast::channel(SUBSCRIBER_BUFFER).0,
-            subscribers: 0,
-        });
+        let entry = channels
+            .entry(channel.to_owned())
+            .or_insert_with(|| Channel {
+                sender: broadcast::channel(SUBSCRIBER_BUFFER).0,
+                subscribers: 0,
+            });
         entry.subscribers += 1;
         let receiver = entry.sender.subscribe();
         metrics::gauge!("agora_bus_local_subscribers").increment(1.0);
@@ -79,10 +81,8 @@ impl Fanout {
             }
         };
         metrics::gauge!("agora_bus_local_subscribers").decrement(1.0);
-        if last {
-            if let Some(hook) = &self.on_last_release {
-                hook(channel);
-            }
+        if let (true, Some(hook)) = (last, &self.on_last_release) {
+            hook(channel);
         }
     }
 

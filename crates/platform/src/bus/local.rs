@@ -30,7 +30,8 @@ impl Default for InProcessBus {
 #[async_trait]
 impl EventBus for InProcessBus {
     async fn publish(&self, channel: &str, payload: &str) -> AppResult<()> {
-        self.fanout.dispatch(channel, BusMessage::Event(payload.into()));
+        self.fanout
+            .dispatch(channel, BusMessage::Event(payload.into()));
         Ok(())
     }
 

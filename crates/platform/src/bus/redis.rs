@@ -50,7 +50,13 @@ impl RedisBus {
             let _ = unsubscribe.send(Command::Unsubscribe(channel.to_owned()));
         })));
         let prefix = format!("{prefix}:");
-        tokio::spawn(run(client, prefix.clone(), Arc::clone(&fanout), receiver, shutdown));
+        tokio::spawn(run(
+            client,
+            prefix.clone(),
+            Arc::clone(&fanout),
+            receiver,
+            shutdown,
+        ));
         Ok(Self {
             publisher,
             prefix,
@@ -75,7 +81,9 @@ impl EventBus for RedisBus {
         let (subscription, first) = self.fanout.subscribe(channel);
         if first {
             let (ack, confirmed) = oneshot::channel();
-            let _ = self.commands.send(Command::Subscribe(channel.to_owned(), ack));
+            let _ = self
+                .commands
+                .send(Command::Subscribe(channel.to_owned(), ack));
             // Wait for Redis to confirm, so an event published right after this call is not
             // missed. While Redis is unreachable, give up waiting; the reconnect sends a Gap.
             let _ = tokio::time::timeout(CONFIRM_WAIT, confirmed).await;
@@ -126,12 +134,16 @@ async fn run(
                 continue;
             }
         };
-        let live: Vec<String> = fanout.channels().iter().map(|c| format!("{prefix}{c}")).collect();
-        if !live.is_empty() {
-            if let Err(err) = sink.subscribe(&live).await {
-                tracing::warn!(error = %err, "redis resubscribe failed");
-                continue;
-            }
+        let live: Vec<String> = fanout
+            .channels()
+            .iter()
+            .map(|c| format!("{prefix}{c}"))
+            .collect();
+        if !live.is_empty()
+            && let Err(err) = sink.subscribe(&live).await
+        {
+            tracing::warn!(error = %err, "redis resubscribe failed");
+            continue;
         }
         if reconnecting {
             tracing::info!(channels = live.len(), "redis pub/sub reconnected");

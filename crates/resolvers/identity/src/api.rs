@@ -30,7 +30,9 @@ pub async fn authenticate(platform: &Platform, credentials: Credentials<'_>) -> 
                 .or_else(|| header.strip_prefix("bearer "))
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| AppError::Unauthenticated("Authorization must be `Bearer <token>`".into()))?;
+                .ok_or_else(|| {
+                    AppError::Unauthenticated("Authorization must be `Bearer <token>`".into())
+                })?;
             sessions::authenticate_bearer(platform, token).await
         }
         (None, Some(key)) => api_keys::authenticate(platform, key.trim()).await,

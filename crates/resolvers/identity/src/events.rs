@@ -83,8 +83,8 @@ impl OutboxHandler for UserChannelPublisher {
     ) -> AppResult<()> {
         let payload: UserEventPayload =
             serde_json::from_value(event.payload.clone()).map_err(AppError::internal)?;
-        let message = serde_json::to_string(&UserChannelMessage::UserUpdated)
-            .map_err(AppError::internal)?;
+        let message =
+            serde_json::to_string(&UserChannelMessage::UserUpdated).map_err(AppError::internal)?;
         platform
             .bus
             .publish(&user_channel(payload.user_id), &message)

@@ -11,8 +11,8 @@ use async_graphql::{Context, ID, Object, Result};
 use crate::{
     service::{accounts, api_keys, one_time, sessions},
     types::{
-        API_KEY_TYPE, AuthPayload, ChangePasswordInput, CreateApiKeyInput, CreatedApiKey, LoginInput,
-        RegisterInput, USER_TYPE, UpdateProfileInput, User, ApiKey,
+        API_KEY_TYPE, ApiKey, AuthPayload, ChangePasswordInput, CreateApiKeyInput, CreatedApiKey,
+        LoginInput, RegisterInput, USER_TYPE, UpdateProfileInput, User,
     },
 };
 
@@ -29,17 +29,27 @@ impl IdentityMutation {
             password: input.password,
             display_name: input.display_name,
         };
-        Ok(AuthPayload(accounts::register(ctx.platform()?, account).await?))
+        Ok(AuthPayload(
+            accounts::register(ctx.platform()?, account).await?,
+        ))
     }
 
     /// Signs in. Five failures within 15 minutes lock the address for the rest of the window.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
-        Ok(AuthPayload(sessions::login(ctx.platform()?, &input.email, &input.password).await?))
+        Ok(AuthPayload(
+            sessions::login(ctx.platform()?, &input.email, &input.password).await?,
+        ))
     }
 
     /// Exchanges a refresh token for a new pair; reusing a token revokes its whole session.
-    async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
-        Ok(AuthPayload(sessions::refresh(ctx.platform()?, &refresh_token).await?))
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> Result<AuthPayload> {
+        Ok(AuthPayload(
+            sessions::refresh(ctx.platform()?, &refresh_token).await?,
+        ))
     }
 
     /// Ends the session of a refresh token (its access tokens stop working at once). False when
@@ -55,13 +65,18 @@ impl IdentityMutation {
             display_name: input.display_name,
             time_zone: input.time_zone,
         };
-        Ok(User::new(accounts::update_profile(ctx.platform()?, user_id, changes).await?))
+        Ok(User::new(
+            accounts::update_profile(ctx.platform()?, user_id, changes).await?,
+        ))
     }
 
     /// Changes your password; every other session ends.
     async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<bool> {
         let Viewer::User(user) = ctx.viewer() else {
-            return Err(AppError::Unauthenticated("sign in with your password to change it".into()).into());
+            return Err(AppError::Unauthenticated(
+                "sign in with your password to change it".into(),
+            )
+            .into());
         };
         accounts::change_password(
             ctx.platform()?,
@@ -78,18 +93,32 @@ impl IdentityMutation {
     async fn set_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> Result<User> {
         let admin = ctx.viewer().require_role(Role::Admin)?;
         let target = ids::decode(&user_id, USER_TYPE, "userId")?;
-        Ok(User::new(accounts::set_role(ctx.platform()?, admin, target, role).await?))
+        Ok(User::new(
+            accounts::set_role(ctx.platform()?, admin, target, role).await?,
+        ))
     }
 
     /// Creates an API key; its secret is in the answer and nowhere else, ever.
-    async fn create_api_key(&self, ctx: &Context<'_>, input: CreateApiKeyInput) -> Result<CreatedApiKey> {
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiKeyInput,
+    ) -> Result<CreatedApiKey> {
         let Viewer::User(user) = ctx.viewer() else {
             return match ctx.viewer() {
                 Viewer::Anonymous => Err(AppError::sign_in_required().into()),
                 _ => Err(AppError::Forbidden("API keys cannot create API keys".into()).into()),
             };
         };
-        let created = api_keys::create(ctx.platform()?, user.user_id, user.role, &input.name, &input.scopes, None).await?;
+        let created = api_keys::create(
+            ctx.platform()?,
+            user.user_id,
+            user.role,
+            &input.name,
+            &input.scopes,
+            None,
+        )
+        .await?;
         Ok(CreatedApiKey {
             secret: created.secret,
             api_key: ApiKey(created.key),
@@ -111,14 +140,21 @@ impl IdentityMutation {
     }
 
     /// Sets a new password with the token from a reset link; every session ends.
-    async fn reset_password(&self, ctx: &Context<'_>, token: String, new_password: String) -> Result<bool> {
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        new_password: String,
+    ) -> Result<bool> {
         one_time::reset_password(ctx.platform()?, &token, &new_password).await?;
         Ok(true)
     }
 
     /// Confirms an e-mail address with the token from the verification link.
     async fn verify_email(&self, ctx: &Context<'_>, token: String) -> Result<User> {
-        Ok(User::new(one_time::verify_email(ctx.platform()?, &token).await?))
+        Ok(User::new(
+            one_time::verify_email(ctx.platform()?, &token).await?,
+        ))
     }
 
     /// Sends a fresh verification link to your address.

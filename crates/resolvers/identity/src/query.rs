@@ -23,7 +23,9 @@ impl IdentityQuery {
         let Some(user_id) = ctx.viewer().user_id() else {
             return Ok(None);
         };
-        Ok(Some(User::new(find_user(&ctx.platform()?.db, user_id).await?)))
+        Ok(Some(User::new(
+            find_user(&ctx.platform()?.db, user_id).await?,
+        )))
     }
 
     /// Users, newest first (admins).
@@ -36,7 +38,9 @@ impl IdentityQuery {
         last: Option<i32>,
         before: Option<String>,
         role: Option<Role>,
-        #[graphql(desc = "Case-insensitive part of an e-mail or display name.")] search: Option<String>,
+        #[graphql(desc = "Case-insensitive part of an e-mail or display name.")] search: Option<
+            String,
+        >,
     ) -> Result<Connection<String, User>> {
         ctx.viewer().require_role(Role::Admin)?;
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;

@@ -26,13 +26,19 @@ pub struct User {
 impl User {
     /// A user as any viewer sees it; private fields check the viewer.
     pub fn new(model: user::Model) -> Self {
-        Self { model, as_owner: false }
+        Self {
+            model,
+            as_owner: false,
+        }
     }
 
     /// A user returned to that same user before their credentials are in the request
     /// (register, login, refresh), so private fields show.
     pub fn owned(model: user::Model) -> Self {
-        Self { model, as_owner: true }
+        Self {
+            model,
+            as_owner: true,
+        }
     }
 
     fn private_visible(&self, ctx: &async_graphql::Context<'_>) -> bool {
@@ -49,12 +55,14 @@ impl User {
 
     /// E-mail address; null unless you are this user or an admin.
     async fn email(&self, ctx: &async_graphql::Context<'_>) -> Option<&str> {
-        self.private_visible(ctx).then_some(self.model.email.as_str())
+        self.private_visible(ctx)
+            .then_some(self.model.email.as_str())
     }
 
     /// Whether the address is confirmed; null unless you are this user or an admin.
     async fn email_verified(&self, ctx: &async_graphql::Context<'_>) -> Option<bool> {
-        self.private_visible(ctx).then_some(self.model.email_verified_at.is_some())
+        self.private_visible(ctx)
+            .then_some(self.model.email_verified_at.is_some())
     }
 
     /// Name shown to others.
@@ -69,7 +77,8 @@ impl User {
 
     /// IANA time zone used for daily activity; null unless you are this user or an admin.
     async fn time_zone(&self, ctx: &async_graphql::Context<'_>) -> Option<&str> {
-        self.private_visible(ctx).then_some(self.model.time_zone.as_str())
+        self.private_visible(ctx)
+            .then_some(self.model.time_zone.as_str())
     }
 
     /// Registration time.

@@ -11,7 +11,9 @@ use anyhow::Context as _;
 /// Applies pending migrations and reports how many ran.
 pub async fn migrate(platform: &Platform) -> anyhow::Result<usize> {
     let pending = Migrator::get_pending_migrations(&platform.db).await?.len();
-    Migrator::up(&platform.db, None).await.context("running migrations")?;
+    Migrator::up(&platform.db, None)
+        .await
+        .context("running migrations")?;
     Ok(pending)
 }
 
@@ -34,13 +36,17 @@ pub async fn create_admin(
     password: &str,
     display_name: Option<&str>,
 ) -> anyhow::Result<()> {
-    let (user, created) = agora_identity::api::create_or_promote_admin(platform, email, password, display_name)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.client_message()))?;
+    let (user, created) =
+        agora_identity::api::create_or_promote_admin(platform, email, password, display_name)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.client_message()))?;
     if created {
         println!("created admin {} ({})", user.email, user.id);
     } else {
-        println!("promoted {} ({}) to admin and set its password", user.email, user.id);
+        println!(
+            "promoted {} ({}) to admin and set its password",
+            user.email, user.id
+        );
     }
     Ok(())
 }

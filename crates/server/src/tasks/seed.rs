@@ -18,13 +18,21 @@ struct DemoUser {
 
 /// Loads every demo fixture; returns how many records were created.
 pub async fn seed_demo(platform: &Platform) -> anyhow::Result<usize> {
-    let users: Vec<DemoUser> = serde_json::from_str(DEMO_USERS).context("fixtures/demo/users.json")?;
+    let users: Vec<DemoUser> =
+        serde_json::from_str(DEMO_USERS).context("fixtures/demo/users.json")?;
     let mut created = 0;
     for demo in &users {
-        let role = Role::parse(&demo.role).with_context(|| format!("unknown role {}", demo.role))?;
-        let (_, new) = agora_identity::api::ensure_account(platform, &demo.email, &demo.password, &demo.display_name, role)
-            .await
-            .map_err(|e| anyhow::anyhow!("seeding {}: {}", demo.email, e.log_message()))?;
+        let role =
+            Role::parse(&demo.role).with_context(|| format!("unknown role {}", demo.role))?;
+        let (_, new) = agora_identity::api::ensure_account(
+            platform,
+            &demo.email,
+            &demo.password,
+            &demo.display_name,
+            role,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding {}: {}", demo.email, e.log_message()))?;
         created += usize::from(new);
     }
     tracing::info!(users = users.len(), created, "demo users ready");

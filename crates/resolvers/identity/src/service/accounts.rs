@@ -10,8 +10,10 @@ use agora_platform::{
     pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend,
-    EntityTrait, Order, PaginatorTrait, QueryFilter, Statement,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, Statement,
     sea_query::{Expr, ExprTrait, Func},
 };
 use uuid::Uuid;
@@ -125,7 +127,14 @@ pub async fn create_or_promote_admin(
         None => {
             let fallback = email.split('@').next().unwrap_or("Admin").to_owned();
             let name = normalize_display_name(display_name.unwrap_or(&fallback), "display-name")?;
-            let user = insert_user(platform, email, name, clear_password.to_owned(), Some(Role::Admin)).await?;
+            let user = insert_user(
+                platform,
+                email,
+                name,
+                clear_password.to_owned(),
+                Some(Role::Admin),
+            )
+            .await?;
             Ok((user, true))
         }
     }
@@ -164,7 +173,11 @@ pub struct ProfileChanges {
 }
 
 /// Updates the viewer's own profile.
-pub async fn update_profile(platform: &Platform, user_id: Uuid, changes: ProfileChanges) -> AppResult<user::Model> {
+pub async fn update_profile(
+    platform: &Platform,
+    user_id: Uuid,
+    changes: ProfileChanges,
+) -> AppResult<user::Model> {
     let mut active: user::ActiveModel = find_user(&platform.db, user_id).await?.into();
     if let Some(name) = changes.display_name {
         active.display_name = Set(normalize_display_name(&name, "input.displayName")?);
@@ -182,7 +195,10 @@ pub async fn update_profile(platform: &Platform, user_id: Uuid, changes: Profile
     save_with_event(platform, active).await
 }
 
-async fn save_with_event(platform: &Platform, mut active: user::ActiveModel) -> AppResult<user::Model> {
+async fn save_with_event(
+    platform: &Platform,
+    mut active: user::ActiveModel,
+) -> AppResult<user::Model> {
     let now = platform.clock.now();
     active.updated_at = Set(now);
     let txn = begin_write(&platform.db).await?;
@@ -203,11 +219,17 @@ pub async fn change_password(
 ) -> AppResult<()> {
     let user = find_user(&platform.db, user_id).await?;
     if !password::verify(current.to_owned(), user.password_hash.clone()).await? {
-        return Err(AppError::bad_input("input.currentPassword", "current password is incorrect"));
+        return Err(AppError::bad_input(
+            "input.currentPassword",
+            "current password is incorrect",
+        ));
     }
     check_password(new, Some(&user.email), "input.newPassword")?;
     if current == new {
-        return Err(AppError::bad_input("input.newPassword", "new password must differ from the current one"));
+        return Err(AppError::bad_input(
+            "input.newPassword",
+            "new password must differ from the current one",
+        ));
     }
     set_password(platform, user, new, current_session).await
 }
@@ -234,7 +256,12 @@ pub(crate) async fn set_password(
 
 /// Sets a user's role (admins only, checked by the caller). An admin cannot demote themself
 /// if they are the last admin.
-pub async fn set_role(platform: &Platform, acting_admin: Uuid, user_id: Uuid, role: Role) -> AppResult<user::Model> {
+pub async fn set_role(
+    platform: &Platform,
+    acting_admin: Uuid,
+    user_id: Uuid,
+    role: Role,
+) -> AppResult<user::Model> {
     let user = find_user(&platform.db, user_id).await?;
     if user.id == acting_admin && role != Role::Admin {
         let admins = user::Entity::find()
@@ -242,7 +269,9 @@ pub async fn set_role(platform: &Platform, acting_admin: Uuid, user_id: Uuid, ro
             .count(&platform.db)
             .await?;
         if admins <= 1 {
-            return Err(AppError::Conflict("you are the last admin; promote another user first".into()));
+            return Err(AppError::Conflict(
+                "you are the last admin; promote another user first".into(),
+            ));
         }
     }
     let mut active: user::ActiveModel = user.into();
@@ -269,16 +298,25 @@ pub async fn list_users(
     if let Some(role) = filter.role {
         select = select.filter(user::Column::Role.eq(role.as_str()));
     }
-    if let Some(search) = filter.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
+    if let Some(search) = filter
+        .search
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+    {
         if search.chars().count() > 100 {
-            return Err(AppError::bad_input("search", "search must be at most 100 characters"));
+            return Err(AppError::bad_input(
+                "search",
+                "search must be at most 100 characters",
+            ));
         }
-        let escaped = search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = search
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         let like = |col: user::Column| {
-            Expr::expr(Func::lower(Expr::col(col))).like(
-                sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'),
-            )
+            Expr::expr(Func::lower(Expr::col(col)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
         };
         select = select.filter(
             Condition::any()
@@ -292,7 +330,10 @@ pub async fn list_users(
         (user::Column::CreatedAt, user::Column::Id),
         Order::Desc,
         page,
-        |u| TimeCursor { t: u.created_at, id: u.id },
+        |u| TimeCursor {
+            t: u.created_at,
+            id: u.id,
+        },
     )
     .await
 }

@@ -54,10 +54,16 @@ pub async fn create(
 ) -> AppResult<CreatedKey> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::bad_input("input.name", "name must be 1 to 100 characters"));
+        return Err(AppError::bad_input(
+            "input.name",
+            "name must be 1 to 100 characters",
+        ));
     }
     if scopes.is_empty() {
-        return Err(AppError::bad_input("input.scopes", "give the key at least one scope"));
+        return Err(AppError::bad_input(
+            "input.scopes",
+            "give the key at least one scope",
+        ));
     }
     if let Some(scope) = scopes.iter().find(|s| owner_role < s.min_role()) {
         return Err(AppError::Forbidden(format!(
@@ -90,7 +96,9 @@ pub async fn create(
         name: Set(name.to_owned()),
         prefix: Set(visible),
         secret_hash: Set(secret::digest(&full)),
-        scopes: Set(serde_json::json!(unique.iter().map(|s| s.as_str()).collect::<Vec<_>>())),
+        scopes: Set(serde_json::json!(
+            unique.iter().map(|s| s.as_str()).collect::<Vec<_>>()
+        )),
         station_id: Set(station_id),
         created_at: Set(platform.clock.now()),
         last_used_at: Set(None),
@@ -118,7 +126,10 @@ pub async fn revoke(platform: &Platform, viewer: &Viewer, key_id: Uuid) -> AppRe
         .filter(|k| viewer.is_self_or_admin(k.owner_id))
         .ok_or_else(|| AppError::NotFound("no such API key".into()))?;
     let result = api_key::Entity::update_many()
-        .col_expr(api_key::Column::RevokedAt, Expr::value(platform.clock.now()))
+        .col_expr(
+            api_key::Column::RevokedAt,
+            Expr::value(platform.clock.now()),
+        )
         .filter(api_key::Column::Id.eq(key.id))
         .filter(api_key::Column::RevokedAt.is_null())
         .exec(&platform.db)
@@ -146,7 +157,10 @@ pub async fn authenticate(platform: &Platform, presented: &str) -> AppResult<Vie
     let now = platform.clock.now();
     // Touch last_used_at at most once a minute: a write per request would cost more than the
     // request itself.
-    if key.last_used_at.is_none_or(|at| now - at > Duration::minutes(1)) {
+    if key
+        .last_used_at
+        .is_none_or(|at| now - at > Duration::minutes(1))
+    {
         api_key::Entity::update_many()
             .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
             .filter(api_key::Column::Id.eq(key.id))

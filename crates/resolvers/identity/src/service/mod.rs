@@ -15,8 +15,9 @@ use uuid::Uuid;
 
 /// The stored role of `user`, or `INTERNAL` if the row holds an unknown one.
 pub fn role_of(user: &user::Model) -> AppResult<Role> {
-    Role::parse(&user.role)
-        .ok_or_else(|| AppError::internal(format!("user {} has unknown role {:?}", user.id, user.role)))
+    Role::parse(&user.role).ok_or_else(|| {
+        AppError::internal(format!("user {} has unknown role {:?}", user.id, user.role))
+    })
 }
 
 /// Loads a user or fails with `NOT_FOUND`.

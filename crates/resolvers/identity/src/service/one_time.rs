@@ -1,12 +1,7 @@
 //! Single-use, expiring, hashed tokens sent by mail: password reset and e-mail verification.
 
 use agora_entities::identity::{one_time_token, user};
-use agora_platform::{
-    AppError, AppResult, Platform,
-    auth::secret,
-    db::begin_write,
-    mail::Mail,
-};
+use agora_platform::{AppError, AppResult, Platform, auth::secret, db::begin_write, mail::Mail};
 use chrono::Duration;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr,
@@ -101,7 +96,12 @@ pub async fn request_password_reset(platform: &Platform, email: &str) -> AppResu
 
 /// Uses a token of `purpose` once; returns its user id, or `BAD_USER_INPUT` on `field` when it
 /// is unknown, used, or expired.
-async fn consume(platform: &Platform, token: &str, purpose: Purpose, field: &str) -> AppResult<Uuid> {
+async fn consume(
+    platform: &Platform,
+    token: &str,
+    purpose: Purpose,
+    field: &str,
+) -> AppResult<Uuid> {
     let now = platform.clock.now();
     let invalid = || AppError::bad_input(field, "this link is invalid, used or expired");
     let txn = begin_write(&platform.db).await?;

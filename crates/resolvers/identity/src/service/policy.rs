@@ -68,7 +68,10 @@ pub fn check_password(password: &str, email: Option<&str>, field: &str) -> AppRe
         ));
     }
     if email.is_some_and(|e| e == lowered) {
-        return Err(AppError::bad_input(field, "password must not be your e-mail address"));
+        return Err(AppError::bad_input(
+            field,
+            "password must not be your e-mail address",
+        ));
     }
     Ok(())
 }
@@ -77,7 +80,10 @@ pub fn check_password(password: &str, email: Option<&str>, field: &str) -> AppRe
 pub fn normalize_display_name(raw: &str, field: &str) -> AppResult<String> {
     let name = raw.trim();
     if name.chars().any(char::is_control) {
-        return Err(AppError::bad_input(field, "display name must not contain control characters"));
+        return Err(AppError::bad_input(
+            field,
+            "display name must not contain control characters",
+        ));
     }
     let visible = name.graphemes(true).count();
     if visible == 0 {
@@ -98,12 +104,24 @@ mod tests {
 
     #[test]
     fn email_is_trimmed_and_lower_cased() {
-        assert_eq!(normalize_email("  Ada@Example.ORG ", "email").expect("ok"), "ada@example.org");
+        assert_eq!(
+            normalize_email("  Ada@Example.ORG ", "email").expect("ok"),
+            "ada@example.org"
+        );
     }
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["", "ada", "ada@", "@example.org", "ada@example", "a b@example.org", "ada@@x.org", "ada@x..org"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "a b@example.org",
+            "ada@@x.org",
+            "ada@x..org",
+        ] {
             assert!(normalize_email(bad, "email").is_err(), "{bad:?} accepted");
         }
     }
@@ -135,6 +153,9 @@ mod tests {
         assert!(normalize_display_name(&"x".repeat(41), "displayName").is_err());
         assert!(normalize_display_name("   ", "displayName").is_err());
         assert!(normalize_display_name("bad\u{7}name", "displayName").is_err());
-        assert_eq!(normalize_display_name("  Ada  ", "displayName").expect("ok"), "Ada");
+        assert_eq!(
+            normalize_display_name("  Ada  ", "displayName").expect("ok"),
+            "Ada"
+        );
     }
 }

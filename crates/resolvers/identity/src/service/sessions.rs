@@ -61,11 +61,16 @@ fn invalid_credentials() -> AppError {
 }
 
 /// Signs in with e-mail and password.
-pub async fn login(platform: &Platform, email: &str, password_attempt: &str) -> AppResult<IssuedSession> {
+pub async fn login(
+    platform: &Platform,
+    email: &str,
+    password_attempt: &str,
+) -> AppResult<IssuedSession> {
     let db = &platform.db;
     let now = platform.clock.now();
     // A malformed address cannot match an account; treat it like an unknown one.
-    let email = policy::normalize_email(email, "input.email").unwrap_or_else(|_| email.trim().to_lowercase());
+    let email = policy::normalize_email(email, "input.email")
+        .unwrap_or_else(|_| email.trim().to_lowercase());
     check_lockout(db, &email, now).await?;
 
     let found = user::Entity::find()
@@ -73,7 +78,9 @@ pub async fn login(platform: &Platform, email: &str, password_attempt: &str) -> 
         .one(db)
         .await?;
     let verified = match &found {
-        Some(user) => password::verify(password_attempt.to_owned(), user.password_hash.clone()).await?,
+        Some(user) => {
+            password::verify(password_attempt.to_owned(), user.password_hash.clone()).await?
+        }
         None => password::verify_decoy(password_attempt.to_owned()).await?,
     };
     login_attempt::ActiveModel {
@@ -95,7 +102,11 @@ pub async fn login(platform: &Platform, email: &str, password_attempt: &str) -> 
 
 /// Refuses sign-in while the address has [`LOCKOUT_FAILURES`] failures in the window since its
 /// last success; says when to retry.
-async fn check_lockout<C: ConnectionTrait>(db: &C, email: &str, now: DateTime<Utc>) -> AppResult<()> {
+async fn check_lockout<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let window_start = now - Duration::minutes(LOCKOUT_WINDOW_MINUTES);
     let recent = login_attempt::Entity::find()
         .filter(login_attempt::Column::Email.eq(email))
@@ -107,7 +118,8 @@ async fn check_lockout<C: ConnectionTrait>(db: &C, email: &str, now: DateTime<Ut
     let failures: Vec<_> = recent.iter().take_while(|a| !a.succeeded).collect();
     if failures.len() >= LOCKOUT_FAILURES {
         // Unlocks when the fifth most recent failure leaves the window.
-        let unlock_at = failures[LOCKOUT_FAILURES - 1].attempted_at + Duration::minutes(LOCKOUT_WINDOW_MINUTES);
+        let unlock_at =
+            failures[LOCKOUT_FAILURES - 1].attempted_at + Duration::minutes(LOCKOUT_WINDOW_MINUTES);
         let retry_after_secs = (unlock_at - now).num_seconds().max(1) as u64;
         return Err(AppError::RateLimited {
             message: format!(
@@ -189,7 +201,9 @@ pub async fn refresh(platform: &Platform, token: &str) -> AppResult<IssuedSessio
         return Err(invalid());
     };
     if session.revoked_at.is_some() {
-        return Err(AppError::Unauthenticated("this session has been revoked; sign in again".into()));
+        return Err(AppError::Unauthenticated(
+            "this session has been revoked; sign in again".into(),
+        ));
     }
     // Claim the token atomically: of two concurrent uses, exactly one wins.
     let claimed = refresh_token::Entity::update_many()
@@ -207,9 +221,13 @@ pub async fn refresh(platform: &Platform, token: &str) -> AppResult<IssuedSessio
         ));
     }
     if stored.expires_at <= now {
-        return Err(AppError::Unauthenticated("refresh token has expired; sign in again".into()));
+        return Err(AppError::Unauthenticated(
+            "refresh token has expired; sign in again".into(),
+        ));
     }
-    let user = super::find_user(&txn, session.user_id).await.map_err(|_| invalid())?;
+    let user = super::find_user(&txn, session.user_id)
+        .await
+        .map_err(|_| invalid())?;
     let refresh = insert_refresh_token(platform, &txn, session.id, now).await?;
     txn.commit().await?;
     issue(platform, user, session.id, refresh, now)
@@ -273,10 +291,14 @@ pub async fn authenticate_bearer(platform: &Platform, token: &str) -> AppResult<
         .one(&platform.db)
         .await?
     else {
-        return Err(AppError::Unauthenticated("access token names no live session".into()));
+        return Err(AppError::Unauthenticated(
+            "access token names no live session".into(),
+        ));
     };
     if session.revoked_at.is_some() {
-        return Err(AppError::Unauthenticated("this session has been revoked; sign in again".into()));
+        return Err(AppError::Unauthenticated(
+            "this session has been revoked; sign in again".into(),
+        ));
     }
     if user.id != claims.sub {
         return Err(AppError::Unauthenticated("access token is invalid".into()));

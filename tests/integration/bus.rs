@@ -1,0 +1,96 @@
+//! The Redis bus against a real Redis: one connection shared by local subscribers, and a gap
+//! marker (not a hang) when the connection drops, after which messages flow again.
+
+use std::time::Duration;
+
+use agora_platform::bus::{BusMessage, EventBus, RedisBus};
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use super::common::postgres_and_redis;
+
+async fn next(subscription: &mut agora_platform::bus::Subscription) -> BusMessage {
+    tokio::time::timeout(Duration::from_secs(10), subscription.next())
+        .await
+        .expect("a bus message within 10 s")
+        .expect("subscription open")
+}
+
+#[tokio::test]
+async fn redis_bus_survives_a_dropped_connection_with_a_gap_requires_postgres_and_redis() {
+    let Some((_, redis_url)) = postgres_and_redis("Redis bus reconnect test").await else {
+        return;
+    };
+    let client = redis::Client::open(redis_url.as_str()).expect("client");
+    let manager = redis::aio::ConnectionManager::new(client.clone())
+        .await
+        .expect("connect");
+    let prefix = format!("agora_t_{}", uuid::Uuid::new_v4().simple());
+    let shutdown = CancellationToken::new();
+    let bus = RedisBus::connect(client.clone(), manager, &prefix, shutdown.clone())
+        .await
+        .expect("bus");
+
+    let mut first = bus.subscribe("room:1").await;
+    let mut second = bus.subscribe("room:1").await;
+    bus.publish("room:1", "hello").await.expect("publish");
+    assert_eq!(next(&mut first).await, BusMessage::Event("hello".into()));
+    assert_eq!(next(&mut second).await, BusMessage::Event("hello".into()));
+
+    // One SUBSCRIBE for both local subscribers: Redis counts one subscriber on the channel.
+    let mut admin = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("admin");
+    let (_, count): (String, i64) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg(format!("{prefix}:room:1"))
+        .query_async::<Vec<(String, i64)>>(&mut admin)
+        .await
+        .expect("numsub")
+        .remove(0);
+    assert_eq!(count, 1);
+
+    // Kill every pub/sub connection; our subscribers must hear of it and then recover.
+    let _: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("pubsub")
+        .query_async(&mut admin)
+        .await
+        .expect("kill");
+    assert_eq!(next(&mut first).await, BusMessage::Gap);
+    let mut delivered = false;
+    for _ in 0..50 {
+        bus.publish("room:1", "after").await.expect("publish");
+        match tokio::time::timeout(Duration::from_millis(200), first.next()).await {
+            Ok(Some(BusMessage::Event(text))) if &*text == "after" => {
+                delivered = true;
+                break;
+            }
+            _ => continue,
+        }
+    }
+    assert!(delivered, "messages flow again after the reconnect");
+
+    // Dropping both subscribers unsubscribes the channel in Redis.
+    drop(first);
+    drop(second);
+    let mut unsubscribed = false;
+    for _ in 0..50 {
+        let (_, count): (String, i64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(format!("{prefix}:room:1"))
+            .query_async::<Vec<(String, i64)>>(&mut admin)
+            .await
+            .expect("numsub")
+            .remove(0);
+        if count == 0 {
+            unsubscribed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(unsubscribed);
+    shutdown.cancel();
+}

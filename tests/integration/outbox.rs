@@ -1,0 +1,180 @@
+//! The outbox dispatcher against the real database: at-least-once delivery, one application
+//! per handler, retries with backoff, parking.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
+
+use agora_entities::platform::outbox_event;
+use agora_platform::{
+    AppError, AppResult, Platform,
+    clock::ManualClock,
+    outbox::{self, NewEvent, OutboxDispatcher, OutboxHandler},
+};
+use async_trait::async_trait;
+use chrono::Utc;
+use sea_orm::{DatabaseTransaction, EntityTrait};
+
+use super::common::{ServerOptions, TestServer};
+
+struct Counting {
+    calls: Arc<AtomicUsize>,
+    fail_first: usize,
+}
+
+#[async_trait]
+impl OutboxHandler for Counting {
+    fn name(&self) -> &'static str {
+        "test.counting"
+    }
+
+    fn handles(&self, event_type: &str) -> bool {
+        event_type == "TEST_EVENT"
+    }
+
+    async fn handle(
+        &self,
+        _txn: &DatabaseTransaction,
+        _event: &outbox_event::Model,
+        _platform: &Platform,
+    ) -> AppResult<()> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        if call < self.fail_first {
+            return Err(AppError::internal("handler failed on purpose"));
+        }
+        Ok(())
+    }
+}
+
+async fn enqueue(platform: &Platform) -> uuid::Uuid {
+    let now = agora_platform::clock::Clock::now(platform.clock.as_ref());
+    outbox::enqueue(
+        &platform.db,
+        now,
+        NewEvent {
+            event_type: "TEST_EVENT",
+            aggregate_id: None,
+            payload: serde_json::json!({ "n": 1 }),
+        },
+    )
+    .await
+    .expect("enqueue")
+}
+
+async fn status(platform: &Platform, id: uuid::Uuid) -> outbox_event::Model {
+    outbox_event::Entity::find_by_id(id)
+        .one(&platform.db)
+        .await
+        .expect("query")
+        .expect("event")
+}
+
+#[tokio::test]
+async fn an_event_is_applied_once_per_handler_even_when_processed_twice() {
+    let clock = ManualClock::new(Utc::now());
+    let server = TestServer::start_with(ServerOptions {
+        clock: Some(clock.clone()),
+        idle: true,
+        ..Default::default()
+    })
+    .await;
+    let platform = &server.state.platform;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let dispatcher = OutboxDispatcher::new(
+        platform.clone(),
+        vec![Arc::new(Counting {
+            calls: calls.clone(),
+            fail_first: 0,
+        })],
+    );
+    let id = enqueue(platform).await;
+    assert_eq!(dispatcher.process_available().await.expect("pass"), 1);
+    assert_eq!(status(platform, id).await.status, "DONE");
+    // Re-open the event as if a crashed worker's claim lapsed: the delivery record stops a
+    // second application.
+    let mut reopened: outbox_event::ActiveModel = status(platform, id).await.into();
+    reopened.status = sea_orm::ActiveValue::Set("PENDING".into());
+    sea_orm::ActiveModelTrait::update(reopened, &platform.db)
+        .await
+        .expect("reopen");
+    dispatcher.process_available().await.expect("pass");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn failures_retry_with_backoff_and_park_after_the_limit() {
+    let clock = ManualClock::new(Utc::now());
+    let server = TestServer::start_with(ServerOptions {
+        clock: Some(clock.clone()),
+        args: vec!["--outbox-max-attempts".into(), "3".into()],
+        idle: true,
+        ..Default::default()
+    })
+    .await;
+    let platform = &server.state.platform;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let dispatcher = OutboxDispatcher::new(
+        platform.clone(),
+        vec![Arc::new(Counting {
+            calls: calls.clone(),
+            fail_first: usize::MAX,
+        })],
+    );
+    let id = enqueue(platform).await;
+    dispatcher.process_available().await.expect("pass");
+    let after_one = status(platform, id).await;
+    assert_eq!(
+        (after_one.status.as_str(), after_one.attempts),
+        ("PENDING", 1)
+    );
+    assert!(
+        after_one
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("failed on purpose")
+    );
+    // Not retried before its backoff has passed.
+    dispatcher.process_available().await.expect("pass");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    for _ in 0..2 {
+        clock.advance(chrono::Duration::minutes(10));
+        dispatcher.process_available().await.expect("pass");
+    }
+    let parked = status(platform, id).await;
+    assert_eq!((parked.status.as_str(), parked.attempts), ("PARKED", 3));
+    clock.advance(chrono::Duration::hours(1));
+    dispatcher.process_available().await.expect("pass");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        3,
+        "a parked event is left alone"
+    );
+}
+
+#[tokio::test]
+async fn a_handler_that_recovers_completes_the_event() {
+    let clock = ManualClock::new(Utc::now());
+    let server = TestServer::start_with(ServerOptions {
+        clock: Some(clock.clone()),
+        idle: true,
+        ..Default::default()
+    })
+    .await;
+    let platform = &server.state.platform;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let dispatcher = OutboxDispatcher::new(
+        platform.clone(),
+        vec![Arc::new(Counting {
+            calls: calls.clone(),
+            fail_first: 1,
+        })],
+    );
+    let id = enqueue(platform).await;
+    dispatcher.process_available().await.expect("pass");
+    clock.advance(chrono::Duration::seconds(5));
+    dispatcher.process_available().await.expect("pass");
+    assert_eq!(status(platform, id).await.status, "DONE");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

@@ -1,0 +1,207 @@
+//! The server around the schema: health, readiness, metrics, GET rules, limits, request ids,
+//! the SDL file, and the CLI.
+
+use serde_json::json;
+
+use super::common::{TestServer, assert_no_errors, error_code};
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let server = TestServer::start().await;
+    let health = server
+        .http
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+    let ready = server
+        .http
+        .get(server.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 200);
+    let ready: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(ready["database"], "ok");
+    assert_eq!(ready["bus"], "ok");
+
+    let body = server
+        .gql_with("query Probe { me { id } }", json!({}), &[])
+        .await;
+    assert_no_errors(&body);
+    server.gql_as("forged", "{ me { id } }", json!({})).await;
+    let metrics = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("agora_graphql_requests_total{operation=\"Probe\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("agora_graphql_errors_total{code=\"UNAUTHENTICATED\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("agora_graphql_request_duration_seconds"));
+}
+
+#[tokio::test]
+async fn get_runs_queries_and_refuses_mutations_with_405() {
+    let server = TestServer::start().await;
+    let query = server
+        .http
+        .get(server.url("/graphql"))
+        .query(&[("query", "{ me { id } }")])
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(query.status(), 200);
+    let body: serde_json::Value = query.json().await.expect("json");
+    assert_no_errors(&body);
+    let mutation = server
+        .http
+        .get(server.url("/graphql"))
+        .query(&[("query", "mutation { logout(refreshToken: \"x\") }")])
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(mutation.status(), 405);
+    assert_eq!(
+        mutation
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
+        Some("POST")
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let server = TestServer::start().await;
+    let response = server
+        .http
+        .post(server.url("/graphql"))
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await
+        .expect("POST");
+    let id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("request id");
+    assert_eq!(id.len(), 36);
+    let echoed = server
+        .http
+        .post(server.url("/graphql"))
+        .header("x-request-id", "client-chosen-id")
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(
+        echoed
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("client-chosen-id")
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_and_deep_queries_are_refused() {
+    let server = TestServer::start().await;
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let response = server
+        .http
+        .post(server.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"query\":\"{{ me {{ id }} }}\",\"padding\":\"{huge}\"}}"
+        ))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 413);
+
+    let too_deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+        "ofType { ".repeat(10),
+        "} ".repeat(10)
+    );
+    let too_deep = too_deep.as_str();
+    let body = server.gql(too_deep, json!({})).await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nested too deep"),
+        "{body}"
+    );
+    assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
+}
+
+#[test]
+fn schema_graphql_is_in_sync_with_the_code() {
+    let on_disk =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema.graphql"))
+            .expect("schema.graphql exists at the workspace root");
+    assert!(
+        on_disk == agora_schema::sdl(),
+        "schema.graphql is stale: run `cargo run -- export-schema` and commit it"
+    );
+}
+
+#[test]
+fn invalid_configuration_fails_with_one_line_naming_the_variable() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+        .arg("migrate")
+        .env("AGORA_BIND", "nowhere")
+        .output()
+        .expect("agora runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("AGORA_BIND"), "{stderr}");
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+        .arg("migrate")
+        .env("AGORA_ENV", "production")
+        .env_remove("AGORA_JWT_SECRET")
+        .output()
+        .expect("agora runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("AGORA_JWT_SECRET"), "{stderr}");
+}
+
+#[tokio::test]
+async fn create_admin_creates_then_promotes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}/agora.db?mode=rwc", dir.path().display());
+    let run = |email: &str, password: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+            .args(["create-admin", "--email", email, "--password", password])
+            .env("DATABASE_URL", &url)
+            .env("AGORA_LOG_FORMAT", "json")
+            .output()
+            .expect("agora runs")
+    };
+    let created = run("root@example.org", "a long enough passphrase");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("created admin root@example.org"));
+    let weak = run("root@example.org", "short");
+    assert!(!weak.status.success());
+    let promoted = run("root@example.org", "another long passphrase");
+    assert!(String::from_utf8_lossy(&promoted.stdout).contains("promoted"));
+}
