@@ -52,6 +52,65 @@ async fn health_readiness_and_metrics_answer() {
 }
 
 #[tokio::test]
+async fn graphiql_is_served_at_the_root() {
+    let server = TestServer::start().await;
+    let page = server
+        .http
+        .get(server.url("/"))
+        .send()
+        .await
+        .expect("GET /");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("graphiql") && html.contains("/graphql/ws"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn internal_errors_show_a_request_id_and_no_sql() {
+    use sea_orm::ConnectionTrait;
+    let server = TestServer::start().await;
+    server
+        .register("ada@example.org", "a long enough passphrase", "Ada")
+        .await;
+    // Break the database under the server: the next login cannot record its attempt.
+    server
+        .state
+        .platform
+        .db
+        .execute_unprepared("DROP TABLE login_attempts")
+        .await
+        .expect("drop table");
+    let response = server
+        .http
+        .post(server.url("/graphql"))
+        .json(&json!({ "query": "mutation { login(input: { email: \"ada@example.org\", password: \"a long enough passphrase\" }) { accessToken } }" }))
+        .send()
+        .await
+        .expect("POST");
+    let header_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("id")
+        .to_owned();
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(error_code(&body), "INTERNAL");
+    assert_eq!(
+        body["errors"][0]["extensions"]["requestId"],
+        header_id.as_str()
+    );
+    assert_eq!(body["errors"][0]["message"], "internal error");
+    let text = body.to_string().to_lowercase();
+    assert!(
+        !text.contains("login_attempts") && !text.contains("table") && !text.contains("sql"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn get_runs_queries_and_refuses_mutations_with_405() {
     let server = TestServer::start().await;
     let query = server
@@ -145,6 +204,17 @@ async fn oversized_bodies_and_deep_queries_are_refused() {
         "{body}"
     );
     assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
+
+    let wide: String = (0..3000).map(|n| format!("a{n}: me {{ id }} ")).collect();
+    let body = server.gql(&format!("{{ {wide} }}"), json!({})).await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("too complex"),
+        "{}",
+        &body.to_string()[..200]
+    );
 }
 
 #[test]

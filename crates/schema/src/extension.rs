@@ -34,6 +34,9 @@ impl ExtensionFactory for Observability {
 #[derive(Default)]
 struct ObservabilityExtension {
     operation_name: Mutex<Option<String>>,
+    /// Copied from the request data in `prepare_request`: the `request` hook's context is made
+    /// before the request data is attached.
+    request_id: Mutex<Option<String>>,
 }
 
 impl ObservabilityExtension {
@@ -74,7 +77,12 @@ impl Extension for ObservabilityExtension {
         let started = Instant::now();
         let mut response = next.run(ctx).await;
         let operation = self.operation_label();
-        let request_id = ctx.data_opt::<RequestId>().map(|r| r.0.clone());
+        let request_id = self
+            .request_id
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .or_else(|| ctx.data_opt::<RequestId>().map(|r| r.0.clone()));
         for error in &mut response.errors {
             let code = error_code(error);
             if code == "GRAPHQL_VALIDATION_FAILED" {
@@ -121,6 +129,13 @@ impl Extension for ObservabilityExtension {
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        let request_id = request
+            .data
+            .get(&std::any::TypeId::of::<RequestId>())
+            .and_then(|data| data.downcast_ref::<RequestId>())
+            .or_else(|| ctx.data_opt::<RequestId>())
+            .map(|r| r.0.clone());
+        *self.request_id.lock().unwrap_or_else(|p| p.into_inner()) = request_id;
         if let Some(name) = &request.operation_name {
             tracing::Span::current().record("operation", name.as_str());
             *self
