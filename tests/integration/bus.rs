@@ -16,6 +16,17 @@ async fn next(subscription: &mut agora_platform::bus::Subscription) -> BusMessag
         .expect("subscription open")
 }
 
+/// How many Redis connections subscribe to `channel`.
+async fn redis_subscribers(admin: &mut redis::aio::MultiplexedConnection, channel: &str) -> i64 {
+    let counts: Vec<(String, i64)> = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg(channel)
+        .query_async(admin)
+        .await
+        .expect("numsub");
+    counts.first().map_or(0, |(_, n)| *n)
+}
+
 #[tokio::test]
 async fn redis_bus_survives_a_dropped_connection_with_a_gap_requires_postgres_and_redis() {
     let Some((_, redis_url)) = postgres_and_redis("Redis bus reconnect test").await else {
@@ -42,14 +53,10 @@ async fn redis_bus_survives_a_dropped_connection_with_a_gap_requires_postgres_an
         .get_multiplexed_async_connection()
         .await
         .expect("admin");
-    let (_, count): (String, i64) = redis::cmd("PUBSUB")
-        .arg("NUMSUB")
-        .arg(format!("{prefix}:room:1"))
-        .query_async::<Vec<(String, i64)>>(&mut admin)
-        .await
-        .expect("numsub")
-        .remove(0);
-    assert_eq!(count, 1);
+    assert_eq!(
+        redis_subscribers(&mut admin, &format!("{prefix}:room:1")).await,
+        1
+    );
 
     // Kill every pub/sub connection; our subscribers must hear of it and then recover.
     let _: i64 = redis::cmd("CLIENT")
@@ -78,14 +85,7 @@ async fn redis_bus_survives_a_dropped_connection_with_a_gap_requires_postgres_an
     drop(second);
     let mut unsubscribed = false;
     for _ in 0..50 {
-        let (_, count): (String, i64) = redis::cmd("PUBSUB")
-            .arg("NUMSUB")
-            .arg(format!("{prefix}:room:1"))
-            .query_async::<Vec<(String, i64)>>(&mut admin)
-            .await
-            .expect("numsub")
-            .remove(0);
-        if count == 0 {
+        if redis_subscribers(&mut admin, &format!("{prefix}:room:1")).await == 0 {
             unsubscribed = true;
             break;
         }

@@ -290,20 +290,20 @@ fn parse_duration(var: &str, value: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-fn parse_ttl_access(value: &str) -> Result<Duration, String> {
-    parse_duration("AGORA_ACCESS_TOKEN_TTL", value)
+/// Defines a clap value parser for a duration that names its variable in errors.
+macro_rules! duration_parser {
+    ($($name:ident => $var:literal),* $(,)?) => {$(
+        fn $name(value: &str) -> Result<Duration, String> {
+            parse_duration($var, value)
+        }
+    )*};
 }
 
-fn parse_ttl_refresh(value: &str) -> Result<Duration, String> {
-    parse_duration("AGORA_REFRESH_TOKEN_TTL", value)
-}
-
-fn parse_ttl_timeout(value: &str) -> Result<Duration, String> {
-    parse_duration("AGORA_REQUEST_TIMEOUT", value)
-}
-
-fn parse_ttl_shutdown(value: &str) -> Result<Duration, String> {
-    parse_duration("AGORA_SHUTDOWN_TIMEOUT", value)
+duration_parser! {
+    parse_ttl_access => "AGORA_ACCESS_TOKEN_TTL",
+    parse_ttl_refresh => "AGORA_REFRESH_TOKEN_TTL",
+    parse_ttl_timeout => "AGORA_REQUEST_TIMEOUT",
+    parse_ttl_shutdown => "AGORA_SHUTDOWN_TIMEOUT",
 }
 
 #[cfg(test)]

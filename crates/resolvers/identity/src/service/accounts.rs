@@ -110,19 +110,13 @@ pub async fn create_or_promote_admin(
         .await?;
     match existing {
         Some(existing) => {
-            let now = platform.clock.now();
             let mut active: user::ActiveModel = existing.into();
             active.role = Set(Role::Admin.as_str().to_owned());
             active.password_hash = Set(password::hash(clear_password.to_owned()).await?);
             if let Some(name) = display_name {
                 active.display_name = Set(normalize_display_name(name, "display-name")?);
             }
-            active.updated_at = Set(now);
-            let txn = begin_write(&platform.db).await?;
-            let user = active.update(&txn).await?;
-            outbox::enqueue(&txn, now, IdentityEvent::UserUpdated.for_user(user.id)).await?;
-            txn.commit().await?;
-            Ok((user, false))
+            Ok((save_with_event(platform, active).await?, false))
         }
         None => {
             let fallback = email.split('@').next().unwrap_or("Admin").to_owned();
