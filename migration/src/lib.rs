@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_outbox;
 mod m20261126_000002_create_identity;
+mod m20261126_000003_create_knowledge;
 
 /// The ordered list of Agora migrations.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_outbox::Migration),
             Box::new(m20261126_000002_create_identity::Migration),
+            Box::new(m20261126_000003_create_knowledge::Migration),
         ]
     }
 }

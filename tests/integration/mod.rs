@@ -3,6 +3,7 @@
 mod api_keys;
 mod bus;
 mod common;
+mod knowledge;
 mod outbox;
 mod replicas;
 mod server;

@@ -6,4 +6,5 @@
 #![warn(missing_docs)]
 
 pub mod identity;
+pub mod knowledge;
 pub mod platform;

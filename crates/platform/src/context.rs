@@ -33,6 +33,8 @@ pub struct Platform {
     pub redis: Option<redis::aio::ConnectionManager>,
     /// Wakes the outbox dispatcher after a commit that wrote events.
     pub outbox_wakeup: Arc<Notify>,
+    /// Statements run through `db`.
+    pub statements: crate::db::StatementCounter,
 }
 
 impl Platform {
@@ -48,6 +50,10 @@ pub trait ContextExt {
     fn platform(&self) -> AppResult<&Platform>;
     /// Who is asking; anonymous when no credentials were sent.
     fn viewer(&self) -> &Viewer;
+    /// The request's DataLoader of `L` (`INTERNAL` if the server did not add it).
+    fn loader<L: Send + Sync + 'static>(
+        &self,
+    ) -> AppResult<&async_graphql::dataloader::DataLoader<L>>;
 }
 
 static ANONYMOUS: Viewer = Viewer::Anonymous;
@@ -60,5 +66,17 @@ impl ContextExt for async_graphql::Context<'_> {
 
     fn viewer(&self) -> &Viewer {
         self.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
+    }
+
+    fn loader<L: Send + Sync + 'static>(
+        &self,
+    ) -> AppResult<&async_graphql::dataloader::DataLoader<L>> {
+        self.data::<async_graphql::dataloader::DataLoader<L>>()
+            .map_err(|_| {
+                AppError::internal(format!(
+                    "loader {} missing from the request",
+                    std::any::type_name::<L>()
+                ))
+            })
     }
 }

@@ -1,7 +1,13 @@
 //! The database connection: SQLite in embedded mode (WAL, foreign keys on), PostgreSQL in
 //! production, with pool sizes from [`Config`].
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
@@ -10,12 +16,24 @@ use sea_orm::{
 
 use crate::{config::Config, error::AppResult};
 
+/// Counts the SQL statements a pool has run (tests prove loaders batch with it; operators see
+/// `agora_db_statements_total` and `agora_db_statement_duration_seconds`).
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements run so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Opens the pool for `config.database_url`; `search_path` selects a PostgreSQL schema (tests
 /// give each run its own).
 pub async fn connect(
     config: &Config,
     search_path: Option<&str>,
-) -> anyhow::Result<DatabaseConnection> {
+) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let sqlite = config.is_sqlite();
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
@@ -41,9 +59,17 @@ pub async fn connect(
                 .busy_timeout(Duration::from_secs(10))
         });
     }
-    let db = Database::connect(options).await?;
+    let mut db = Database::connect(options).await?;
+    let counter = StatementCounter::default();
+    let count = counter.clone();
+    db.set_metric_callback(move |info| {
+        count.0.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("agora_db_statements_total").increment(1);
+        metrics::histogram!("agora_db_statement_duration_seconds")
+            .record(info.elapsed.as_secs_f64());
+    });
     db.execute_unprepared("SELECT 1").await?;
-    Ok(db)
+    Ok((db, counter))
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`

@@ -7,6 +7,7 @@
 //! - [`auth`]: viewers, roles, JWT access tokens, argon2id passwords, random secrets.
 //! - [`error`]: [`AppError`], the one error type clients see, with `extensions.code`.
 //! - [`pagination`]: Relay connection arguments and keyset cursors; [`ids`]: global ids.
+//! - [`loader`]: DataLoader construction with a tuned batch delay.
 //! - [`clock`]: the time source, which tests control.
 //! - [`mail`]: the outgoing-mail trait and its development implementation.
 //! - [`context`]: [`Platform`], the handle to all of the above that resolvers receive.
@@ -20,6 +21,7 @@ pub mod context;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod loader;
 pub mod mail;
 pub mod outbox;
 pub mod pagination;

@@ -7,6 +7,7 @@ mod extension;
 mod node;
 
 use agora_identity::{IdentityMutation, IdentityQuery, IdentitySubscription};
+use agora_knowledge::{KnowledgeMutation, KnowledgeQuery};
 use agora_platform::{Platform, config::Config};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -15,15 +16,22 @@ pub use node::Node;
 
 /// The query root: every domain's queries plus `node`.
 #[derive(MergedObject, Default)]
-pub struct Query(IdentityQuery, node::NodeQuery);
+pub struct Query(IdentityQuery, KnowledgeQuery, node::NodeQuery);
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
-pub struct Mutation(IdentityMutation);
+pub struct Mutation(IdentityMutation, KnowledgeMutation);
 
 /// The subscription root.
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(IdentitySubscription);
+
+/// Adds every domain's per-request data (DataLoaders) to a request's or a WebSocket
+/// connection's `data`.
+pub fn insert_request_data(data: &mut async_graphql::Data, platform: &Platform) {
+    agora_identity::api::insert_loaders(data, platform);
+    agora_knowledge::api::insert_loaders(data, platform);
+}
 
 /// Every domain's outbox handlers, for the dispatcher.
 pub fn outbox_handlers() -> Vec<std::sync::Arc<dyn agora_platform::outbox::OutboxHandler>> {

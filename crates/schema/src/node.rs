@@ -4,7 +4,11 @@ use agora_identity::{
     api,
     types::{USER_TYPE, User},
 };
-use agora_platform::{AppError, context::ContextExt, ids};
+use agora_knowledge::{
+    service::{ContentStatus, articles, questions, topics},
+    types::{ARTICLE_TYPE, Article, QUESTION_TYPE, Question, TOPIC_TYPE, Topic},
+};
+use agora_platform::{AppError, auth::Role, context::ContextExt, ids};
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 /// An object with a global id that `node(id:)` can refetch.
@@ -13,6 +17,12 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 pub enum Node {
     /// A user.
     User(User),
+    /// A topic.
+    Topic(Topic),
+    /// A question.
+    Question(Question),
+    /// An article.
+    Article(Article),
 }
 
 /// `node(id:)`.
@@ -25,12 +35,31 @@ impl NodeQuery {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         let (type_name, uuid) = ids::decode_any(&id, "id")?;
         let platform = ctx.platform()?;
+        let moderator = ctx.viewer().role().is_some_and(|r| r >= Role::Moderator);
         match type_name.as_str() {
             USER_TYPE => {
                 ctx.viewer().require_user()?;
                 let found = api::users_by_ids(platform, &[uuid]).await?;
                 Ok(found.into_iter().next().map(|u| Node::User(User::new(u))))
             }
+            TOPIC_TYPE => match topics::find(&platform.db, uuid).await {
+                Ok(topic) => Ok(Some(Node::Topic(Topic(topic)))),
+                Err(AppError::NotFound(_)) => Ok(None),
+                Err(other) => Err(other.into()),
+            },
+            QUESTION_TYPE => {
+                let found = questions::by_ids(&platform.db, &[uuid]).await?.pop();
+                Ok(found
+                    .filter(|q| q.status == ContentStatus::Published.as_str() || moderator)
+                    .map(|q| Node::Question(Question(q))))
+            }
+            ARTICLE_TYPE => match articles::find(&platform.db, uuid).await {
+                Ok(a) if a.status == ContentStatus::Published.as_str() || moderator => {
+                    Ok(Some(Node::Article(Article(a))))
+                }
+                Ok(_) | Err(AppError::NotFound(_)) => Ok(None),
+                Err(other) => Err(other.into()),
+            },
             other => Err(AppError::bad_input(
                 "id",
                 format!("objects of type {other} cannot be fetched by id"),

@@ -55,10 +55,11 @@ async fn execute(state: AppState, headers: HeaderMap, request: GraphQLRequest) -
     let request_id = header_str(&headers, REQUEST_ID_HEADER.as_str())
         .unwrap_or("-")
         .to_owned();
-    let request = request
+    let mut request = request
         .into_inner()
         .data(viewer)
         .data(RequestId(request_id));
+    agora_schema::insert_request_data(&mut request.data, &state.platform);
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 

@@ -45,7 +45,7 @@ pub struct StartOptions {
 pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Result<AppState> {
     let config = Arc::new(config);
     let shutdown = CancellationToken::new();
-    let db = db::connect(&config, options.search_path.as_deref())
+    let (db, statements) = db::connect(&config, options.search_path.as_deref())
         .await
         .with_context(|| "DATABASE_URL: cannot connect to the database")?;
     if options.migrate {
@@ -89,6 +89,7 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
         mail: options.mail.unwrap_or_else(|| Arc::new(LogMailSender)),
         redis,
         outbox_wakeup: Arc::new(Notify::new()),
+        statements,
     };
     crate::telemetry::install_metrics();
     Ok(AppState {

@@ -111,6 +111,7 @@ async fn serve_socket(
         let mut data = Data::default();
         data.insert(viewer);
         data.insert(RequestId(request_id));
+        agora_schema::insert_request_data(&mut data, &platform);
         Ok(data)
     };
     let mut outgoing =

@@ -293,6 +293,52 @@ impl TestServer {
         assert_no_errors(&body);
     }
 
+    /// Waits until the dispatcher has delivered every outbox event (so background work does
+    /// not mix with what a test measures).
+    pub async fn wait_for_outbox(&self) {
+        use agora_entities::platform::outbox_event;
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        for _ in 0..200 {
+            let pending = outbox_event::Entity::find()
+                .filter(outbox_event::Column::Status.eq("PENDING"))
+                .count(&self.state.platform.db)
+                .await
+                .expect("count");
+            if pending == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the outbox did not drain");
+    }
+
+    /// One signed-in user per role (the admin registers first).
+    pub async fn role_tokens(&self) -> RoleTokens {
+        let admin = self.register_token("admin@example.org").await;
+        let mut others = Vec::new();
+        for (email, role) in [
+            ("moderator@example.org", "MODERATOR"),
+            ("contributor@example.org", "CONTRIBUTOR"),
+            ("learner@example.org", "LEARNER"),
+        ] {
+            let payload = self.register(email, "a long enough passphrase", role).await;
+            let id = payload["user"]["id"].as_str().expect("id").to_owned();
+            if role != "LEARNER" {
+                self.set_role(&admin, &id, role).await;
+            }
+            others.push(payload["accessToken"].as_str().expect("token").to_owned());
+        }
+        let learner = others.pop().expect("learner");
+        let contributor = others.pop().expect("contributor");
+        let moderator = others.pop().expect("moderator");
+        RoleTokens {
+            admin,
+            moderator,
+            contributor,
+            learner,
+        }
+    }
+
     /// Stops the server the way SIGTERM does and waits for it.
     pub async fn shutdown(mut self) {
         self.state.shutdown.cancel();
@@ -308,6 +354,14 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.state.shutdown.cancel();
     }
+}
+
+/// Access tokens of one user per role.
+pub struct RoleTokens {
+    pub admin: String,
+    pub moderator: String,
+    pub contributor: String,
+    pub learner: String,
 }
 
 /// The `extensions.code` of the first error.

@@ -40,6 +40,15 @@ pub async fn authenticate(platform: &Platform, credentials: Credentials<'_>) -> 
     }
 }
 
+pub use crate::{loaders::UserLoader, types::User};
+
+/// Adds identity's per-request DataLoaders to `data`.
+pub fn insert_loaders(data: &mut async_graphql::Data, platform: &Platform) {
+    data.insert(agora_platform::loader::batched(UserLoader::new(
+        platform.db.clone(),
+    )));
+}
+
 /// Loads users by id (for DataLoaders and `node`).
 pub async fn users_by_ids(platform: &Platform, ids: &[Uuid]) -> AppResult<Vec<user::Model>> {
     Ok(user::Entity::find()

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod events;
+pub mod loaders;
 mod mutation;
 mod query;
 pub mod service;

@@ -6,6 +6,34 @@ use anyhow::Context as _;
 use serde::Deserialize;
 
 const DEMO_USERS: &str = include_str!("../../../../fixtures/demo/users.json");
+const TOPICS: &str = include_str!("../../../../fixtures/knowledge/topics.json");
+const ARTICLES: &str = include_str!("../../../../fixtures/knowledge/articles.json");
+const QUESTIONS: [(&str, &str); 6] = [
+    (
+        "science",
+        include_str!("../../../../fixtures/knowledge/questions/science.json"),
+    ),
+    (
+        "geography",
+        include_str!("../../../../fixtures/knowledge/questions/geography.json"),
+    ),
+    (
+        "history",
+        include_str!("../../../../fixtures/knowledge/questions/history.json"),
+    ),
+    (
+        "computing",
+        include_str!("../../../../fixtures/knowledge/questions/computing.json"),
+    ),
+    (
+        "english",
+        include_str!("../../../../fixtures/knowledge/questions/english.json"),
+    ),
+    (
+        "air-quality",
+        include_str!("../../../../fixtures/knowledge/questions/air-quality.json"),
+    ),
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -21,10 +49,11 @@ pub async fn seed_demo(platform: &Platform) -> anyhow::Result<usize> {
     let users: Vec<DemoUser> =
         serde_json::from_str(DEMO_USERS).context("fixtures/demo/users.json")?;
     let mut created = 0;
+    let mut admin: Option<uuid::Uuid> = None;
     for demo in &users {
         let role =
             Role::parse(&demo.role).with_context(|| format!("unknown role {}", demo.role))?;
-        let (_, new) = agora_identity::api::ensure_account(
+        let (user, new) = agora_identity::api::ensure_account(
             platform,
             &demo.email,
             &demo.password,
@@ -33,8 +62,31 @@ pub async fn seed_demo(platform: &Platform) -> anyhow::Result<usize> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("seeding {}: {}", demo.email, e.log_message()))?;
+        if role == Role::Admin && admin.is_none() {
+            admin = Some(user.id);
+        }
         created += usize::from(new);
     }
     tracing::info!(users = users.len(), created, "demo users ready");
-    Ok(created)
+
+    let topics: Vec<agora_knowledge::api::TopicFixture> =
+        serde_json::from_str(TOPICS).context("fixtures/knowledge/topics.json")?;
+    let mut questions = Vec::new();
+    for (file, text) in QUESTIONS {
+        let rows: Vec<agora_knowledge::api::QuestionFixture> = serde_json::from_str(text)
+            .with_context(|| format!("fixtures/knowledge/questions/{file}.json"))?;
+        questions.extend(rows);
+    }
+    let articles: Vec<agora_knowledge::api::ArticleFixture> =
+        serde_json::from_str(ARTICLES).context("fixtures/knowledge/articles.json")?;
+    let report = agora_knowledge::api::seed(platform, admin, &topics, &questions, &articles)
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding the knowledge hub: {}", e.log_message()))?;
+    tracing::info!(
+        topics = report.topics,
+        questions = report.questions,
+        articles = report.articles,
+        "demo content ready"
+    );
+    Ok(created + report.topics + report.questions + report.articles)
 }

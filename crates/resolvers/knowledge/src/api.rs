@@ -1,0 +1,187 @@
+//! What the server and other domains may ask of the knowledge hub: loaders and seeding.
+
+use agora_platform::{AppError, AppResult, Platform, db::begin_write};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub use crate::loaders::insert_loaders;
+use crate::service::{
+    ContentStatus, QuestionSource, articles, questions, topics,
+    validation::{QuestionDraft, check_question},
+};
+
+/// A topic of `fixtures/knowledge/topics.json`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TopicFixture {
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Subtopics.
+    #[serde(default)]
+    pub children: Vec<TopicFixture>,
+}
+
+/// A question of `fixtures/knowledge/questions/*.json` (the createQuestion shape with a topic slug).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QuestionFixture {
+    /// Topic slug.
+    pub topic: String,
+    /// Prompt.
+    pub prompt: String,
+    /// Choices.
+    pub choices: Vec<ChoiceFixture>,
+    /// Explanation.
+    pub explanation: String,
+    /// 1–5.
+    pub difficulty: i32,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A choice of a [`QuestionFixture`].
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChoiceFixture {
+    /// Text.
+    pub text: String,
+    /// Whether it is the correct one.
+    pub is_correct: bool,
+}
+
+/// An article of `fixtures/knowledge/articles.json`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArticleFixture {
+    /// Topic slug.
+    pub topic: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Markdown body.
+    pub body: String,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// What [`seed`] created.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SeedReport {
+    /// Topics created.
+    pub topics: usize,
+    /// Questions created.
+    pub questions: usize,
+    /// Articles created.
+    pub articles: usize,
+}
+
+/// Loads the demo content if the bank is empty (idempotent): topics, then questions and
+/// articles as published, authored by `author`. Every question passes the same checks as
+/// `createQuestion`; one bad fixture fails the whole seed, naming it.
+pub async fn seed(
+    platform: &Platform,
+    author: Option<Uuid>,
+    tree: &[TopicFixture],
+    question_rows: &[QuestionFixture],
+    article_rows: &[ArticleFixture],
+) -> AppResult<SeedReport> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    if agora_entities::knowledge::topic::Entity::find()
+        .count(&platform.db)
+        .await?
+        > 0
+    {
+        return Ok(SeedReport::default());
+    }
+    let mut report = SeedReport::default();
+    let mut ids = std::collections::HashMap::new();
+    for root in tree {
+        let parent = topics::create(
+            platform,
+            topics::NewTopic {
+                name: root.name.clone(),
+                slug: Some(root.slug.clone()),
+                parent_id: None,
+                description: root.description.clone(),
+            },
+        )
+        .await?;
+        ids.insert(root.slug.clone(), parent.id);
+        report.topics += 1;
+        for child in &root.children {
+            let topic = topics::create(
+                platform,
+                topics::NewTopic {
+                    name: child.name.clone(),
+                    slug: Some(child.slug.clone()),
+                    parent_id: Some(parent.id),
+                    description: child.description.clone(),
+                },
+            )
+            .await?;
+            ids.insert(child.slug.clone(), topic.id);
+            report.topics += 1;
+        }
+    }
+    let topic_of = |slug: &str, at: &str| {
+        ids.get(slug)
+            .copied()
+            .ok_or_else(|| AppError::bad_input(at, format!("unknown topic slug {slug:?}")))
+    };
+    let now = platform.clock.now();
+    let txn = begin_write(&platform.db).await?;
+    for (index, row) in question_rows.iter().enumerate() {
+        let at = format!("questions[{index}]");
+        let draft = QuestionDraft {
+            prompt: row.prompt.clone(),
+            choices: row
+                .choices
+                .iter()
+                .map(|c| (c.text.clone(), c.is_correct))
+                .collect(),
+            explanation: row.explanation.clone(),
+            difficulty: row.difficulty,
+            tags: row.tags.clone(),
+        };
+        let checked = check_question(&draft, &at)?;
+        let topic_id = topic_of(&row.topic, &at)?;
+        questions::insert(
+            &txn,
+            now,
+            topic_id,
+            author,
+            &checked,
+            ContentStatus::Published,
+            QuestionSource::Imported,
+        )
+        .await?;
+        report.questions += 1;
+    }
+    txn.commit().await?;
+    for (index, row) in article_rows.iter().enumerate() {
+        let topic_id = topic_of(&row.topic, &format!("articles[{index}]"))?;
+        articles::create(
+            platform,
+            author,
+            articles::ArticleDraft {
+                topic_id: Some(topic_id),
+                title: Some(row.title.clone()),
+                summary: Some(row.summary.clone()),
+                body: Some(row.body.clone()),
+                tags: Some(row.tags.clone()),
+                status: Some(ContentStatus::Published),
+            },
+        )
+        .await?;
+        report.articles += 1;
+    }
+    platform.wake_outbox();
+    Ok(report)
+}

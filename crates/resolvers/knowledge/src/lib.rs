@@ -1,0 +1,17 @@
+//! The knowledge hub: the topic tree, tags, the question bank and articles — the content store
+//! battle rooms draw their questions from.
+//!
+//! Emits `QUESTION_PUBLISHED` through the outbox whenever a question goes live (gamification
+//! awards its author). Listens to nothing yet. Reads users through `agora_identity::api`.
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod api;
+pub mod events;
+pub mod loaders;
+mod mutation;
+mod query;
+pub mod service;
+pub mod types;
+
+pub use mutation::KnowledgeMutation;
+pub use query::KnowledgeQuery;

@@ -1,0 +1,177 @@
+//! Knowledge hub mutations (moderators and admins): thin wrappers over [`crate::service`].
+
+use agora_platform::{auth::Role, context::ContextExt, ids};
+use async_graphql::{Context, ID, MaybeUndefined, Object, Result};
+
+use crate::{
+    service::{ContentStatus, articles, questions, topics, validation::QuestionDraft},
+    types::{
+        ARTICLE_TYPE, Article, ArticleInput, CreateQuestionInput, CreateTopicInput, QUESTION_TYPE,
+        Question, TOPIC_TYPE, Topic, UpdateQuestionInput, UpdateTopicInput,
+    },
+};
+
+/// Knowledge hub's mutation root.
+#[derive(Default)]
+pub struct KnowledgeMutation;
+
+fn article_draft(input: ArticleInput) -> Result<articles::ArticleDraft> {
+    Ok(articles::ArticleDraft {
+        topic_id: input
+            .topic_id
+            .map(|id| ids::decode(&id, TOPIC_TYPE, "input.topicId"))
+            .transpose()?,
+        title: input.title,
+        summary: input.summary,
+        body: input.body,
+        tags: input.tags,
+        status: input.status,
+    })
+}
+
+#[Object]
+impl KnowledgeMutation {
+    /// Creates a topic (moderators).
+    async fn create_topic(&self, ctx: &Context<'_>, input: CreateTopicInput) -> Result<Topic> {
+        ctx.viewer().require_role(Role::Moderator)?;
+        let parent_id = input
+            .parent_id
+            .map(|id| ids::decode(&id, TOPIC_TYPE, "input.parentId"))
+            .transpose()?;
+        let topic = topics::create(
+            ctx.platform()?,
+            topics::NewTopic {
+                name: input.name,
+                slug: input.slug,
+                parent_id,
+                description: input.description,
+            },
+        )
+        .await?;
+        Ok(Topic(topic))
+    }
+
+    /// Renames or moves a topic (moderators). Moving it under its own descendant is refused.
+    async fn update_topic(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateTopicInput,
+    ) -> Result<Topic> {
+        ctx.viewer().require_role(Role::Moderator)?;
+        let id = ids::decode(&id, TOPIC_TYPE, "id")?;
+        let parent_id = match input.parent_id {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(parent) => {
+                Some(Some(ids::decode(&parent, TOPIC_TYPE, "input.parentId")?))
+            }
+        };
+        let changes = topics::TopicChanges {
+            name: input.name,
+            slug: input.slug,
+            parent_id,
+            description: input.description,
+        };
+        Ok(Topic(topics::update(ctx.platform()?, id, changes).await?))
+    }
+
+    /// Deletes a topic without subtopics (moderators); its questions and articles move to
+    /// `reassignTo`, which is required when it has any.
+    async fn delete_topic(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reassign_to: Option<ID>,
+    ) -> Result<bool> {
+        ctx.viewer().require_role(Role::Moderator)?;
+        let id = ids::decode(&id, TOPIC_TYPE, "id")?;
+        let target = reassign_to
+            .map(|t| ids::decode(&t, TOPIC_TYPE, "reassignTo"))
+            .transpose()?;
+        topics::delete(ctx.platform()?, id, target).await?;
+        Ok(true)
+    }
+
+    /// Adds a question to the bank (moderators); published unless `status: DRAFT`.
+    async fn create_question(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateQuestionInput,
+    ) -> Result<Question> {
+        let author = ctx.viewer().require_role(Role::Moderator)?;
+        let topic_id = ids::decode(&input.topic_id, TOPIC_TYPE, "input.topicId")?;
+        let draft = QuestionDraft {
+            prompt: input.prompt,
+            choices: input
+                .choices
+                .into_iter()
+                .map(|c| (c.text, c.is_correct))
+                .collect(),
+            explanation: input.explanation,
+            difficulty: input.difficulty,
+            tags: input.tags,
+        };
+        let status = input.status.unwrap_or(ContentStatus::Published);
+        Ok(Question(
+            questions::create(ctx.platform()?, author, topic_id, draft, status).await?,
+        ))
+    }
+
+    /// Edits a question (moderators); the result is checked as a whole.
+    async fn update_question(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateQuestionInput,
+    ) -> Result<Question> {
+        ctx.viewer().require_role(Role::Moderator)?;
+        let id = ids::decode(&id, QUESTION_TYPE, "id")?;
+        let changes = questions::QuestionChanges {
+            topic_id: input
+                .topic_id
+                .map(|t| ids::decode(&t, TOPIC_TYPE, "input.topicId"))
+                .transpose()?,
+            prompt: input.prompt,
+            choices: input
+                .choices
+                .map(|cs| cs.into_iter().map(|c| (c.text, c.is_correct)).collect()),
+            explanation: input.explanation,
+            difficulty: input.difficulty,
+            tags: input.tags,
+            status: input.status,
+        };
+        Ok(Question(
+            questions::update(ctx.platform()?, id, changes).await?,
+        ))
+    }
+
+    /// Withdraws a question from play (moderators).
+    async fn archive_question(&self, ctx: &Context<'_>, id: ID) -> Result<Question> {
+        ctx.viewer().require_role(Role::Moderator)?;
+        let id = ids::decode(&id, QUESTION_TYPE, "id")?;
+        Ok(Question(questions::archive(ctx.platform()?, id).await?))
+    }
+
+    /// Writes an article (moderators).
+    async fn create_article(&self, ctx: &Context<'_>, input: ArticleInput) -> Result<Article> {
+        let author = ctx.viewer().require_role(Role::Moderator)?;
+        Ok(Article(
+            articles::create(ctx.platform()?, Some(author), article_draft(input)?).await?,
+        ))
+    }
+
+    /// Edits an article (moderators).
+    async fn update_article(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ArticleInput,
+    ) -> Result<Article> {
+        ctx.viewer().require_role(Role::Moderator)?;
+        let id = ids::decode(&id, ARTICLE_TYPE, "id")?;
+        Ok(Article(
+            articles::update(ctx.platform()?, id, article_draft(input)?).await?,
+        ))
+    }
+}

@@ -1,0 +1,153 @@
+//! Knowledge hub queries.
+
+use agora_platform::{
+    AppError,
+    auth::{Role, Viewer},
+    context::ContextExt,
+    ids,
+    pagination::{PageRequest, TimeCursor},
+};
+use async_graphql::{Context, ID, Object, Result, connection::Connection};
+
+use crate::{
+    service::{ContentStatus, articles, questions, topics},
+    types::{
+        ARTICLE_TYPE, Article, QUESTION_TYPE, Question, QuestionFilterInput, TOPIC_TYPE, Topic,
+    },
+};
+
+/// Knowledge hub's query root.
+#[derive(Default)]
+pub struct KnowledgeQuery;
+
+fn is_moderator(viewer: &Viewer) -> bool {
+    viewer.role().is_some_and(|r| r >= Role::Moderator)
+}
+
+/// Non-published content is for moderators; everyone else asking for it is refused.
+fn visible_status(
+    viewer: &Viewer,
+    asked: Option<ContentStatus>,
+) -> Result<ContentStatus, AppError> {
+    match asked {
+        None | Some(ContentStatus::Published) => Ok(ContentStatus::Published),
+        Some(other) if is_moderator(viewer) => Ok(other),
+        Some(_) => Err(AppError::Forbidden(
+            "only moderators see drafts and archived content".into(),
+        )),
+    }
+}
+
+#[Object]
+impl KnowledgeQuery {
+    /// Subtopics of `parentId`, or the root topics.
+    async fn topics(&self, ctx: &Context<'_>, parent_id: Option<ID>) -> Result<Vec<Topic>> {
+        let parent = parent_id
+            .map(|id| ids::decode(&id, TOPIC_TYPE, "parentId"))
+            .transpose()?;
+        let topics = topics::children(ctx.platform()?, parent).await?;
+        Ok(topics.into_iter().map(Topic).collect())
+    }
+
+    /// One topic by id, or by path (`science/physics`) or unambiguous slug.
+    async fn topic(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> Result<Option<Topic>> {
+        let platform = ctx.platform()?;
+        let found = match (id, slug) {
+            (Some(id), None) => {
+                let id = ids::decode(&id, TOPIC_TYPE, "id")?;
+                agora_entities::knowledge::topic::Entity::find_by_id(id)
+                    .one(&platform.db)
+                    .await
+                    .map_err(AppError::from)?
+            }
+            (None, Some(slug)) => topics::by_slug(platform, &slug).await?,
+            _ => return Err(AppError::bad_input("id", "pass either id or slug").into()),
+        };
+        Ok(found.map(Topic))
+    }
+
+    /// Questions, newest first. Learners see published questions only.
+    #[graphql(
+        complexity = "first.unwrap_or(20).max(last.unwrap_or(0)) as usize * child_complexity + 1"
+    )]
+    async fn questions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<QuestionFilterInput>,
+    ) -> Result<Connection<String, Question>> {
+        let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
+        let filter = filter.unwrap_or_default();
+        let status = visible_status(ctx.viewer(), filter.status)?;
+        let topic_id = filter
+            .topic_id
+            .map(|id| ids::decode(&id, TOPIC_TYPE, "filter.topicId"))
+            .transpose()?;
+        let filter = questions::QuestionFilter {
+            topic_id,
+            include_subtopics: filter.include_subtopics,
+            tags: filter.tags,
+            difficulty: filter.difficulty,
+            status: Some(status),
+            text: filter.text,
+        };
+        let page = questions::list(ctx.platform()?, filter, &page).await?;
+        Ok(page.into_connection(Question))
+    }
+
+    /// One question; null when it does not exist or is not published (moderators see all).
+    async fn question(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Question>> {
+        let id = ids::decode(&id, QUESTION_TYPE, "id")?;
+        let found = questions::by_ids(&ctx.platform()?.db, &[id]).await?.pop();
+        Ok(found
+            .filter(|q| q.status == ContentStatus::Published.as_str() || is_moderator(ctx.viewer()))
+            .map(Question))
+    }
+
+    /// Articles, newest first, optionally in one topic. Learners see published ones only.
+    #[graphql(
+        complexity = "first.unwrap_or(20).max(last.unwrap_or(0)) as usize * child_complexity + 1"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        topic_id: Option<ID>,
+        status: Option<ContentStatus>,
+    ) -> Result<Connection<String, Article>> {
+        let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
+        let status = visible_status(ctx.viewer(), status)?;
+        let topic_id = topic_id
+            .map(|id| ids::decode(&id, TOPIC_TYPE, "topicId"))
+            .transpose()?;
+        let page = articles::list(ctx.platform()?, topic_id, status, &page).await?;
+        Ok(page.into_connection(Article))
+    }
+
+    /// One article; null when it does not exist or is not published (moderators see all).
+    async fn article(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Article>> {
+        let id = ids::decode(&id, ARTICLE_TYPE, "id")?;
+        let found = match articles::find(&ctx.platform()?.db, id).await {
+            Ok(article) => Some(article),
+            Err(AppError::NotFound(_)) => None,
+            Err(other) => return Err(other.into()),
+        };
+        Ok(found
+            .filter(|a| a.status == ContentStatus::Published.as_str() || is_moderator(ctx.viewer()))
+            .map(Article))
+    }
+}
+
+use sea_orm::EntityTrait as _;

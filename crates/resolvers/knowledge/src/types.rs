@@ -1,0 +1,450 @@
+//! GraphQL types of the knowledge hub.
+
+use agora_entities::knowledge::{article, question, question_choice, tag, topic};
+use agora_identity::api::{User, UserLoader};
+use agora_platform::{AppError, auth::Role, context::ContextExt, ids};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use crate::{
+    loaders::{
+        ArticleTagsLoader, ChildrenLoader, ChoicesLoader, QuestionTagsLoader, TopicCountsLoader,
+        TopicLoader,
+    },
+    service::{ContentStatus, QuestionSource},
+};
+
+/// Global-id type names.
+pub const TOPIC_TYPE: &str = "Topic";
+/// Global-id type name of questions.
+pub const QUESTION_TYPE: &str = "Question";
+/// Global-id type name of choices.
+pub const CHOICE_TYPE: &str = "Choice";
+/// Global-id type name of articles.
+pub const ARTICLE_TYPE: &str = "Article";
+/// Global-id type name of tags.
+pub const TAG_TYPE: &str = "Tag";
+
+async fn author(ctx: &Context<'_>, author_id: Option<uuid::Uuid>) -> Result<Option<User>> {
+    let Some(id) = author_id else { return Ok(None) };
+    let user = ctx
+        .loader::<UserLoader>()?
+        .load_one(id)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok(user.map(User::new))
+}
+
+async fn topic_by_id(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Topic> {
+    ctx.loader::<TopicLoader>()?
+        .load_one(id)
+        .await
+        .map_err(AppError::Internal)?
+        .map(Topic)
+        .ok_or_else(|| AppError::internal(format!("topic {id} vanished")).into())
+}
+
+/// A subject in the topic tree.
+pub struct Topic(pub topic::Model);
+
+#[Object]
+impl Topic {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(TOPIC_TYPE, self.0.id)
+    }
+
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// URL name, unique among siblings.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// Slugs from the root down, e.g. `science/physics`; `topic(slug:)` accepts it.
+    async fn path(&self) -> &str {
+        &self.0.path
+    }
+
+    /// One-sentence description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The parent; null for a root.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Topic>> {
+        match self.0.parent_id {
+            Some(id) => Ok(Some(topic_by_id(ctx, id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The path from the root down to the parent.
+    async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Topic>> {
+        let mut chain = Vec::new();
+        let mut next = self.0.parent_id;
+        while let Some(id) = next {
+            let parent = topic_by_id(ctx, id).await?;
+            next = parent.0.parent_id;
+            chain.push(parent);
+        }
+        chain.reverse();
+        Ok(chain)
+    }
+
+    /// Direct subtopics.
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Topic>> {
+        let children = ctx
+            .loader::<ChildrenLoader>()?
+            .load_one(self.0.id)
+            .await
+            .map_err(AppError::Internal)?;
+        Ok(children
+            .unwrap_or_default()
+            .into_iter()
+            .map(Topic)
+            .collect())
+    }
+
+    /// Published questions filed directly under this topic.
+    async fn question_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let counts = ctx
+            .loader::<TopicCountsLoader>()?
+            .load_one(self.0.id)
+            .await
+            .map_err(AppError::Internal)?;
+        Ok(counts.unwrap_or_default().questions)
+    }
+
+    /// Published articles filed directly under this topic.
+    async fn article_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let counts = ctx
+            .loader::<TopicCountsLoader>()?
+            .load_one(self.0.id)
+            .await
+            .map_err(AppError::Internal)?;
+        Ok(counts.unwrap_or_default().articles)
+    }
+}
+
+/// A label on questions and articles.
+pub struct Tag(pub tag::Model);
+
+#[Object]
+impl Tag {
+    /// Global id.
+    async fn id(&self) -> ID {
+        ids::encode(TAG_TYPE, self.0.id)
+    }
+
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Lower-case slug.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+}
+
+/// One answer a question offers.
+pub struct Choice(pub question_choice::Model);
+
+#[Object]
+impl Choice {
+    /// Global id (what `submitAnswer` takes).
+    async fn id(&self) -> ID {
+        ids::encode(CHOICE_TYPE, self.0.id)
+    }
+
+    /// The answer text.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+
+    /// Whether this is the correct answer; null unless you are a moderator or admin.
+    async fn is_correct(&self, ctx: &Context<'_>) -> Option<bool> {
+        ctx.viewer()
+            .role()
+            .is_some_and(|r| r >= Role::Moderator)
+            .then_some(self.0.is_correct)
+    }
+}
+
+/// How a question has fared in battles.
+#[derive(SimpleObject)]
+pub struct AnswerStats {
+    /// Answers given.
+    pub attempts: i64,
+    /// Share of them that were correct, 0 to 1; null before the first answer.
+    pub correct_rate: Option<f64>,
+}
+
+/// A multiple-choice question.
+pub struct Question(pub question::Model);
+
+#[Object]
+impl Question {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(QUESTION_TYPE, self.0.id)
+    }
+
+    /// The question text.
+    async fn prompt(&self) -> &str {
+        &self.0.prompt
+    }
+
+    /// The choices, in display order.
+    async fn choices(&self, ctx: &Context<'_>) -> Result<Vec<Choice>> {
+        let choices = ctx
+            .loader::<ChoicesLoader>()?
+            .load_one(self.0.id)
+            .await
+            .map_err(AppError::Internal)?;
+        Ok(choices
+            .unwrap_or_default()
+            .into_iter()
+            .map(Choice)
+            .collect())
+    }
+
+    /// Why the correct answer is correct.
+    async fn explanation(&self) -> &str {
+        &self.0.explanation
+    }
+
+    /// 1 (easy) to 5 (hard).
+    async fn difficulty(&self) -> i32 {
+        self.0.difficulty.into()
+    }
+
+    /// Lifecycle state.
+    async fn status(&self) -> Result<ContentStatus> {
+        Ok(ContentStatus::parse(&self.0.status)?)
+    }
+
+    /// Where it came from.
+    async fn source(&self) -> Result<QuestionSource> {
+        Ok(QuestionSource::parse(&self.0.source)?)
+    }
+
+    /// The topic.
+    async fn topic(&self, ctx: &Context<'_>) -> Result<Topic> {
+        topic_by_id(ctx, self.0.topic_id).await
+    }
+
+    /// Tags, by slug.
+    async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
+        let tags = ctx
+            .loader::<QuestionTagsLoader>()?
+            .load_one(self.0.id)
+            .await
+            .map_err(AppError::Internal)?;
+        Ok(tags.unwrap_or_default().into_iter().map(Tag).collect())
+    }
+
+    /// Who wrote it.
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        author(ctx, self.0.author_id).await
+    }
+
+    /// Battle answer statistics.
+    async fn stats(&self) -> AnswerStats {
+        AnswerStats {
+            attempts: self.0.attempts,
+            correct_rate: (self.0.attempts > 0)
+                .then(|| self.0.correct_attempts as f64 / self.0.attempts as f64),
+        }
+    }
+
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When it was published.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+}
+
+/// A reading article.
+pub struct Article(pub article::Model);
+
+#[Object]
+impl Article {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(ARTICLE_TYPE, self.0.id)
+    }
+
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// One or two sentences.
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+
+    /// Markdown body.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// Estimated minutes to read (200 words a minute).
+    async fn reading_minutes(&self) -> i32 {
+        self.0.reading_minutes
+    }
+
+    /// Lifecycle state.
+    async fn status(&self) -> Result<ContentStatus> {
+        Ok(ContentStatus::parse(&self.0.status)?)
+    }
+
+    /// The topic.
+    async fn topic(&self, ctx: &Context<'_>) -> Result<Topic> {
+        topic_by_id(ctx, self.0.topic_id).await
+    }
+
+    /// Tags, by slug.
+    async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
+        let tags = ctx
+            .loader::<ArticleTagsLoader>()?
+            .load_one(self.0.id)
+            .await
+            .map_err(AppError::Internal)?;
+        Ok(tags.unwrap_or_default().into_iter().map(Tag).collect())
+    }
+
+    /// Who wrote it.
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        author(ctx, self.0.author_id).await
+    }
+
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When it was published.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+}
+
+/// One choice of a question input.
+#[derive(InputObject)]
+pub struct ChoiceInput {
+    /// Answer text, 1–200 characters, unique within the question.
+    pub text: String,
+    /// Exactly one choice per question is correct.
+    pub is_correct: bool,
+}
+
+/// A question as written (createQuestion; the same shape serves submissions and imports).
+#[derive(InputObject)]
+pub struct CreateQuestionInput {
+    /// Topic to file it under.
+    pub topic_id: ID,
+    /// Question text, 10–500 characters.
+    pub prompt: String,
+    /// 2–6 choices, exactly one correct.
+    pub choices: Vec<ChoiceInput>,
+    /// Why the answer is right, 1–2000 characters.
+    pub explanation: String,
+    /// 1 (easy) to 5 (hard).
+    pub difficulty: i32,
+    /// Up to 10 tags; normalised to lower-case slugs.
+    #[graphql(default)]
+    pub tags: Vec<String>,
+    /// PUBLISHED (default) or DRAFT.
+    pub status: Option<ContentStatus>,
+}
+
+/// Changes to a question; omitted fields stay. New choices replace all old ones.
+#[derive(InputObject)]
+pub struct UpdateQuestionInput {
+    /// Move to this topic.
+    pub topic_id: Option<ID>,
+    /// New text.
+    pub prompt: Option<String>,
+    /// New choices.
+    pub choices: Option<Vec<ChoiceInput>>,
+    /// New explanation.
+    pub explanation: Option<String>,
+    /// New difficulty.
+    pub difficulty: Option<i32>,
+    /// New tags.
+    pub tags: Option<Vec<String>>,
+    /// New status.
+    pub status: Option<ContentStatus>,
+}
+
+/// Filters for `questions`.
+#[derive(InputObject, Default)]
+pub struct QuestionFilterInput {
+    /// Only this topic...
+    pub topic_id: Option<ID>,
+    /// ...and, when true, its subtopics.
+    #[graphql(default)]
+    pub include_subtopics: bool,
+    /// Only questions carrying all of these tags.
+    #[graphql(default)]
+    pub tags: Vec<String>,
+    /// Only this difficulty.
+    pub difficulty: Option<i32>,
+    /// Only this status; other than PUBLISHED needs a moderator.
+    pub status: Option<ContentStatus>,
+    /// Case-insensitive part of the prompt.
+    pub text: Option<String>,
+}
+
+/// `createTopic` input.
+#[derive(InputObject)]
+pub struct CreateTopicInput {
+    /// Display name, 1–120 characters.
+    pub name: String,
+    /// URL name; derived from the name when omitted.
+    pub slug: Option<String>,
+    /// Parent topic; omitted for a root.
+    pub parent_id: Option<ID>,
+    /// One-sentence description.
+    pub description: Option<String>,
+}
+
+/// `updateTopic` input; omitted fields stay. `parentId: null` makes the topic a root.
+#[derive(InputObject)]
+pub struct UpdateTopicInput {
+    /// New name.
+    pub name: Option<String>,
+    /// New slug.
+    pub slug: Option<String>,
+    /// New parent (never one of the topic's own descendants).
+    pub parent_id: MaybeUndefined<ID>,
+    /// New description.
+    pub description: Option<String>,
+}
+
+/// `createArticle` / `updateArticle` input; on update omitted fields stay.
+#[derive(InputObject)]
+pub struct ArticleInput {
+    /// Topic to file it under (required on create).
+    pub topic_id: Option<ID>,
+    /// Title, 3–200 characters (required on create).
+    pub title: Option<String>,
+    /// Summary, 1–500 characters (required on create).
+    pub summary: Option<String>,
+    /// Markdown body (required on create).
+    pub body: Option<String>,
+    /// Up to 10 tags.
+    pub tags: Option<Vec<String>>,
+    /// PUBLISHED (default on create), DRAFT or ARCHIVED.
+    pub status: Option<ContentStatus>,
+}

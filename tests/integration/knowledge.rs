@@ -1,0 +1,535 @@
+//! The knowledge hub: authorization of every mutation, validation, the topic tree, visibility
+//! of drafts and of correct answers, filters, and loaders that keep a page to a fixed number of
+//! statements.
+
+use serde_json::{Value, json};
+
+use super::common::{RoleTokens, TestServer, assert_no_errors, error_code};
+
+const CREATE_TOPIC: &str = "mutation($i: CreateTopicInput!) { createTopic(input: $i) { id path } }";
+const CREATE_QUESTION: &str = "mutation($i: CreateQuestionInput!) { createQuestion(input: $i) { id status tags { slug } choices { id text isCorrect } } }";
+
+async fn topic(server: &TestServer, token: &str, name: &str, parent: Option<&str>) -> Value {
+    let body = server
+        .gql_as(
+            token,
+            CREATE_TOPIC,
+            json!({ "i": { "name": name, "parentId": parent } }),
+        )
+        .await;
+    assert_no_errors(&body);
+    body["data"]["createTopic"].clone()
+}
+
+fn question_input(topic_id: &str, prompt: &str) -> Value {
+    json!({
+        "topicId": topic_id,
+        "prompt": prompt,
+        "choices": [
+            { "text": "Paris", "isCorrect": true },
+            { "text": "Lyon", "isCorrect": false },
+            { "text": "Marseille", "isCorrect": false }
+        ],
+        "explanation": "Paris has been the capital of France for centuries.",
+        "difficulty": 2,
+        "tags": ["Capitals", "europe"]
+    })
+}
+
+async fn question(server: &TestServer, token: &str, topic_id: &str, prompt: &str) -> Value {
+    let body = server
+        .gql_as(
+            token,
+            CREATE_QUESTION,
+            json!({ "i": question_input(topic_id, prompt) }),
+        )
+        .await;
+    assert_no_errors(&body);
+    body["data"]["createQuestion"].clone()
+}
+
+/// Runs `query` as anonymous, learner, contributor, moderator and admin: the first three are
+/// refused, the last two allowed.
+async fn only_moderators(
+    server: &TestServer,
+    tokens: &RoleTokens,
+    query: &str,
+    variables: impl Fn() -> Value,
+) {
+    assert_eq!(
+        error_code(&server.gql(query, variables()).await),
+        "UNAUTHENTICATED",
+        "anonymous: {query}"
+    );
+    for token in [&tokens.learner, &tokens.contributor] {
+        assert_eq!(
+            error_code(&server.gql_as(token, query, variables()).await),
+            "FORBIDDEN",
+            "{query}"
+        );
+    }
+    for token in [&tokens.moderator, &tokens.admin] {
+        assert_no_errors(&server.gql_as(token, query, variables()).await);
+    }
+}
+
+#[tokio::test]
+async fn every_mutation_is_for_moderators_and_admins_only() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let root = topic(&server, &tokens.admin, "Root", None).await;
+    let root_id = root["id"].as_str().expect("id").to_owned();
+
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    let unique = || counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    only_moderators(
+        &server,
+        &tokens,
+        CREATE_TOPIC,
+        || json!({ "i": { "name": format!("Topic {}", unique()) } }),
+    )
+    .await;
+    only_moderators(
+        &server,
+        &tokens,
+        "mutation($id: ID!) { updateTopic(id: $id, input: { description: \"d\" }) { id } }",
+        || json!({ "id": root_id }),
+    )
+    .await;
+    only_moderators(&server, &tokens, CREATE_QUESTION, || {
+        json!({ "i": question_input(&root_id, &format!("What is the capital of France, take {}?", unique())) })
+    })
+    .await;
+    let q = question(
+        &server,
+        &tokens.admin,
+        &root_id,
+        "Which city is the capital of France?",
+    )
+    .await;
+    only_moderators(
+        &server,
+        &tokens,
+        "mutation($id: ID!) { updateQuestion(id: $id, input: { difficulty: 3 }) { id } }",
+        || json!({ "id": q["id"] }),
+    )
+    .await;
+    only_moderators(
+        &server,
+        &tokens,
+        "mutation($id: ID!) { archiveQuestion(id: $id) { status } }",
+        || json!({ "id": q["id"] }),
+    )
+    .await;
+    let article = json!({ "topicId": root_id, "title": "On capitals", "summary": "Why capitals move.", "body": "Some text." });
+    only_moderators(
+        &server,
+        &tokens,
+        "mutation($i: ArticleInput!) { createArticle(input: $i) { id } }",
+        || json!({ "i": article }),
+    )
+    .await;
+    let created = server
+        .gql_as(
+            &tokens.admin,
+            "mutation($i: ArticleInput!) { createArticle(input: $i) { id readingMinutes } }",
+            json!({ "i": article }),
+        )
+        .await;
+    assert_eq!(created["data"]["createArticle"]["readingMinutes"], 1);
+    let article_id = created["data"]["createArticle"]["id"].clone();
+    only_moderators(
+        &server,
+        &tokens,
+        "mutation($id: ID!) { updateArticle(id: $id, input: { title: \"Capitals\" }) { id } }",
+        || json!({ "id": article_id }),
+    )
+    .await;
+    // deleteTopic: the refusals come before any content check; a moderator may delete an
+    // empty topic, an admin another one.
+    let empties: Vec<Value> = vec![
+        topic(&server, &tokens.admin, "Empty one", None).await,
+        topic(&server, &tokens.admin, "Empty two", None).await,
+    ];
+    // Calls run anonymous, learner, contributor, moderator, admin: the admin's is the fifth.
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    only_moderators(
+        &server,
+        &tokens,
+        "mutation($id: ID!) { deleteTopic(id: $id) }",
+        || {
+            let call = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            json!({ "id": empties[usize::from(call >= 4)]["id"] })
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn question_input_errors_name_the_field() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let root = topic(&server, &tokens.admin, "Geography", None).await;
+    let id = root["id"].as_str().expect("id");
+    let mut cases: Vec<(Value, &str)> = Vec::new();
+    let mut two_correct = question_input(id, "What is the capital of France?");
+    two_correct["choices"][1]["isCorrect"] = json!(true);
+    cases.push((two_correct, "input.choices"));
+    let mut duplicate = question_input(id, "What is the capital of France?");
+    duplicate["choices"][2]["text"] = json!(" paris");
+    cases.push((duplicate, "input.choices[2].text"));
+    let mut short = question_input(id, "Capital?");
+    short["difficulty"] = json!(2);
+    cases.push((short, "input.prompt"));
+    let mut hard = question_input(id, "What is the capital of France?");
+    hard["difficulty"] = json!(9);
+    cases.push((hard, "input.difficulty"));
+    let mut bad_tag = question_input(id, "What is the capital of France?");
+    bad_tag["tags"] = json!(["c++"]);
+    cases.push((bad_tag, "input.tags[0]"));
+    let mut no_topic = question_input(id, "What is the capital of France?");
+    no_topic["topicId"] = json!("garbage");
+    cases.push((no_topic, "input.topicId"));
+    for (input, field) in cases {
+        let body = server
+            .gql_as(&tokens.moderator, CREATE_QUESTION, json!({ "i": input }))
+            .await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn learners_never_see_which_choice_is_correct_nor_drafts() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let root = topic(&server, &tokens.admin, "Geography", None).await;
+    let id = root["id"].as_str().expect("id");
+    let created = question(
+        &server,
+        &tokens.moderator,
+        id,
+        "What is the capital of France?",
+    )
+    .await;
+    assert_eq!(
+        created["tags"],
+        json!([{ "slug": "capitals" }, { "slug": "europe" }])
+    );
+    let mut draft = question_input(id, "Which river flows through Paris?");
+    draft["status"] = json!("DRAFT");
+    let draft = server
+        .gql_as(&tokens.moderator, CREATE_QUESTION, json!({ "i": draft }))
+        .await;
+    let draft_id = draft["data"]["createQuestion"]["id"].clone();
+
+    let read = "query($id: ID!) { question(id: $id) { prompt choices { text isCorrect } } }";
+    let as_learner = server
+        .gql_as(&tokens.learner, read, json!({ "id": created["id"] }))
+        .await;
+    let choices = as_learner["data"]["question"]["choices"]
+        .as_array()
+        .expect("choices");
+    assert!(
+        choices.iter().all(|c| c["isCorrect"].is_null()),
+        "{as_learner}"
+    );
+    let anonymous = server.gql(read, json!({ "id": created["id"] })).await;
+    assert!(anonymous["data"]["question"]["choices"][0]["isCorrect"].is_null());
+    let as_moderator = server
+        .gql_as(&tokens.moderator, read, json!({ "id": created["id"] }))
+        .await;
+    assert_eq!(
+        as_moderator["data"]["question"]["choices"][0]["isCorrect"],
+        true
+    );
+
+    assert!(
+        server
+            .gql_as(&tokens.learner, read, json!({ "id": draft_id }))
+            .await["data"]["question"]
+            .is_null()
+    );
+    assert!(
+        !server
+            .gql_as(&tokens.admin, read, json!({ "id": draft_id }))
+            .await["data"]["question"]
+            .is_null()
+    );
+    let drafts = "{ questions(filter: { status: DRAFT }) { edges { node { prompt } } } }";
+    assert_eq!(
+        error_code(&server.gql_as(&tokens.learner, drafts, json!({})).await),
+        "FORBIDDEN"
+    );
+    let listed = server.gql_as(&tokens.moderator, drafts, json!({})).await;
+    assert_eq!(
+        listed["data"]["questions"]["edges"]
+            .as_array()
+            .expect("edges")
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_topic_tree_moves_safely_and_keeps_slugs_unique_among_siblings() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let science = topic(&server, &tokens.admin, "Science", None).await;
+    let physics = topic(&server, &tokens.admin, "Physics", science["id"].as_str()).await;
+    let optics = topic(&server, &tokens.admin, "Optics", physics["id"].as_str()).await;
+    assert_eq!(optics["path"], "science/physics/optics");
+
+    let update =
+        "mutation($id: ID!, $i: UpdateTopicInput!) { updateTopic(id: $id, input: $i) { path } }";
+    let cycle = server
+        .gql_as(
+            &tokens.admin,
+            update,
+            json!({ "id": science["id"], "i": { "parentId": optics["id"] } }),
+        )
+        .await;
+    assert_eq!(error_code(&cycle), "BAD_USER_INPUT");
+    assert_eq!(cycle["errors"][0]["extensions"]["field"], "input.parentId");
+    let own = server
+        .gql_as(
+            &tokens.admin,
+            update,
+            json!({ "id": science["id"], "i": { "parentId": science["id"] } }),
+        )
+        .await;
+    assert_eq!(error_code(&own), "BAD_USER_INPUT");
+
+    let duplicate = server
+        .gql_as(
+            &tokens.admin,
+            CREATE_TOPIC,
+            json!({ "i": { "name": "physics", "parentId": science["id"] } }),
+        )
+        .await;
+    assert_eq!(error_code(&duplicate), "CONFLICT");
+    // The same slug under another parent is fine.
+    let history = topic(&server, &tokens.admin, "History", None).await;
+    topic(&server, &tokens.admin, "Physics", history["id"].as_str()).await;
+    let ambiguous = server
+        .gql("{ topic(slug: \"physics\") { path } }", json!({}))
+        .await;
+    assert_eq!(error_code(&ambiguous), "BAD_USER_INPUT", "{ambiguous}");
+
+    // Moving physics to the root carries optics along; ancestors follow.
+    let moved = server
+        .gql_as(
+            &tokens.admin,
+            update,
+            json!({ "id": physics["id"], "i": { "parentId": null, "slug": "natural-physics" } }),
+        )
+        .await;
+    assert_eq!(moved["data"]["updateTopic"]["path"], "natural-physics");
+    let optics_now = server
+        .gql(
+            "query($s: String!) { topic(slug: $s) { path ancestors { slug } } }",
+            json!({ "s": "natural-physics/optics" }),
+        )
+        .await;
+    assert_eq!(
+        optics_now["data"]["topic"]["ancestors"],
+        json!([{ "slug": "natural-physics" }])
+    );
+    // Now only history/physics uses the bare slug.
+    let unique = server
+        .gql("{ topic(slug: \"physics\") { path } }", json!({}))
+        .await;
+    assert_eq!(unique["data"]["topic"]["path"], "history/physics");
+}
+
+#[tokio::test]
+async fn deleting_a_topic_with_content_needs_a_reassignment() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let old = topic(&server, &tokens.admin, "Old", None).await;
+    let new = topic(&server, &tokens.admin, "New", None).await;
+    let child = topic(&server, &tokens.admin, "Child", old["id"].as_str()).await;
+    question(
+        &server,
+        &tokens.admin,
+        old["id"].as_str().expect("id"),
+        "What is the capital of France?",
+    )
+    .await;
+    let delete = "mutation($id: ID!, $to: ID) { deleteTopic(id: $id, reassignTo: $to) }";
+    assert_eq!(
+        error_code(
+            &server
+                .gql_as(&tokens.admin, delete, json!({ "id": old["id"] }))
+                .await
+        ),
+        "CONFLICT"
+    );
+    assert_no_errors(
+        &server
+            .gql_as(&tokens.admin, delete, json!({ "id": child["id"] }))
+            .await,
+    );
+    assert_eq!(
+        error_code(
+            &server
+                .gql_as(&tokens.admin, delete, json!({ "id": old["id"] }))
+                .await
+        ),
+        "CONFLICT"
+    );
+    assert_no_errors(
+        &server
+            .gql_as(
+                &tokens.admin,
+                delete,
+                json!({ "id": old["id"], "to": new["id"] }),
+            )
+            .await,
+    );
+    let moved = server
+        .gql("query($t: ID!) { questions(filter: { topicId: $t }) { edges { node { topic { name } } } } }", json!({ "t": new["id"] }))
+        .await;
+    assert_eq!(
+        moved["data"]["questions"]["edges"][0]["node"]["topic"]["name"],
+        "New"
+    );
+}
+
+#[tokio::test]
+async fn question_filters_combine() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let geo = topic(&server, &tokens.admin, "Geography", None).await;
+    let capitals = topic(&server, &tokens.admin, "Capitals", geo["id"].as_str()).await;
+    let geo_id = geo["id"].as_str().expect("id");
+    let capitals_id = capitals["id"].as_str().expect("id");
+    question(
+        &server,
+        &tokens.admin,
+        capitals_id,
+        "What is the capital of France?",
+    )
+    .await;
+    let mut other = question_input(geo_id, "Which is the longest river in Europe?");
+    other["tags"] = json!(["rivers", "europe"]);
+    other["difficulty"] = json!(4);
+    assert_no_errors(
+        &server
+            .gql_as(&tokens.admin, CREATE_QUESTION, json!({ "i": other }))
+            .await,
+    );
+
+    let list = "query($f: QuestionFilterInput) { questions(first: 10, filter: $f) { edges { node { prompt } } } }";
+    let count = |body: Value| {
+        body["data"]["questions"]["edges"]
+            .as_array()
+            .map_or(usize::MAX, Vec::len)
+    };
+    assert_eq!(
+        count(
+            server
+                .gql(list, json!({ "f": { "topicId": geo_id } }))
+                .await
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            server
+                .gql(
+                    list,
+                    json!({ "f": { "topicId": geo_id, "includeSubtopics": true } })
+                )
+                .await
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            server
+                .gql(list, json!({ "f": { "tags": ["europe"] } }))
+                .await
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            server
+                .gql(list, json!({ "f": { "tags": ["Europe", "capitals"] } }))
+                .await
+        ),
+        1
+    );
+    assert_eq!(
+        count(server.gql(list, json!({ "f": { "difficulty": 4 } })).await),
+        1
+    );
+    assert_eq!(
+        count(server.gql(list, json!({ "f": { "text": "RIVER" } })).await),
+        1
+    );
+    let bad = server.gql(list, json!({ "f": { "difficulty": 0 } })).await;
+    assert_eq!(bad["errors"][0]["extensions"]["field"], "filter.difficulty");
+}
+
+#[tokio::test]
+async fn a_page_of_questions_costs_the_same_statements_whatever_its_size() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let root = topic(&server, &tokens.admin, "Bank", None).await;
+    let id = root["id"].as_str().expect("id");
+    for n in 0..30 {
+        question(
+            &server,
+            &tokens.admin,
+            id,
+            &format!("Question number {n} about capitals?"),
+        )
+        .await;
+    }
+    server.wait_for_outbox().await;
+    let page = "query($n: Int) { questions(first: $n) { edges { node { prompt topic { name } tags { slug } author { displayName } choices { text } } } } }";
+    // The pool's counter also sees the outbox dispatcher's polls, which can only add: the
+    // cheapest of a few runs is the page's own cost.
+    let mut costs = Vec::new();
+    for size in [2, 30] {
+        let mut cheapest = u64::MAX;
+        for _ in 0..3 {
+            let before = server.state.platform.statements.get();
+            let body = server.gql(page, json!({ "n": size })).await;
+            assert_no_errors(&body);
+            let edges = body["data"]["questions"]["edges"]
+                .as_array()
+                .expect("edges")
+                .len();
+            assert_eq!(edges, size as usize);
+            cheapest = cheapest.min(server.state.platform.statements.get() - before);
+        }
+        costs.push(cheapest);
+    }
+    // One statement each: the page, its topics, tags, authors and choices.
+    assert_eq!(costs, [5, 5], "statements per page");
+}
+
+#[tokio::test]
+async fn publishing_a_question_writes_question_published_to_the_outbox() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let root = topic(&server, &tokens.admin, "Bank", None).await;
+    question(
+        &server,
+        &tokens.admin,
+        root["id"].as_str().expect("id"),
+        "What is the capital of France?",
+    )
+    .await;
+    let events = agora_entities::platform::outbox_event::Entity::find()
+        .filter(agora_entities::platform::outbox_event::Column::EventType.eq("QUESTION_PUBLISHED"))
+        .all(&server.state.platform.db)
+        .await
+        .expect("query");
+    assert_eq!(events.len(), 1);
+    assert!(events[0].payload["authorId"].is_string());
+}
