@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_outbox;
 mod m20261126_000002_create_identity;
 mod m20261126_000003_create_knowledge;
+mod m20261126_000004_create_search_index;
 
 /// The ordered list of Agora migrations.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_outbox::Migration),
             Box::new(m20261126_000002_create_identity::Migration),
             Box::new(m20261126_000003_create_knowledge::Migration),
+            Box::new(m20261126_000004_create_search_index::Migration),
         ]
     }
 }

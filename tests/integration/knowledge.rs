@@ -533,3 +533,98 @@ async fn publishing_a_question_writes_question_published_to_the_outbox() {
     assert_eq!(events.len(), 1);
     assert!(events[0].payload["authorId"].is_string());
 }
+
+const SEARCH: &str = "query($q: String!, $k: [SearchKind!]) { search(query: $q, kinds: $k) { kind score snippet question { prompt } article { title } } }";
+
+#[tokio::test]
+async fn search_ranks_published_content_with_highlighted_snippets() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let root = topic(&server, &tokens.admin, "Air", None).await;
+    let id = root["id"].as_str().expect("id");
+    let mut ozone = question_input(id, "Which gas forms ground-level ozone smog on hot days?");
+    ozone["explanation"] = json!(
+        "Ozone forms when sunlight drives reactions of nitrogen oxides with <volatile> organics."
+    );
+    assert_no_errors(
+        &server
+            .gql_as(&tokens.admin, CREATE_QUESTION, json!({ "i": ozone }))
+            .await,
+    );
+    let mut hidden = question_input(id, "A draft question about ozone layers?");
+    hidden["status"] = json!("DRAFT");
+    assert_no_errors(
+        &server
+            .gql_as(&tokens.admin, CREATE_QUESTION, json!({ "i": hidden }))
+            .await,
+    );
+    question(&server, &tokens.admin, id, "What is the capital of France?").await;
+    let article = json!({ "topicId": id, "title": "Ozone and your lungs", "summary": "How ozone harms breathing.", "body": "Ozone irritates airways. Ozone peaks in the afternoon." });
+    assert_no_errors(
+        &server
+            .gql_as(
+                &tokens.admin,
+                "mutation($i: ArticleInput!) { createArticle(input: $i) { id } }",
+                json!({ "i": article }),
+            )
+            .await,
+    );
+
+    let body = server.gql(SEARCH, json!({ "q": "ozone" })).await;
+    assert_no_errors(&body);
+    let hits = body["data"]["search"].as_array().expect("hits");
+    assert_eq!(hits.len(), 2, "the draft is not searchable: {body}");
+    let kinds: Vec<_> = hits
+        .iter()
+        .map(|h| h["kind"].as_str().expect("kind"))
+        .collect();
+    assert!(kinds.contains(&"QUESTION") && kinds.contains(&"ARTICLE"));
+    assert!(hits[0]["score"].as_f64().expect("score") >= hits[1]["score"].as_f64().expect("score"));
+    for hit in hits {
+        let snippet = hit["snippet"].as_str().expect("snippet");
+        assert!(
+            snippet.to_lowercase().contains("<mark>ozone</mark>"),
+            "{snippet}"
+        );
+        assert!(
+            !snippet.contains("<volatile>"),
+            "content is escaped: {snippet}"
+        );
+    }
+    let questions_only = server
+        .gql(SEARCH, json!({ "q": "ozone", "k": ["QUESTION"] }))
+        .await;
+    let only = questions_only["data"]["search"].as_array().expect("hits");
+    assert_eq!(only.len(), 1);
+    assert!(
+        only[0]["question"]["prompt"]
+            .as_str()
+            .expect("prompt")
+            .contains("ozone")
+    );
+
+    let paris = server
+        .gql(SEARCH, json!({ "q": "capital of France" }))
+        .await;
+    assert_eq!(
+        paris["data"]["search"][0]["question"]["prompt"],
+        "What is the capital of France?"
+    );
+    // Query syntax from users is data, not syntax.
+    assert_no_errors(
+        &server
+            .gql(SEARCH, json!({ "q": "\"ozone\" OR NEAR(* -" }))
+            .await,
+    );
+    assert_eq!(
+        error_code(&server.gql(SEARCH, json!({ "q": "   " })).await),
+        "BAD_USER_INPUT"
+    );
+    let too_many = server
+        .gql(
+            "{ search(query: \"ozone\", first: 500) { kind } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(too_many["errors"][0]["extensions"]["field"], "first");
+}

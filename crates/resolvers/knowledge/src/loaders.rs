@@ -37,6 +37,40 @@ impl Loader<Uuid> for TopicLoader {
     }
 }
 
+/// Questions by id (any status; callers decide visibility).
+pub struct QuestionLoader(DatabaseConnection);
+
+impl Loader<Uuid> for QuestionLoader {
+    type Value = question::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, question::Model>, LoadError> {
+        let rows = question::Entity::find()
+            .filter(question::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await
+            .map_err(db_error("questions"))?;
+        Ok(rows.into_iter().map(|q| (q.id, q)).collect())
+    }
+}
+
+/// Articles by id (any status; callers decide visibility).
+pub struct ArticleLoader(DatabaseConnection);
+
+impl Loader<Uuid> for ArticleLoader {
+    type Value = article::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, article::Model>, LoadError> {
+        let rows = article::Entity::find()
+            .filter(article::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await
+            .map_err(db_error("articles"))?;
+        Ok(rows.into_iter().map(|a| (a.id, a)).collect())
+    }
+}
+
 /// Direct subtopics in display order, by parent id.
 pub struct ChildrenLoader(DatabaseConnection);
 
@@ -229,6 +263,8 @@ pub fn insert_loaders(data: &mut Data, platform: &Platform) {
     let db = || platform.db.clone();
     data.insert(batched(TopicLoader(db())));
     data.insert(batched(ChildrenLoader(db())));
+    data.insert(batched(QuestionLoader(db())));
+    data.insert(batched(ArticleLoader(db())));
     data.insert(batched(ChoicesLoader(db())));
     data.insert(batched(QuestionTagsLoader(db())));
     data.insert(batched(ArticleTagsLoader(db())));

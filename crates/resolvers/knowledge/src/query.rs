@@ -136,6 +136,28 @@ impl KnowledgeQuery {
         Ok(page.into_connection(Article))
     }
 
+    /// Full-text search over published questions and articles, best first, each hit with a
+    /// highlighted snippet.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        #[graphql(default = 10)] first: i32,
+        kinds: Option<Vec<crate::service::search::SearchKind>>,
+    ) -> Result<Vec<crate::types::SearchHit>> {
+        let hits = crate::service::search::search(
+            ctx.platform()?,
+            &query,
+            first,
+            &kinds.unwrap_or_default(),
+        )
+        .await?;
+        Ok(hits
+            .into_iter()
+            .map(|hit| crate::types::SearchHit { hit })
+            .collect())
+    }
+
     /// One article; null when it does not exist or is not published (moderators see all).
     async fn article(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Article>> {
         let id = ids::decode(&id, ARTICLE_TYPE, "id")?;

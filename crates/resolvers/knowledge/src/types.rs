@@ -448,3 +448,53 @@ pub struct ArticleInput {
     /// PUBLISHED (default on create), DRAFT or ARCHIVED.
     pub status: Option<ContentStatus>,
 }
+
+/// One search result.
+pub struct SearchHit {
+    /// The ranked hit.
+    pub hit: crate::service::search::Hit,
+}
+
+#[Object]
+impl SearchHit {
+    /// Question or article.
+    async fn kind(&self) -> crate::service::search::SearchKind {
+        self.hit.kind
+    }
+
+    /// Relevance; higher is better, comparable within one answer.
+    async fn score(&self) -> f64 {
+        self.hit.score
+    }
+
+    /// An HTML-escaped excerpt with the matches wrapped in `<mark>`.
+    async fn snippet(&self) -> &str {
+        &self.hit.snippet
+    }
+
+    /// The question, for QUESTION hits.
+    async fn question(&self, ctx: &Context<'_>) -> Result<Option<Question>> {
+        if self.hit.kind != crate::service::search::SearchKind::Question {
+            return Ok(None);
+        }
+        let found = ctx
+            .loader::<crate::loaders::QuestionLoader>()?
+            .load_one(self.hit.id)
+            .await
+            .map_err(AppError::Internal)?;
+        Ok(found.map(Question))
+    }
+
+    /// The article, for ARTICLE hits.
+    async fn article(&self, ctx: &Context<'_>) -> Result<Option<Article>> {
+        if self.hit.kind != crate::service::search::SearchKind::Article {
+            return Ok(None);
+        }
+        let found = ctx
+            .loader::<crate::loaders::ArticleLoader>()?
+            .load_one(self.hit.id)
+            .await
+            .map_err(AppError::Internal)?;
+        Ok(found.map(Article))
+    }
+}

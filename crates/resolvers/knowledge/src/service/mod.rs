@@ -2,6 +2,7 @@
 
 pub mod articles;
 pub mod questions;
+pub mod search;
 pub mod tags;
 pub mod topics;
 pub mod validation;
