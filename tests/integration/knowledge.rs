@@ -628,3 +628,228 @@ async fn search_ranks_published_content_with_highlighted_snippets() {
         .await;
     assert_eq!(too_many["errors"][0]["extensions"]["field"], "first");
 }
+
+const IMPORT: &str = "mutation($f: TransferFormat!, $d: String!, $dry: Boolean) { importQuestions(format: $f, data: $d, dryRun: $dry) { committed valid invalid rows { index ok field message question } } }";
+
+fn rows_json(topic_path: &str) -> Value {
+    json!([
+        {
+            "topic": topic_path,
+            "prompt": "Which planet is known as the Red Planet?",
+            "choices": [{ "text": "Mars", "isCorrect": true }, { "text": "Venus", "isCorrect": false }],
+            "explanation": "Iron oxide on its surface makes Mars look red.",
+            "difficulty": 1,
+            "tags": ["planets"]
+        },
+        {
+            "topic": topic_path,
+            "prompt": "What is the largest planet in the Solar System?",
+            "choices": [{ "text": "Jupiter", "isCorrect": true }, { "text": "Saturn", "isCorrect": false }, { "text": "Neptune", "isCorrect": false }],
+            "explanation": "Jupiter is more than twice as massive as all other planets combined.",
+            "difficulty": 2
+        }
+    ])
+}
+
+#[tokio::test]
+async fn json_import_is_all_or_nothing_and_names_bad_rows() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let space = topic(&server, &tokens.admin, "Space", None).await;
+    let path = space["path"].as_str().expect("path");
+
+    let mut rows = rows_json(path);
+    rows[1]["choices"][1]["isCorrect"] = json!(true);
+    rows.as_array_mut().expect("rows").push(json!({ "topic": "nowhere", "prompt": "x", "choices": [], "explanation": "", "difficulty": 1 }));
+    let bad = server
+        .gql_as(
+            &tokens.moderator,
+            IMPORT,
+            json!({ "f": "JSON", "d": rows.to_string() }),
+        )
+        .await;
+    assert_no_errors(&bad);
+    let report = &bad["data"]["importQuestions"];
+    assert_eq!(report["committed"], false);
+    assert_eq!(
+        (report["valid"].as_i64(), report["invalid"].as_i64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(report["rows"][1]["field"], "rows[1].choices");
+    assert_eq!(report["rows"][2]["field"], "rows[2].topic");
+    let count = "{ questions { edges { node { id } } } }";
+    assert_eq!(
+        server.gql(count, json!({})).await["data"]["questions"]["edges"]
+            .as_array()
+            .expect("e")
+            .len(),
+        0
+    );
+
+    let dry = server
+        .gql_as(
+            &tokens.moderator,
+            IMPORT,
+            json!({ "f": "JSON", "d": rows_json(path).to_string(), "dry": true }),
+        )
+        .await;
+    assert_eq!(dry["data"]["importQuestions"]["committed"], false);
+    assert_eq!(dry["data"]["importQuestions"]["valid"], 2);
+    assert_eq!(
+        server.gql(count, json!({})).await["data"]["questions"]["edges"]
+            .as_array()
+            .expect("e")
+            .len(),
+        0
+    );
+
+    let good = server
+        .gql_as(
+            &tokens.moderator,
+            IMPORT,
+            json!({ "f": "JSON", "d": rows_json(path).to_string() }),
+        )
+        .await;
+    assert_eq!(good["data"]["importQuestions"]["committed"], true);
+    assert!(good["data"]["importQuestions"]["rows"][0]["question"].is_string());
+    let listed = server
+        .gql(
+            "{ questions { edges { node { source tags { slug } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["data"]["questions"]["edges"]
+            .as_array()
+            .expect("e")
+            .len(),
+        2
+    );
+    assert_eq!(
+        listed["data"]["questions"]["edges"][0]["node"]["source"],
+        "IMPORTED"
+    );
+
+    let garbage = server
+        .gql_as(
+            &tokens.moderator,
+            IMPORT,
+            json!({ "f": "JSON", "d": "{ not json" }),
+        )
+        .await;
+    assert_eq!(garbage["errors"][0]["extensions"]["field"], "data");
+}
+
+#[tokio::test]
+async fn csv_import_and_export_round_trip() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let space = topic(&server, &tokens.admin, "Space", None).await;
+    let csv = "topic,prompt,choice1,choice2,choice3,correct,explanation,difficulty,tags\n\
+               space,\"Which planet is closest to the Sun?\",Venus,Mercury,Earth,2,\"Mercury orbits at about 0.39 AU.\",1,planets;orbits\n";
+    let wrong = csv.replace(",2,\"Mercury", ",7,\"Mercury");
+    let bad = server
+        .gql_as(&tokens.admin, IMPORT, json!({ "f": "CSV", "d": wrong }))
+        .await;
+    assert_eq!(
+        bad["data"]["importQuestions"]["rows"][0]["field"],
+        "rows[0].correct"
+    );
+    let good = server
+        .gql_as(&tokens.admin, IMPORT, json!({ "f": "CSV", "d": csv }))
+        .await;
+    assert_eq!(good["data"]["importQuestions"]["committed"], true, "{good}");
+
+    let export = "query($f: TransferFormat!) { exportQuestions(format: $f) }";
+    let as_csv = server
+        .gql_as(&tokens.moderator, export, json!({ "f": "CSV" }))
+        .await;
+    let text = as_csv["data"]["exportQuestions"].as_str().expect("csv");
+    assert!(text.starts_with("topic,prompt,choice1"));
+    assert!(
+        text.contains("space,Which planet is closest to the Sun?,Venus,Mercury,Earth,,,,2,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("orbits;planets"),
+        "tags sorted by slug: {text}"
+    );
+    // The exported JSON imports again as it is.
+    let as_json = server
+        .gql_as(&tokens.moderator, export, json!({ "f": "JSON" }))
+        .await;
+    let exported = as_json["data"]["exportQuestions"]
+        .as_str()
+        .expect("json")
+        .to_owned();
+    let mut rows: Value = serde_json::from_str(&exported).expect("rows");
+    rows[0]["prompt"] = json!("Which planet is the closest to the Sun?");
+    let again = server
+        .gql_as(
+            &tokens.moderator,
+            IMPORT,
+            json!({ "f": "JSON", "d": rows.to_string() }),
+        )
+        .await;
+    assert_eq!(
+        again["data"]["importQuestions"]["committed"], true,
+        "{again}"
+    );
+    let _ = space;
+
+    for token in [&tokens.learner, &tokens.contributor] {
+        assert_eq!(
+            error_code(&server.gql_as(token, export, json!({ "f": "CSV" })).await),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            error_code(
+                &server
+                    .gql_as(token, IMPORT, json!({ "f": "CSV", "d": csv }))
+                    .await
+            ),
+            "FORBIDDEN"
+        );
+    }
+    assert_eq!(
+        error_code(&server.gql(export, json!({ "f": "CSV" })).await),
+        "UNAUTHENTICATED"
+    );
+}
+
+#[test]
+fn the_import_command_checks_then_writes_a_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}/agora.db?mode=rwc", dir.path().display());
+    let agora = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("AGORA_LOG_FORMAT", "json")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("agora runs")
+    };
+    assert!(agora(&["seed"]).status.success());
+    let file = dir.path().join("planets.json");
+    std::fs::write(&file, rows_json("science/physics").to_string()).expect("write");
+    let path = file.to_str().expect("path");
+    let dry = agora(&["import-questions", path, "--dry-run"]);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&dry.stdout).contains("2 valid, 0 invalid row(s); nothing written")
+    );
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, json!([{ "topic": "science/physics", "prompt": "Too short", "choices": [], "explanation": "x", "difficulty": 1 }]).to_string())
+        .expect("write");
+    let refused = agora(&["import-questions", bad.to_str().expect("path")]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("row 0: rows[0].prompt"));
+    let done = agora(&["import-questions", path]);
+    assert!(done.status.success());
+    assert!(String::from_utf8_lossy(&done.stdout).contains("imported"));
+}

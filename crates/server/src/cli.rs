@@ -39,6 +39,17 @@ pub enum Command {
         #[arg(long, short, default_value = "schema.graphql")]
         output: PathBuf,
     },
+    /// Import questions from a JSON or CSV file (all or nothing; `--dry-run` only checks).
+    ImportQuestions {
+        /// The file; its extension (`.json`, `.csv`) picks the format unless `--format` says.
+        file: PathBuf,
+        /// `json` or `csv`.
+        #[arg(long, value_parser = ["json", "csv"])]
+        format: Option<String>,
+        /// Check every row, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Create an admin, or promote an existing account to admin and set its password.
     CreateAdmin {
         /// E-mail address.

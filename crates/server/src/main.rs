@@ -45,6 +45,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("seeded {created} new record(s)");
             Ok(())
         }
+        Command::ImportQuestions {
+            file,
+            format,
+            dry_run,
+        } => {
+            let state = build_state(
+                config,
+                StartOptions {
+                    migrate: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            let ok =
+                tasks::import_questions(&state.platform, &file, format.as_deref(), dry_run).await?;
+            if !ok {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::CreateAdmin {
             email,
             password,

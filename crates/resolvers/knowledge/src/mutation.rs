@@ -4,10 +4,14 @@ use agora_platform::{auth::Role, context::ContextExt, ids};
 use async_graphql::{Context, ID, MaybeUndefined, Object, Result};
 
 use crate::{
-    service::{ContentStatus, articles, questions, topics, validation::QuestionDraft},
+    service::{
+        ContentStatus, articles, questions, topics,
+        transfer::{self, TransferFormat},
+        validation::QuestionDraft,
+    },
     types::{
-        ARTICLE_TYPE, Article, ArticleInput, CreateQuestionInput, CreateTopicInput, QUESTION_TYPE,
-        Question, TOPIC_TYPE, Topic, UpdateQuestionInput, UpdateTopicInput,
+        ARTICLE_TYPE, Article, ArticleInput, CreateQuestionInput, CreateTopicInput, ImportReport,
+        QUESTION_TYPE, Question, TOPIC_TYPE, Topic, UpdateQuestionInput, UpdateTopicInput,
     },
 };
 
@@ -151,6 +155,22 @@ impl KnowledgeMutation {
         ctx.viewer().require_role(Role::Moderator)?;
         let id = ids::decode(&id, QUESTION_TYPE, "id")?;
         Ok(Question(questions::archive(ctx.platform()?, id).await?))
+    }
+
+    /// Imports questions from JSON or CSV (moderators): all or nothing — one bad row imports
+    /// nothing and the report names every bad row and field. `dryRun` only checks.
+    async fn import_questions(
+        &self,
+        ctx: &Context<'_>,
+        format: TransferFormat,
+        data: String,
+        #[graphql(desc = "Check every row, write nothing (default false).")] dry_run: Option<bool>,
+    ) -> Result<ImportReport> {
+        let dry_run = dry_run.unwrap_or(false);
+        let author = ctx.viewer().require_role(Role::Moderator)?;
+        let report =
+            transfer::import(ctx.platform()?, Some(author), format, &data, dry_run).await?;
+        Ok(report.into())
     }
 
     /// Writes an article (moderators).

@@ -158,6 +158,31 @@ impl KnowledgeQuery {
             .collect())
     }
 
+    /// The questions matching `filter` (at most 5,000, newest first) as a JSON or CSV file in
+    /// the import format, correct answers included (moderators).
+    async fn export_questions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<QuestionFilterInput>,
+        format: crate::service::transfer::TransferFormat,
+    ) -> Result<String> {
+        ctx.viewer().require_role(Role::Moderator)?;
+        let filter = filter.unwrap_or_default();
+        let topic_id = filter
+            .topic_id
+            .map(|id| ids::decode(&id, TOPIC_TYPE, "filter.topicId"))
+            .transpose()?;
+        let filter = questions::QuestionFilter {
+            topic_id,
+            include_subtopics: filter.include_subtopics,
+            tags: filter.tags,
+            difficulty: filter.difficulty,
+            status: Some(filter.status.unwrap_or(ContentStatus::Published)),
+            text: filter.text,
+        };
+        Ok(crate::service::transfer::export(ctx.platform()?, filter, format).await?)
+    }
+
     /// One article; null when it does not exist or is not published (moderators see all).
     async fn article(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Article>> {
         let id = ids::decode(&id, ARTICLE_TYPE, "id")?;

@@ -498,3 +498,53 @@ impl SearchHit {
         Ok(found.map(Article))
     }
 }
+
+/// The outcome of one import row.
+#[derive(SimpleObject)]
+pub struct ImportRow {
+    /// 0-based row number.
+    pub index: i32,
+    /// Whether the row passed every check.
+    pub ok: bool,
+    /// The field at fault, e.g. `rows[3].choices`.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: Option<String>,
+    /// The question created from it.
+    pub question: Option<ID>,
+}
+
+/// What `importQuestions` did.
+#[derive(SimpleObject)]
+pub struct ImportReport {
+    /// Whether the questions were written (false for a dry run or when any row is bad).
+    pub committed: bool,
+    /// Rows that passed every check.
+    pub valid: i32,
+    /// Rows that did not.
+    pub invalid: i32,
+    /// Every row's outcome, in order.
+    pub rows: Vec<ImportRow>,
+}
+
+impl From<crate::service::transfer::ImportReport> for ImportReport {
+    fn from(report: crate::service::transfer::ImportReport) -> Self {
+        let invalid = report.rows.len() - report.valid;
+        Self {
+            committed: report.committed,
+            valid: report.valid as i32,
+            invalid: invalid as i32,
+            rows: report
+                .rows
+                .into_iter()
+                .map(|row| ImportRow {
+                    index: row.index as i32,
+                    ok: row.field.is_none(),
+                    field: row.field,
+                    message: row.message,
+                    question: row.question_id.map(|id| ids::encode(QUESTION_TYPE, id)),
+                })
+                .collect(),
+        }
+    }
+}

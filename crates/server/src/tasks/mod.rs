@@ -29,6 +29,54 @@ pub fn export_schema(output: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Imports questions from `file`; returns whether they were written. Every bad row is printed
+/// with its field.
+pub async fn import_questions(
+    platform: &Platform,
+    file: &Path,
+    format: Option<&str>,
+    dry_run: bool,
+) -> anyhow::Result<bool> {
+    use agora_knowledge::service::transfer::{self, TransferFormat};
+    let data =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let extension = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_lowercase();
+    let format = match format.unwrap_or(extension.as_str()) {
+        "csv" => TransferFormat::Csv,
+        "json" => TransferFormat::Json,
+        other => anyhow::bail!(
+            "cannot tell the format of {} ({other:?}); pass --format json|csv",
+            file.display()
+        ),
+    };
+    let report = transfer::import(platform, None, format, &data, dry_run)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.client_message()))?;
+    for row in report.rows.iter().filter(|r| r.field.is_some()) {
+        println!(
+            "row {}: {}: {}",
+            row.index,
+            row.field.as_deref().unwrap_or_default(),
+            row.message.as_deref().unwrap_or_default()
+        );
+    }
+    let invalid = report.rows.len() - report.valid;
+    println!(
+        "{} valid, {invalid} invalid row(s); {}",
+        report.valid,
+        if report.committed {
+            "imported"
+        } else {
+            "nothing written"
+        }
+    );
+    Ok(report.committed || (dry_run && invalid == 0))
+}
+
 /// Creates or promotes an admin.
 pub async fn create_admin(
     platform: &Platform,

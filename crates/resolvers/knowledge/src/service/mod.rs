@@ -5,6 +5,7 @@ pub mod questions;
 pub mod search;
 pub mod tags;
 pub mod topics;
+pub mod transfer;
 pub mod validation;
 
 use agora_platform::{AppError, AppResult};
