@@ -89,3 +89,18 @@ pub async fn ping(db: &DatabaseConnection) -> AppResult<()> {
     db.execute_unprepared("SELECT 1").await?;
     Ok(())
 }
+
+/// `lower(column) LIKE '%needle%'`: a case-insensitive "contains" in which `%`, `_` and `\` of
+/// the needle are taken literally. The needle should already be lower-cased.
+pub fn contains_ci<C>(column: C, needle: &str) -> sea_orm::sea_query::Expr
+where
+    C: sea_orm::sea_query::IntoColumnRef,
+{
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    let escaped = needle
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Expr::expr(Func::lower(Expr::col(column)))
+        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}

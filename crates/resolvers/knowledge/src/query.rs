@@ -38,6 +38,25 @@ fn visible_status(
     }
 }
 
+/// The service filter for a client's `QuestionFilterInput`, with the status already settled.
+fn question_filter(
+    filter: QuestionFilterInput,
+    status: ContentStatus,
+) -> Result<questions::QuestionFilter, AppError> {
+    let topic_id = filter
+        .topic_id
+        .map(|id| ids::decode(&id, TOPIC_TYPE, "filter.topicId"))
+        .transpose()?;
+    Ok(questions::QuestionFilter {
+        topic_id,
+        include_subtopics: filter.include_subtopics,
+        tags: filter.tags,
+        difficulty: filter.difficulty,
+        status: Some(status),
+        text: filter.text,
+    })
+}
+
 #[Object]
 impl KnowledgeQuery {
     /// Subtopics of `parentId`, or the root topics.
@@ -87,19 +106,8 @@ impl KnowledgeQuery {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let status = visible_status(ctx.viewer(), filter.status)?;
-        let topic_id = filter
-            .topic_id
-            .map(|id| ids::decode(&id, TOPIC_TYPE, "filter.topicId"))
-            .transpose()?;
-        let filter = questions::QuestionFilter {
-            topic_id,
-            include_subtopics: filter.include_subtopics,
-            tags: filter.tags,
-            difficulty: filter.difficulty,
-            status: Some(status),
-            text: filter.text,
-        };
-        let page = questions::list(ctx.platform()?, filter, &page).await?;
+        let page =
+            questions::list(ctx.platform()?, question_filter(filter, status)?, &page).await?;
         Ok(page.into_connection(Question))
     }
 
@@ -168,18 +176,9 @@ impl KnowledgeQuery {
     ) -> Result<String> {
         ctx.viewer().require_role(Role::Moderator)?;
         let filter = filter.unwrap_or_default();
-        let topic_id = filter
-            .topic_id
-            .map(|id| ids::decode(&id, TOPIC_TYPE, "filter.topicId"))
-            .transpose()?;
-        let filter = questions::QuestionFilter {
-            topic_id,
-            include_subtopics: filter.include_subtopics,
-            tags: filter.tags,
-            difficulty: filter.difficulty,
-            status: Some(filter.status.unwrap_or(ContentStatus::Published)),
-            text: filter.text,
-        };
+        // Moderators only, so any status may be exported.
+        let status = filter.status.unwrap_or(ContentStatus::Published);
+        let filter = question_filter(filter, status)?;
         Ok(crate::service::transfer::export(ctx.platform()?, filter, format).await?)
     }
 

@@ -4,17 +4,14 @@ use agora_entities::identity::user;
 use agora_platform::{
     AppError, AppResult, Platform,
     auth::{Role, password},
-    db::begin_write,
+    db::{begin_write, contains_ci},
     error::on_unique_violation,
     outbox,
     pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
 };
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, Statement,
-    sea_query::{Expr, ExprTrait, Func},
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend,
+    EntityTrait, Order, PaginatorTrait, QueryFilter, Statement,
 };
 use uuid::Uuid;
 
@@ -303,19 +300,10 @@ pub async fn list_users(
                 "search must be at most 100 characters",
             ));
         }
-        let escaped = search
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
-        let like = |col: user::Column| {
-            Expr::expr(Func::lower(Expr::col(col)))
-                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
-        };
         select = select.filter(
             Condition::any()
-                .add(like(user::Column::Email))
-                .add(like(user::Column::DisplayName)),
+                .add(contains_ci(user::Column::Email, &search))
+                .add(contains_ci(user::Column::DisplayName, &search)),
         );
     }
     fetch_time_page(

@@ -3,7 +3,7 @@
 use agora_entities::knowledge::{question, question_choice, question_tag, tag, topic};
 use agora_platform::{
     AppError, AppResult, Platform,
-    db::begin_write,
+    db::{begin_write, contains_ci},
     outbox,
     pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
 };
@@ -11,9 +11,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
@@ -318,19 +317,10 @@ pub async fn list(
                 "text must be at most 100 characters",
             ));
         }
-        let escaped = text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        select = select.filter(
-            Condition::all().add(
-                Expr::expr(Func::lower(Expr::col((
-                    question::Entity,
-                    question::Column::Prompt,
-                ))))
-                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-            ),
-        );
+        select = select.filter(contains_ci(
+            (question::Entity, question::Column::Prompt),
+            &text,
+        ));
     }
     fetch_time_page(
         db,
