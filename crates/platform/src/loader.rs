@@ -22,3 +22,47 @@ where
 {
     DataLoader::new(loader, tokio::spawn).delay(BATCH_DELAY)
 }
+
+/// Loads rows of `E` by their UUID primary key: one `WHERE id IN (...)` per batch.
+pub struct ByIdLoader<E: sea_orm::EntityTrait> {
+    db: sea_orm::DatabaseConnection,
+    id: E::Column,
+    key: fn(&E::Model) -> uuid::Uuid,
+}
+
+impl<E: sea_orm::EntityTrait> ByIdLoader<E> {
+    /// A loader over `db` that matches `id` and reads each row's key with `key`.
+    pub fn new(
+        db: sea_orm::DatabaseConnection,
+        id: E::Column,
+        key: fn(&E::Model) -> uuid::Uuid,
+    ) -> Self {
+        Self { db, id, key }
+    }
+}
+
+impl<E> Loader<uuid::Uuid> for ByIdLoader<E>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+    E::Column: Send + Sync,
+{
+    type Value = E::Model;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[uuid::Uuid],
+    ) -> Result<std::collections::HashMap<uuid::Uuid, E::Model>, LoadError> {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let rows = E::find()
+            .filter(self.id.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(|e| format!("loading {}: {e}", E::default().table_name()))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| ((self.key)(&row), row))
+            .collect())
+    }
+}

@@ -44,9 +44,9 @@ pub use crate::{loaders::UserLoader, types::User};
 
 /// Adds identity's per-request DataLoaders to `data`.
 pub fn insert_loaders(data: &mut async_graphql::Data, platform: &Platform) {
-    data.insert(agora_platform::loader::batched(UserLoader::new(
-        platform.db.clone(),
-    )));
+    data.insert(agora_platform::loader::batched(
+        crate::loaders::user_loader(platform.db.clone()),
+    ));
 }
 
 /// Loads users by id (for DataLoaders and `node`).

@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use agora_entities::knowledge::{
     article, article_tag, question, question_choice, question_tag, tag, topic,
 };
-use agora_platform::{Platform, loader::LoadError};
+use agora_platform::{
+    Platform,
+    loader::{ByIdLoader, LoadError},
+};
 use async_graphql::{Data, dataloader::Loader};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -21,55 +24,11 @@ fn db_error(what: &str) -> impl Fn(sea_orm::DbErr) -> LoadError + '_ {
 }
 
 /// Topics by id.
-pub struct TopicLoader(DatabaseConnection);
-
-impl Loader<Uuid> for TopicLoader {
-    type Value = topic::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, topic::Model>, LoadError> {
-        let rows = topic::Entity::find()
-            .filter(topic::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await
-            .map_err(db_error("topics"))?;
-        Ok(rows.into_iter().map(|t| (t.id, t)).collect())
-    }
-}
-
+pub type TopicLoader = ByIdLoader<topic::Entity>;
 /// Questions by id (any status; callers decide visibility).
-pub struct QuestionLoader(DatabaseConnection);
-
-impl Loader<Uuid> for QuestionLoader {
-    type Value = question::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, question::Model>, LoadError> {
-        let rows = question::Entity::find()
-            .filter(question::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await
-            .map_err(db_error("questions"))?;
-        Ok(rows.into_iter().map(|q| (q.id, q)).collect())
-    }
-}
-
+pub type QuestionLoader = ByIdLoader<question::Entity>;
 /// Articles by id (any status; callers decide visibility).
-pub struct ArticleLoader(DatabaseConnection);
-
-impl Loader<Uuid> for ArticleLoader {
-    type Value = article::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, article::Model>, LoadError> {
-        let rows = article::Entity::find()
-            .filter(article::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await
-            .map_err(db_error("articles"))?;
-        Ok(rows.into_iter().map(|a| (a.id, a)).collect())
-    }
-}
+pub type ArticleLoader = ByIdLoader<article::Entity>;
 
 /// Direct subtopics in display order, by parent id.
 pub struct ChildrenLoader(DatabaseConnection);
@@ -261,10 +220,22 @@ impl Loader<Uuid> for TopicCountsLoader {
 pub fn insert_loaders(data: &mut Data, platform: &Platform) {
     use agora_platform::loader::batched;
     let db = || platform.db.clone();
-    data.insert(batched(TopicLoader(db())));
+    data.insert(batched(TopicLoader::new(
+        db(),
+        topic::Column::Id,
+        |t: &topic::Model| t.id,
+    )));
     data.insert(batched(ChildrenLoader(db())));
-    data.insert(batched(QuestionLoader(db())));
-    data.insert(batched(ArticleLoader(db())));
+    data.insert(batched(QuestionLoader::new(
+        db(),
+        question::Column::Id,
+        |q| q.id,
+    )));
+    data.insert(batched(ArticleLoader::new(
+        db(),
+        article::Column::Id,
+        |a| a.id,
+    )));
     data.insert(batched(ChoicesLoader(db())));
     data.insert(batched(QuestionTagsLoader(db())));
     data.insert(batched(ArticleTagsLoader(db())));
