@@ -9,6 +9,7 @@ mod m20261126_000001_create_outbox;
 mod m20261126_000002_create_identity;
 mod m20261126_000003_create_knowledge;
 mod m20261126_000004_create_search_index;
+mod m20261126_000005_create_community;
 
 /// The ordered list of Agora migrations.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_identity::Migration),
             Box::new(m20261126_000003_create_knowledge::Migration),
             Box::new(m20261126_000004_create_search_index::Migration),
+            Box::new(m20261126_000005_create_community::Migration),
         ]
     }
 }

@@ -9,7 +9,12 @@ use super::common::{RoleTokens, TestServer, assert_no_errors, error_code};
 const CREATE_TOPIC: &str = "mutation($i: CreateTopicInput!) { createTopic(input: $i) { id path } }";
 const CREATE_QUESTION: &str = "mutation($i: CreateQuestionInput!) { createQuestion(input: $i) { id status tags { slug } choices { id text isCorrect } } }";
 
-async fn topic(server: &TestServer, token: &str, name: &str, parent: Option<&str>) -> Value {
+pub(super) async fn topic(
+    server: &TestServer,
+    token: &str,
+    name: &str,
+    parent: Option<&str>,
+) -> Value {
     let body = server
         .gql_as(
             token,
@@ -36,7 +41,12 @@ fn question_input(topic_id: &str, prompt: &str) -> Value {
     })
 }
 
-async fn question(server: &TestServer, token: &str, topic_id: &str, prompt: &str) -> Value {
+pub(super) async fn question(
+    server: &TestServer,
+    token: &str,
+    topic_id: &str,
+    prompt: &str,
+) -> Value {
     let body = server
         .gql_as(
             token,

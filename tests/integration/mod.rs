@@ -3,6 +3,7 @@
 mod api_keys;
 mod bus;
 mod common;
+mod community;
 mod knowledge;
 mod outbox;
 mod replicas;

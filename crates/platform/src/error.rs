@@ -55,6 +55,9 @@ pub enum AppError {
         field: Option<String>,
         /// A finer machine-readable reason, e.g. `TOO_LATE`.
         detail: Option<&'static str>,
+        /// The global id of the object the input clashes with (e.g. a near-duplicate), sent
+        /// as `extensions.relatedId`.
+        related: Option<String>,
     },
     /// Client sees `UNAUTHENTICATED` with the message.
     Unauthenticated(String),
@@ -85,6 +88,7 @@ impl AppError {
             message: message.into(),
             field: Some(field.into()),
             detail: None,
+            related: None,
         }
     }
 
@@ -98,6 +102,7 @@ impl AppError {
             message: message.into(),
             field: Some(field.into()),
             detail: Some(detail),
+            related: None,
         }
     }
 
@@ -172,12 +177,20 @@ impl From<AppError> for async_graphql::Error {
         async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", code.as_str());
             match &err {
-                AppError::BadInput { field, detail, .. } => {
+                AppError::BadInput {
+                    field,
+                    detail,
+                    related,
+                    ..
+                } => {
                     if let Some(field) = field {
                         ext.set("field", field.as_str());
                     }
                     if let Some(detail) = detail {
                         ext.set("detail", *detail);
+                    }
+                    if let Some(related) = related {
+                        ext.set("relatedId", related.as_str());
                     }
                 }
                 AppError::RateLimited {

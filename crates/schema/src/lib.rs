@@ -6,6 +6,7 @@
 mod extension;
 mod node;
 
+use agora_community::{CommunityMutation, CommunityQuery};
 use agora_identity::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use agora_knowledge::{KnowledgeMutation, KnowledgeQuery};
 use agora_platform::{Platform, config::Config};
@@ -16,11 +17,16 @@ pub use node::Node;
 
 /// The query root: every domain's queries plus `node`.
 #[derive(MergedObject, Default)]
-pub struct Query(IdentityQuery, KnowledgeQuery, node::NodeQuery);
+pub struct Query(
+    IdentityQuery,
+    KnowledgeQuery,
+    CommunityQuery,
+    node::NodeQuery,
+);
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
-pub struct Mutation(IdentityMutation, KnowledgeMutation);
+pub struct Mutation(IdentityMutation, KnowledgeMutation, CommunityMutation);
 
 /// The subscription root.
 #[derive(MergedSubscription, Default)]
@@ -31,6 +37,7 @@ pub struct Subscription(IdentitySubscription);
 pub fn insert_request_data(data: &mut async_graphql::Data, platform: &Platform) {
     agora_identity::api::insert_loaders(data, platform);
     agora_knowledge::api::insert_loaders(data, platform);
+    agora_community::api::insert_loaders(data, platform);
 }
 
 /// Every domain's outbox handlers, for the dispatcher.

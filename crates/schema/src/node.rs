@@ -1,5 +1,9 @@
 //! The Relay `Node` interface and `node(id:)`.
 
+use agora_community::{
+    service::submissions,
+    types::{SUBMISSION_TYPE, Submission},
+};
 use agora_identity::{
     api,
     types::{USER_TYPE, User},
@@ -23,6 +27,8 @@ pub enum Node {
     Question(Question),
     /// An article.
     Article(Article),
+    /// A community submission (its author and reviewers only).
+    Submission(Submission),
 }
 
 /// `node(id:)`.
@@ -60,6 +66,9 @@ impl NodeQuery {
                 Ok(_) | Err(AppError::NotFound(_)) => Ok(None),
                 Err(other) => Err(other.into()),
             },
+            SUBMISSION_TYPE => Ok(submissions::find_visible(platform, ctx.viewer(), uuid)
+                .await?
+                .map(|s| Node::Submission(Submission(s)))),
             other => Err(AppError::bad_input(
                 "id",
                 format!("objects of type {other} cannot be fetched by id"),

@@ -20,6 +20,8 @@ pub struct Model {
     pub role: String,
     /// IANA time zone name used for daily activity; `UTC` by default.
     pub time_zone: String,
+    /// Community reputation: the running total of `reputation_events`.
+    pub reputation: i32,
     /// Set once the address is confirmed.
     pub email_verified_at: Option<DateTimeUtc>,
     /// Registration time.

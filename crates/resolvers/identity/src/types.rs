@@ -81,6 +81,11 @@ impl User {
             .then_some(self.model.time_zone.as_str())
     }
 
+    /// Community reputation, earned by published submissions and agreeing reviews; public.
+    async fn reputation(&self) -> i32 {
+        self.model.reputation
+    }
+
     /// Registration time.
     async fn created_at(&self) -> DateTime<Utc> {
         self.model.created_at

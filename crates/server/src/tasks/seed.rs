@@ -8,6 +8,7 @@ use serde::Deserialize;
 const DEMO_USERS: &str = include_str!("../../../../fixtures/demo/users.json");
 const TOPICS: &str = include_str!("../../../../fixtures/knowledge/topics.json");
 const ARTICLES: &str = include_str!("../../../../fixtures/knowledge/articles.json");
+const SUBMISSIONS: &str = include_str!("../../../../fixtures/community/submissions.json");
 const QUESTIONS: [(&str, &str); 6] = [
     (
         "science",
@@ -50,6 +51,7 @@ pub async fn seed_demo(platform: &Platform) -> anyhow::Result<usize> {
         serde_json::from_str(DEMO_USERS).context("fixtures/demo/users.json")?;
     let mut created = 0;
     let mut admin: Option<uuid::Uuid> = None;
+    let mut accounts = std::collections::HashMap::new();
     for demo in &users {
         let role =
             Role::parse(&demo.role).with_context(|| format!("unknown role {}", demo.role))?;
@@ -65,6 +67,7 @@ pub async fn seed_demo(platform: &Platform) -> anyhow::Result<usize> {
         if role == Role::Admin && admin.is_none() {
             admin = Some(user.id);
         }
+        accounts.insert(demo.email.clone(), user.id);
         created += usize::from(new);
     }
     tracing::info!(users = users.len(), created, "demo users ready");
@@ -88,5 +91,12 @@ pub async fn seed_demo(platform: &Platform) -> anyhow::Result<usize> {
         articles = report.articles,
         "demo content ready"
     );
-    Ok(created + report.topics + report.questions + report.articles)
+    let submissions: Vec<agora_community::api::SubmissionFixture> =
+        serde_json::from_str(SUBMISSIONS).context("fixtures/community/submissions.json")?;
+    let submitted =
+        agora_community::api::seed(platform, &submissions, |email| accounts.get(email).copied())
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding submissions: {}", e.log_message()))?;
+    tracing::info!(submitted, "demo submissions ready");
+    Ok(created + report.topics + report.questions + report.articles + submitted)
 }

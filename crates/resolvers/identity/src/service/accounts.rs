@@ -78,6 +78,7 @@ async fn insert_user(
         password_hash: Set(password_hash),
         role: Set(role.as_str().to_owned()),
         time_zone: Set("UTC".into()),
+        reputation: Set(0),
         email_verified_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),

@@ -349,6 +349,49 @@ pub async fn archive(platform: &Platform, id: Uuid) -> AppResult<question::Model
     .await
 }
 
+/// How alike two prompts must be (Sørensen–Dice over character pairs of the normalised text)
+/// to count as the same question.
+pub const DUPLICATE_SIMILARITY: f64 = 0.85;
+
+/// A prompt reduced to what makes it the same question: lower case, letters and digits,
+/// single spaces.
+pub fn normalize_prompt(prompt: &str) -> String {
+    prompt
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Similarity of two prompts, 0 to 1, after normalisation.
+pub fn prompt_similarity(a: &str, b: &str) -> f64 {
+    strsim::sorensen_dice(&normalize_prompt(a), &normalize_prompt(b))
+}
+
+/// The existing (draft or published) question most like `prompt`, if it is at least
+/// [`DUPLICATE_SIMILARITY`] alike, with its similarity. Candidates come from the search index,
+/// so the cost does not grow with the bank.
+pub async fn near_duplicate<C: ConnectionTrait>(
+    db: &C,
+    prompt: &str,
+) -> AppResult<Option<(question::Model, f64)>> {
+    let ids = super::search::similar_question_ids(db, prompt, 20).await?;
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let best = by_ids(db, &ids)
+        .await?
+        .into_iter()
+        .map(|q| {
+            let similarity = prompt_similarity(prompt, &q.prompt);
+            (q, similarity)
+        })
+        .filter(|(_, similarity)| *similarity >= DUPLICATE_SIMILARITY)
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    Ok(best)
+}
+
 /// Questions with these ids, any status (for loaders).
 pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> AppResult<Vec<question::Model>> {
     Ok(question::Entity::find()
@@ -356,4 +399,41 @@ pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> AppResult<Vec<q
         .limit(ids.len() as u64)
         .all(db)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewording_of_case_punctuation_and_spacing_is_the_same_prompt() {
+        assert_eq!(
+            normalize_prompt("  What's the CAPITAL of   France?!"),
+            "what s the capital of france"
+        );
+        let same = prompt_similarity(
+            "What is the capital of France?",
+            "what is the capital of france",
+        );
+        assert!((same - 1.0).abs() < 1e-9, "{same}");
+    }
+
+    #[test]
+    fn small_edits_are_near_duplicates_and_different_questions_are_not() {
+        let near = prompt_similarity(
+            "What is the capital city of France?",
+            "What is the capital of France?",
+        );
+        assert!(near >= DUPLICATE_SIMILARITY, "{near}");
+        let other = prompt_similarity(
+            "What is the capital of Germany?",
+            "What is the capital of France?",
+        );
+        assert!(other < DUPLICATE_SIMILARITY, "{other}");
+        let unrelated = prompt_similarity(
+            "Which gas do plants absorb from the air?",
+            "What is the capital of France?",
+        );
+        assert!(unrelated < 0.5, "{unrelated}");
+    }
 }

@@ -180,6 +180,64 @@ pub async fn search(
     Ok(hits)
 }
 
+/// Up to `limit` questions (drafts and published, not archived) sharing words with `text`,
+/// best first: the candidates a near-duplicate check compares in full. Any word may match, so
+/// a reworded prompt still finds its original.
+pub async fn similar_question_ids<C: ConnectionTrait>(
+    db: &C,
+    text: &str,
+    limit: u64,
+) -> AppResult<Vec<Uuid>> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(32)
+        .map(str::to_lowercase)
+        .collect();
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let statement = match backend {
+        // Plain alphanumeric words joined by `|`: nothing the client typed is tsquery syntax.
+        DbBackend::Postgres => Statement::from_sql_and_values(
+            backend,
+            "WITH q AS (SELECT to_tsquery('english', $1) AS query)
+             SELECT x.id FROM questions x, q
+              WHERE x.status <> 'ARCHIVED' AND x.search_vector @@ q.query
+              ORDER BY ts_rank(x.search_vector, q.query) DESC, x.id
+              LIMIT $2",
+            [words.join(" | ").into(), (limit as i64).into()],
+        ),
+        DbBackend::Sqlite => {
+            let matcher = words
+                .iter()
+                .map(|w| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            Statement::from_sql_and_values(
+                backend,
+                "SELECT ref_id AS id FROM search_fts
+                  WHERE search_fts MATCH $1 AND kind = 'QUESTION'
+                    AND ref_id IN (SELECT id FROM questions WHERE status <> 'ARCHIVED')
+                  ORDER BY bm25(search_fts, 0.0, 0.0, 10.0, 1.0), ref_id
+                  LIMIT $2",
+                [matcher.into(), (limit as i64).into()],
+            )
+        }
+        other => {
+            return Err(AppError::internal(format!(
+                "search is not built for {other:?}"
+            )));
+        }
+    };
+    db.query_all_raw(statement)
+        .await?
+        .into_iter()
+        .map(|row| Ok(row.try_get("", "id")?))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,47 @@
+//! `submission_reviews`: one reviewer's vote on one revision of a submission.
+
+use sea_orm::entity::prelude::*;
+
+/// A vote.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "submission_reviews")]
+pub struct Model {
+    /// UUIDv7.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The submission.
+    pub submission_id: Uuid,
+    /// Who voted.
+    pub reviewer_id: Uuid,
+    /// The revision voted on.
+    pub revision: i32,
+    /// `APPROVE`, `REJECT` or `REQUEST_CHANGES`.
+    pub verdict: String,
+    /// The reviewer's words to the author.
+    pub comment: Option<String>,
+    /// Cast with moderator authority (decides alone).
+    pub by_moderator: bool,
+    /// When.
+    pub created_at: DateTimeUtc,
+}
+
+/// Relations of `submission_reviews`.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    /// The submission.
+    #[sea_orm(
+        belongs_to = "super::submission::Entity",
+        from = "Column::SubmissionId",
+        to = "super::submission::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Submission,
+}
+
+impl Related<super::submission::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Submission.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

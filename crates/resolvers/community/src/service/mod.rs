@@ -1,0 +1,134 @@
+//! The contributor workflow's rules as plain async functions over the platform handle.
+
+pub mod reputation;
+pub mod reviews;
+pub mod submissions;
+
+use agora_platform::{AppError, AppResult};
+
+/// Reputation that makes a learner a reviewer.
+pub const REVIEWER_REPUTATION: i32 = 200;
+/// Approvals (without a moderator's) that publish a revision.
+pub const APPROVALS_TO_PUBLISH: usize = 2;
+/// Rejections (without a moderator's) that reject a revision.
+pub const REJECTIONS_TO_REJECT: usize = 2;
+/// Submissions one author may have waiting (pending or returned) at once.
+pub const MAX_OPEN_PER_AUTHOR: u64 = 20;
+/// Longest review comment.
+pub const MAX_COMMENT: usize = 1000;
+
+/// Where a submission stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum SubmissionStatus {
+    /// In the review queue.
+    Pending,
+    /// Returned to the author, who may revise it.
+    ChangesRequested,
+    /// Approved and published as a question.
+    Approved,
+    /// Rejected; final.
+    Rejected,
+}
+
+/// A reviewer's vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum Verdict {
+    /// Publish it.
+    Approve,
+    /// Refuse it.
+    Reject,
+    /// Return it to the author for a revision.
+    RequestChanges,
+}
+
+/// Why a reputation changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum ReputationReason {
+    /// Your submission was published (+10).
+    SubmissionPublished,
+    /// Your submission was rejected (−2).
+    SubmissionRejected,
+    /// Your vote agreed with the outcome (+1).
+    ReviewAgreed,
+}
+
+/// Stored forms and parsing, for the three enums above.
+macro_rules! stored_enum {
+    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Stored form.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+
+            /// Parses the stored form.
+            pub fn parse(value: &str) -> AppResult<Self> {
+                match value {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err(AppError::internal(format!(
+                        concat!("unknown ", stringify!($ty), " {:?}"),
+                        other
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+stored_enum!(SubmissionStatus {
+    Pending => "PENDING",
+    ChangesRequested => "CHANGES_REQUESTED",
+    Approved => "APPROVED",
+    Rejected => "REJECTED",
+});
+
+stored_enum!(Verdict {
+    Approve => "APPROVE",
+    Reject => "REJECT",
+    RequestChanges => "REQUEST_CHANGES",
+});
+
+stored_enum!(ReputationReason {
+    SubmissionPublished => "SUBMISSION_PUBLISHED",
+    SubmissionRejected => "SUBMISSION_REJECTED",
+    ReviewAgreed => "REVIEW_AGREED",
+});
+
+impl ReputationReason {
+    /// Points this reason is worth.
+    pub fn points(self) -> i32 {
+        match self {
+            Self::SubmissionPublished => 10,
+            Self::SubmissionRejected => -2,
+            Self::ReviewAgreed => 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_forms_round_trip() {
+        for status in [
+            SubmissionStatus::Pending,
+            SubmissionStatus::ChangesRequested,
+            SubmissionStatus::Approved,
+            SubmissionStatus::Rejected,
+        ] {
+            assert_eq!(
+                SubmissionStatus::parse(status.as_str()).expect("parse"),
+                status
+            );
+        }
+        assert_eq!(
+            Verdict::parse("REQUEST_CHANGES").expect("parse"),
+            Verdict::RequestChanges
+        );
+        assert!(Verdict::parse("MAYBE").is_err());
+        assert_eq!(ReputationReason::SubmissionRejected.points(), -2);
+    }
+}
