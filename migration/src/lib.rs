@@ -10,6 +10,8 @@ mod m20261126_000002_create_identity;
 mod m20261126_000003_create_knowledge;
 mod m20261126_000004_create_search_index;
 mod m20261126_000005_create_community;
+mod m20261126_000006_create_battle;
+mod util;
 
 /// The ordered list of Agora migrations.
 pub struct Migrator;
@@ -23,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_create_knowledge::Migration),
             Box::new(m20261126_000004_create_search_index::Migration),
             Box::new(m20261126_000005_create_community::Migration),
+            Box::new(m20261126_000006_create_battle::Migration),
         ]
     }
 }

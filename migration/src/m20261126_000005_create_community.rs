@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::util::create_index;
+
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
 
@@ -205,28 +207,6 @@ impl MigrationTrait for Migration {
             )
             .await
     }
-}
-
-async fn create_index<T, C>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: T,
-    cols: Vec<C>,
-    unique: bool,
-) -> Result<(), DbErr>
-where
-    T: IntoIden + 'static,
-    C: IntoIden + 'static,
-{
-    let mut statement = Index::create();
-    statement.name(name).table(table);
-    if unique {
-        statement.unique();
-    }
-    for col in cols {
-        statement.col(col);
-    }
-    manager.create_index(statement.to_owned()).await
 }
 
 #[derive(DeriveIden)]

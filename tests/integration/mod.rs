@@ -1,6 +1,7 @@
 //! Black-box tests: each starts the real server and talks HTTP and WebSocket to it.
 
 mod api_keys;
+mod battle;
 mod bus;
 mod common;
 mod community;

@@ -5,6 +5,7 @@
 //! crate maps them to its own GraphQL types).
 #![warn(missing_docs)]
 
+pub mod battle;
 pub mod community;
 pub mod identity;
 pub mod knowledge;

@@ -181,6 +181,21 @@ pub struct Config {
     #[arg(long = "shutdown-timeout", env = "AGORA_SHUTDOWN_TIMEOUT", default_value = "20s",
           global = true, value_parser = parse_ttl_shutdown)]
     pub shutdown_timeout: Duration,
+
+    /// Pause between a battle question's reveal and the next question.
+    #[arg(long = "battle-reveal-pause", env = "AGORA_BATTLE_REVEAL_PAUSE", default_value = "3s",
+          global = true, value_parser = parse_reveal_pause)]
+    pub battle_reveal_pause: Duration,
+
+    /// A quick-match lobby starts this long after its second player joined (or when full).
+    #[arg(long = "quick-match-wait", env = "AGORA_QUICK_MATCH_WAIT", default_value = "30s",
+          global = true, value_parser = parse_quick_match_wait)]
+    pub quick_match_wait: Duration,
+
+    /// A battle lobby without activity for this long is cancelled.
+    #[arg(long = "lobby-idle-timeout", env = "AGORA_LOBBY_IDLE_TIMEOUT", default_value = "10m",
+          global = true, value_parser = parse_lobby_idle)]
+    pub lobby_idle_timeout: Duration,
 }
 
 impl Config {
@@ -304,6 +319,9 @@ duration_parser! {
     parse_ttl_refresh => "AGORA_REFRESH_TOKEN_TTL",
     parse_ttl_timeout => "AGORA_REQUEST_TIMEOUT",
     parse_ttl_shutdown => "AGORA_SHUTDOWN_TIMEOUT",
+    parse_reveal_pause => "AGORA_BATTLE_REVEAL_PAUSE",
+    parse_quick_match_wait => "AGORA_QUICK_MATCH_WAIT",
+    parse_lobby_idle => "AGORA_LOBBY_IDLE_TIMEOUT",
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 mod extension;
 mod node;
 
+use agora_battle::{BattleMutation, BattleQuery, BattleSubscription};
 use agora_community::{CommunityMutation, CommunityQuery};
 use agora_identity::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use agora_knowledge::{KnowledgeMutation, KnowledgeQuery};
@@ -21,16 +22,22 @@ pub struct Query(
     IdentityQuery,
     KnowledgeQuery,
     CommunityQuery,
+    BattleQuery,
     node::NodeQuery,
 );
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
-pub struct Mutation(IdentityMutation, KnowledgeMutation, CommunityMutation);
+pub struct Mutation(
+    IdentityMutation,
+    KnowledgeMutation,
+    CommunityMutation,
+    BattleMutation,
+);
 
 /// The subscription root.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(IdentitySubscription);
+pub struct Subscription(IdentitySubscription, BattleSubscription);
 
 /// Adds every domain's per-request data (DataLoaders) to a request's or a WebSocket
 /// connection's `data`.

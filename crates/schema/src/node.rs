@@ -1,5 +1,9 @@
 //! The Relay `Node` interface and `node(id:)`.
 
+use agora_battle::{
+    service::{rooms, view},
+    types::{BATTLE_ROOM_TYPE, BattleRoom},
+};
 use agora_community::{
     service::submissions,
     types::{SUBMISSION_TYPE, Submission},
@@ -29,6 +33,8 @@ pub enum Node {
     Article(Article),
     /// A community submission (its author and reviewers only).
     Submission(Submission),
+    /// A battle room (private rooms for their players only).
+    BattleRoom(BattleRoom),
 }
 
 /// `node(id:)`.
@@ -69,6 +75,15 @@ impl NodeQuery {
             SUBMISSION_TYPE => Ok(submissions::find_visible(platform, ctx.viewer(), uuid)
                 .await?
                 .map(|s| Node::Submission(Submission(s)))),
+            BATTLE_ROOM_TYPE => {
+                let viewer = ctx.viewer().require_user()?;
+                let Some(room) = rooms::find(&platform.db, uuid).await? else {
+                    return Ok(None);
+                };
+                let room = view::load(&platform.db, &room).await?;
+                Ok((!room.is_private || room.has_player(viewer))
+                    .then(|| Node::BattleRoom(BattleRoom(std::sync::Arc::new(room)))))
+            }
             other => Err(AppError::bad_input(
                 "id",
                 format!("objects of type {other} cannot be fetched by id"),

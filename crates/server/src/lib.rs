@@ -61,13 +61,18 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `state` on `listener` until `state.shutdown` is cancelled: then stops accepting,
-/// finishes in-flight requests, closes WebSockets with 1001 and lets the outbox dispatcher
+/// finishes in-flight requests, closes WebSockets with 1001, stops the battle driver (rooms
+/// carry on from their stored deadlines on the next start) and lets the outbox dispatcher
 /// drain once more, within the configured shutdown timeout.
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let shutdown = state.shutdown.clone();
     let grace = state.platform.config.shutdown_timeout;
     let dispatcher = OutboxDispatcher::new(state.platform.clone(), agora_schema::outbox_handlers());
     let dispatcher = tokio::spawn(dispatcher.run(shutdown.clone()));
+    let battle_driver = tokio::spawn(agora_battle::api::run_driver(
+        state.platform.clone(),
+        shutdown.clone(),
+    ));
     tracing::info!(
         address = %listener.local_addr()?,
         database = if state.platform.config.is_sqlite() { "sqlite" } else { "postgres" },
@@ -79,6 +84,9 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
     server.await?;
     if tokio::time::timeout(grace, dispatcher).await.is_err() {
         tracing::warn!("outbox dispatcher did not stop within the shutdown timeout");
+    }
+    if tokio::time::timeout(grace, battle_driver).await.is_err() {
+        tracing::warn!("battle driver did not stop within the shutdown timeout");
     }
     // Give WebSocket tasks a moment to send their close frames.
     tokio::time::sleep(Duration::from_millis(50)).await;

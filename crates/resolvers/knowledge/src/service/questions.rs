@@ -392,6 +392,31 @@ pub async fn near_duplicate<C: ConnectionTrait>(
     Ok(best)
 }
 
+/// Adds battle answers to a question's statistics (inside the caller's transaction).
+pub async fn record_attempts<C: ConnectionTrait>(
+    db: &C,
+    question_id: Uuid,
+    attempts: i64,
+    correct: i64,
+) -> AppResult<()> {
+    if attempts == 0 {
+        return Ok(());
+    }
+    question::Entity::update_many()
+        .col_expr(
+            question::Column::Attempts,
+            Expr::col(question::Column::Attempts).add(attempts),
+        )
+        .col_expr(
+            question::Column::CorrectAttempts,
+            Expr::col(question::Column::CorrectAttempts).add(correct),
+        )
+        .filter(question::Column::Id.eq(question_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Questions with these ids, any status (for loaders).
 pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> AppResult<Vec<question::Model>> {
     Ok(question::Entity::find()

@@ -1,0 +1,77 @@
+//! Battle room queries.
+
+use std::sync::Arc;
+
+use agora_knowledge::types::TOPIC_TYPE;
+use agora_platform::{
+    context::ContextExt,
+    ids,
+    pagination::{PageRequest, TimeCursor},
+};
+use async_graphql::{Context, ID, Object, Result, connection::Connection};
+
+use crate::{
+    service::{rooms, view},
+    types::{BATTLE_ROOM_TYPE, BattleRoom},
+};
+
+/// Battle rooms' query root.
+#[derive(Default)]
+pub struct BattleQuery;
+
+#[Object]
+impl BattleQuery {
+    /// A room (signed-in users; a private room only for its players); null when unknown.
+    async fn battle_room(&self, ctx: &Context<'_>, id: ID) -> Result<Option<BattleRoom>> {
+        let viewer = ctx.viewer().require_user()?;
+        let id = ids::decode(&id, BATTLE_ROOM_TYPE, "id")?;
+        let platform = ctx.platform()?;
+        let Some(room) = rooms::find(&platform.db, id).await? else {
+            return Ok(None);
+        };
+        let room = view::load(&platform.db, &room).await?;
+        if room.is_private && !room.has_player(viewer) {
+            return Ok(None);
+        }
+        Ok(Some(BattleRoom(Arc::new(room))))
+    }
+
+    /// Rooms you played in or are in, newest first.
+    async fn my_battles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<String, BattleRoom>> {
+        let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
+        let viewer = ctx.viewer().require_user()?;
+        let platform = ctx.platform()?;
+        let page = rooms::mine(platform, viewer, &page).await?;
+        let mut views = Vec::with_capacity(page.rows.len());
+        for (_, room) in &page.rows {
+            views.push(Arc::new(view::load(&platform.db, room).await?));
+        }
+        let mut views = views.into_iter();
+        Ok(page.into_connection(|_| BattleRoom(views.next().expect("one view per row"))))
+    }
+
+    /// Public lobbies waiting for players, newest first (at most 50), optionally of one topic.
+    async fn open_battle_rooms(
+        &self,
+        ctx: &Context<'_>,
+        topic_id: Option<ID>,
+    ) -> Result<Vec<BattleRoom>> {
+        ctx.viewer().require_user()?;
+        let topic_id = topic_id
+            .map(|t| ids::decode(&t, TOPIC_TYPE, "topicId"))
+            .transpose()?;
+        let platform = ctx.platform()?;
+        let mut out = Vec::new();
+        for room in rooms::open_rooms(platform, topic_id).await? {
+            out.push(BattleRoom(Arc::new(view::load(&platform.db, &room).await?)));
+        }
+        Ok(out)
+    }
+}

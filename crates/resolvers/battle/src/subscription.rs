@@ -1,0 +1,130 @@
+//! `subscription battleRoom(roomId)`: a SNAPSHOT first, then every change of the room.
+
+use std::sync::Arc;
+
+use agora_platform::{AppError, Platform, bus::BusMessage, context::ContextExt, ids};
+use async_graphql::{Context, ID, Result, Subscription};
+use futures::{Stream, StreamExt};
+use uuid::Uuid;
+
+use crate::{
+    service::{BattleEventKind, BattleStatus, play, rooms, view},
+    types::{BATTLE_ROOM_TYPE, BattleEvent, BattleRoom},
+};
+
+/// Battle rooms' subscription root.
+#[derive(Default)]
+pub struct BattleSubscription;
+
+/// Counts the subscription in the player's presence while it lives.
+struct Presence {
+    platform: Platform,
+    room: Uuid,
+    user: Uuid,
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        let (platform, room, user) = (self.platform.clone(), self.room, self.user);
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move {
+                if let Err(e) = rooms::presence(&platform, room, user, -1).await {
+                    tracing::warn!(%room, error = e.log_message(), "presence not updated");
+                }
+            });
+        }
+    }
+}
+
+async fn snapshot(platform: &Platform, room: Uuid) -> Result<BattleEvent, AppError> {
+    let model = rooms::find(&platform.db, room)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such battle room".into()))?;
+    Ok(BattleEvent {
+        kind: BattleEventKind::Snapshot,
+        room: BattleRoom(Arc::new(view::load(&platform.db, &model).await?)),
+        reveal: None,
+    })
+}
+
+#[Subscription]
+impl BattleSubscription {
+    /// The room live (players only): a SNAPSHOT first (so a reconnecting player resumes), then
+    /// one event per change, each with the full room. Ends after FINISHED or CANCELLED, or
+    /// once you are no longer in the room.
+    async fn battle_room(
+        &self,
+        ctx: &Context<'_>,
+        room_id: ID,
+    ) -> Result<impl Stream<Item = Result<BattleEvent>>> {
+        let user = ctx.viewer().require_user()?;
+        let room = ids::decode(&room_id, BATTLE_ROOM_TYPE, "roomId")?;
+        let platform = ctx.platform()?.clone();
+        if rooms::find(&platform.db, room).await?.is_none() {
+            return Err(AppError::NotFound("no such battle room".into()).into());
+        }
+        play::require_player(&platform.db, room, user).await?;
+        // Subscribe before reading the snapshot, so nothing between the two is lost.
+        let mut messages = platform.bus.subscribe(&view::channel(room)).await;
+        rooms::presence(&platform, room, user, 1).await?;
+        let presence = Presence {
+            platform: platform.clone(),
+            room,
+            user,
+        };
+        Ok(async_stream::stream! {
+            let _presence = presence;
+            let first = snapshot(&platform, room).await;
+            let mut seen = match &first {
+                Ok(event) => event.room.0.version,
+                Err(_) => 0,
+            };
+            let ended = |event: &BattleEvent| {
+                matches!(event.room.0.status, BattleStatus::Finished | BattleStatus::Cancelled)
+                    || !event.room.0.has_player(user)
+            };
+            match first {
+                Ok(event) => {
+                    let done = ended(&event);
+                    yield Ok(event);
+                    if done {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    yield Err(e.into());
+                    return;
+                }
+            }
+            while let Some(message) = messages.next().await {
+                let event = match message {
+                    BusMessage::Gap => match snapshot(&platform, room).await {
+                        Ok(event) => event,
+                        Err(e) => {
+                            yield Err(e.into());
+                            return;
+                        }
+                    },
+                    BusMessage::Event(body) => match serde_json::from_str::<view::EventView>(&body) {
+                        Ok(e) if e.room.version < seen => continue,
+                        Ok(e) => BattleEvent {
+                            kind: e.kind,
+                            room: BattleRoom(Arc::new(e.room)),
+                            reveal: e.reveal.map(Arc::new),
+                        },
+                        Err(e) => {
+                            tracing::error!(error = %e, "unreadable battle event");
+                            continue;
+                        }
+                    },
+                };
+                seen = event.room.0.version;
+                let done = ended(&event);
+                yield Ok(event);
+                if done {
+                    return;
+                }
+            }
+        })
+    }
+}
