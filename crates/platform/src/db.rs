@@ -46,6 +46,9 @@ pub async fn connect(
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
+    // Ping only connections idle long enough to have been dropped by the server or a proxy:
+    // pinging on every checkout doubled the round trips of a loader-heavy page.
+    options.test_before_acquire_if_idle_for(Duration::from_secs(30));
     if let Some(schema) = search_path {
         options.set_schema_search_path(schema);
     }

@@ -1,9 +1,9 @@
 //! Agora's one schema. Merges every domain's Query, Mutation and Subscription roots, adds the
-//! Relay `Node` interface, and wires the limits and the observability extension. Knows nothing
-//! of HTTP: the server crate serves it.
+//! Relay `Node` interface, and wires the limits; [`AgoraExecutor`] runs it with Agora's
+//! per-operation checks and metrics. Knows nothing of HTTP: the server crate serves it.
 #![warn(missing_docs, unreachable_pub)]
 
-mod extension;
+mod executor;
 mod node;
 
 use agora_battle::{BattleMutation, BattleQuery, BattleSubscription};
@@ -13,7 +13,7 @@ use agora_knowledge::{KnowledgeMutation, KnowledgeQuery};
 use agora_platform::{Platform, config::Config};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
-pub use extension::{Observability, RequestId};
+pub use executor::{AgoraExecutor, RequestId};
 pub use node::Node;
 
 /// The query root: every domain's queries plus `node`.
@@ -71,8 +71,7 @@ pub fn build(platform: Platform) -> AgoraSchema {
     let mut builder = builder()
         .limit_depth(config.max_depth)
         .limit_complexity(config.max_complexity)
-        .limit_recursive_depth(config.max_recursion)
-        .extension(Observability);
+        .limit_recursive_depth(config.max_recursion);
     if !config.introspection() {
         builder = builder.disable_introspection();
     }

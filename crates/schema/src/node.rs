@@ -1,7 +1,7 @@
 //! The Relay `Node` interface and `node(id:)`.
 
 use agora_battle::{
-    service::{rooms, view},
+    service::rooms,
     types::{BATTLE_ROOM_TYPE, BattleRoom},
 };
 use agora_community::{
@@ -63,7 +63,7 @@ impl NodeQuery {
                 let found = questions::by_ids(&platform.db, &[uuid]).await?.pop();
                 Ok(found
                     .filter(|q| q.status == ContentStatus::Published.as_str() || moderator)
-                    .map(|q| Node::Question(Question(q))))
+                    .map(|q| Node::Question(Question::new(q))))
             }
             ARTICLE_TYPE => match articles::find(&platform.db, uuid).await {
                 Ok(a) if a.status == ContentStatus::Published.as_str() || moderator => {
@@ -77,12 +77,9 @@ impl NodeQuery {
                 .map(|s| Node::Submission(Submission(s)))),
             BATTLE_ROOM_TYPE => {
                 let viewer = ctx.viewer().require_user()?;
-                let Some(room) = rooms::find(&platform.db, uuid).await? else {
-                    return Ok(None);
-                };
-                let room = view::load(&platform.db, &room).await?;
-                Ok((!room.is_private || room.has_player(viewer))
-                    .then(|| Node::BattleRoom(BattleRoom(std::sync::Arc::new(room)))))
+                Ok(rooms::visible(platform, viewer, uuid)
+                    .await?
+                    .map(|room| Node::BattleRoom(BattleRoom(std::sync::Arc::new(room)))))
             }
             other => Err(AppError::bad_input(
                 "id",

@@ -60,7 +60,9 @@ async fn execute(state: AppState, headers: HeaderMap, request: GraphQLRequest) -
         .data(viewer)
         .data(RequestId(request_id));
     agora_schema::insert_request_data(&mut request.data, &state.platform);
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    let executor = agora_schema::AgoraExecutor(state.schema.clone());
+    GraphQLResponse::from(async_graphql::Executor::execute(&executor, request).await)
+        .into_response()
 }
 
 /// `POST /graphql`.

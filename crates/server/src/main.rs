@@ -8,6 +8,11 @@ use agora_server::{
 };
 use clap::Parser;
 
+// mimalloc: GraphQL parsing and execution allocate heavily, and glibc's per-thread arenas kept
+// argon2's 19 MiB buffers long after sign-in bursts (see the README's performance section).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();

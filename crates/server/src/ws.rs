@@ -63,7 +63,16 @@ pub async fn upgrade(
     };
     let fallback = (header("authorization"), header("x-api-key"));
     let request_id = header(crate::REQUEST_ID_HEADER.as_str()).unwrap_or_default();
+    // Small buffers: a subscriber mostly receives; tungstenite's 128 KiB defaults per socket
+    // dominated memory at thousands of sockets. Writes go out eagerly, a stuck client's
+    // backlog is capped, and no client message may exceed the HTTP body limit.
+    let max_message = state.platform.config.max_body_bytes;
     upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(max_message)
+        .max_frame_size(max_message)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| serve_socket(state, socket, protocol, fallback, request_id))
 }
@@ -114,8 +123,12 @@ async fn serve_socket(
         agora_schema::insert_request_data(&mut data, &platform);
         Ok(data)
     };
-    let mut outgoing =
-        GraphQLWebSocket::new(state.schema.clone(), input, protocol).on_connection_init(on_init);
+    let mut outgoing = GraphQLWebSocket::new(
+        agora_schema::AgoraExecutor(state.schema.clone()),
+        input,
+        protocol,
+    )
+    .on_connection_init(on_init);
     loop {
         tokio::select! {
             message = outgoing.next() => {

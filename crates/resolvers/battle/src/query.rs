@@ -25,15 +25,9 @@ impl BattleQuery {
     async fn battle_room(&self, ctx: &Context<'_>, id: ID) -> Result<Option<BattleRoom>> {
         let viewer = ctx.viewer().require_user()?;
         let id = ids::decode(&id, BATTLE_ROOM_TYPE, "id")?;
-        let platform = ctx.platform()?;
-        let Some(room) = rooms::find(&platform.db, id).await? else {
-            return Ok(None);
-        };
-        let room = view::load(&platform.db, &room).await?;
-        if room.is_private && !room.has_player(viewer) {
-            return Ok(None);
-        }
-        Ok(Some(BattleRoom(Arc::new(room))))
+        Ok(rooms::visible(ctx.platform()?, viewer, id)
+            .await?
+            .map(|room| BattleRoom(Arc::new(room))))
     }
 
     /// Rooms you played in or are in, newest first.

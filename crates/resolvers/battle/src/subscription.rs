@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use agora_platform::{AppError, Platform, bus::BusMessage, context::ContextExt, ids};
+use agora_platform::{
+    AppError, Platform, bus::BusMessage, context::ContextExt, db::begin_write, ids,
+};
 use async_graphql::{Context, ID, Result, Subscription};
 use futures::{Stream, StreamExt};
 use uuid::Uuid;
@@ -36,13 +38,17 @@ impl Drop for Presence {
     }
 }
 
+/// The room's current state, read under the room lock: a change published (before its commit)
+/// ahead of this subscriber's bus subscription is committed by the time the lock is ours, so
+/// the snapshot includes it and no event falls between the two.
 async fn snapshot(platform: &Platform, room: Uuid) -> Result<BattleEvent, AppError> {
-    let model = rooms::find(&platform.db, room)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no such battle room".into()))?;
+    let txn = begin_write(&platform.db).await?;
+    let model = play::lock_room(&txn, room).await?;
+    let view = view::load(&txn, &model).await?;
+    txn.commit().await?;
     Ok(BattleEvent {
         kind: BattleEventKind::Snapshot,
-        room: BattleRoom(Arc::new(view::load(&platform.db, &model).await?)),
+        room: BattleRoom(Arc::new(view)),
         reveal: None,
     })
 }
@@ -106,6 +112,7 @@ impl BattleSubscription {
                         }
                     },
                     BusMessage::Event(body) => match serde_json::from_str::<view::EventView>(&body) {
+                        // Older than what this subscriber already showed (a snapshot raced it).
                         Ok(e) if e.room.version < seen => continue,
                         Ok(e) => BattleEvent {
                             kind: e.kind,

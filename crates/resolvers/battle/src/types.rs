@@ -153,6 +153,11 @@ impl BattleRoom {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// Server time of the change this state shows (event delivery latency is measured from it).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
 }
 
 /// A player in a room.

@@ -156,7 +156,7 @@ impl Submission {
             .load_one(id)
             .await
             .map_err(AppError::Internal)?;
-        Ok(found.map(Question))
+        Ok(found.map(Question::new))
     }
 
     /// First submitted.

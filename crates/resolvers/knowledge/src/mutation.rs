@@ -117,7 +117,7 @@ impl KnowledgeMutation {
             tags: input.tags,
         };
         let status = input.status.unwrap_or(ContentStatus::Published);
-        Ok(Question(
+        Ok(Question::new(
             questions::create(ctx.platform()?, author, topic_id, draft, status).await?,
         ))
     }
@@ -145,7 +145,7 @@ impl KnowledgeMutation {
             tags: input.tags,
             status: input.status,
         };
-        Ok(Question(
+        Ok(Question::new(
             questions::update(ctx.platform()?, id, changes).await?,
         ))
     }
@@ -154,7 +154,9 @@ impl KnowledgeMutation {
     async fn archive_question(&self, ctx: &Context<'_>, id: ID) -> Result<Question> {
         ctx.viewer().require_role(Role::Moderator)?;
         let id = ids::decode(&id, QUESTION_TYPE, "id")?;
-        Ok(Question(questions::archive(ctx.platform()?, id).await?))
+        Ok(Question::new(
+            questions::archive(ctx.platform()?, id).await?,
+        ))
     }
 
     /// Imports questions from JSON or CSV (moderators): all or nothing — one bad row imports

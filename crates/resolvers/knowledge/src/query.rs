@@ -12,7 +12,8 @@ use async_graphql::{Context, ID, Object, Result, connection::Connection};
 use crate::{
     service::{ContentStatus, articles, questions, topics},
     types::{
-        ARTICLE_TYPE, Article, QUESTION_TYPE, Question, QuestionFilterInput, TOPIC_TYPE, Topic,
+        ARTICLE_TYPE, Article, QUESTION_TYPE, Question, QuestionFilterInput, QuestionPreload,
+        TOPIC_TYPE, Topic,
     },
 };
 
@@ -108,7 +109,16 @@ impl KnowledgeQuery {
         let status = visible_status(ctx.viewer(), filter.status)?;
         let page =
             questions::list(ctx.platform()?, question_filter(filter, status)?, &page).await?;
-        Ok(page.into_connection(Question))
+        // Related rows of the whole page in one concurrent round, for the selected fields only.
+        let look = ctx.look_ahead();
+        let node = if look.field("nodes").exists() {
+            look.field("nodes")
+        } else {
+            look.field("edges").field("node")
+        };
+        let rows: Vec<_> = page.rows.iter().map(|(_, q)| q.clone()).collect();
+        let preload = QuestionPreload::load(ctx, node, &rows).await?;
+        Ok(page.into_connection(|q| Question::preloaded(q, preload.clone())))
     }
 
     /// One question; null when it does not exist or is not published (moderators see all).
@@ -117,7 +127,7 @@ impl KnowledgeQuery {
         let found = questions::by_ids(&ctx.platform()?.db, &[id]).await?.pop();
         Ok(found
             .filter(|q| q.status == ContentStatus::Published.as_str() || is_moderator(ctx.viewer()))
-            .map(Question))
+            .map(Question::new))
     }
 
     /// Articles, newest first, optionally in one topic. Learners see published ones only.

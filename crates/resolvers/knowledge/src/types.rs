@@ -1,10 +1,16 @@
 //! GraphQL types of the knowledge hub.
 
-use agora_entities::knowledge::{article, question, question_choice, tag, topic};
+use std::{collections::HashMap, sync::Arc};
+
+use agora_entities::{
+    identity::user,
+    knowledge::{article, question, question_choice, tag, topic},
+};
 use agora_identity::api::{User, UserLoader};
 use agora_platform::{AppError, auth::Role, context::ContextExt, ids};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::{
     loaders::{
@@ -184,28 +190,135 @@ pub struct AnswerStats {
     pub correct_rate: Option<f64>,
 }
 
+/// What a page of questions already holds of its related rows, loaded up front by the list
+/// resolver for the fields the query selects (one statement per relation, run concurrently),
+/// so the page's field resolvers need no DataLoader round. None means "not preloaded": the
+/// field falls back to its DataLoader.
+#[derive(Default)]
+pub struct QuestionPreload {
+    topics: Option<HashMap<Uuid, topic::Model>>,
+    authors: Option<HashMap<Uuid, user::Model>>,
+    tags: Option<HashMap<Uuid, Vec<tag::Model>>>,
+    choices: Option<HashMap<Uuid, Vec<question_choice::Model>>>,
+}
+
+impl QuestionPreload {
+    /// Loads, for `rows`, the relations that `node` (a `Question` selection) asks for.
+    pub async fn load(
+        ctx: &Context<'_>,
+        node: async_graphql::Lookahead<'_>,
+        rows: &[question::Model],
+    ) -> Result<Arc<Self>> {
+        let ids: Vec<Uuid> = rows.iter().map(|q| q.id).collect();
+        let mut topic_ids: Vec<Uuid> = rows.iter().map(|q| q.topic_id).collect();
+        topic_ids.sort_unstable();
+        topic_ids.dedup();
+        let mut author_ids: Vec<Uuid> = rows.iter().filter_map(|q| q.author_id).collect();
+        author_ids.sort_unstable();
+        author_ids.dedup();
+        let (topics, authors, tags, choices) = futures::try_join!(
+            preload(
+                node.field("topic").exists(),
+                ctx.loader::<TopicLoader>()?,
+                &topic_ids
+            ),
+            preload(
+                node.field("author").exists(),
+                ctx.loader::<UserLoader>()?,
+                &author_ids
+            ),
+            preload(
+                node.field("tags").exists(),
+                ctx.loader::<QuestionTagsLoader>()?,
+                &ids
+            ),
+            preload(
+                node.field("choices").exists(),
+                ctx.loader::<ChoicesLoader>()?,
+                &ids
+            ),
+        )
+        .map_err(AppError::Internal)?;
+        Ok(Arc::new(Self {
+            topics,
+            authors,
+            tags,
+            choices,
+        }))
+    }
+}
+
+/// Runs `loader`'s batch query for `keys` directly when `wanted`.
+async fn preload<L>(
+    wanted: bool,
+    loader: &async_graphql::dataloader::DataLoader<L>,
+    keys: &[Uuid],
+) -> Result<Option<HashMap<Uuid, L::Value>>, String>
+where
+    L: async_graphql::dataloader::Loader<Uuid, Error = String>,
+{
+    if !wanted || keys.is_empty() {
+        return Ok(None);
+    }
+    loader.loader().load(keys).await.map(Some)
+}
+
 /// A multiple-choice question.
-pub struct Question(pub question::Model);
+pub struct Question {
+    model: question::Model,
+    preload: Option<Arc<QuestionPreload>>,
+}
+
+impl Question {
+    /// A question whose related rows come from DataLoaders.
+    pub fn new(model: question::Model) -> Self {
+        Self {
+            model,
+            preload: None,
+        }
+    }
+
+    /// A question of a page whose related rows were loaded up front.
+    pub fn preloaded(model: question::Model, preload: Arc<QuestionPreload>) -> Self {
+        Self {
+            model,
+            preload: Some(preload),
+        }
+    }
+
+    /// The row.
+    pub fn model(&self) -> &question::Model {
+        &self.model
+    }
+}
 
 #[Object]
 impl Question {
     /// Global id.
     pub async fn id(&self) -> ID {
-        ids::encode(QUESTION_TYPE, self.0.id)
+        ids::encode(QUESTION_TYPE, self.model.id)
     }
 
     /// The question text.
     async fn prompt(&self) -> &str {
-        &self.0.prompt
+        &self.model.prompt
     }
 
     /// The choices, in display order.
     async fn choices(&self, ctx: &Context<'_>) -> Result<Vec<Choice>> {
-        let choices = ctx
-            .loader::<ChoicesLoader>()?
-            .load_one(self.0.id)
-            .await
-            .map_err(AppError::Internal)?;
+        let preloaded = self
+            .preload
+            .as_ref()
+            .and_then(|p| p.choices.as_ref())
+            .map(|m| m.get(&self.model.id).cloned());
+        let choices = match preloaded {
+            Some(found) => found,
+            None => ctx
+                .loader::<ChoicesLoader>()?
+                .load_one(self.model.id)
+                .await
+                .map_err(AppError::Internal)?,
+        };
         Ok(choices
             .unwrap_or_default()
             .into_iter()
@@ -215,61 +328,83 @@ impl Question {
 
     /// Why the correct answer is correct.
     async fn explanation(&self) -> &str {
-        &self.0.explanation
+        &self.model.explanation
     }
 
     /// 1 (easy) to 5 (hard).
     async fn difficulty(&self) -> i32 {
-        self.0.difficulty.into()
+        self.model.difficulty.into()
     }
 
     /// Lifecycle state.
     async fn status(&self) -> Result<ContentStatus> {
-        Ok(ContentStatus::parse(&self.0.status)?)
+        Ok(ContentStatus::parse(&self.model.status)?)
     }
 
     /// Where it came from.
     async fn source(&self) -> Result<QuestionSource> {
-        Ok(QuestionSource::parse(&self.0.source)?)
+        Ok(QuestionSource::parse(&self.model.source)?)
     }
 
     /// The topic.
     async fn topic(&self, ctx: &Context<'_>) -> Result<Topic> {
-        topic_by_id(ctx, self.0.topic_id).await
+        if let Some(found) = self
+            .preload
+            .as_ref()
+            .and_then(|p| p.topics.as_ref())
+            .and_then(|m| m.get(&self.model.topic_id))
+        {
+            return Ok(Topic(found.clone()));
+        }
+        topic_by_id(ctx, self.model.topic_id).await
     }
 
     /// Tags, by slug.
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
-        let tags = ctx
-            .loader::<QuestionTagsLoader>()?
-            .load_one(self.0.id)
-            .await
-            .map_err(AppError::Internal)?;
+        let preloaded = self
+            .preload
+            .as_ref()
+            .and_then(|p| p.tags.as_ref())
+            .map(|m| m.get(&self.model.id).cloned());
+        let tags = match preloaded {
+            Some(found) => found,
+            None => ctx
+                .loader::<QuestionTagsLoader>()?
+                .load_one(self.model.id)
+                .await
+                .map_err(AppError::Internal)?,
+        };
         Ok(tags.unwrap_or_default().into_iter().map(Tag).collect())
     }
 
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        author(ctx, self.0.author_id).await
+        let Some(id) = self.model.author_id else {
+            return Ok(None);
+        };
+        if let Some(authors) = self.preload.as_ref().and_then(|p| p.authors.as_ref()) {
+            return Ok(authors.get(&id).cloned().map(User::new));
+        }
+        author(ctx, Some(id)).await
     }
 
     /// Battle answer statistics.
     async fn stats(&self) -> AnswerStats {
         AnswerStats {
-            attempts: self.0.attempts,
-            correct_rate: (self.0.attempts > 0)
-                .then(|| self.0.correct_attempts as f64 / self.0.attempts as f64),
+            attempts: self.model.attempts,
+            correct_rate: (self.model.attempts > 0)
+                .then(|| self.model.correct_attempts as f64 / self.model.attempts as f64),
         }
     }
 
     /// Creation time.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.model.created_at
     }
 
     /// When it was published.
     async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.0.published_at
+        self.model.published_at
     }
 }
 
@@ -482,7 +617,7 @@ impl SearchHit {
             .load_one(self.hit.id)
             .await
             .map_err(AppError::Internal)?;
-        Ok(found.map(Question))
+        Ok(found.map(Question::new))
     }
 
     /// The article, for ARTICLE hits.

@@ -3,7 +3,10 @@
 //! The database holds the whole game (room, players, drawn questions, answers, the next
 //! deadline); every change is a transaction on the locked room row that re-checks the state,
 //! so a mutation, the driver of any replica, or a driver restarted mid-question all apply each
-//! step exactly once. After commit the new room state is published on `battle:{roomId}`.
+//! step exactly once. The new room state is published on `battle:{roomId}` just before the
+//! commit, while the room row is still locked: events of one room reach the bus in version
+//! order whichever replica made them. Should that commit fail (rare), subscribers briefly saw
+//! a state that the next event (same version) or snapshot replaces.
 
 pub mod play;
 pub mod rooms;

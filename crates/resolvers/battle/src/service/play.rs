@@ -147,9 +147,9 @@ pub async fn submit_answer(
     if everyone_answered(&txn, &room).await? {
         events.extend(end_question(platform, &txn, room, now).await?);
     }
+    view::publish(platform, &events).await;
     txn.commit().await?;
     platform.wake_outbox();
-    view::publish(platform, &events).await;
     Ok(Receipt { elapsed_ms })
 }
 
@@ -383,10 +383,10 @@ pub async fn advance(platform: &Platform, room_id: Uuid) -> AppResult<()> {
         }
         _ => Vec::new(),
     };
+    view::publish(platform, &events).await;
     txn.commit().await?;
     if !events.is_empty() {
         platform.wake_outbox();
-        view::publish(platform, &events).await;
     }
     Ok(())
 }
@@ -413,4 +413,36 @@ pub async fn due_rooms(
         .await?
         .flatten();
     Ok((due, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn player(score: i32, answer_ms: i64, joined_secs: i64) -> battle_player::Model {
+        battle_player::Model {
+            room_id: Uuid::nil(),
+            user_id: Uuid::now_v7(),
+            joined_at: DateTime::<Utc>::from_timestamp(joined_secs, 0).expect("time"),
+            left_at: None,
+            score,
+            correct_count: 0,
+            streak: 0,
+            answer_ms,
+            connections: 0,
+        }
+    }
+
+    #[test]
+    fn ties_go_to_the_faster_total_answer_time() {
+        let slow = player(1500, 30_000, 0);
+        let fast = player(1500, 12_000, 5);
+        let top = player(2000, 60_000, 9);
+        let ranked = rank(&[slow.clone(), fast.clone(), top.clone()]);
+        let order: Vec<(i32, Uuid)> = ranked.iter().map(|r| (r.rank, r.user_id)).collect();
+        assert_eq!(
+            order,
+            [(1, top.user_id), (2, fast.user_id), (3, slow.user_id)]
+        );
+    }
 }

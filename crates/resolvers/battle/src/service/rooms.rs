@@ -277,8 +277,8 @@ pub async fn join(platform: &Platform, user_id: Uuid, code: &str) -> AppResult<b
         .ok_or_else(|| AppError::NotFound("no room has that code".into()))?;
     let room = lock_room(&txn, found.id).await?;
     let (room, events) = join_locked(platform, &txn, room, user_id, platform.clock.now()).await?;
-    txn.commit().await?;
     view::publish(platform, &events).await;
+    txn.commit().await?;
     Ok(room)
 }
 
@@ -353,8 +353,8 @@ pub async fn start(
         ));
     }
     let (room, events) = begin(&txn, room, platform.clock.now()).await?;
-    txn.commit().await?;
     view::publish(platform, &events).await;
+    txn.commit().await?;
     Ok(room)
 }
 
@@ -394,8 +394,8 @@ pub async fn leave(platform: &Platform, user_id: Uuid, room_id: Uuid) -> AppResu
     let txn = begin_write(&platform.db).await?;
     let room = lock_room(&txn, room_id).await?;
     let events = remove(&txn, room, user_id, platform.clock.now()).await?;
-    txn.commit().await?;
     view::publish(platform, &events).await;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -427,8 +427,8 @@ pub async fn kick(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::internal("room vanished"))?;
-    txn.commit().await?;
     view::publish(platform, &events).await;
+    txn.commit().await?;
     Ok(room)
 }
 
@@ -464,8 +464,8 @@ pub async fn quick_match(
     if let Some((_, lobby)) = best {
         let room = lock_room(&txn, lobby.id).await?;
         let (room, events) = join_locked(platform, &txn, room, user_id, now).await?;
-        txn.commit().await?;
         view::publish(platform, &events).await;
+        txn.commit().await?;
         return Ok(room);
     }
     drop(txn);
@@ -519,6 +519,20 @@ pub(crate) async fn lobby_due<C: ConnectionTrait>(
 /// A room by id.
 pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Option<battle_room::Model>> {
     Ok(battle_room::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A room as `viewer` may see it: any room to a signed-in user, a private one only to its
+/// players; None when unknown or hidden.
+pub async fn visible(
+    platform: &Platform,
+    viewer: Uuid,
+    id: Uuid,
+) -> AppResult<Option<view::RoomView>> {
+    let Some(room) = find(&platform.db, id).await? else {
+        return Ok(None);
+    };
+    let room = view::load(&platform.db, &room).await?;
+    Ok((!room.is_private || room.has_player(viewer)).then_some(room))
 }
 
 /// Public lobbies, newest first (at most 50), optionally of one topic.
@@ -586,4 +600,32 @@ pub async fn presence(
         play::advance(platform, room_id).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_draw_is_distinct_and_even_across_difficulty() {
+        let pool: Vec<(Uuid, i16)> = (0..30)
+            .map(|i| (Uuid::now_v7(), (i % 3 + 1) as i16))
+            .chain((0..2).map(|_| (Uuid::now_v7(), 5)))
+            .collect();
+        let level = |id: &Uuid| pool.iter().find(|(q, _)| q == id).expect("in pool").1;
+        for _ in 0..20 {
+            let drawn = draw(&pool, 8);
+            assert_eq!(drawn.len(), 8);
+            let distinct: std::collections::HashSet<_> = drawn.iter().collect();
+            assert_eq!(distinct.len(), 8, "never repeated");
+            let mut per_level = BTreeMap::new();
+            for id in &drawn {
+                *per_level.entry(level(id)).or_insert(0) += 1;
+            }
+            // Four levels, eight questions: two of each, the scarce level included.
+            assert_eq!(per_level.into_values().collect::<Vec<_>>(), [2, 2, 2, 2]);
+        }
+        // A pool smaller than asked gives all it has.
+        assert_eq!(draw(&pool[..3], 8).len(), 3);
+    }
 }

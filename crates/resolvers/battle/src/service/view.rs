@@ -145,6 +145,8 @@ pub struct RoomView {
     pub version: i64,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// Server time of the change this view shows.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl RoomView {
@@ -279,6 +281,7 @@ pub async fn load<C: ConnectionTrait>(db: &C, room: &battle_room::Model) -> AppR
         results,
         version: room.version,
         created_at: room.created_at,
+        updated_at: room.updated_at,
     })
 }
 
@@ -288,7 +291,8 @@ pub fn question_deadline(room: &battle_room::Model) -> DateTime<Utc> {
         + chrono::Duration::seconds(i64::from(room.seconds_per_question))
 }
 
-/// Publishes events on the room's channel (after the transaction that made them committed).
+/// Publishes events on the room's channel; called just before the commit of the transaction
+/// that made them, with the room row locked, so a room's events go out in version order.
 pub async fn publish(platform: &Platform, events: &[EventView]) {
     for event in events {
         match serde_json::to_string(event) {
