@@ -133,18 +133,7 @@ async fn battle_server(n: usize, extra: &[&str]) -> (TestServer, ManualClock, St
         ..Default::default()
     })
     .await;
-    let tokens = server.role_tokens().await;
-    let t = topic(&server, &tokens.moderator, "Capitals", None).await;
-    let topic_id = t["id"].as_str().expect("id").to_owned();
-    for i in 0..n {
-        question(
-            &server,
-            &tokens.moderator,
-            &topic_id,
-            &format!("Capital quiz number {i}: which city is the capital of France?"),
-        )
-        .await;
-    }
+    let topic_id = capitals(&server, n).await;
     (server, clock, topic_id)
 }
 

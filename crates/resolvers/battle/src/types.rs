@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use agora_identity::api::{User, UserLoader};
+use agora_identity::api::{User, load_user};
 use agora_knowledge::{
     loaders::TopicLoader,
     types::{CHOICE_TYPE, QUESTION_TYPE, Topic},
@@ -20,11 +20,8 @@ use crate::service::{
 pub const BATTLE_ROOM_TYPE: &str = "BattleRoom";
 
 async fn user(ctx: &Context<'_>, id: uuid::Uuid) -> Result<User> {
-    ctx.loader::<UserLoader>()?
-        .load_one(id)
-        .await
-        .map_err(AppError::Internal)?
-        .map(User::new)
+    load_user(ctx, id)
+        .await?
         .ok_or_else(|| AppError::internal(format!("user {id} vanished")).into())
 }
 

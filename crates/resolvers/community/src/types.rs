@@ -1,7 +1,7 @@
 //! GraphQL types of the contributor workflow.
 
 use agora_entities::community::{reputation_event, submission, submission_review};
-use agora_identity::api::{User, UserLoader};
+use agora_identity::api::{User, load_user};
 use agora_knowledge::{
     loaders::{QuestionLoader, TopicLoader},
     types::{ChoiceInput, Question, Topic},
@@ -21,15 +21,6 @@ pub const SUBMISSION_TYPE: &str = "Submission";
 pub const REVIEW_TYPE: &str = "SubmissionReview";
 /// Global-id type name of reputation changes.
 pub const REPUTATION_EVENT_TYPE: &str = "ReputationEvent";
-
-async fn user(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<User>> {
-    let found = ctx
-        .loader::<UserLoader>()?
-        .load_one(id)
-        .await
-        .map_err(AppError::Internal)?;
-    Ok(found.map(User::new))
-}
 
 /// A question submitted (or revised) for review: the same shape as `createQuestion`.
 #[derive(InputObject)]
@@ -80,7 +71,7 @@ impl Submission {
 
     /// Who proposed it.
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        user(ctx, self.0.author_id).await
+        load_user(ctx, self.0.author_id).await
     }
 
     /// Target topic; null if it was deleted since (the author picks another on revision).
@@ -198,7 +189,7 @@ impl Review {
 
     /// Who voted.
     async fn reviewer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        user(ctx, self.0.reviewer_id).await
+        load_user(ctx, self.0.reviewer_id).await
     }
 
     /// The vote.

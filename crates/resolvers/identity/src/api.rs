@@ -49,6 +49,21 @@ pub fn insert_loaders(data: &mut async_graphql::Data, platform: &Platform) {
     ));
 }
 
+/// A user by id through the request's [`UserLoader`] (batched with every other user field of
+/// the response); for other domains' `author`, `reviewer`, `player` fields.
+pub async fn load_user(
+    ctx: &async_graphql::Context<'_>,
+    id: Uuid,
+) -> async_graphql::Result<Option<User>> {
+    use agora_platform::context::ContextExt;
+    let found = ctx
+        .loader::<UserLoader>()?
+        .load_one(id)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok(found.map(User::new))
+}
+
 /// Loads users by id (for DataLoaders and `node`).
 pub async fn users_by_ids(platform: &Platform, ids: &[Uuid]) -> AppResult<Vec<user::Model>> {
     Ok(user::Entity::find()

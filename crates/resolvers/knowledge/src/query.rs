@@ -116,7 +116,7 @@ impl KnowledgeQuery {
         } else {
             look.field("edges").field("node")
         };
-        let rows: Vec<_> = page.rows.iter().map(|(_, q)| q.clone()).collect();
+        let rows: Vec<_> = page.rows.iter().map(|(_, q)| q).collect();
         let preload = QuestionPreload::load(ctx, node, &rows).await?;
         Ok(page.into_connection(|q| Question::preloaded(q, preload.clone())))
     }

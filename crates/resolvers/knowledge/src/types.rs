@@ -6,7 +6,7 @@ use agora_entities::{
     identity::user,
     knowledge::{article, question, question_choice, tag, topic},
 };
-use agora_identity::api::{User, UserLoader};
+use agora_identity::api::{User, UserLoader, load_user};
 use agora_platform::{AppError, auth::Role, context::ContextExt, ids};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -32,13 +32,10 @@ pub const ARTICLE_TYPE: &str = "Article";
 pub const TAG_TYPE: &str = "Tag";
 
 async fn author(ctx: &Context<'_>, author_id: Option<uuid::Uuid>) -> Result<Option<User>> {
-    let Some(id) = author_id else { return Ok(None) };
-    let user = ctx
-        .loader::<UserLoader>()?
-        .load_one(id)
-        .await
-        .map_err(AppError::Internal)?;
-    Ok(user.map(User::new))
+    match author_id {
+        Some(id) => load_user(ctx, id).await,
+        None => Ok(None),
+    }
 }
 
 async fn topic_by_id(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Topic> {
@@ -207,7 +204,7 @@ impl QuestionPreload {
     pub async fn load(
         ctx: &Context<'_>,
         node: async_graphql::Lookahead<'_>,
-        rows: &[question::Model],
+        rows: &[&question::Model],
     ) -> Result<Arc<Self>> {
         let ids: Vec<Uuid> = rows.iter().map(|q| q.id).collect();
         let mut topic_ids: Vec<Uuid> = rows.iter().map(|q| q.topic_id).collect();

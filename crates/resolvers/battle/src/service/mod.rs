@@ -82,35 +82,14 @@ pub enum BattleEventKind {
     Cancelled,
 }
 
-macro_rules! stored {
-    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $ty {
-            /// Stored form.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text,)+ }
-            }
-
-            /// Parses the stored form.
-            pub fn parse(value: &str) -> AppResult<Self> {
-                match value {
-                    $($text => Ok(Self::$variant),)+
-                    other => Err(AppError::internal(format!(
-                        concat!("unknown ", stringify!($ty), " {:?}"), other
-                    ))),
-                }
-            }
-        }
-    };
-}
-
-stored!(BattleStatus {
+agora_platform::stored_enum!(BattleStatus {
     Lobby => "LOBBY",
     InProgress => "IN_PROGRESS",
     Finished => "FINISHED",
     Cancelled => "CANCELLED",
 });
 
-stored!(Phase {
+agora_platform::stored_enum!(Phase {
     Lobby => "LOBBY",
     Question => "QUESTION",
     Reveal => "REVEAL",

@@ -4,15 +4,15 @@
 
 use std::collections::HashMap;
 
-use agora_entities::battle::{battle_answer, battle_player, battle_room};
+use agora_entities::battle::{battle_answer, battle_player, battle_question, battle_room};
 use agora_knowledge::service::questions;
 use agora_platform::{
     AppError, AppResult, Platform, db::begin_write, error::on_unique_violation, outbox,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -91,14 +91,14 @@ pub async fn submit_answer(
     }
     let current = view::question_at(&txn, room_id, room.question_index).await?;
     if current != question_id {
-        let mut was_asked = false;
-        for position in 0..room.question_index {
-            if view::question_at(&txn, room_id, position).await? == question_id {
-                was_asked = true;
-                break;
-            }
-        }
-        return Err(if was_asked {
+        let asked_earlier = battle_question::Entity::find()
+            .filter(battle_question::Column::RoomId.eq(room_id))
+            .filter(battle_question::Column::QuestionId.eq(question_id))
+            .filter(battle_question::Column::Position.lt(room.question_index))
+            .count(&txn)
+            .await?
+            > 0;
+        return Err(if asked_earlier {
             too_late()
         } else {
             AppError::bad_input(

@@ -149,9 +149,14 @@ async fn add_player<C: ConnectionTrait>(
     Ok(())
 }
 
-fn idle_deadline(platform: &Platform, now: DateTime<Utc>) -> DateTime<Utc> {
-    now + chrono::Duration::from_std(platform.config.lobby_idle_timeout)
+/// How long a lobby may stay without activity.
+fn lobby_idle(platform: &Platform) -> chrono::Duration {
+    chrono::Duration::from_std(platform.config.lobby_idle_timeout)
         .unwrap_or(chrono::Duration::minutes(10))
+}
+
+fn idle_deadline(platform: &Platform, since: DateTime<Utc>) -> DateTime<Utc> {
+    since + lobby_idle(platform)
 }
 
 /// Opens a room with `host` as its first player.
@@ -499,19 +504,12 @@ pub(crate) async fn lobby_due<C: ConnectionTrait>(
             }
         }
     }
-    let idle = now - idle_since
-        >= chrono::Duration::from_std(platform.config.lobby_idle_timeout)
-            .unwrap_or(chrono::Duration::minutes(10));
-    if idle || players == 0 {
+    if now - idle_since >= lobby_idle(platform) || players == 0 {
         return cancel(db, room, now).await;
     }
     // Not idle yet (activity moved the clock): look again at the idle deadline.
     let mut active: battle_room::ActiveModel = room.into();
-    active.deadline = Set(Some(
-        idle_since
-            + chrono::Duration::from_std(platform.config.lobby_idle_timeout)
-                .unwrap_or(chrono::Duration::minutes(10)),
-    ));
+    active.deadline = Set(Some(idle_deadline(platform, idle_since)));
     active.update(db).await?;
     Ok(Vec::new())
 }

@@ -4,8 +4,6 @@ pub mod reputation;
 pub mod reviews;
 pub mod submissions;
 
-use agora_platform::{AppError, AppResult};
-
 /// Reputation that makes a learner a reviewer.
 pub const REVIEWER_REPUTATION: i32 = 200;
 /// Approvals (without a moderator's) that publish a revision.
@@ -52,45 +50,20 @@ pub enum ReputationReason {
     ReviewAgreed,
 }
 
-/// Stored forms and parsing, for the three enums above.
-macro_rules! stored_enum {
-    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $ty {
-            /// Stored form.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text,)+
-                }
-            }
-
-            /// Parses the stored form.
-            pub fn parse(value: &str) -> AppResult<Self> {
-                match value {
-                    $($text => Ok(Self::$variant),)+
-                    other => Err(AppError::internal(format!(
-                        concat!("unknown ", stringify!($ty), " {:?}"),
-                        other
-                    ))),
-                }
-            }
-        }
-    };
-}
-
-stored_enum!(SubmissionStatus {
+agora_platform::stored_enum!(SubmissionStatus {
     Pending => "PENDING",
     ChangesRequested => "CHANGES_REQUESTED",
     Approved => "APPROVED",
     Rejected => "REJECTED",
 });
 
-stored_enum!(Verdict {
+agora_platform::stored_enum!(Verdict {
     Approve => "APPROVE",
     Reject => "REJECT",
     RequestChanges => "REQUEST_CHANGES",
 });
 
-stored_enum!(ReputationReason {
+agora_platform::stored_enum!(ReputationReason {
     SubmissionPublished => "SUBMISSION_PUBLISHED",
     SubmissionRejected => "SUBMISSION_REJECTED",
     ReviewAgreed => "REVIEW_AGREED",
