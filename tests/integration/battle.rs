@@ -20,7 +20,8 @@ const ROOM_FIELDS: &str = "id code status version questionIndex questionCount ho
 const CREATE: &str = "mutation($i: CreateBattleRoomInput!) { createBattleRoom(input: $i) { id code status players { user { id } } } }";
 const JOIN: &str =
     "mutation($c: String!) { joinBattleRoom(code: $c) { id status players { user { id } } } }";
-const START: &str = "mutation($r: ID!) { startBattle(roomId: $r) { status questionIndex } }";
+pub(super) const START: &str =
+    "mutation($r: ID!) { startBattle(roomId: $r) { status questionIndex } }";
 const ANSWER: &str = "mutation($r: ID!, $q: ID!, $c: ID!) { submitAnswer(roomId: $r, questionId: $q, choiceId: $c) { accepted elapsedMs } }";
 
 fn subscription() -> String {
@@ -29,12 +30,12 @@ fn subscription() -> String {
     )
 }
 
-struct Player {
-    token: String,
-    id: String,
+pub(super) struct Player {
+    pub(super) token: String,
+    pub(super) id: String,
 }
 
-async fn player(server: &TestServer, email: &str) -> Player {
+pub(super) async fn player(server: &TestServer, email: &str) -> Player {
     let payload = server
         .register(email, "a long enough passphrase", email)
         .await;
@@ -85,7 +86,13 @@ async fn until(socket: &mut Socket, kind: &str) -> Value {
     panic!("no {kind} event");
 }
 
-async fn answer(server: &TestServer, p: &Player, room: &str, q: &Value, choice: &str) -> Value {
+pub(super) async fn answer(
+    server: &TestServer,
+    p: &Player,
+    room: &str,
+    q: &Value,
+    choice: &str,
+) -> Value {
     let choice_id = q["choices"]
         .as_array()
         .expect("choices")
@@ -123,7 +130,7 @@ fn score_of(room: &Value, p: &Player) -> i64 {
 }
 
 /// A manual clock, a short reveal pause, a topic with `n` questions (answer: Paris).
-async fn battle_server(n: usize, extra: &[&str]) -> (TestServer, ManualClock, String) {
+pub(super) async fn battle_server(n: usize, extra: &[&str]) -> (TestServer, ManualClock, String) {
     let clock = ManualClock::new(Utc::now());
     let mut args = vec!["--battle-reveal-pause".to_owned(), "10ms".to_owned()];
     args.extend(extra.iter().map(|s| (*s).to_owned()));
@@ -137,7 +144,7 @@ async fn battle_server(n: usize, extra: &[&str]) -> (TestServer, ManualClock, St
     (server, clock, topic_id)
 }
 
-async fn create_room(server: &TestServer, host: &Player, input: Value) -> Value {
+pub(super) async fn create_room(server: &TestServer, host: &Player, input: Value) -> Value {
     let body = server
         .gql_as(&host.token, CREATE, json!({ "i": input }))
         .await;

@@ -5,6 +5,7 @@ mod battle;
 mod bus;
 mod common;
 mod community;
+mod gamification;
 mod knowledge;
 mod outbox;
 mod replicas;

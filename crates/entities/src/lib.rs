@@ -7,6 +7,7 @@
 
 pub mod battle;
 pub mod community;
+pub mod gamification;
 pub mod identity;
 pub mod knowledge;
 pub mod platform;

@@ -4,6 +4,7 @@
 //! - [`db`]: the SeaORM connection for SQLite (embedded) or PostgreSQL (production).
 //! - [`bus`]: the live-event bus; in-process or Redis pub/sub with one connection per process.
 //! - [`outbox`]: the transactional outbox and its dispatcher.
+//! - [`schedule`]: jobs run once per period across replicas.
 //! - [`auth`]: viewers, roles, JWT access tokens, argon2id passwords, random secrets.
 //! - [`error`]: [`AppError`], the one error type clients see, with `extensions.code`.
 //! - [`pagination`]: Relay connection arguments and keyset cursors; [`ids`]: global ids.
@@ -25,6 +26,7 @@ pub mod loader;
 pub mod mail;
 pub mod outbox;
 pub mod pagination;
+pub mod schedule;
 
 pub use context::Platform;
 pub use error::{AppError, AppResult, ErrorCode};

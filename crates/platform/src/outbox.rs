@@ -14,8 +14,8 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbBackend,
-    EntityTrait, FromQueryResult, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    DbBackend, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Statement, sea_query::Expr,
 };
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -104,6 +104,26 @@ pub trait OutboxHandler: Send + Sync {
         event: &outbox_event::Model,
         platform: &Platform,
     ) -> AppResult<()>;
+
+    /// Applies several events (in claim order) in one transaction. The default calls
+    /// [`handle`](Self::handle) for each; a handler that can do the batch in fewer statements
+    /// overrides it. If the batch fails, the dispatcher retries its events one at a time, so
+    /// one bad event never holds back the others.
+    async fn handle_batch(
+        &self,
+        txn: &DatabaseTransaction,
+        events: &[&outbox_event::Model],
+        platform: &Platform,
+    ) -> AppResult<()> {
+        for event in events {
+            self.handle(txn, event, platform).await?;
+        }
+        Ok(())
+    }
+
+    /// Called after a transaction of this handler committed: for effects that must follow the
+    /// commit, such as announcing on the bus a change readers will re-read.
+    async fn committed(&self, _platform: &Platform) {}
 }
 
 /// Delivers outbox events to handlers; one per replica.
@@ -123,11 +143,18 @@ impl OutboxDispatcher {
         Self {
             platform,
             handlers,
-            batch_size: 100,
+            batch_size: 200,
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_millis(500),
             max_attempts,
         }
+    }
+
+    /// Claims at most `size` events at a time (each handler applies a claim in one
+    /// transaction).
+    pub fn with_batch_size(mut self, size: u32) -> Self {
+        self.batch_size = size.max(1);
+        self
     }
 
     /// Runs until `shutdown`, then drains what is available once more and returns.
@@ -162,11 +189,7 @@ impl OutboxDispatcher {
             if claimed.is_empty() {
                 return Ok(finished);
             }
-            for event in claimed {
-                if self.process(&event).await? {
-                    finished += 1;
-                }
-            }
+            finished += self.process(&claimed).await?;
         }
     }
 
@@ -208,52 +231,104 @@ impl OutboxDispatcher {
         Ok(events)
     }
 
-    /// Delivers one claimed event; true when it is finished (done or parked).
-    async fn process(&self, event: &outbox_event::Model) -> AppResult<bool> {
-        for handler in self
-            .handlers
-            .iter()
-            .filter(|h| h.handles(&event.event_type))
-        {
-            if let Err(err) = self.deliver(handler.as_ref(), event).await {
-                return self.record_failure(event, handler.name(), &err).await;
+    /// Delivers a claimed batch: each handler applies the events it wants in one transaction
+    /// (falling back to one event at a time if that fails); returns how many events finished
+    /// (done or parked).
+    async fn process(&self, claimed: &[outbox_event::Model]) -> AppResult<usize> {
+        let mut failed: Vec<(Uuid, &'static str, AppError)> = Vec::new();
+        for handler in &self.handlers {
+            let wanted: Vec<&outbox_event::Model> = claimed
+                .iter()
+                .filter(|e| handler.handles(&e.event_type))
+                .filter(|e| !failed.iter().any(|(id, ..)| *id == e.id))
+                .collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            let Err(err) = self.deliver(handler.as_ref(), &wanted).await else {
+                continue;
+            };
+            if wanted.len() == 1 {
+                failed.push((wanted[0].id, handler.name(), err));
+                continue;
+            }
+            for event in wanted {
+                if let Err(err) = self.deliver(handler.as_ref(), &[event]).await {
+                    failed.push((event.id, handler.name(), err));
+                }
             }
         }
-        let now = self.platform.clock.now();
-        outbox_event::ActiveModel {
-            id: Set(event.id),
-            status: Set(EventStatus::Done.as_str().to_owned()),
-            processed_at: Set(Some(now)),
-            claimed_until: Set(None),
-            ..Default::default()
+        let done: Vec<Uuid> = claimed
+            .iter()
+            .map(|e| e.id)
+            .filter(|id| !failed.iter().any(|(f, ..)| f == id))
+            .collect();
+        if !done.is_empty() {
+            let now = self.platform.clock.now();
+            outbox_event::Entity::update_many()
+                .col_expr(
+                    outbox_event::Column::Status,
+                    Expr::value(EventStatus::Done.as_str()),
+                )
+                .col_expr(outbox_event::Column::ProcessedAt, Expr::value(now))
+                .col_expr(
+                    outbox_event::Column::ClaimedUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .filter(outbox_event::Column::Id.is_in(done.iter().copied()))
+                .exec(&self.platform.db)
+                .await?;
+            metrics::counter!("agora_outbox_events_total", "outcome" => "done")
+                .increment(done.len() as u64);
         }
-        .update(&self.platform.db)
-        .await?;
-        metrics::counter!("agora_outbox_events_total", "outcome" => "done").increment(1);
-        Ok(true)
+        let mut finished = done.len();
+        for (id, handler, err) in &failed {
+            if let Some(event) = claimed.iter().find(|e| e.id == *id)
+                && self.record_failure(event, handler, err).await?
+            {
+                finished += 1;
+            }
+        }
+        Ok(finished)
     }
 
+    /// Applies `events` through `handler` in one transaction, with their delivery records,
+    /// skipping events the handler already applied.
     async fn deliver(
         &self,
         handler: &dyn OutboxHandler,
-        event: &outbox_event::Model,
+        events: &[&outbox_event::Model],
     ) -> AppResult<()> {
         let txn = begin_write(&self.platform.db).await?;
-        let done = outbox_delivery::Entity::find_by_id((event.id, handler.name().to_owned()))
-            .one(&txn)
+        let applied: Vec<Uuid> = outbox_delivery::Entity::find()
+            .select_only()
+            .column(outbox_delivery::Column::EventId)
+            .filter(outbox_delivery::Column::Handler.eq(handler.name()))
+            .filter(outbox_delivery::Column::EventId.is_in(events.iter().map(|e| e.id)))
+            .into_tuple()
+            .all(&txn)
             .await?;
-        if done.is_some() {
+        let pending: Vec<&outbox_event::Model> = events
+            .iter()
+            .copied()
+            .filter(|e| !applied.contains(&e.id))
+            .collect();
+        if pending.is_empty() {
             return Ok(());
         }
-        handler.handle(&txn, event, &self.platform).await?;
-        outbox_delivery::ActiveModel {
-            event_id: Set(event.id),
-            handler: Set(handler.name().to_owned()),
-            delivered_at: Set(self.platform.clock.now()),
-        }
-        .insert(&txn)
+        handler.handle_batch(&txn, &pending, &self.platform).await?;
+        let now = self.platform.clock.now();
+        outbox_delivery::Entity::insert_many(pending.iter().map(|e| {
+            outbox_delivery::ActiveModel {
+                event_id: Set(e.id),
+                handler: Set(handler.name().to_owned()),
+                delivered_at: Set(now),
+            }
+        }))
+        .exec_without_returning(&txn)
         .await?;
         txn.commit().await?;
+        handler.committed(&self.platform).await;
         Ok(())
     }
 

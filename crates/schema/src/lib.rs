@@ -8,6 +8,7 @@ mod node;
 
 use agora_battle::{BattleMutation, BattleQuery, BattleSubscription};
 use agora_community::{CommunityMutation, CommunityQuery};
+use agora_gamification::{GamificationQuery, GamificationSubscription};
 use agora_identity::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use agora_knowledge::{KnowledgeMutation, KnowledgeQuery};
 use agora_platform::{Platform, config::Config};
@@ -23,6 +24,7 @@ pub struct Query(
     KnowledgeQuery,
     CommunityQuery,
     BattleQuery,
+    GamificationQuery,
     node::NodeQuery,
 );
 
@@ -37,7 +39,11 @@ pub struct Mutation(
 
 /// The subscription root.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(IdentitySubscription, BattleSubscription);
+pub struct Subscription(
+    IdentitySubscription,
+    BattleSubscription,
+    GamificationSubscription,
+);
 
 /// Adds every domain's per-request data (DataLoaders) to a request's or a WebSocket
 /// connection's `data`.
@@ -51,7 +57,13 @@ pub fn insert_request_data(data: &mut async_graphql::Data, platform: &Platform) 
 pub fn outbox_handlers() -> Vec<std::sync::Arc<dyn agora_platform::outbox::OutboxHandler>> {
     let mut handlers = Vec::new();
     handlers.extend(agora_identity::outbox_handlers());
+    handlers.extend(agora_gamification::api::outbox_handlers());
     handlers
+}
+
+/// Every domain's scheduled jobs, for the scheduler.
+pub fn scheduled_jobs() -> Vec<std::sync::Arc<dyn agora_platform::schedule::ScheduledJob>> {
+    agora_gamification::api::jobs()
 }
 
 /// The executable schema type.

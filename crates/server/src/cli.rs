@@ -50,6 +50,12 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Leaderboard maintenance.
+    Leaderboards {
+        /// What to do.
+        #[command(subcommand)]
+        action: LeaderboardAction,
+    },
     /// Create an admin, or promote an existing account to admin and set its password.
     CreateAdmin {
         /// E-mail address.
@@ -62,4 +68,11 @@ pub enum Command {
         #[arg(long)]
         display_name: Option<String>,
     },
+}
+
+/// `agora leaderboards ...`
+#[derive(Debug, Subcommand)]
+pub enum LeaderboardAction {
+    /// Recompute every board's totals from the points ledger and replace the Redis boards.
+    Rebuild,
 }

@@ -62,7 +62,7 @@ pub fn app(state: AppState) -> Router {
 
 /// Serves `state` on `listener` until `state.shutdown` is cancelled: then stops accepting,
 /// finishes in-flight requests, closes WebSockets with 1001, stops the battle driver (rooms
-/// carry on from their stored deadlines on the next start) and lets the outbox dispatcher
+/// carry on from their stored deadlines on the next start) and the scheduler and lets the outbox dispatcher
 /// drain once more, within the configured shutdown timeout.
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let shutdown = state.shutdown.clone();
@@ -71,6 +71,11 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
     let dispatcher = tokio::spawn(dispatcher.run(shutdown.clone()));
     let battle_driver = tokio::spawn(agora_battle::api::run_driver(
         state.platform.clone(),
+        shutdown.clone(),
+    ));
+    let scheduler = tokio::spawn(agora_platform::schedule::run(
+        state.platform.clone(),
+        agora_schema::scheduled_jobs(),
         shutdown.clone(),
     ));
     tracing::info!(
@@ -87,6 +92,9 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
     }
     if tokio::time::timeout(grace, battle_driver).await.is_err() {
         tracing::warn!("battle driver did not stop within the shutdown timeout");
+    }
+    if tokio::time::timeout(grace, scheduler).await.is_err() {
+        tracing::warn!("scheduler did not stop within the shutdown timeout");
     }
     // Give WebSocket tasks a moment to send their close frames.
     tokio::time::sleep(Duration::from_millis(50)).await;

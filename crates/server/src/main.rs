@@ -2,7 +2,7 @@
 
 use agora_server::{
     StartOptions,
-    cli::{Cli, Command},
+    cli::{Cli, Command, LeaderboardAction},
     state::build_state,
     tasks, telemetry,
 };
@@ -68,6 +68,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if !ok {
                 std::process::exit(1);
             }
+            Ok(())
+        }
+        Command::Leaderboards {
+            action: LeaderboardAction::Rebuild,
+        } => {
+            let state = build_state(config, StartOptions::default()).await?;
+            let started = std::time::Instant::now();
+            let rebuilt = agora_gamification::api::rebuild_leaderboards(&state.platform)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.log_message()))?;
+            println!(
+                "rebuilt {} board(s), {} total(s) in {:.1}s",
+                rebuilt.boards,
+                rebuilt.rows,
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::CreateAdmin {

@@ -71,3 +71,20 @@ pub async fn users_by_ids(platform: &Platform, ids: &[Uuid]) -> AppResult<Vec<us
         .all(&platform.db)
         .await?)
 }
+
+/// The IANA time zone of each user in `ids` that exists (gamification counts days in it).
+pub async fn time_zones<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    use sea_orm::QuerySelect;
+    let rows: Vec<(Uuid, String)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::TimeZone)
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -17,6 +17,10 @@ pub enum IdentityEvent {
     UserRegistered,
     /// A user's profile or role changed. Payload: [`UserEventPayload`].
     UserUpdated,
+    /// A user signed in (or registered) and got a new session; gamification turns the first
+    /// of each local day into `DAILY_LOGIN` points. Refreshing a session does not count.
+    /// Payload: [`UserEventPayload`].
+    UserSignedIn,
 }
 
 impl IdentityEvent {
@@ -25,6 +29,7 @@ impl IdentityEvent {
         match self {
             Self::UserRegistered => "USER_REGISTERED",
             Self::UserUpdated => "USER_UPDATED",
+            Self::UserSignedIn => "USER_SIGNED_IN",
         }
     }
 

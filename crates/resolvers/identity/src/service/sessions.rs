@@ -6,6 +6,7 @@ use agora_platform::{
     AppError, AppResult, Platform,
     auth::{UserViewer, Viewer, password, secret},
     db::begin_write,
+    outbox,
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -15,6 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{policy, role_of};
+use crate::events::IdentityEvent;
 
 /// Failed logins within [`LOCKOUT_WINDOW_MINUTES`] that lock an address.
 pub const LOCKOUT_FAILURES: usize = 5;
@@ -147,7 +149,9 @@ pub async fn start_session(platform: &Platform, user: user::Model) -> AppResult<
     .insert(&txn)
     .await?;
     let refresh = insert_refresh_token(platform, &txn, session_id, now).await?;
+    outbox::enqueue(&txn, now, IdentityEvent::UserSignedIn.for_user(user.id)).await?;
     txn.commit().await?;
+    platform.wake_outbox();
     issue(platform, user, session_id, refresh, now)
 }
 

@@ -1,0 +1,169 @@
+//! Events gamification writes to the outbox, and the handler that awards points.
+
+use std::{collections::BTreeSet, sync::Mutex};
+
+use agora_entities::{gamification::achievement, platform::outbox_event};
+use agora_platform::{
+    AppResult, Platform,
+    outbox::{NewEvent, OutboxHandler},
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseTransaction, EntityTrait, QueryOrder};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::service::{
+    awards,
+    leaderboard::{self, Scope},
+    rules::{CONSUMED, RuleCache},
+};
+
+/// `LEVEL_UP`: a user reached a new level (notifications tell them).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LevelUp {
+    /// Who.
+    pub user_id: Uuid,
+    /// The new level.
+    pub level: i32,
+    /// The level before.
+    pub previous_level: i32,
+    /// Total XP now.
+    pub xp: i64,
+}
+
+impl LevelUp {
+    /// Stored event name.
+    pub const NAME: &'static str = "LEVEL_UP";
+
+    /// The outbox record.
+    pub fn event(&self) -> NewEvent {
+        NewEvent {
+            event_type: Self::NAME,
+            aggregate_id: Some(self.user_id.to_string()),
+            payload: serde_json::to_value(self).unwrap_or_default(),
+        }
+    }
+}
+
+/// `ACHIEVEMENT_UNLOCKED`: a user unlocked an achievement (once per user and achievement).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AchievementUnlocked {
+    /// Who.
+    pub user_id: Uuid,
+    /// The achievement's key.
+    pub achievement_key: String,
+    /// Its name.
+    pub name: String,
+    /// What it was for.
+    pub description: String,
+    /// When.
+    pub unlocked_at: DateTime<Utc>,
+}
+
+impl AchievementUnlocked {
+    /// Stored event name.
+    pub const NAME: &'static str = "ACHIEVEMENT_UNLOCKED";
+
+    /// The outbox record.
+    pub fn event(&self) -> NewEvent {
+        NewEvent {
+            event_type: Self::NAME,
+            aggregate_id: Some(self.user_id.to_string()),
+            payload: serde_json::to_value(self).unwrap_or_default(),
+        }
+    }
+}
+
+/// `STREAK_AT_RISK`: the evening reminder for a user with a streak and nothing done today.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct StreakAtRisk {
+    /// Who.
+    pub user_id: Uuid,
+    /// The streak that ends at local midnight.
+    pub streak: i32,
+    /// Freezes held (one would save it).
+    pub freezes: i32,
+    /// The user's local date.
+    pub local_date: String,
+}
+
+impl StreakAtRisk {
+    /// Stored event name.
+    pub const NAME: &'static str = "STREAK_AT_RISK";
+
+    /// The outbox record.
+    pub fn event(&self) -> NewEvent {
+        NewEvent {
+            event_type: Self::NAME,
+            aggregate_id: Some(self.user_id.to_string()),
+            payload: serde_json::to_value(self).unwrap_or_default(),
+        }
+    }
+}
+
+/// Awards points for every consumed event, a whole claimed batch per transaction; writes the
+/// changed totals to Redis before commit (`ZADD GT`: a retry converges) and announces changed
+/// boards on the bus after commit, so a subscriber that re-reads sees the new totals.
+#[derive(Default)]
+pub struct PointsHandler {
+    rules: RuleCache,
+    announce: Mutex<BTreeSet<String>>,
+}
+
+#[async_trait]
+impl OutboxHandler for PointsHandler {
+    fn name(&self) -> &'static str {
+        "gamification.points"
+    }
+
+    fn handles(&self, event_type: &str) -> bool {
+        CONSUMED.contains(&event_type)
+    }
+
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &outbox_event::Model,
+        platform: &Platform,
+    ) -> AppResult<()> {
+        self.handle_batch(txn, &[event], platform).await
+    }
+
+    async fn handle_batch(
+        &self,
+        txn: &DatabaseTransaction,
+        events: &[&outbox_event::Model],
+        platform: &Platform,
+    ) -> AppResult<()> {
+        let rules = self.rules.get(txn).await?;
+        let catalog = achievement::Entity::find()
+            .order_by_asc(achievement::Column::Position)
+            .all(txn)
+            .await?;
+        let now = platform.clock.now();
+        let outcome = awards::apply(txn, events, &rules, &catalog, now).await?;
+        leaderboard::push(platform, &outcome.totals).await?;
+        metrics::counter!("agora_points_awards_total").increment(outcome.awards as u64);
+        let mut announce = self.announce.lock().unwrap_or_else(|p| p.into_inner());
+        for total in &outcome.totals {
+            if let Some(scope) = Scope::of_board(&total.board) {
+                announce.insert(scope.channel());
+            }
+        }
+        Ok(())
+    }
+
+    async fn committed(&self, platform: &Platform) {
+        let channels =
+            std::mem::take(&mut *self.announce.lock().unwrap_or_else(|p| p.into_inner()));
+        for channel in channels {
+            if let Err(err) = platform.bus.publish(&channel, "{}").await {
+                tracing::warn!(%channel, error = %err.log_message(), "leaderboard announce failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Gamification: points, levels, streaks, achievements and live leaderboards.
+//!
+//! Nothing here is called by other domains. The [`events::PointsHandler`] reads their outbox
+//! events (`BATTLE_FINISHED`, `QUESTION_PUBLISHED`, `USER_SIGNED_IN`, ...), prices them with
+//! the `point_rules` table and writes the points ledger, progress, streaks, counters,
+//! achievements and leaderboard totals in one transaction per claimed batch; it emits
+//! `LEVEL_UP` and `ACHIEVEMENT_UNLOCKED` for notifications. Leaderboards read Redis sorted
+//! sets in production and the `leaderboard_scores` table in embedded mode (same order in
+//! both). The evening streak-at-risk reminder is a scheduled job.
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod api;
+pub mod events;
+mod query;
+pub mod service;
+mod subscription;
+pub mod types;
+
+pub use query::GamificationQuery;
+pub use subscription::GamificationSubscription;

@@ -1,0 +1,547 @@
+//! Leaderboards. Every board is a set of `(user, points, reached_at)` totals kept in
+//! `leaderboard_scores`, updated in the same transaction as the ledger. Order: more points
+//! first; equal points, who reached them first; then user id, descending (what Redis does
+//! for equal scores, so both stores give one order).
+//!
+//! - Embedded mode reads the table through its `(board, points DESC, reached_at, user_id DESC)`
+//!   index: a page is an index walk, a rank an index range count.
+//! - Production mode reads Redis sorted sets (`{prefix}:lb:{board}`): ZREVRANGE for a page,
+//!   ZREVRANK for a rank, ZCARD for the count, one round trip. The award handler writes each
+//!   changed total with `ZADD GT` of the absolute total (not ZINCRBY), so a retried or
+//!   reordered write can never count points twice or move a total backwards. A board whose
+//!   `:built` marker is missing (new week, Redis flushed) is filled from the table on first
+//!   read; `agora leaderboards rebuild` recomputes the table from the ledger and replaces every
+//!   Redis board.
+//!
+//! The sorted-set score packs the tie-break into one double: `points · 2³¹ + (2³¹ − 1 − s)` with
+//! `s` the seconds since 2024-01-01 the total was reached. Doubles are exact to 2⁵³, so the
+//! order is exact up to 4,194,304 points per board (far above any player); past that, points
+//! still order correctly and only the tie-break loses precision.
+
+use agora_entities::gamification::{leaderboard_score, point_award};
+use agora_platform::{AppError, AppResult, Platform, db::begin_write};
+use chrono::{DateTime, Datelike, Utc};
+use redis::aio::ConnectionManager;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+/// How long a weekly board lives in Redis after it was last written.
+const WEEKLY_TTL_SECS: i64 = 15 * 24 * 3600;
+/// 2024-01-01T00:00:00Z.
+const EPOCH: i64 = 1_704_067_200;
+const SHIFT: f64 = 2_147_483_648.0;
+/// Rows per ZADD when filling a board.
+const FILL_CHUNK: u64 = 5_000;
+
+/// Which board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// All time.
+    Global,
+    /// This ISO week (Monday 00:00 UTC to Monday).
+    Weekly,
+    /// Points from battles of one topic.
+    Topic(Uuid),
+}
+
+impl Scope {
+    /// The stored board key at `now`.
+    pub fn board(self, now: DateTime<Utc>) -> String {
+        match self {
+            Self::Global => "global".into(),
+            Self::Weekly => format!("weekly:{}", iso_week(now)),
+            Self::Topic(id) => format!("topic:{id}"),
+        }
+    }
+
+    /// The bus channel announcing changes (`leaderboard:{scope}`).
+    pub fn channel(self) -> String {
+        match self {
+            Self::Global => "leaderboard:global".into(),
+            Self::Weekly => "leaderboard:weekly".into(),
+            Self::Topic(id) => format!("leaderboard:topic:{id}"),
+        }
+    }
+
+    /// The scope of a stored board key.
+    pub fn of_board(board: &str) -> Option<Self> {
+        if board == "global" {
+            Some(Self::Global)
+        } else if board.starts_with("weekly:") {
+            Some(Self::Weekly)
+        } else {
+            board.strip_prefix("topic:")?.parse().ok().map(Self::Topic)
+        }
+    }
+}
+
+/// `2026-W48`: the ISO week of `at` (UTC).
+pub fn iso_week(at: DateTime<Utc>) -> String {
+    let week = at.iso_week();
+    format!("{}-W{:02}", week.year(), week.week())
+}
+
+/// The boards an award counts on.
+pub fn boards_for(award: &point_award::Model) -> Vec<String> {
+    let mut boards = vec![
+        Scope::Global.board(award.occurred_at),
+        Scope::Weekly.board(award.occurred_at),
+    ];
+    if let Some(topic) = award.topic_id {
+        boards.push(Scope::Topic(topic).board(award.occurred_at));
+    }
+    boards
+}
+
+/// The sorted-set score of a total.
+pub fn encode(points: i64, reached_at: i64) -> f64 {
+    let since = (reached_at - EPOCH).clamp(0, SHIFT as i64 - 1);
+    points as f64 * SHIFT + (SHIFT - 1.0 - since as f64)
+}
+
+/// The points of a sorted-set score.
+pub fn decode(score: f64) -> i64 {
+    (score / SHIFT).floor() as i64
+}
+
+/// One line of a board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// 1 for the top.
+    pub rank: i64,
+    /// Who.
+    pub user_id: Uuid,
+    /// Points on this board.
+    pub points: i64,
+}
+
+/// A page of a board.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Page {
+    /// Entries from `offset + 1` on.
+    pub entries: Vec<Entry>,
+    /// Users on the board.
+    pub total: i64,
+    /// The viewer's entry, if asked and on the board.
+    pub mine: Option<Entry>,
+}
+
+fn redis_key(platform: &Platform, board: &str) -> String {
+    format!("{}:lb:{board}", platform.config.redis_prefix)
+}
+
+fn redis_err(err: redis::RedisError) -> AppError {
+    AppError::internal(format!("redis: {err}"))
+}
+
+/// Reads `limit` entries after `offset` of `board`, and `viewer`'s entry.
+pub async fn read(
+    platform: &Platform,
+    board: &str,
+    offset: i64,
+    limit: i64,
+    viewer: Option<Uuid>,
+) -> AppResult<Page> {
+    if let Some(redis) = &platform.redis {
+        let key = redis_key(platform, board);
+        if let Some(page) = read_redis(redis.clone(), &key, offset, limit, viewer).await? {
+            return Ok(page);
+        }
+        if fill(platform, redis.clone(), board).await?
+            && let Some(page) = read_redis(redis.clone(), &key, offset, limit, viewer).await?
+        {
+            return Ok(page);
+        }
+        // Another replica is filling it: answer from the table meanwhile.
+    }
+    read_sql(&platform.db, board, offset, limit, viewer).await
+}
+
+/// One round trip; `None` when the board is not built in Redis.
+async fn read_redis(
+    mut redis: ConnectionManager,
+    key: &str,
+    offset: i64,
+    limit: i64,
+    viewer: Option<Uuid>,
+) -> AppResult<Option<Page>> {
+    let mut pipe = redis::pipe();
+    pipe.cmd("EXISTS")
+        .arg(format!("{key}:built"))
+        .cmd("ZREVRANGE")
+        .arg(key)
+        .arg(offset)
+        .arg(offset + limit - 1)
+        .arg("WITHSCORES")
+        .cmd("ZCARD")
+        .arg(key);
+    let me = viewer.map(|v| v.to_string());
+    if let Some(me) = &me {
+        pipe.cmd("ZREVRANK").arg(key).arg(me);
+        pipe.cmd("ZSCORE").arg(key).arg(me);
+    }
+    type Top = (bool, Vec<(String, f64)>, i64);
+    let ((built, rows, total), rank, score): (Top, Option<i64>, Option<f64>) = if me.is_some() {
+        type WithMine = (bool, Vec<(String, f64)>, i64, Option<i64>, Option<f64>);
+        let (built, rows, total, rank, score): WithMine =
+            pipe.query_async(&mut redis).await.map_err(redis_err)?;
+        ((built, rows, total), rank, score)
+    } else {
+        let top: Top = pipe.query_async(&mut redis).await.map_err(redis_err)?;
+        (top, None, None)
+    };
+    if !built {
+        return Ok(None);
+    }
+    let entries = rows
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (member, score))| {
+            Some(Entry {
+                rank: offset + i as i64 + 1,
+                user_id: member.parse().ok()?,
+                points: decode(score),
+            })
+        })
+        .collect();
+    let mine = match (viewer, rank, score) {
+        (Some(user_id), Some(rank), Some(score)) => Some(Entry {
+            rank: rank + 1,
+            user_id,
+            points: decode(score),
+        }),
+        _ => None,
+    };
+    Ok(Some(Page {
+        entries,
+        total,
+        mine,
+    }))
+}
+
+/// The same page from `leaderboard_scores`.
+pub async fn read_sql<C: ConnectionTrait>(
+    db: &C,
+    board: &str,
+    offset: i64,
+    limit: i64,
+    viewer: Option<Uuid>,
+) -> AppResult<Page> {
+    let rows = ordered(board)
+        .offset(offset.max(0) as u64)
+        .limit(limit.max(0) as u64)
+        .all(db)
+        .await?;
+    let entries = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| Entry {
+            rank: offset + i as i64 + 1,
+            user_id: row.user_id,
+            points: row.points,
+        })
+        .collect();
+    let total = leaderboard_score::Entity::find()
+        .filter(leaderboard_score::Column::Board.eq(board))
+        .count(db)
+        .await? as i64;
+    let mine = match viewer {
+        Some(user_id) => rank_sql(db, board, user_id).await?,
+        None => None,
+    };
+    Ok(Page {
+        entries,
+        total,
+        mine,
+    })
+}
+
+fn ordered(board: &str) -> sea_orm::Select<leaderboard_score::Entity> {
+    leaderboard_score::Entity::find()
+        .filter(leaderboard_score::Column::Board.eq(board))
+        .order_by(leaderboard_score::Column::Points, Order::Desc)
+        .order_by(leaderboard_score::Column::ReachedAt, Order::Asc)
+        .order_by(leaderboard_score::Column::UserId, Order::Desc)
+}
+
+async fn rank_sql<C: ConnectionTrait>(
+    db: &C,
+    board: &str,
+    user_id: Uuid,
+) -> AppResult<Option<Entry>> {
+    use leaderboard_score::Column as C;
+    let Some(row) = leaderboard_score::Entity::find_by_id((board.to_owned(), user_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let ahead = leaderboard_score::Entity::find()
+        .filter(C::Board.eq(board))
+        .filter(
+            Condition::any()
+                .add(C::Points.gt(row.points))
+                .add(
+                    Condition::all()
+                        .add(C::Points.eq(row.points))
+                        .add(C::ReachedAt.lt(row.reached_at)),
+                )
+                .add(
+                    Condition::all()
+                        .add(C::Points.eq(row.points))
+                        .add(C::ReachedAt.eq(row.reached_at))
+                        .add(C::UserId.gt(user_id)),
+                ),
+        )
+        .count(db)
+        .await? as i64;
+    Ok(Some(Entry {
+        rank: ahead + 1,
+        user_id,
+        points: row.points,
+    }))
+}
+
+/// Writes changed totals to Redis (production mode; nothing in embedded mode).
+pub async fn push(platform: &Platform, rows: &[leaderboard_score::Model]) -> AppResult<()> {
+    let Some(redis) = &platform.redis else {
+        return Ok(());
+    };
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut pipe = redis::pipe();
+    let mut weekly = Vec::new();
+    for row in rows {
+        let key = redis_key(platform, &row.board);
+        pipe.cmd("ZADD")
+            .arg(&key)
+            .arg("GT")
+            .arg(encode(row.points, row.reached_at))
+            .arg(row.user_id.to_string())
+            .ignore();
+        if row.board.starts_with("weekly:") && !weekly.contains(&key) {
+            weekly.push(key);
+        }
+    }
+    for key in weekly {
+        pipe.cmd("EXPIRE").arg(&key).arg(WEEKLY_TTL_SECS).ignore();
+        pipe.cmd("EXPIRE")
+            .arg(format!("{key}:built"))
+            .arg(WEEKLY_TTL_SECS)
+            .ignore();
+    }
+    let mut conn = redis.clone();
+    pipe.query_async::<()>(&mut conn).await.map_err(redis_err)
+}
+
+/// Fills a Redis board from the table (ZADD GT, so totals written meanwhile by the handler
+/// stay), then marks it built. False when another replica holds the fill lock.
+async fn fill(platform: &Platform, mut redis: ConnectionManager, board: &str) -> AppResult<bool> {
+    let key = redis_key(platform, board);
+    let lock = format!("{key}:filling");
+    let acquired: bool = redis::cmd("SET")
+        .arg(&lock)
+        .arg(1)
+        .arg("NX")
+        .arg("EX")
+        .arg(60)
+        .query_async::<Option<String>>(&mut redis)
+        .await
+        .map_err(redis_err)?
+        .is_some();
+    if !acquired {
+        return Ok(false);
+    }
+    let started = std::time::Instant::now();
+    let mut last: Option<Uuid> = None;
+    let mut filled = 0usize;
+    loop {
+        let mut query = leaderboard_score::Entity::find()
+            .filter(leaderboard_score::Column::Board.eq(board))
+            .order_by(leaderboard_score::Column::UserId, Order::Asc)
+            .limit(FILL_CHUNK);
+        if let Some(after) = last {
+            query = query.filter(leaderboard_score::Column::UserId.gt(after));
+        }
+        let rows = query.all(&platform.db).await?;
+        let Some(tail) = rows.last() else { break };
+        last = Some(tail.user_id);
+        filled += rows.len();
+        let mut cmd = redis::cmd("ZADD");
+        cmd.arg(&key).arg("GT");
+        for row in &rows {
+            cmd.arg(encode(row.points, row.reached_at))
+                .arg(row.user_id.to_string());
+        }
+        cmd.query_async::<()>(&mut redis).await.map_err(redis_err)?;
+        if (rows.len() as u64) < FILL_CHUNK {
+            break;
+        }
+    }
+    let mut pipe = redis::pipe();
+    pipe.cmd("SET").arg(format!("{key}:built")).arg(1).ignore();
+    if board.starts_with("weekly:") {
+        pipe.cmd("EXPIRE").arg(&key).arg(WEEKLY_TTL_SECS).ignore();
+        pipe.cmd("EXPIRE")
+            .arg(format!("{key}:built"))
+            .arg(WEEKLY_TTL_SECS)
+            .ignore();
+    }
+    pipe.cmd("DEL").arg(&lock).ignore();
+    pipe.query_async::<()>(&mut redis)
+        .await
+        .map_err(redis_err)?;
+    tracing::info!(
+        board,
+        users = filled,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "leaderboard filled in Redis"
+    );
+    Ok(true)
+}
+
+/// What `rebuild` did.
+#[derive(Debug, Clone, Default)]
+pub struct Rebuilt {
+    /// Boards recomputed.
+    pub boards: usize,
+    /// Totals written.
+    pub rows: usize,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Total {
+    user_id: Uuid,
+    topic_id: Option<Uuid>,
+    points: i64,
+    reached: DateTime<Utc>,
+}
+
+/// Recomputes every total (all-time, this week, every topic) from the points ledger, the
+/// source of truth, by aggregate queries; then replaces every Redis board. For operators
+/// (`agora leaderboards rebuild`) and after a Redis loss. Past weeks are history and are not
+/// recomputed.
+pub async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
+    use point_award::Column as A;
+    let db = &platform.db;
+    let now = platform.clock.now();
+    let week_start = {
+        let date = now.date_naive()
+            - chrono::Duration::days(i64::from(now.weekday().num_days_from_monday()));
+        date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+    };
+    let aggregate = || {
+        point_award::Entity::find()
+            .select_only()
+            .column(A::UserId)
+            .column_as(A::Points.sum(), "points")
+            .column_as(A::OccurredAt.max(), "reached")
+            .filter(A::Points.gt(0))
+            .group_by(A::UserId)
+    };
+    let global = aggregate()
+        .column_as(
+            sea_orm::sea_query::Expr::val(Option::<Uuid>::None),
+            "topic_id",
+        )
+        .into_model::<Total>()
+        .all(db)
+        .await?;
+    let weekly = aggregate()
+        .column_as(
+            sea_orm::sea_query::Expr::val(Option::<Uuid>::None),
+            "topic_id",
+        )
+        .filter(A::OccurredAt.gte(week_start))
+        .into_model::<Total>()
+        .all(db)
+        .await?;
+    let topics = aggregate()
+        .column(A::TopicId)
+        .filter(A::TopicId.is_not_null())
+        .group_by(A::TopicId)
+        .into_model::<Total>()
+        .all(db)
+        .await?;
+    let mut rows: Vec<leaderboard_score::ActiveModel> = Vec::new();
+    let mut boards: Vec<String> = Vec::new();
+    for (board_of, list) in [
+        (
+            &(|_: &Total| Scope::Global.board(now)) as &dyn Fn(&Total) -> String,
+            &global,
+        ),
+        (&|_: &Total| Scope::Weekly.board(now), &weekly),
+        (
+            &|t: &Total| Scope::Topic(t.topic_id.unwrap_or_default()).board(now),
+            &topics,
+        ),
+    ] {
+        for total in list {
+            let board = board_of(total);
+            if !boards.contains(&board) {
+                boards.push(board.clone());
+            }
+            rows.push(leaderboard_score::ActiveModel {
+                board: Set(board),
+                user_id: Set(total.user_id),
+                points: Set(total.points),
+                reached_at: Set(total.reached.timestamp()),
+            });
+        }
+    }
+    let txn = begin_write(db).await?;
+    leaderboard_score::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(leaderboard_score::Column::Board.eq(Scope::Global.board(now)))
+                .add(leaderboard_score::Column::Board.eq(Scope::Weekly.board(now)))
+                .add(leaderboard_score::Column::Board.starts_with("topic:")),
+        )
+        .exec(&txn)
+        .await?;
+    for chunk in rows.chunks(1_000) {
+        leaderboard_score::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    if let Some(redis) = &platform.redis {
+        let mut conn = redis.clone();
+        // Drop every board (SCAN, not KEYS: Redis keeps serving), then fill each again.
+        let pattern = format!("{}:lb:*", platform.config.redis_prefix);
+        let mut cursor = 0u64;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1_000)
+                .query_async(&mut conn)
+                .await
+                .map_err(redis_err)?;
+            if !keys.is_empty() {
+                redis::cmd("DEL")
+                    .arg(&keys)
+                    .query_async::<()>(&mut conn)
+                    .await
+                    .map_err(redis_err)?;
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        for board in &boards {
+            fill(platform, conn.clone(), board).await?;
+        }
+    }
+    Ok(Rebuilt {
+        boards: boards.len(),
+        rows: rows.len(),
+    })
+}

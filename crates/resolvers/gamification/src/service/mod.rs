@@ -1,0 +1,51 @@
+//! Gamification's business rules, as plain async functions over the database.
+//!
+//! - [`rules`]: which events earn what (the `point_rules` table) and who earns it.
+//! - [`awards`]: applies a batch of events: ledger, progress, streaks, counters, achievements,
+//!   leaderboard totals, in one transaction.
+//! - [`levels`], [`streaks`]: the pure level curve and streak rules.
+//! - [`achievements`], [`progress`]: reading the catalog and a user's progress.
+//! - [`leaderboard`]: the boards, on Redis sorted sets or on SQL.
+//! - [`reminders`]: the evening streak-at-risk job.
+
+pub mod achievements;
+pub mod awards;
+pub mod leaderboard;
+pub mod levels;
+pub mod progress;
+pub mod reminders;
+pub mod rules;
+pub mod streaks;
+
+/// The counters achievements watch. `LEVEL` and `LONGEST_STREAK` come from `user_progress`;
+/// the others are `user_stats` rows.
+pub mod metric {
+    /// Battles finished.
+    pub const BATTLES_PLAYED: &str = "BATTLES_PLAYED";
+    /// Battles won against at least one other player.
+    pub const BATTLES_WON: &str = "BATTLES_WON";
+    /// Flashcards reviewed.
+    pub const FLASHCARDS_REVIEWED: &str = "FLASHCARDS_REVIEWED";
+    /// Own questions published.
+    pub const QUESTIONS_PUBLISHED: &str = "QUESTIONS_PUBLISHED";
+    /// Topics completed.
+    pub const TOPICS_COMPLETED: &str = "TOPICS_COMPLETED";
+    /// Words mastered.
+    pub const WORDS_MASTERED: &str = "WORDS_MASTERED";
+    /// Mock tests passed.
+    pub const MOCK_TESTS_PASSED: &str = "MOCK_TESTS_PASSED";
+    /// The level reached.
+    pub const LEVEL: &str = "LEVEL";
+    /// The longest streak.
+    pub const LONGEST_STREAK: &str = "LONGEST_STREAK";
+}
+
+/// Parses a stored `YYYY-MM-DD`.
+pub(crate) fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+/// The IANA zone, or UTC for anything unknown.
+pub(crate) fn zone(name: &str) -> chrono_tz::Tz {
+    name.parse().unwrap_or(chrono_tz::UTC)
+}

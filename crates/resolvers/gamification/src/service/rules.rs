@@ -1,0 +1,310 @@
+//! Which outbox events earn points, and who earns them. The amounts are data (`point_rules`,
+//! seeded by the migration, editable without a deploy); this module only reads each event's
+//! payload to find the users, the battle score and topic, and the counters it advances.
+
+use std::{collections::HashMap, sync::Arc, time::Instant};
+
+use agora_entities::{gamification::point_rule, platform::outbox_event};
+use agora_platform::{AppError, AppResult};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+use super::metric;
+
+/// The rule name for the first sign-in of a local day.
+pub const DAILY_LOGIN: &str = "DAILY_LOGIN";
+
+/// Outbox events gamification reads.
+pub const CONSUMED: &[&str] = &[
+    "BATTLE_FINISHED",
+    "FLASHCARD_REVIEWED",
+    "TOPIC_COMPLETED",
+    "QUESTION_PUBLISHED",
+    "WORD_MASTERED",
+    "MOCK_TEST_PASSED",
+    "USER_SIGNED_IN",
+    "USER_UPDATED",
+];
+
+/// One user's share of one event, before pricing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    /// Who.
+    pub user_id: Uuid,
+    /// The rule that prices it.
+    pub rule: &'static str,
+    /// The outbox event.
+    pub event_id: Uuid,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// Battle points, for score-based rules.
+    pub score: i64,
+    /// Won a battle against someone.
+    pub won: bool,
+    /// The battle's topic.
+    pub topic_id: Option<Uuid>,
+    /// Counters it advances by one.
+    pub metrics: Vec<&'static str>,
+    /// Priced once per local day rather than once per event.
+    pub once_per_day: bool,
+}
+
+/// What an event means for gamification.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Points and counters for these users.
+    Activities(Vec<Activity>),
+    /// The user's profile changed: refresh the copied time zone.
+    ProfileChanged(Uuid),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserPayload {
+    user_id: Uuid,
+    #[serde(default)]
+    topic_id: Option<Uuid>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BattlePlayer {
+    user_id: Uuid,
+    rank: i32,
+    score: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BattlePayload {
+    topic_id: Option<Uuid>,
+    players: Vec<BattlePlayer>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PublishedPayload {
+    author_id: Option<Uuid>,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(event: &outbox_event::Model) -> AppResult<T> {
+    serde_json::from_value(event.payload.clone()).map_err(|err| {
+        AppError::internal(format!("{} payload unreadable: {err}", event.event_type))
+    })
+}
+
+/// What `event` means; `INTERNAL` for a payload that does not parse (the outbox retries and
+/// then parks it for an operator).
+pub fn effect_of(event: &outbox_event::Model) -> AppResult<Effect> {
+    let single = |rule: &'static str, counter: Option<&'static str>| -> AppResult<Effect> {
+        let body: UserPayload = parse(event)?;
+        Ok(Effect::Activities(vec![Activity {
+            user_id: body.user_id,
+            rule,
+            event_id: event.id,
+            occurred_at: event.created_at,
+            score: 0,
+            won: false,
+            topic_id: body.topic_id,
+            metrics: counter.into_iter().collect(),
+            once_per_day: false,
+        }]))
+    };
+    match event.event_type.as_str() {
+        "BATTLE_FINISHED" => {
+            let body: BattlePayload = parse(event)?;
+            let contested = body.players.len() >= 2;
+            Ok(Effect::Activities(
+                body.players
+                    .iter()
+                    .map(|p| {
+                        let won = contested && p.rank == 1;
+                        let mut metrics = vec![metric::BATTLES_PLAYED];
+                        if won {
+                            metrics.push(metric::BATTLES_WON);
+                        }
+                        Activity {
+                            user_id: p.user_id,
+                            rule: "BATTLE_FINISHED",
+                            event_id: event.id,
+                            occurred_at: event.created_at,
+                            score: p.score.max(0),
+                            won,
+                            topic_id: body.topic_id,
+                            metrics,
+                            once_per_day: false,
+                        }
+                    })
+                    .collect(),
+            ))
+        }
+        "QUESTION_PUBLISHED" => {
+            let body: PublishedPayload = parse(event)?;
+            Ok(Effect::Activities(
+                body.author_id
+                    .map(|user_id| Activity {
+                        user_id,
+                        rule: "QUESTION_PUBLISHED",
+                        event_id: event.id,
+                        occurred_at: event.created_at,
+                        score: 0,
+                        won: false,
+                        topic_id: None,
+                        metrics: vec![metric::QUESTIONS_PUBLISHED],
+                        once_per_day: false,
+                    })
+                    .into_iter()
+                    .collect(),
+            ))
+        }
+        "FLASHCARD_REVIEWED" => single("FLASHCARD_REVIEWED", Some(metric::FLASHCARDS_REVIEWED)),
+        "TOPIC_COMPLETED" => single("TOPIC_COMPLETED", Some(metric::TOPICS_COMPLETED)),
+        "WORD_MASTERED" => single("WORD_MASTERED", Some(metric::WORDS_MASTERED)),
+        "MOCK_TEST_PASSED" => single("MOCK_TEST_PASSED", Some(metric::MOCK_TESTS_PASSED)),
+        "USER_SIGNED_IN" => match single(DAILY_LOGIN, None)? {
+            Effect::Activities(mut list) => {
+                for a in &mut list {
+                    a.once_per_day = true;
+                    a.topic_id = None;
+                }
+                Ok(Effect::Activities(list))
+            }
+            other => Ok(other),
+        },
+        "USER_UPDATED" => Ok(Effect::ProfileChanged(parse::<UserPayload>(event)?.user_id)),
+        other => Err(AppError::internal(format!(
+            "gamification cannot read {other}"
+        ))),
+    }
+}
+
+/// Points for `activity` under `rule`: the flat amount, plus `score_points` per whole
+/// `score_unit` of battle points, plus the win bonus.
+pub fn price(rule: &point_rule::Model, activity: &Activity) -> i32 {
+    let mut points = i64::from(rule.points);
+    if rule.score_unit > 0 {
+        points += activity.score / i64::from(rule.score_unit) * i64::from(rule.score_points);
+    }
+    if activity.won {
+        points += i64::from(rule.win_points);
+    }
+    points.clamp(0, i64::from(i32::MAX)) as i32
+}
+
+/// Rules by event type.
+pub type Rules = Arc<HashMap<String, point_rule::Model>>;
+
+/// The rules table, re-read at most every 30 s (rules change by hand, rarely).
+#[derive(Default)]
+pub struct RuleCache(Mutex<Option<(Instant, Rules)>>);
+
+impl RuleCache {
+    /// The current rules by event type.
+    pub async fn get<C: ConnectionTrait>(&self, db: &C) -> AppResult<Rules> {
+        let mut slot = self.0.lock().await;
+        if let Some((at, rules)) = slot.as_ref()
+            && at.elapsed().as_secs() < 30
+        {
+            return Ok(rules.clone());
+        }
+        let rules: HashMap<String, point_rule::Model> = point_rule::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| (r.event_type.clone(), r))
+            .collect();
+        let rules = Arc::new(rules);
+        *slot = Some((Instant::now(), rules.clone()));
+        Ok(rules)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: &str, payload: serde_json::Value) -> outbox_event::Model {
+        outbox_event::Model {
+            id: Uuid::now_v7(),
+            event_type: kind.into(),
+            aggregate_id: None,
+            payload,
+            status: "PENDING".into(),
+            attempts: 0,
+            available_at: Utc::now(),
+            claimed_until: None,
+            last_error: None,
+            created_at: Utc::now(),
+            processed_at: None,
+        }
+    }
+
+    fn battle_rule() -> point_rule::Model {
+        point_rule::Model {
+            event_type: "BATTLE_FINISHED".into(),
+            points: 20,
+            score_points: 1,
+            score_unit: 100,
+            win_points: 100,
+            counts_for_streak: true,
+            description: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_battle_pays_every_player_and_the_winner_more() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let e = event(
+            "BATTLE_FINISHED",
+            serde_json::json!({ "roomId": Uuid::now_v7(), "topicId": null, "questionCount": 5,
+                "players": [{ "userId": a, "rank": 1, "score": 4321, "correctCount": 5 },
+                            { "userId": b, "rank": 2, "score": 99, "correctCount": 1 }] }),
+        );
+        let Effect::Activities(list) = effect_of(&e).unwrap() else {
+            panic!("activities expected")
+        };
+        assert_eq!(price(&battle_rule(), &list[0]), 20 + 43 + 100);
+        assert_eq!(price(&battle_rule(), &list[1]), 20);
+        assert_eq!(
+            list[0].metrics,
+            vec![metric::BATTLES_PLAYED, metric::BATTLES_WON]
+        );
+        assert_eq!(list[1].metrics, vec![metric::BATTLES_PLAYED]);
+    }
+
+    #[test]
+    fn a_solo_battle_is_no_win() {
+        let a = Uuid::now_v7();
+        let e = event(
+            "BATTLE_FINISHED",
+            serde_json::json!({ "roomId": Uuid::now_v7(), "questionCount": 3,
+                "players": [{ "userId": a, "rank": 1, "score": 250, "correctCount": 3 }] }),
+        );
+        let Effect::Activities(list) = effect_of(&e).unwrap() else {
+            panic!("activities expected")
+        };
+        assert!(!list[0].won);
+        assert_eq!(price(&battle_rule(), &list[0]), 22);
+    }
+
+    #[test]
+    fn sign_in_is_a_daily_login_and_unreadable_payloads_are_errors() {
+        let u = Uuid::now_v7();
+        let Effect::Activities(list) =
+            effect_of(&event("USER_SIGNED_IN", serde_json::json!({ "userId": u }))).unwrap()
+        else {
+            panic!("activities expected")
+        };
+        assert_eq!((list[0].rule, list[0].once_per_day), (DAILY_LOGIN, true));
+        assert!(effect_of(&event("FLASHCARD_REVIEWED", serde_json::json!({}))).is_err());
+        let published = effect_of(&event(
+            "QUESTION_PUBLISHED",
+            serde_json::json!({ "questionId": Uuid::now_v7(), "topicId": Uuid::now_v7(), "authorId": null }),
+        ))
+        .unwrap();
+        assert_eq!(published, Effect::Activities(vec![]));
+    }
+}
