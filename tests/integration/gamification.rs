@@ -402,7 +402,7 @@ async fn leaderboards_equal_a_recomputation_from_the_ledger() {
     clock.set(monday_morning() - Days::days(3));
     let battle = |players: Vec<(Uuid, i64)>, topic: Option<Uuid>| {
         let mut ranked = players.clone();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1));
+        ranked.sort_by_key(|p| std::cmp::Reverse(p.1));
         json!({ "roomId": Uuid::now_v7(), "topicId": topic, "questionCount": 5,
             "players": ranked.iter().enumerate().map(|(i, (u, s))| json!({ "userId": u, "rank": i + 1, "score": s, "correctCount": 3 })).collect::<Vec<_>>() })
     };
