@@ -6,6 +6,7 @@ mod bus;
 mod common;
 mod community;
 mod knowledge;
+mod notifications;
 mod outbox;
 mod replicas;
 mod server;

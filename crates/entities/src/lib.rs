@@ -9,4 +9,5 @@ pub mod battle;
 pub mod community;
 pub mod identity;
 pub mod knowledge;
+pub mod notifications;
 pub mod platform;

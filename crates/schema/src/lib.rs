@@ -10,6 +10,7 @@ use agora_battle::{BattleMutation, BattleQuery, BattleSubscription};
 use agora_community::{CommunityMutation, CommunityQuery};
 use agora_identity::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use agora_knowledge::{KnowledgeMutation, KnowledgeQuery};
+use agora_notifications::{NotificationsMutation, NotificationsQuery, NotificationsSubscription};
 use agora_platform::{Platform, config::Config};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -23,6 +24,7 @@ pub struct Query(
     KnowledgeQuery,
     CommunityQuery,
     BattleQuery,
+    NotificationsQuery,
     node::NodeQuery,
 );
 
@@ -33,11 +35,16 @@ pub struct Mutation(
     KnowledgeMutation,
     CommunityMutation,
     BattleMutation,
+    NotificationsMutation,
 );
 
 /// The subscription root.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(IdentitySubscription, BattleSubscription);
+pub struct Subscription(
+    IdentitySubscription,
+    BattleSubscription,
+    NotificationsSubscription,
+);
 
 /// Adds every domain's per-request data (DataLoaders) to a request's or a WebSocket
 /// connection's `data`.
@@ -51,6 +58,7 @@ pub fn insert_request_data(data: &mut async_graphql::Data, platform: &Platform) 
 pub fn outbox_handlers() -> Vec<std::sync::Arc<dyn agora_platform::outbox::OutboxHandler>> {
     let mut handlers = Vec::new();
     handlers.extend(agora_identity::outbox_handlers());
+    handlers.extend(agora_notifications::outbox_handlers());
     handlers
 }
 
