@@ -374,14 +374,13 @@ impl FlashcardsDue {
     }
 }
 
-/// `SUBMISSION_REVIEWED` (community): one per vote.
+/// `SUBMISSION_REVIEWED` (community): one per vote. Its `reviewerId` is not read: the author
+/// is told the outcome, and who voted is on the submission.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SubmissionReviewed {
     submission_id: Uuid,
     author_id: Uuid,
-    #[allow(dead_code)]
-    reviewer_id: Uuid,
     verdict: String,
     status: String,
 }
