@@ -9,6 +9,7 @@ mod knowledge;
 mod notifications;
 mod outbox;
 mod replicas;
+mod senders;
 mod server;
 mod sessions;
 mod subscriptions;
