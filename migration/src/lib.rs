@@ -12,6 +12,7 @@ mod m20261126_000004_create_search_index;
 mod m20261126_000005_create_community;
 mod m20261126_000006_create_battle;
 mod m20261126_000007_create_gamification;
+mod m20261126_000008_create_notifications;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_create_community::Migration),
             Box::new(m20261126_000006_create_battle::Migration),
             Box::new(m20261126_000007_create_gamification::Migration),
+            Box::new(m20261126_000008_create_notifications::Migration),
         ]
     }
 }

@@ -10,4 +10,5 @@ pub mod community;
 pub mod gamification;
 pub mod identity;
 pub mod knowledge;
+pub mod notifications;
 pub mod platform;

@@ -115,6 +115,29 @@ pub struct Config {
     )]
     pub public_url: String,
 
+    /// SMTP server for outgoing mail, e.g. `smtp://relay:25`, `smtp://user:pass@host?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host` (TLS); unset logs mail instead of sending it.
+    #[arg(
+        long = "smtp-url",
+        env = "SMTP_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+
+    /// Sender of outgoing mail (`Name <address>` or `address`).
+    #[arg(
+        long = "mail-from",
+        env = "MAIL_FROM",
+        default_value = "Agora <no-reply@agora.local>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Push gateway webhook: each push is POSTed there as JSON; unset logs pushes instead.
+    #[arg(long = "push-webhook-url", env = "PUSH_WEBHOOK_URL", global = true)]
+    pub push_webhook_url: Option<String>,
+
     /// Allow schema introspection (default: on in development, off in production).
     #[arg(long = "introspection", env = "AGORA_INTROSPECTION", global = true)]
     pub introspection: Option<bool>,

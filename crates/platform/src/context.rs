@@ -12,6 +12,7 @@ use crate::{
     config::Config,
     error::{AppError, AppResult},
     mail::MailSender,
+    push::PushSender,
 };
 
 /// Everything a domain needs at run time; cheap to clone.
@@ -27,6 +28,8 @@ pub struct Platform {
     pub clock: Arc<dyn Clock>,
     /// Outgoing mail.
     pub mail: Arc<dyn MailSender>,
+    /// Outgoing push notifications.
+    pub push: Arc<dyn PushSender>,
     /// Access-token keys.
     pub jwt: JwtKeys,
     /// A Redis connection in production mode (shared caches, rate limits, leaderboards).

@@ -10,7 +10,8 @@
 //! - [`pagination`]: Relay connection arguments and keyset cursors; [`ids`]: global ids.
 //! - [`loader`]: DataLoader construction with a tuned batch delay.
 //! - [`clock`]: the time source, which tests control.
-//! - [`mail`]: the outgoing-mail trait and its development implementation.
+//! - [`mail`]: the outgoing-mail trait, its development implementation and the SMTP sender.
+//! - [`push`]: the outgoing-push trait, its development implementation and the webhook sender.
 //! - [`context`]: [`Platform`], the handle to all of the above that resolvers receive.
 #![warn(missing_docs, unreachable_pub)]
 
@@ -26,6 +27,7 @@ pub mod loader;
 pub mod mail;
 pub mod outbox;
 pub mod pagination;
+pub mod push;
 pub mod schedule;
 
 pub use context::Platform;

@@ -11,6 +11,7 @@ use agora_community::{CommunityMutation, CommunityQuery};
 use agora_gamification::{GamificationQuery, GamificationSubscription};
 use agora_identity::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use agora_knowledge::{KnowledgeMutation, KnowledgeQuery};
+use agora_notifications::{NotificationsMutation, NotificationsQuery, NotificationsSubscription};
 use agora_platform::{Platform, config::Config};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -25,6 +26,7 @@ pub struct Query(
     CommunityQuery,
     BattleQuery,
     GamificationQuery,
+    NotificationsQuery,
     node::NodeQuery,
 );
 
@@ -35,6 +37,7 @@ pub struct Mutation(
     KnowledgeMutation,
     CommunityMutation,
     BattleMutation,
+    NotificationsMutation,
 );
 
 /// The subscription root.
@@ -43,6 +46,7 @@ pub struct Subscription(
     IdentitySubscription,
     BattleSubscription,
     GamificationSubscription,
+    NotificationsSubscription,
 );
 
 /// Adds every domain's per-request data (DataLoaders) to a request's or a WebSocket
@@ -58,6 +62,7 @@ pub fn outbox_handlers() -> Vec<std::sync::Arc<dyn agora_platform::outbox::Outbo
     let mut handlers = Vec::new();
     handlers.extend(agora_identity::outbox_handlers());
     handlers.extend(agora_gamification::api::outbox_handlers());
+    handlers.extend(agora_notifications::outbox_handlers());
     handlers
 }
 

@@ -16,6 +16,7 @@ use agora_knowledge::{
     service::{ContentStatus, articles, questions, topics},
     types::{ARTICLE_TYPE, Article, QUESTION_TYPE, Question, TOPIC_TYPE, Topic},
 };
+use agora_notifications::types::{NOTIFICATION_TYPE, Notification};
 use agora_platform::{AppError, auth::Role, context::ContextExt, ids};
 use async_graphql::{Context, ID, Interface, Object, Result};
 
@@ -35,6 +36,8 @@ pub enum Node {
     Submission(Submission),
     /// A battle room (private rooms for their players only).
     BattleRoom(BattleRoom),
+    /// A notification (its recipient only).
+    Notification(Notification),
 }
 
 /// `node(id:)`.
@@ -80,6 +83,14 @@ impl NodeQuery {
                 Ok(rooms::visible(platform, viewer, uuid)
                     .await?
                     .map(|room| Node::BattleRoom(BattleRoom(std::sync::Arc::new(room)))))
+            }
+            NOTIFICATION_TYPE => {
+                let viewer = ctx.viewer().require_user()?;
+                Ok(
+                    agora_notifications::api::find_visible(platform, viewer, uuid)
+                        .await?
+                        .map(Node::Notification),
+                )
             }
             other => Err(AppError::bad_input(
                 "id",

@@ -10,7 +10,8 @@ use agora_platform::{
     clock::{Clock, SystemClock},
     config::Config,
     db,
-    mail::{LogMailSender, MailSender},
+    mail::{LogMailSender, MailSender, SmtpMailSender},
+    push::{LogPushSender, PushSender, WebhookPushSender},
 };
 use agora_schema::AgoraSchema;
 use anyhow::Context as _;
@@ -31,8 +32,10 @@ pub struct AppState {
 /// Start-up choices that are not configuration: test doubles and migration.
 #[derive(Default)]
 pub struct StartOptions {
-    /// Mail sender; default logs each message.
+    /// Mail sender; default: SMTP when `SMTP_URL` is set, else the log.
     pub mail: Option<Arc<dyn MailSender>>,
+    /// Push sender; default: the webhook when `PUSH_WEBHOOK_URL` is set, else the log.
+    pub push: Option<Arc<dyn PushSender>>,
     /// Clock; default is the system clock.
     pub clock: Option<Arc<dyn Clock>>,
     /// PostgreSQL schema to work in (tests use one per run).
@@ -80,13 +83,26 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
             secret::random_token()
         }
     };
+    let mail: Arc<dyn MailSender> = match (options.mail, &config.smtp_url) {
+        (Some(mail), _) => mail,
+        (None, Some(url)) => {
+            Arc::new(SmtpMailSender::new(url, &config.mail_from).map_err(anyhow::Error::msg)?)
+        }
+        (None, None) => Arc::new(LogMailSender),
+    };
+    let push: Arc<dyn PushSender> = match (options.push, &config.push_webhook_url) {
+        (Some(push), _) => push,
+        (None, Some(url)) => Arc::new(WebhookPushSender::new(url).map_err(anyhow::Error::msg)?),
+        (None, None) => Arc::new(LogPushSender),
+    };
     let platform = Platform {
         jwt: JwtKeys::new(secret.as_bytes(), config.access_token_ttl),
         config,
         db,
         bus,
         clock: options.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-        mail: options.mail.unwrap_or_else(|| Arc::new(LogMailSender)),
+        mail,
+        push,
         redis,
         outbox_wakeup: Arc::new(Notify::new()),
         statements,

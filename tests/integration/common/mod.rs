@@ -10,6 +10,7 @@ use agora_platform::{
     clock::{Clock, ManualClock},
     config,
     mail::Mailbox,
+    push::Pushbox,
 };
 use agora_server::{AppState, StartOptions, state::build_state};
 use serde_json::{Value, json};
@@ -135,6 +136,9 @@ pub struct ServerOptions {
     /// Build the state only: no listener, no background workers (tests that drive a worker
     /// themselves).
     pub idle: bool,
+    /// Send mail and pushes with what the configuration selects (`--smtp-url`,
+    /// `--push-webhook-url`) instead of keeping them in `mailbox` and `pushes`.
+    pub configured_senders: bool,
 }
 
 /// A running server.
@@ -142,6 +146,7 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
     pub mailbox: Mailbox,
+    pub pushes: Pushbox,
     pub state: AppState,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
     _db: Option<TestDb>,
@@ -191,11 +196,14 @@ impl TestServer {
         args.extend(options.args);
         let config = config::parse_args(args).expect("test config parses");
         let mailbox = Mailbox::default();
+        let pushes = Pushbox::default();
+        let in_memory = !options.configured_senders;
         let clock: Option<Arc<dyn Clock>> = options.clock.map(|c| Arc::new(c) as Arc<dyn Clock>);
         let state = build_state(
             config,
             StartOptions {
-                mail: Some(Arc::new(mailbox.clone())),
+                mail: in_memory.then(|| Arc::new(mailbox.clone()) as _),
+                push: in_memory.then(|| Arc::new(pushes.clone()) as _),
                 clock,
                 search_path: search_path.clone(),
                 migrate: true,
@@ -213,6 +221,7 @@ impl TestServer {
             addr,
             http: reqwest::Client::new(),
             mailbox,
+            pushes,
             state,
             handle,
             _db: db_guard,

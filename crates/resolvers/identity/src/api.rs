@@ -2,7 +2,7 @@
 
 use agora_entities::identity::user;
 use agora_platform::{AppError, AppResult, Platform, auth::Viewer};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 pub use crate::service::accounts::{create_or_promote_admin, ensure_account};
@@ -87,4 +87,31 @@ pub async fn time_zones<C: sea_orm::ConnectionTrait>(
         .all(db)
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// Where and how to address a user: what notifications need to write to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserContact {
+    /// The user.
+    pub id: Uuid,
+    /// Normalised e-mail address.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// Whether the address is confirmed.
+    pub email_verified: bool,
+}
+
+/// A user's address and name, read on `db` (a transaction of the caller's, if it has one);
+/// None when there is no such user.
+pub async fn user_contact<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Option<UserContact>> {
+    Ok(user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|u| UserContact {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            email_verified: u.email_verified_at.is_some(),
+        }))
 }

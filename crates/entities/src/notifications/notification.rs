@@ -1,0 +1,35 @@
+//! `notifications`: the in-app feed, one row per notification per user.
+
+use sea_orm::entity::prelude::*;
+
+/// One notification in a user's feed.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "notifications")]
+pub struct Model {
+    /// UUIDv7.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The recipient.
+    pub user_id: Uuid,
+    /// `WELCOME`, `LEVEL_UP`, `ACHIEVEMENT_UNLOCKED`, `STREAK_AT_RISK`, `FLASHCARDS_DUE` or
+    /// `SUBMISSION_REVIEWED`.
+    pub kind: String,
+    /// Title line.
+    pub title: String,
+    /// Body text.
+    pub body: String,
+    /// Kind-specific details (a JSON object).
+    pub data: Json,
+    /// The outbox event it came from; unique per user, so a retried event adds nothing.
+    pub source_event_id: Uuid,
+    /// When the user read it; null while unread.
+    pub read_at: Option<DateTimeUtc>,
+    /// When it was created.
+    pub created_at: DateTimeUtc,
+}
+
+/// Relations of `notifications`.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

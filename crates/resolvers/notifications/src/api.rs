@@ -1,0 +1,17 @@
+//! What the schema may ask of notifications: `node(id:)` look-ups.
+
+use agora_platform::{AppResult, Platform};
+use uuid::Uuid;
+
+use crate::{service::feed, types::Notification};
+
+/// Notification `id` if it is `viewer`'s own; None otherwise (another user's is invisible).
+pub async fn find_visible(
+    platform: &Platform,
+    viewer: Uuid,
+    id: Uuid,
+) -> AppResult<Option<Notification>> {
+    Ok(feed::find_own(&platform.db, viewer, id)
+        .await?
+        .map(Notification))
+}

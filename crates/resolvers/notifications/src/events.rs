@@ -1,0 +1,180 @@
+//! Events notifications consume and emit, the live message they publish, and their outbox
+//! handlers.
+//!
+//! Consumed (see [`crate::service::sources::SOURCES`]): `USER_REGISTERED`, `LEVEL_UP`,
+//! `ACHIEVEMENT_UNLOCKED`, `STREAK_AT_RISK`, `FLASHCARDS_DUE`, `SUBMISSION_REVIEWED`. Handler
+//! `notifications.create` turns each into a feed row and ONE [`NotificationCreated`] event in
+//! the same transaction; three handlers deliver that event, each on its own channel, so a
+//! failing channel is retried without sending again on the others (the outbox records each
+//! handler's delivery separately).
+
+use agora_entities::platform::outbox_event;
+use agora_platform::{
+    AppError, AppResult, Platform,
+    outbox::{NewEvent, OutboxHandler},
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseTransaction;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::service::{NotificationKind, delivery, sources};
+
+/// `NOTIFICATION_CREATED`: a notification exists and is to be delivered.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationCreated {
+    /// The notification (its feed row's id when `inApp`, else an id of its own).
+    pub notification_id: Uuid,
+    /// The recipient.
+    pub user_id: Uuid,
+    /// Its kind, e.g. `LEVEL_UP`.
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub body: String,
+    /// Kind-specific details.
+    pub data: serde_json::Value,
+    /// Whether it was stored in the feed (IN_APP on when it was created).
+    pub in_app: bool,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl NotificationCreated {
+    /// Stored event name.
+    pub const NAME: &'static str = "NOTIFICATION_CREATED";
+
+    /// The outbox record.
+    pub fn event(&self) -> AppResult<NewEvent> {
+        Ok(NewEvent {
+            event_type: Self::NAME,
+            aggregate_id: Some(self.user_id.to_string()),
+            payload: serde_json::to_value(self).map_err(AppError::internal)?,
+        })
+    }
+
+    /// Reads the payload of an outbox record.
+    pub fn from_event(event: &outbox_event::Model) -> AppResult<Self> {
+        serde_json::from_value(event.payload.clone())
+            .map_err(|e| AppError::internal(format!("{} payload: {e}", Self::NAME)))
+    }
+
+    /// The kind, parsed.
+    pub fn kind(&self) -> AppResult<NotificationKind> {
+        NotificationKind::parse(&self.kind)
+    }
+}
+
+/// What notifications publish on a `user:{id}` channel (which identity shares: its
+/// `UserChannelMessage` ignores types it does not know, and so does this).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LiveMessage {
+    /// A notification reached the feed; the subscriber reads it by id.
+    #[serde(rename_all = "camelCase")]
+    NotificationReceived {
+        /// The notification.
+        notification_id: Uuid,
+    },
+    /// A message of another domain.
+    #[serde(other)]
+    Other,
+}
+
+/// `notifications.create`: source events → feed row + `NOTIFICATION_CREATED`.
+pub(crate) struct CreateNotifications;
+
+#[async_trait]
+impl OutboxHandler for CreateNotifications {
+    fn name(&self) -> &'static str {
+        "notifications.create"
+    }
+
+    fn handles(&self, event_type: &str) -> bool {
+        sources::is_source(event_type)
+    }
+
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &outbox_event::Model,
+        platform: &Platform,
+    ) -> AppResult<()> {
+        delivery::create_from_event(txn, platform, event).await
+    }
+}
+
+/// The channel a delivery handler serves.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Delivery {
+    /// `notifications.live`: publishes on `user:{id}`.
+    Live,
+    /// `notifications.email`: mails the user.
+    Email,
+    /// `notifications.push`: pushes to the user's devices.
+    Push,
+}
+
+#[async_trait]
+impl OutboxHandler for Delivery {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Live => "notifications.live",
+            Self::Email => "notifications.email",
+            Self::Push => "notifications.push",
+        }
+    }
+
+    fn handles(&self, event_type: &str) -> bool {
+        event_type == NotificationCreated::NAME
+    }
+
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &outbox_event::Model,
+        platform: &Platform,
+    ) -> AppResult<()> {
+        let created = NotificationCreated::from_event(event)?;
+        match self {
+            Self::Live => delivery::live(platform, &created).await,
+            Self::Email => delivery::email(txn, platform, &created).await,
+            Self::Push => delivery::push(txn, platform, &created).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_messages_are_tagged_and_foreign_ones_ignored() {
+        let id = Uuid::now_v7();
+        let text = serde_json::to_string(&LiveMessage::NotificationReceived {
+            notification_id: id,
+        })
+        .expect("json");
+        assert_eq!(
+            text,
+            format!(r#"{{"type":"NOTIFICATION_RECEIVED","notificationId":"{id}"}}"#)
+        );
+        let other: LiveMessage =
+            serde_json::from_str(r#"{"type":"USER_UPDATED"}"#).expect("parses");
+        assert_eq!(other, LiveMessage::Other);
+    }
+
+    #[test]
+    fn identity_ignores_notification_messages() {
+        let text = serde_json::to_string(&LiveMessage::NotificationReceived {
+            notification_id: Uuid::now_v7(),
+        })
+        .expect("json");
+        let seen: agora_identity::events::UserChannelMessage =
+            serde_json::from_str(&text).expect("identity parses it");
+        assert_eq!(seen, agora_identity::events::UserChannelMessage::Other);
+    }
+}

@@ -1,0 +1,41 @@
+//! Notifications: the in-app feed, its live stream on `user:{id}`, e-mail and push, and each
+//! user's choice of which kinds reach them where.
+//!
+//! Listens to `USER_REGISTERED` (identity), `LEVEL_UP`, `ACHIEVEMENT_UNLOCKED`,
+//! `STREAK_AT_RISK` (gamification), `FLASHCARDS_DUE` (learning) and `SUBMISSION_REVIEWED`
+//! (community); words each with the templates of [`service::sources`]; stores it in the feed
+//! once per source and emits `NOTIFICATION_CREATED`, which three handlers deliver
+//! independently: live (`user:{id}`), e-mail (`Platform::mail`) and push (`Platform::push`).
+//! Reads identity only through `agora_identity::api`.
+//!
+//! - [`service`]: the rules as plain async functions ([`service::sources`],
+//!   [`service::feed`], [`service::preferences`], [`service::delivery`]).
+//! - [`events`]: the events consumed and emitted, the live message, the outbox handlers.
+//! - [`types`]: GraphQL types; [`api`]: look-ups for `node(id:)`.
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod api;
+pub mod events;
+mod mutation;
+mod query;
+pub mod service;
+mod subscription;
+pub mod types;
+
+use std::sync::Arc;
+
+use agora_platform::outbox::OutboxHandler;
+
+pub use mutation::NotificationsMutation;
+pub use query::NotificationsQuery;
+pub use subscription::NotificationsSubscription;
+
+/// The outbox handlers notifications contribute: creation, then one per delivery channel.
+pub fn outbox_handlers() -> Vec<Arc<dyn OutboxHandler>> {
+    vec![
+        Arc::new(events::CreateNotifications),
+        Arc::new(events::Delivery::Live),
+        Arc::new(events::Delivery::Email),
+        Arc::new(events::Delivery::Push),
+    ]
+}
