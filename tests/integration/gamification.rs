@@ -115,6 +115,29 @@ async fn replay_everything(server: &TestServer) {
     server.wait_for_outbox().await;
 }
 
+/// `(kind, title)` of the user's notifications, newest first.
+async fn notification_titles(server: &TestServer, who: &Learner) -> Vec<(String, String)> {
+    let body = server
+        .gql_as(
+            &who.token,
+            "{ notifications(first: 50) { edges { node { kind title } } } }",
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&body);
+    body["data"]["notifications"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["kind"].as_str().unwrap_or_default().to_owned(),
+                e["node"]["title"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
 async fn ledger_sum(platform: &Platform, user: Uuid) -> i64 {
     point_award::Entity::find()
         .filter(point_award::Column::UserId.eq(user))
@@ -237,6 +260,21 @@ async fn points_streaks_freezes_levels_and_achievements_follow_the_rules() {
     );
     assert_eq!(events_of(&platform, "LEVEL_UP").await.len(), 2);
     assert_eq!(ledger_sum(&platform, ann.id).await, 300);
+    // Notifications told her, once each.
+    let feed = notification_titles(&server, &ann).await;
+    assert_eq!(
+        feed.iter()
+            .filter(|(k, _)| k == "LEVEL_UP")
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>(),
+        vec!["You reached level 3", "You reached level 2"]
+    );
+    assert_eq!(
+        feed.iter()
+            .filter(|(_, t)| t == "Achievement unlocked: One week")
+            .count(),
+        1
+    );
 
     // Days are counted in the user's zone: 20:00 UTC is already tomorrow in Kiritimati.
     assert_no_errors(
@@ -724,6 +762,21 @@ async fn the_evening_reminder_reaches_only_streaks_that_end_tonight_once() {
         reminded
             .iter()
             .any(|e| e.payload["userId"] == fay.id.to_string())
+    );
+    server.wait_for_outbox().await;
+    let feed = notification_titles(&server, &dee).await;
+    assert!(
+        feed.contains(&(
+            "STREAK_AT_RISK".into(),
+            "Your 1-day streak is at risk".into()
+        )),
+        "{feed:?}"
+    );
+    assert!(
+        !notification_titles(&server, &eve)
+            .await
+            .iter()
+            .any(|(k, _)| k == "STREAK_AT_RISK")
     );
     server.shutdown().await;
 }

@@ -241,6 +241,8 @@ async fn a_subscriber_receives_a_level_up_as_it_happens() {
     let server = TestServer::start().await;
     let ada = user(&server, "ada@example.org", "Ada").await;
     feed_of(&server, &ada.token, 1).await;
+    // The welcome's own live delivery is a later outbox event: let it pass first.
+    server.wait_for_outbox().await;
     let mut socket = ws::connect(&server.ws_url(), "graphql-transport-ws").await;
     let ack = ws::init_transport(
         &mut socket,

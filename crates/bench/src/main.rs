@@ -3,6 +3,10 @@
 //! delivered per second, delivery and answer-to-reveal latency percentiles, events lost and the
 //! server's RSS. Latency is measured from the server's `room.updatedAt` (the time of the change)
 //! to the bot's receipt, so client and server must share a clock (same machine).
+//!
+//! `agora-bench awards` and `agora-bench leaderboard`: see [`gamification`].
+
+mod gamification;
 
 use std::{
     sync::{
@@ -33,6 +37,10 @@ struct Cli {
 enum Command {
     /// Plays battles: rooms × players bots over real WebSockets.
     Battle(BattleArgs),
+    /// Points awards per second through the outbox and the gamification handler.
+    Awards(gamification::AwardsArgs),
+    /// Leaderboard reads with 1,000,000 players on a Redis board.
+    Leaderboard(gamification::LeaderboardArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -461,7 +469,15 @@ async fn battle(args: BattleArgs) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     match Cli::parse().command {
         Command::Battle(args) => battle(args).await,
+        Command::Awards(args) => gamification::awards(args).await,
+        Command::Leaderboard(args) => gamification::leaderboard(args).await,
     }
 }

@@ -87,6 +87,37 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(id)
 }
 
+/// Writes `events` in the caller's transaction with multi-row inserts (for handlers that emit
+/// many at once). Call [`Platform::wake_outbox`] after the commit.
+pub async fn enqueue_many<C: ConnectionTrait>(
+    txn: &C,
+    now: DateTime<Utc>,
+    events: Vec<NewEvent>,
+) -> AppResult<()> {
+    let rows: Vec<outbox_event::ActiveModel> = events
+        .into_iter()
+        .map(|event| outbox_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            event_type: Set(event.event_type.to_owned()),
+            aggregate_id: Set(event.aggregate_id),
+            payload: Set(event.payload),
+            status: Set(EventStatus::Pending.as_str().to_owned()),
+            attempts: Set(0),
+            available_at: Set(now),
+            claimed_until: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+            processed_at: Set(None),
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        outbox_event::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Something that reacts to outbox events.
 #[async_trait]
 pub trait OutboxHandler: Send + Sync {
@@ -185,11 +216,19 @@ impl OutboxDispatcher {
     pub async fn process_available(&self) -> AppResult<usize> {
         let mut finished = 0;
         loop {
+            let started = std::time::Instant::now();
             let claimed = self.claim().await?;
             if claimed.is_empty() {
                 return Ok(finished);
             }
+            let claim_ms = started.elapsed().as_millis() as u64;
             finished += self.process(&claimed).await?;
+            tracing::debug!(
+                events = claimed.len(),
+                claim_ms,
+                total_ms = started.elapsed().as_millis() as u64,
+                "outbox batch processed"
+            );
         }
     }
 

@@ -145,8 +145,18 @@ impl OutboxHandler for PointsHandler {
             .all(txn)
             .await?;
         let now = platform.clock.now();
+        let started = std::time::Instant::now();
         let outcome = awards::apply(txn, events, &rules, &catalog, now).await?;
+        let applied = started.elapsed();
         leaderboard::push(platform, &outcome.totals).await?;
+        tracing::debug!(
+            events = events.len(),
+            awards = outcome.awards,
+            totals = outcome.totals.len(),
+            apply_ms = applied.as_millis() as u64,
+            redis_ms = (started.elapsed() - applied).as_millis() as u64,
+            "points batch applied"
+        );
         metrics::counter!("agora_points_awards_total").increment(outcome.awards as u64);
         let mut announce = self.announce.lock().unwrap_or_else(|p| p.into_inner());
         for total in &outcome.totals {

@@ -78,15 +78,20 @@ pub async fn time_zones<C: sea_orm::ConnectionTrait>(
     ids: &[Uuid],
 ) -> AppResult<std::collections::HashMap<Uuid, String>> {
     use sea_orm::QuerySelect;
-    let rows: Vec<(Uuid, String)> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::TimeZone)
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
+    let mut zones = std::collections::HashMap::with_capacity(ids.len());
+    // A thousand ids per statement keeps each well under one TCP segment.
+    for chunk in ids.chunks(1_000) {
+        let rows: Vec<(Uuid, String)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::TimeZone)
+            .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        zones.extend(rows);
+    }
+    Ok(zones)
 }
 
 /// Where and how to address a user: what notifications need to write to them.
