@@ -79,7 +79,7 @@ pub async fn time_zones<C: sea_orm::ConnectionTrait>(
 ) -> AppResult<std::collections::HashMap<Uuid, String>> {
     use sea_orm::QuerySelect;
     let mut zones = std::collections::HashMap::with_capacity(ids.len());
-    // A thousand ids per statement keeps each well under one TCP segment.
+    // A thousand ids per statement: far below every backend's parameter limit.
     for chunk in ids.chunks(1_000) {
         let rows: Vec<(Uuid, String)> = user::Entity::find()
             .select_only()
