@@ -22,3 +22,72 @@ pub fn jobs() -> Vec<Arc<dyn ScheduledJob>> {
 pub async fn rebuild_leaderboards(platform: &Platform) -> AppResult<Rebuilt> {
     service::leaderboard::rebuild(platform).await
 }
+
+/// Writes a fortnight of past activity for the demo accounts (reviews every day for streaks of
+/// different lengths, and battles between them on a demo topic), through the outbox like real
+/// events, so the demo's boards, streaks and achievements are alive. Idempotent: does nothing
+/// once written. Returns how many events it wrote.
+pub async fn seed_demo_activity(platform: &Platform, players: &[uuid::Uuid]) -> AppResult<usize> {
+    use agora_entities::{knowledge::topic, platform::outbox_event};
+    use agora_platform::{db::begin_write, outbox};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+    const MARK: &str = "demo-activity";
+    let already = outbox_event::Entity::find()
+        .filter(outbox_event::Column::AggregateId.eq(MARK))
+        .count(&platform.db)
+        .await?;
+    if already > 0 || players.len() < 2 {
+        return Ok(0);
+    }
+    let topic = topic::Entity::find()
+        .order_by_asc(topic::Column::CreatedAt)
+        .one(&platform.db)
+        .await?
+        .map(|t| t.id);
+    let now = platform.clock.now();
+    let days = 14i64;
+    let txn = begin_write(&platform.db).await?;
+    let mut written = 0;
+    for day in 0..days {
+        let at = now - chrono::Duration::days(days - 1 - day) - chrono::Duration::hours(2);
+        for (i, player) in players.iter().enumerate() {
+            // Player i has been active for the last 4 + 3·i days (capped at the fortnight).
+            if day < days - (4 + 3 * i as i64) {
+                continue;
+            }
+            for _ in 0..=(i % 3) {
+                let event = agora_platform::outbox::NewEvent {
+                    event_type: "FLASHCARD_REVIEWED",
+                    aggregate_id: Some(MARK.into()),
+                    payload: serde_json::json!({ "userId": player }),
+                };
+                outbox::enqueue(&txn, at, event).await?;
+                written += 1;
+            }
+        }
+        if day % 2 == 0 {
+            let mut ranked: Vec<(usize, &uuid::Uuid)> = players.iter().enumerate().collect();
+            ranked.rotate_left(day as usize % players.len());
+            let results: Vec<serde_json::Value> = ranked
+                .iter()
+                .enumerate()
+                .map(|(rank, (i, p))| {
+                    serde_json::json!({ "userId": p, "rank": rank + 1,
+                        "score": 4_000 - 700 * rank as i64 + 37 * *i as i64, "correctCount": 5 - rank.min(4) })
+                })
+                .collect();
+            let event = agora_platform::outbox::NewEvent {
+                event_type: "BATTLE_FINISHED",
+                aggregate_id: Some(MARK.into()),
+                payload: serde_json::json!({ "roomId": uuid::Uuid::now_v7(), "topicId": topic,
+                    "questionCount": 5, "players": results }),
+            };
+            outbox::enqueue(&txn, at, event).await?;
+            written += 1;
+        }
+    }
+    txn.commit().await?;
+    platform.wake_outbox();
+    Ok(written)
+}

@@ -98,5 +98,14 @@ pub async fn seed_demo(platform: &Platform) -> anyhow::Result<usize> {
             .await
             .map_err(|e| anyhow::anyhow!("seeding submissions: {}", e.log_message()))?;
     tracing::info!(submitted, "demo submissions ready");
-    Ok(created + report.topics + report.questions + report.articles + submitted)
+    let mut players: Vec<uuid::Uuid> = users
+        .iter()
+        .filter_map(|u| accounts.get(&u.email).copied())
+        .collect();
+    players.retain(|id| Some(*id) != admin);
+    let activity = agora_gamification::api::seed_demo_activity(platform, &players)
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding demo activity: {}", e.log_message()))?;
+    tracing::info!(events = activity, "demo activity queued");
+    Ok(created + report.topics + report.questions + report.articles + submitted + activity)
 }
