@@ -896,3 +896,44 @@ async fn bad_input_is_refused_with_the_field_named() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
+    let server = TestServer::start().await;
+    let platform = server.state.platform.clone();
+    agora_server::tasks::seed::seed_demo(&platform)
+        .await
+        .expect("demo seed");
+    server.wait_for_outbox().await;
+    let queued = events_of(&platform, "FLASHCARD_REVIEWED").await.len();
+    assert!(queued > 20, "{queued} reviews");
+    let board = server
+        .gql(
+            "{ leaderboard(scope: GLOBAL, first: 10) { totalPlayers entries { points } } }",
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&board);
+    assert_eq!(board["data"]["leaderboard"]["totalPlayers"], 5);
+    // The demo player has been active for days: a streak and STREAK_7.
+    let login = server.login("player@agora.test", "agora-player-demo").await;
+    let token = login["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let body = server.gql_as(&token, PROGRESS, json!({})).await;
+    assert_no_errors(&body);
+    let p = &body["data"]["myProgress"];
+    assert!(p["streak"].as_i64().expect("streak") >= 7, "{p}");
+    assert!(achievement(p, "STREAK_7")["unlockedAt"].is_string());
+    // Seeding again adds nothing.
+    agora_server::tasks::seed::seed_demo(&platform)
+        .await
+        .expect("demo seed again");
+    server.wait_for_outbox().await;
+    assert_eq!(
+        events_of(&platform, "FLASHCARD_REVIEWED").await.len(),
+        queued
+    );
+    server.shutdown().await;
+}
