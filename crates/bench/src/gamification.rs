@@ -12,8 +12,11 @@
 
 use std::time::{Duration, Instant};
 
-use agora_entities::{gamification::point_award, identity::user, platform::outbox_event};
-use agora_platform::{Platform, config, outbox::OutboxDispatcher};
+use agora_entities::{gamification::point_award, identity::user};
+use agora_platform::{
+    Platform, config,
+    outbox::{self, NewEvent, OutboxDispatcher},
+};
 use agora_server::{StartOptions, state::build_state};
 use anyhow::Context;
 use chrono::Utc;
@@ -188,31 +191,21 @@ pub(crate) async fn awards(args: AwardsArgs) -> anyhow::Result<()> {
         let mut scores: Vec<i64> = players.iter().map(|_| rng.random_range(0..5_000)).collect();
         scores.sort_unstable_by(|a, b| b.cmp(a));
         let room = Uuid::now_v7();
-        events.push(outbox_event::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            event_type: Set("BATTLE_FINISHED".into()),
-            aggregate_id: Set(Some(room.to_string())),
-            payload: Set(json!({
+        events.push(NewEvent {
+            event_type: "BATTLE_FINISHED",
+            aggregate_id: Some(room.to_string()),
+            payload: json!({
                 "roomId": room,
                 "topicId": topics[rng.random_range(0..topics.len())],
                 "questionCount": 5,
                 "players": players.iter().zip(&scores).enumerate().map(|(i, (u, s))| json!({
                     "userId": u, "rank": i + 1, "score": s, "correctCount": 3 })).collect::<Vec<_>>(),
-            })),
-            status: Set("PENDING".into()),
-            attempts: Set(0),
-            available_at: Set(now),
-            claimed_until: Set(None),
-            last_error: Set(None),
-            created_at: Set(now),
-            processed_at: Set(None),
+            }),
         });
     }
-    for chunk in events.chunks(1_000) {
-        outbox_event::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&platform.db)
-            .await?;
-    }
+    outbox::enqueue_many(&platform.db, now, events)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.log_message()))?;
     let handlers = if args.all_handlers {
         agora_schema::outbox_handlers()
     } else {

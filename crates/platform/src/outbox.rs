@@ -61,14 +61,8 @@ pub struct NewEvent {
     pub payload: serde_json::Value,
 }
 
-/// Writes `event` in the caller's transaction; returns its id. Call
-/// [`Platform::wake_outbox`] after the commit.
-pub async fn enqueue<C: ConnectionTrait>(
-    txn: &C,
-    now: DateTime<Utc>,
-    event: NewEvent,
-) -> AppResult<Uuid> {
-    let id = Uuid::now_v7();
+/// The pending row of `event`, written at `now`.
+fn pending_row(id: Uuid, now: DateTime<Utc>, event: NewEvent) -> outbox_event::ActiveModel {
     outbox_event::ActiveModel {
         id: Set(id),
         event_type: Set(event.event_type.to_owned()),
@@ -82,8 +76,17 @@ pub async fn enqueue<C: ConnectionTrait>(
         created_at: Set(now),
         processed_at: Set(None),
     }
-    .insert(txn)
-    .await?;
+}
+
+/// Writes `event` in the caller's transaction; returns its id. Call
+/// [`Platform::wake_outbox`] after the commit.
+pub async fn enqueue<C: ConnectionTrait>(
+    txn: &C,
+    now: DateTime<Utc>,
+    event: NewEvent,
+) -> AppResult<Uuid> {
+    let id = Uuid::now_v7();
+    pending_row(id, now, event).insert(txn).await?;
     Ok(id)
 }
 
@@ -96,19 +99,7 @@ pub async fn enqueue_many<C: ConnectionTrait>(
 ) -> AppResult<()> {
     let rows: Vec<outbox_event::ActiveModel> = events
         .into_iter()
-        .map(|event| outbox_event::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            event_type: Set(event.event_type.to_owned()),
-            aggregate_id: Set(event.aggregate_id),
-            payload: Set(event.payload),
-            status: Set(EventStatus::Pending.as_str().to_owned()),
-            attempts: Set(0),
-            available_at: Set(now),
-            claimed_until: Set(None),
-            last_error: Set(None),
-            created_at: Set(now),
-            processed_at: Set(None),
-        })
+        .map(|event| pending_row(Uuid::now_v7(), now, event))
         .collect();
     for chunk in rows.chunks(500) {
         outbox_event::Entity::insert_many(chunk.to_vec())

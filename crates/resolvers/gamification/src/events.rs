@@ -2,14 +2,14 @@
 
 use std::{collections::BTreeSet, sync::Mutex};
 
-use agora_entities::{gamification::achievement, platform::outbox_event};
+use agora_entities::platform::outbox_event;
 use agora_platform::{
     AppResult, Platform,
     outbox::{NewEvent, OutboxHandler},
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseTransaction, EntityTrait, QueryOrder};
+use sea_orm::DatabaseTransaction;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -18,6 +18,15 @@ use crate::service::{
     leaderboard::{self, Scope},
     rules::{CONSUMED, RuleCache},
 };
+
+/// The outbox record of `body`, an event about `user_id`.
+fn about_user(name: &'static str, user_id: Uuid, body: &impl Serialize) -> NewEvent {
+    NewEvent {
+        event_type: name,
+        aggregate_id: Some(user_id.to_string()),
+        payload: serde_json::to_value(body).unwrap_or_default(),
+    }
+}
 
 /// `LEVEL_UP`: a user reached a new level (notifications tell them).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -39,11 +48,7 @@ impl LevelUp {
 
     /// The outbox record.
     pub fn event(&self) -> NewEvent {
-        NewEvent {
-            event_type: Self::NAME,
-            aggregate_id: Some(self.user_id.to_string()),
-            payload: serde_json::to_value(self).unwrap_or_default(),
-        }
+        about_user(Self::NAME, self.user_id, self)
     }
 }
 
@@ -69,11 +74,7 @@ impl AchievementUnlocked {
 
     /// The outbox record.
     pub fn event(&self) -> NewEvent {
-        NewEvent {
-            event_type: Self::NAME,
-            aggregate_id: Some(self.user_id.to_string()),
-            payload: serde_json::to_value(self).unwrap_or_default(),
-        }
+        about_user(Self::NAME, self.user_id, self)
     }
 }
 
@@ -97,11 +98,7 @@ impl StreakAtRisk {
 
     /// The outbox record.
     pub fn event(&self) -> NewEvent {
-        NewEvent {
-            event_type: Self::NAME,
-            aggregate_id: Some(self.user_id.to_string()),
-            payload: serde_json::to_value(self).unwrap_or_default(),
-        }
+        about_user(Self::NAME, self.user_id, self)
     }
 }
 
@@ -139,14 +136,10 @@ impl OutboxHandler for PointsHandler {
         events: &[&outbox_event::Model],
         platform: &Platform,
     ) -> AppResult<()> {
-        let rules = self.rules.get(txn).await?;
-        let catalog = achievement::Entity::find()
-            .order_by_asc(achievement::Column::Position)
-            .all(txn)
-            .await?;
+        let book = self.rules.get(txn).await?;
         let now = platform.clock.now();
         let started = std::time::Instant::now();
-        let outcome = awards::apply(txn, events, &rules, &catalog, now).await?;
+        let outcome = awards::apply(txn, events, &book.rules, &book.catalog, now).await?;
         let applied = started.elapsed();
         leaderboard::push(platform, &outcome.totals).await?;
         tracing::debug!(

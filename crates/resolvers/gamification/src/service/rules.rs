@@ -4,7 +4,10 @@
 
 use std::{collections::HashMap, sync::Arc, time::Instant};
 
-use agora_entities::{gamification::point_rule, platform::outbox_event};
+use agora_entities::{
+    gamification::{achievement, point_rule},
+    platform::outbox_event,
+};
 use agora_platform::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -194,31 +197,41 @@ pub fn price(rule: &point_rule::Model, activity: &Activity) -> i32 {
     points.clamp(0, i64::from(i32::MAX)) as i32
 }
 
-/// Rules by event type.
-pub type Rules = Arc<HashMap<String, point_rule::Model>>;
+/// What pricing a batch reads: the rules by event type and the achievement catalog.
+#[derive(Debug)]
+pub struct Rulebook {
+    /// `point_rules` by event type.
+    pub rules: HashMap<String, point_rule::Model>,
+    /// `achievements`, in display order.
+    pub catalog: Vec<achievement::Model>,
+}
 
-/// The rules table, re-read at most every 30 s (rules change by hand, rarely).
+/// The rules and catalog tables, re-read at most every 30 s (both are data changed by hand,
+/// rarely), so a batch of awards does not read them again.
 #[derive(Default)]
-pub struct RuleCache(Mutex<Option<(Instant, Rules)>>);
+pub struct RuleCache(Mutex<Option<(Instant, Arc<Rulebook>)>>);
 
 impl RuleCache {
-    /// The current rules by event type.
-    pub async fn get<C: ConnectionTrait>(&self, db: &C) -> AppResult<Rules> {
+    /// The current rules and catalog.
+    pub async fn get<C: ConnectionTrait>(&self, db: &C) -> AppResult<Arc<Rulebook>> {
         let mut slot = self.0.lock().await;
-        if let Some((at, rules)) = slot.as_ref()
+        if let Some((at, book)) = slot.as_ref()
             && at.elapsed().as_secs() < 30
         {
-            return Ok(rules.clone());
+            return Ok(book.clone());
         }
-        let rules: HashMap<String, point_rule::Model> = point_rule::Entity::find()
+        let rules = point_rule::Entity::find()
             .all(db)
             .await?
             .into_iter()
             .map(|r| (r.event_type.clone(), r))
             .collect();
-        let rules = Arc::new(rules);
-        *slot = Some((Instant::now(), rules.clone()));
-        Ok(rules)
+        let book = Arc::new(Rulebook {
+            rules,
+            catalog: super::achievements::catalog(db).await?,
+        });
+        *slot = Some((Instant::now(), book.clone()));
+        Ok(book)
     }
 }
 
