@@ -13,6 +13,7 @@ mod m20261126_000005_create_community;
 mod m20261126_000006_create_battle;
 mod m20261126_000007_create_gamification;
 mod m20261126_000008_create_notifications;
+mod m20261126_000009_create_sensors;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_create_battle::Migration),
             Box::new(m20261126_000007_create_gamification::Migration),
             Box::new(m20261126_000008_create_notifications::Migration),
+            Box::new(m20261126_000009_create_sensors::Migration),
         ]
     }
 }

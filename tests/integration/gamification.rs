@@ -926,6 +926,25 @@ async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
     let p = &body["data"]["myProgress"];
     assert!(p["streak"].as_i64().expect("streak") >= 7, "{p}");
     assert!(achievement(p, "STREAK_7")["unlockedAt"].is_string());
+    // Demo stations in several cities, each with a week of history and an AQI.
+    let stations = server
+        .gql(
+            "{ stations(first: 20) { edges { node { city aqi { value } sensors { parameter } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&stations);
+    let edges = stations["data"]["stations"]["edges"].as_array().expect("edges").clone();
+    assert!(edges.len() >= 5, "{stations}");
+    let cities: std::collections::HashSet<&str> = edges
+        .iter()
+        .map(|e| e["node"]["city"].as_str().expect("city"))
+        .collect();
+    assert_eq!(cities.len(), edges.len());
+    for e in &edges {
+        assert!(e["node"]["aqi"]["value"].is_i64(), "{e}");
+        assert_eq!(e["node"]["sensors"].as_array().expect("sensors").len(), 8, "{e}");
+    }
     // Seeding again adds nothing.
     agora_server::tasks::seed::seed_demo(&platform)
         .await
@@ -934,6 +953,11 @@ async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
     assert_eq!(
         events_of(&platform, "FLASHCARD_REVIEWED").await.len(),
         queued
+    );
+    let again = server.gql("{ stations(first: 50) { edges { cursor } } }", json!({})).await;
+    assert_eq!(
+        again["data"]["stations"]["edges"].as_array().expect("edges").len(),
+        edges.len()
     );
     server.shutdown().await;
 }

@@ -11,6 +11,7 @@ mod notifications;
 mod outbox;
 mod replicas;
 mod senders;
+mod sensors;
 mod server;
 mod sessions;
 mod subscriptions;

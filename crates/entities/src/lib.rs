@@ -12,3 +12,4 @@ pub mod identity;
 pub mod knowledge;
 pub mod notifications;
 pub mod platform;
+pub mod sensors;

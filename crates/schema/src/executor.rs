@@ -14,7 +14,9 @@ use agora_platform::{AppError, auth::Viewer};
 use async_graphql::{
     Data, Executor, Request, Response, ServerError, Value,
     futures_util::{StreamExt, stream::BoxStream},
-    parser::types::{DocumentOperations, ExecutableDocument, OperationType},
+    parser::types::{
+        DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    },
 };
 
 use crate::AgoraSchema;
@@ -32,18 +34,33 @@ fn get<T: 'static>(data: &Data) -> Option<&T> {
         .and_then(|d| d.downcast_ref::<T>())
 }
 
-fn selected_operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+fn selected_operation<'a>(
+    doc: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
     match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Single(op), _) => Some(&op.node),
         (DocumentOperations::Multiple(ops), Some(name)) => ops
             .iter()
             .find(|(n, _)| n.as_str() == name)
-            .map(|(_, op)| op.node.ty),
+            .map(|(_, op)| &op.node),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
+            ops.values().next().map(|op| &op.node)
         }
         _ => None,
     }
+}
+
+/// The mutation a station device key exists for; it may run nothing else.
+const DEVICE_MUTATION: &str = "ingestReadings";
+
+/// Whether `op` is a mutation of `ingestReadings` fields only (and `__typename`).
+fn only_ingests(op: &OperationDefinition) -> bool {
+    op.ty == OperationType::Mutation
+        && op.selection_set.node.items.iter().all(|item| {
+            matches!(&item.node, Selection::Field(f)
+                if f.node.name.node == DEVICE_MUTATION || f.node.name.node == "__typename")
+        })
 }
 
 /// Parses the document (kept on the request for execution) and names the operation; the
@@ -51,7 +68,7 @@ fn selected_operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Opti
 /// parse passes through: execution reports it.
 fn admit(request: &mut Request, viewer: &Viewer) -> (String, Option<ServerError>) {
     let mut name = request.operation_name.clone();
-    let ty = match request.parsed_query() {
+    let (ty, device_ok) = match request.parsed_query() {
         Ok(doc) => {
             // No `operationName` sent: a document with one named operation names itself.
             if name.is_none()
@@ -60,12 +77,21 @@ fn admit(request: &mut Request, viewer: &Viewer) -> (String, Option<ServerError>
             {
                 name = ops.keys().next().map(|n| n.to_string());
             }
-            selected_operation_type(doc, name.as_deref())
+            let op = selected_operation(doc, name.as_deref());
+            (op.map(|op| op.ty), op.is_some_and(only_ingests))
         }
-        Err(_) => None,
+        Err(_) => (None, true),
     };
     let label = name.unwrap_or_else(|| "anonymous".to_owned());
     tracing::Span::current().record("operation", label.as_str());
+    // A station device key acts for the admin who created it, but only to push readings: a
+    // leaked device key must not be an admin credential.
+    if viewer.is_device_key() && !device_ok {
+        let refusal = AppError::Forbidden(format!(
+            "a station device key may only run the {DEVICE_MUTATION} mutation"
+        ));
+        return (label, Some(refusal.into_server_error()));
+    }
     if ty == Some(OperationType::Mutation) && !viewer.may_mutate() {
         let refusal = AppError::Forbidden(
             "this API key may not run mutations (it needs the WRITE scope)".into(),

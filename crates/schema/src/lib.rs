@@ -13,6 +13,7 @@ use agora_identity::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use agora_knowledge::{KnowledgeMutation, KnowledgeQuery};
 use agora_notifications::{NotificationsMutation, NotificationsQuery, NotificationsSubscription};
 use agora_platform::{Platform, config::Config};
+use agora_sensors::{SensorsMutation, SensorsQuery, SensorsSubscription};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 pub use executor::{AgoraExecutor, RequestId};
@@ -27,6 +28,7 @@ pub struct Query(
     BattleQuery,
     GamificationQuery,
     NotificationsQuery,
+    SensorsQuery,
     node::NodeQuery,
 );
 
@@ -38,6 +40,7 @@ pub struct Mutation(
     CommunityMutation,
     BattleMutation,
     NotificationsMutation,
+    SensorsMutation,
 );
 
 /// The subscription root.
@@ -47,6 +50,7 @@ pub struct Subscription(
     BattleSubscription,
     GamificationSubscription,
     NotificationsSubscription,
+    SensorsSubscription,
 );
 
 /// Adds every domain's per-request data (DataLoaders) to a request's or a WebSocket
@@ -55,6 +59,7 @@ pub fn insert_request_data(data: &mut async_graphql::Data, platform: &Platform) 
     agora_identity::api::insert_loaders(data, platform);
     agora_knowledge::api::insert_loaders(data, platform);
     agora_community::api::insert_loaders(data, platform);
+    agora_sensors::api::insert_loaders(data, platform);
 }
 
 /// Every domain's outbox handlers, for the dispatcher.

@@ -18,6 +18,7 @@ use agora_knowledge::{
 };
 use agora_notifications::types::{NOTIFICATION_TYPE, Notification};
 use agora_platform::{AppError, auth::Role, context::ContextExt, ids};
+use agora_sensors::types::{STATION_TYPE, Station};
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 /// An object with a global id that `node(id:)` can refetch.
@@ -38,6 +39,8 @@ pub enum Node {
     BattleRoom(BattleRoom),
     /// A notification (its recipient only).
     Notification(Notification),
+    /// An air-quality station.
+    Station(Station),
 }
 
 /// `node(id:)`.
@@ -92,6 +95,11 @@ impl NodeQuery {
                         .map(Node::Notification),
                 )
             }
+            STATION_TYPE => match agora_sensors::service::find_station(&platform.db, uuid).await {
+                Ok(found) => Ok(Some(Node::Station(Station(found)))),
+                Err(AppError::NotFound(_)) => Ok(None),
+                Err(other) => Err(other.into()),
+            },
             other => Err(AppError::bad_input(
                 "id",
                 format!("objects of type {other} cannot be fetched by id"),

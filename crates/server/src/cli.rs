@@ -50,6 +50,33 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Feed simulated air-quality readings to a running server through its API (a diurnal
+    /// PM2.5 cycle, noise, spikes and one stuck sensor).
+    SimulateSensors {
+        /// The server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// An admin's e-mail (registers the stations and their device keys).
+        #[arg(long, default_value = "admin@agora.test")]
+        email: String,
+        /// That admin's password.
+        #[arg(
+            long,
+            env = "AGORA_SIMULATOR_PASSWORD",
+            default_value = "agora-admin-demo",
+            hide_env_values = true
+        )]
+        password: String,
+        /// How many stations to simulate.
+        #[arg(long, default_value_t = 5)]
+        stations: usize,
+        /// Time between samples, e.g. `1s`, `500ms`, `1m`.
+        #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+        interval: std::time::Duration,
+        /// Stop after this many rounds (default: run until interrupted).
+        #[arg(long)]
+        rounds: Option<u64>,
+    },
     /// Leaderboard maintenance.
     Leaderboards {
         /// What to do.

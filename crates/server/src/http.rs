@@ -33,7 +33,7 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Resolves the request's credentials; an invalid one becomes an error response.
-async fn viewer_for(state: &AppState, headers: &HeaderMap) -> Result<Viewer, AppError> {
+pub(crate) async fn viewer_for(state: &AppState, headers: &HeaderMap) -> Result<Viewer, AppError> {
     let credentials = Credentials {
         authorization: header_str(headers, "authorization"),
         api_key: header_str(headers, "x-api-key"),

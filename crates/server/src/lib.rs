@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod http;
+pub mod sensors;
 pub mod state;
 pub mod tasks;
 pub mod telemetry;
@@ -21,7 +22,7 @@ use agora_platform::outbox::OutboxDispatcher;
 use axum::{
     Router,
     http::{HeaderName, StatusCode},
-    routing::get,
+    routing::{get, post},
 };
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -56,6 +57,9 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(http::healthz))
         .route("/readyz", get(http::readyz))
         .route("/metrics", get(http::metrics))
+        .route("/ingest/purpleair", post(sensors::ingest_purpleair))
+        .route("/ingest/airqo", post(sensors::ingest_airqo))
+        .route("/export/readings.csv", get(sensors::export_readings))
         .layer(middleware)
         .with_state(state)
 }

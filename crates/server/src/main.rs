@@ -70,6 +70,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::SimulateSensors {
+            url,
+            email,
+            password,
+            stations,
+            interval,
+            rounds,
+        } => {
+            tasks::simulate::run(tasks::simulate::SimulateOptions {
+                url,
+                email,
+                password,
+                stations,
+                interval,
+                rounds,
+            })
+            .await
+        }
         Command::Leaderboards {
             action: LeaderboardAction::Rebuild,
         } => {

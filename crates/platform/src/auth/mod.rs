@@ -184,6 +184,14 @@ impl Viewer {
         matches!(self, Self::ApiKey(k) if k.scopes.contains(&scope))
     }
 
+    /// Whether this is a station device key: `SENSORS_WRITE` and no scope that acts for its
+    /// owner (`READ`, `WRITE`, `PARTNER`). Such a key may only push readings.
+    pub fn is_device_key(&self) -> bool {
+        matches!(self, Self::ApiKey(k)
+            if k.scopes.contains(&ApiScope::SensorsWrite)
+                && !k.scopes.iter().any(|s| matches!(s, ApiScope::Read | ApiScope::Write | ApiScope::Partner)))
+    }
+
     /// Whether this viewer may run mutations: users may; keys need `WRITE`
     /// (a `SENSORS_WRITE` key may run the ingestion mutation, which checks for itself).
     pub fn may_mutate(&self) -> bool {

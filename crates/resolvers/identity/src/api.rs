@@ -6,6 +6,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 pub use crate::service::accounts::{create_or_promote_admin, ensure_account};
+pub use crate::service::api_keys::{CreatedKey, create as create_api_key};
+pub use crate::types::{ApiKey, CreatedApiKey};
 use crate::service::{api_keys, sessions};
 
 /// Credentials as they arrived with a request.

@@ -1,6 +1,7 @@
 //! CLI tasks other than `serve`.
 
 pub mod seed;
+pub mod simulate;
 
 use std::path::Path;
 

@@ -9,6 +9,7 @@ const DEMO_USERS: &str = include_str!("../../../../fixtures/demo/users.json");
 const TOPICS: &str = include_str!("../../../../fixtures/knowledge/topics.json");
 const ARTICLES: &str = include_str!("../../../../fixtures/knowledge/articles.json");
 const SUBMISSIONS: &str = include_str!("../../../../fixtures/community/submissions.json");
+const STATIONS: &str = include_str!("../../../../fixtures/sensors/stations.json");
 const QUESTIONS: [(&str, &str); 6] = [
     (
         "science",
@@ -107,5 +108,20 @@ pub async fn seed_demo(platform: &Platform) -> anyhow::Result<usize> {
         .await
         .map_err(|e| anyhow::anyhow!("seeding demo activity: {}", e.log_message()))?;
     tracing::info!(events = activity, "demo activity queued");
-    Ok(created + report.topics + report.questions + report.articles + submitted + activity)
+    let stations: Vec<agora_sensors::api::StationFixture> =
+        serde_json::from_str(STATIONS).context("fixtures/sensors/stations.json")?;
+    let readings = match admin {
+        Some(admin) => agora_sensors::api::seed_demo(platform, admin, &stations, &players)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding demo stations: {}", e.log_message()))?,
+        None => 0,
+    };
+    tracing::info!(readings, "demo stations ready");
+    Ok(created
+        + report.topics
+        + report.questions
+        + report.articles
+        + submitted
+        + activity
+        + readings)
 }

@@ -21,6 +21,8 @@ pub enum NotificationKind {
     FlashcardsDue,
     /// Reviewers decided on your community submission.
     SubmissionReviewed,
+    /// An air-quality alert fired at a station you follow.
+    SensorAlert,
 }
 
 /// Where a notification is delivered.
@@ -41,6 +43,7 @@ agora_platform::stored_enum!(NotificationKind {
     StreakAtRisk => "STREAK_AT_RISK",
     FlashcardsDue => "FLASHCARDS_DUE",
     SubmissionReviewed => "SUBMISSION_REVIEWED",
+    SensorAlert => "SENSOR_ALERT",
 });
 
 agora_platform::stored_enum!(NotificationChannel {
@@ -51,13 +54,14 @@ agora_platform::stored_enum!(NotificationChannel {
 
 impl NotificationKind {
     /// Every kind, in the order preferences are listed.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Welcome,
         Self::LevelUp,
         Self::AchievementUnlocked,
         Self::StreakAtRisk,
         Self::FlashcardsDue,
         Self::SubmissionReviewed,
+        Self::SensorAlert,
     ];
 }
 

@@ -28,10 +28,10 @@ pub fn default_enabled(kind: NotificationKind, channel: NotificationChannel) -> 
     use NotificationKind::*;
     match channel {
         InApp => true,
-        Email => matches!(kind, StreakAtRisk | FlashcardsDue),
+        Email => matches!(kind, StreakAtRisk | FlashcardsDue | SensorAlert),
         Push => matches!(
             kind,
-            StreakAtRisk | FlashcardsDue | LevelUp | AchievementUnlocked
+            StreakAtRisk | FlashcardsDue | LevelUp | AchievementUnlocked | SensorAlert
         ),
     }
 }
@@ -186,7 +186,8 @@ mod tests {
             email,
             [
                 NotificationKind::StreakAtRisk,
-                NotificationKind::FlashcardsDue
+                NotificationKind::FlashcardsDue,
+                NotificationKind::SensorAlert
             ]
         );
         assert!(!default_enabled(

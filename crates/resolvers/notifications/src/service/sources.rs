@@ -35,7 +35,7 @@ pub struct Template {
 }
 
 /// The wording of every kind. `{displayName}` (the recipient's) is always available.
-pub static TEMPLATES: [Template; 6] = [
+pub static TEMPLATES: [Template; 7] = [
     Template {
         kind: NotificationKind::Welcome,
         title: "Welcome to Agora, {displayName}",
@@ -68,6 +68,11 @@ pub static TEMPLATES: [Template; 6] = [
         title: "Your submission {outcome}",
         body: "{detail}",
     },
+    Template {
+        kind: NotificationKind::SensorAlert,
+        title: "Air-quality alert at {station}",
+        body: "{condition}: {value} since {startedAt}.",
+    },
 ];
 
 /// The template of `kind`.
@@ -88,7 +93,7 @@ pub struct Source {
 }
 
 /// Every event that makes a notification.
-pub static SOURCES: [Source; 6] = [
+pub static SOURCES: [Source; 7] = [
     Source {
         event_type: "USER_REGISTERED",
         kind: NotificationKind::Welcome,
@@ -118,6 +123,11 @@ pub static SOURCES: [Source; 6] = [
         event_type: "SUBMISSION_REVIEWED",
         kind: NotificationKind::SubmissionReviewed,
         read: |v| read::<SubmissionReviewed>(v).map(SubmissionReviewed::fact),
+    },
+    Source {
+        event_type: "SENSOR_ALERT",
+        kind: NotificationKind::SensorAlert,
+        read: |v| read::<SensorAlert>(v).map(SensorAlert::fact),
     },
 ];
 
@@ -420,6 +430,46 @@ impl SubmissionReviewed {
     }
 }
 
+/// `SENSOR_ALERT` (the sensor domain's payload; one event per follower).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SensorAlert {
+    user_id: Uuid,
+    alert_id: Uuid,
+    station_id: Uuid,
+    station_name: String,
+    condition: String,
+    value: String,
+    started_at: DateTime<Utc>,
+}
+
+/// The global-id type names of stations and alerts (the sensor crate's; repeated here because
+/// resolver crates do not import each other).
+const STATION_TYPE: &str = "Station";
+const ALERT_TYPE: &str = "Alert";
+
+impl SensorAlert {
+    fn fact(self) -> Option<Fact> {
+        Some(Fact {
+            recipient: self.user_id,
+            vars: vec![
+                ("station", self.station_name),
+                ("condition", self.condition),
+                ("value", self.value),
+                (
+                    "startedAt",
+                    self.started_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                ),
+            ],
+            data: json!({
+                "stationId": ids::encode(STATION_TYPE, self.station_id).to_string(),
+                "alertId": ids::encode(ALERT_TYPE, self.alert_id).to_string(),
+            }),
+            once_key: Some(format!("sensor-alert:{}:{}", self.alert_id, self.user_id)),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,6 +589,12 @@ mod tests {
                 "SUBMISSION_REVIEWED",
                 json!({ "submissionId": user, "authorId": user, "reviewerId": user,
                         "verdict": "REJECT", "status": "REJECTED" }),
+            ),
+            (
+                "SENSOR_ALERT",
+                json!({ "userId": user, "alertId": user, "stationId": user,
+                        "stationName": "Nairobi CBD", "condition": "PM25 ≥ 35.5 µg/m³",
+                        "value": "41.2 µg/m³", "startedAt": "2026-11-26T10:00:00Z" }),
             ),
         ];
         assert_eq!(samples.len(), SOURCES.len(), "one sample per source");

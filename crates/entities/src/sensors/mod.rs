@@ -1,0 +1,9 @@
+//! Tables of air-quality sensing: stations, their sensors, readings, followers, alert rules
+//! and alerts.
+
+pub mod alert;
+pub mod alert_rule;
+pub mod reading;
+pub mod sensor;
+pub mod station;
+pub mod station_follower;

@@ -1,0 +1,97 @@
+//! What the sensor domain publishes live on `sensor:{stationId}` and the outbox event it
+//! writes when an alert fires.
+
+use agora_platform::{AppError, AppResult, outbox::NewEvent};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{aqi::AqiCategory, model::Pollutant};
+
+/// The live channel of a station.
+pub fn channel(station_id: Uuid) -> String {
+    format!("sensor:{station_id}")
+}
+
+/// A reading as published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveReading {
+    /// What was measured.
+    pub parameter: Pollutant,
+    /// Canonical value.
+    pub value: f64,
+    /// When it was measured.
+    pub observed_at: DateTime<Utc>,
+    /// When it was stored.
+    pub ingested_at: DateTime<Utc>,
+    /// Anomaly flag.
+    pub anomaly: bool,
+    /// Stuck flag.
+    pub stuck: bool,
+}
+
+/// A station's AQI as published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveAqi {
+    /// The AQI.
+    pub value: u32,
+    /// Its category.
+    pub category: AqiCategory,
+    /// The pollutant that set it.
+    pub dominant: Pollutant,
+    /// When it was computed.
+    pub computed_at: DateTime<Utc>,
+}
+
+/// One message on `sensor:{stationId}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum LiveMessage {
+    /// Readings stored by one ingest call, in observation order.
+    Readings {
+        /// The readings.
+        readings: Vec<LiveReading>,
+    },
+    /// The station's AQI changed.
+    Aqi {
+        /// The new AQI.
+        aqi: LiveAqi,
+    },
+}
+
+/// `SENSOR_ALERT`: an alert fired at a station one user follows (one event per follower;
+/// notifications turns it into a notification on that user's channels).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SensorAlert {
+    /// The follower told.
+    pub user_id: Uuid,
+    /// The alert.
+    pub alert_id: Uuid,
+    /// Its station.
+    pub station_id: Uuid,
+    /// The station's name.
+    pub station_name: String,
+    /// The condition in words.
+    pub condition: String,
+    /// The value that fired it, with its unit.
+    pub value: String,
+    /// When it fired.
+    pub started_at: DateTime<Utc>,
+}
+
+impl SensorAlert {
+    /// The outbox event name.
+    pub const NAME: &'static str = "SENSOR_ALERT";
+
+    /// The outbox event.
+    pub fn event(&self) -> AppResult<NewEvent> {
+        Ok(NewEvent {
+            event_type: Self::NAME,
+            aggregate_id: Some(self.alert_id.to_string()),
+            payload: serde_json::to_value(self).map_err(AppError::internal)?,
+        })
+    }
+}

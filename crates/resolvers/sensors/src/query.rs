@@ -1,0 +1,51 @@
+//! Sensor queries: stations by place, one station.
+
+use agora_platform::{
+    context::ContextExt,
+    ids,
+    pagination::{PageRequest, TimeCursor},
+};
+use async_graphql::{Context, ID, Object, Result, connection::Connection};
+
+use crate::{
+    service::stations,
+    types::{BoundingBoxInput, NearInput, STATION_TYPE, Station},
+};
+
+/// The sensor domain's query root.
+#[derive(Default)]
+pub struct SensorsQuery;
+
+#[Object]
+impl SensorsQuery {
+    /// Stations, oldest first; within `near` (a radius) and/or `bbox` when given.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn stations(
+        &self,
+        ctx: &Context<'_>,
+        near: Option<NearInput>,
+        bbox: Option<BoundingBoxInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Station>> {
+        let page = PageRequest::<TimeCursor>::from_args(first, after, None, None)?;
+        let page = stations::page(
+            &ctx.platform()?.db,
+            near.map(Into::into),
+            bbox.map(Into::into),
+            &page,
+        )
+        .await?;
+        Ok(page.into_connection(Station))
+    }
+
+    /// One station; null when there is none.
+    async fn station(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Station>> {
+        let id = ids::decode(&id, STATION_TYPE, "id")?;
+        match crate::service::find_station(&ctx.platform()?.db, id).await {
+            Ok(found) => Ok(Some(Station(found))),
+            Err(agora_platform::AppError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+}

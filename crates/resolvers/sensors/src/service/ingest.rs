@@ -1,0 +1,478 @@
+//! Ingestion: validate, convert, flag, store idempotently, update the station, evaluate its
+//! alert rules; publish what was stored after commit.
+//!
+//! One call is one transaction. On PostgreSQL the readings go in with one
+//! `INSERT ... SELECT FROM UNNEST($arrays) ON CONFLICT DO NOTHING RETURNING` per 5,000 rows:
+//! five array parameters however many rows, so the statement is parsed and planned once and
+//! no bind-parameter limit applies. SQLite gets multi-row `VALUES` in chunks (its bind limit).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use agora_entities::sensors::{reading, sensor, station};
+use agora_platform::{AppError, AppResult, Platform, auth::Viewer};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+    sea_query::{Alias, Expr, ExprTrait as _, OnConflict},
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{alerts, find_station, readings};
+use crate::{
+    anomaly,
+    events::{LiveAqi, LiveMessage, LiveReading, channel},
+    model::Pollutant,
+    units,
+};
+
+/// Most readings one call may carry.
+pub const MAX_BATCH: usize = 5_000;
+/// How far ahead of the server clock an observation may be stamped (clock skew allowance).
+pub const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
+/// The anomaly window: the previous 24 hours of a sensor's values, at most this many.
+pub const WINDOW_LIMIT: u64 = 1_440;
+/// Readings per bus message: a subscriber receives a batch as few messages, in order, so a
+/// 5,000-reading batch cannot overrun its buffer.
+pub const LIVE_CHUNK: usize = 1_000;
+/// Rows per multi-row `VALUES` statement on SQLite (7 binds each, under its 32,766 limit).
+const SQLITE_CHUNK: usize = 1_000;
+
+/// One reading as a device sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadingDraft {
+    /// What was measured.
+    pub parameter: Pollutant,
+    /// The value, in `unit`.
+    pub value: f64,
+    /// Its unit; none means the parameter's canonical unit.
+    pub unit: Option<String>,
+    /// When it was measured.
+    pub observed_at: DateTime<Utc>,
+}
+
+/// A reading refused, by its position in the batch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rejection {
+    /// Index in the submitted list.
+    pub index: usize,
+    /// Why.
+    pub reason: String,
+}
+
+/// What became of a batch.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IngestReport {
+    /// Readings stored now.
+    pub accepted: usize,
+    /// Readings already stored (or repeated within the batch): nothing changed.
+    pub duplicates: usize,
+    /// Readings refused, with reasons.
+    pub rejected: Vec<Rejection>,
+}
+
+/// A validated reading about to be stored.
+#[derive(Debug, Clone)]
+struct Checked {
+    parameter: Pollutant,
+    value: f64,
+    observed_at: DateTime<Utc>,
+    anomaly: bool,
+    stuck: bool,
+}
+
+/// Checks that `viewer` may push readings for `station_id`: a `SENSORS_WRITE` key bound to that
+/// station, or an admin.
+pub fn authorize(viewer: &Viewer, station_id: Uuid) -> AppResult<()> {
+    match viewer {
+        Viewer::Anonymous => Err(AppError::Unauthenticated(
+            "send a station device key in X-Api-Key".into(),
+        )),
+        Viewer::ApiKey(key) if key.scopes.contains(&agora_platform::auth::ApiScope::SensorsWrite) => {
+            if key.station_id == Some(station_id) {
+                Ok(())
+            } else {
+                Err(AppError::Forbidden(
+                    "this device key is bound to another station".into(),
+                ))
+            }
+        }
+        _ if viewer.is_admin() => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "readings come from the station's device key or an admin".into(),
+        )),
+    }
+}
+
+/// Validates and stores `drafts` for `station_id` (the caller has authorized), then publishes
+/// the stored readings and any AQI change.
+pub async fn ingest(
+    platform: &Platform,
+    station_id: Uuid,
+    drafts: Vec<ReadingDraft>,
+) -> AppResult<IngestReport> {
+    if drafts.len() > MAX_BATCH {
+        return Err(AppError::bad_input(
+            "readings",
+            format!("send at most {MAX_BATCH} readings per call"),
+        ));
+    }
+    let now = platform.clock.now();
+    let mut report = IngestReport::default();
+    let mut seen: HashMap<(Pollutant, DateTime<Utc>), ()> = HashMap::with_capacity(drafts.len());
+    let mut by_parameter: BTreeMap<Pollutant, Vec<(DateTime<Utc>, f64)>> = BTreeMap::new();
+    for (index, draft) in drafts.into_iter().enumerate() {
+        if draft.observed_at > now + FUTURE_TOLERANCE {
+            report.rejected.push(Rejection {
+                index,
+                reason: "observedAt is more than 5 minutes in the future".into(),
+            });
+            continue;
+        }
+        let value = match units::validate(draft.parameter, draft.value, draft.unit.as_deref()) {
+            Ok(value) => value,
+            Err(reason) => {
+                report.rejected.push(Rejection { index, reason });
+                continue;
+            }
+        };
+        // Timestamps are stored to the microsecond; compare at that precision so a repeat
+        // within the batch is caught here, not by the database.
+        let observed_at = truncate_micros(draft.observed_at);
+        if seen.insert((draft.parameter, observed_at), ()).is_some() {
+            report.duplicates += 1;
+            continue;
+        }
+        by_parameter
+            .entry(draft.parameter)
+            .or_default()
+            .push((observed_at, value));
+    }
+    if by_parameter.is_empty() {
+        find_station(&platform.db, station_id).await?;
+        return Ok(report);
+    }
+
+    let txn = agora_platform::db::begin_write(&platform.db).await?;
+    let station = find_station(&txn, station_id).await?;
+    let mut checked = Vec::new();
+    for (parameter, mut values) in by_parameter {
+        values.sort_by_key(|(at, _)| *at);
+        flag(&txn, station_id, parameter, &values, &mut checked).await?;
+    }
+    let stored = insert(&txn, station_id, &checked, now).await?;
+    report.accepted = stored.len();
+    report.duplicates += checked.len() - stored.len();
+    let mut aqi_change = None;
+    let mut fired = false;
+    if !stored.is_empty() {
+        update_sensors(&txn, station_id, &stored, now).await?;
+        let (current, changed) = refresh_aqi(&txn, &station, now).await?;
+        fired = alerts::evaluate(&txn, &station, &stored, current.as_ref(), now).await?;
+        aqi_change = current.filter(|_| changed);
+    }
+    txn.commit().await?;
+    if fired {
+        platform.wake_outbox();
+    }
+    publish(platform, station_id, &stored, aqi_change, now).await;
+    metrics::counter!("agora_sensor_readings_accepted_total").increment(report.accepted as u64);
+    Ok(report)
+}
+
+fn truncate_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
+}
+
+/// A stored reading, as the rest of the ingest path sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    /// What was measured.
+    pub parameter: Pollutant,
+    /// Canonical value.
+    pub value: f64,
+    /// When.
+    pub observed_at: DateTime<Utc>,
+    /// Anomaly flag.
+    pub anomaly: bool,
+    /// Stuck flag.
+    pub stuck: bool,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct WindowRow {
+    value: f64,
+}
+
+/// Flags each of one parameter's readings (in time order) against the previous 24 hours,
+/// the batch's own earlier readings included.
+async fn flag(
+    txn: &DatabaseTransaction,
+    station_id: Uuid,
+    parameter: Pollutant,
+    values: &[(DateTime<Utc>, f64)],
+    out: &mut Vec<Checked>,
+) -> AppResult<()> {
+    let Some(&(first, _)) = values.first() else {
+        return Ok(());
+    };
+    let earlier: Vec<f64> = reading::Entity::find()
+        .select_only()
+        .column(reading::Column::Value)
+        .filter(reading::Column::StationId.eq(station_id))
+        .filter(reading::Column::Parameter.eq(parameter.as_str()))
+        .filter(reading::Column::ObservedAt.lt(first))
+        .filter(reading::Column::ObservedAt.gte(first - Duration::hours(24)))
+        .order_by_desc(reading::Column::ObservedAt)
+        .limit(WINDOW_LIMIT)
+        .into_model::<WindowRow>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|r| r.value)
+        .collect();
+    // Most recent first, as `anomaly::classify` wants its run; the window is the same values.
+    let mut recent: VecDeque<f64> = earlier.into();
+    for &(observed_at, value) in values {
+        let flags = {
+            let slice = recent.make_contiguous();
+            anomaly::classify(slice, slice, value)
+        };
+        // A run at the edge of the physical range is a floor or a saturation (ozone at 0 on a
+        // still night, humidity at 100 % in fog), not a stuck sensor.
+        let (floor, ceiling) = units::physical_range(parameter);
+        let at_edge = value <= floor || value >= ceiling;
+        out.push(Checked {
+            parameter,
+            value,
+            observed_at,
+            anomaly: flags.anomaly,
+            stuck: flags.stuck && !at_edge,
+        });
+        recent.push_front(value);
+        recent.truncate(WINDOW_LIMIT as usize);
+    }
+    Ok(())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct InsertedRow {
+    parameter: String,
+    observed_at: DateTime<Utc>,
+}
+
+/// Inserts the readings, skipping ones already stored; returns those stored now, in time order
+/// per parameter.
+async fn insert(
+    txn: &DatabaseTransaction,
+    station_id: Uuid,
+    rows: &[Checked],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Stored>> {
+    let mut inserted: Vec<(String, DateTime<Utc>)> = Vec::with_capacity(rows.len());
+    match txn.get_database_backend() {
+        DbBackend::Postgres => {
+            for chunk in rows.chunks(MAX_BATCH) {
+                let statement = Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "INSERT INTO readings \
+                       (station_id, parameter, observed_at, value, anomaly, stuck, ingested_at) \
+                     SELECT $1, p, o, v, a, s, $2 \
+                       FROM UNNEST($3::text[], $4::timestamptz[], $5::float8[], $6::bool[], $7::bool[]) \
+                         AS t(p, o, v, a, s) \
+                     ON CONFLICT DO NOTHING \
+                     RETURNING parameter, observed_at",
+                    [
+                        station_id.into(),
+                        now.into(),
+                        chunk
+                            .iter()
+                            .map(|r| r.parameter.as_str().to_owned())
+                            .collect::<Vec<String>>()
+                            .into(),
+                        chunk
+                            .iter()
+                            .map(|r| r.observed_at)
+                            .collect::<Vec<DateTime<Utc>>>()
+                            .into(),
+                        chunk.iter().map(|r| r.value).collect::<Vec<f64>>().into(),
+                        chunk.iter().map(|r| r.anomaly).collect::<Vec<bool>>().into(),
+                        chunk.iter().map(|r| r.stuck).collect::<Vec<bool>>().into(),
+                    ],
+                );
+                let returned = InsertedRow::find_by_statement(statement).all(txn).await?;
+                inserted.extend(returned.into_iter().map(|r| (r.parameter, r.observed_at)));
+            }
+        }
+        _ => {
+            for chunk in rows.chunks(SQLITE_CHUNK) {
+                let models = chunk.iter().map(|r| reading::ActiveModel {
+                    station_id: Set(station_id),
+                    parameter: Set(r.parameter.as_str().to_owned()),
+                    observed_at: Set(r.observed_at),
+                    value: Set(r.value),
+                    anomaly: Set(r.anomaly),
+                    stuck: Set(r.stuck),
+                    ingested_at: Set(now),
+                });
+                let returned = reading::Entity::insert_many(models)
+                    .on_conflict_do_nothing_on([
+                        reading::Column::StationId,
+                        reading::Column::Parameter,
+                        reading::Column::ObservedAt,
+                    ])
+                    .exec_with_returning_many(txn)
+                    .await?;
+                if let sea_orm::TryInsertResult::Inserted(rows) = returned {
+                    inserted.extend(rows.into_iter().map(|r| (r.parameter, r.observed_at)));
+                }
+            }
+        }
+    }
+    let new: std::collections::HashSet<(String, i64)> = inserted
+        .into_iter()
+        .map(|(p, at)| (p, at.timestamp_micros()))
+        .collect();
+    Ok(rows
+        .iter()
+        .filter(|r| new.contains(&(r.parameter.as_str().to_owned(), r.observed_at.timestamp_micros())))
+        .map(|r| Stored {
+            parameter: r.parameter,
+            value: r.value,
+            observed_at: r.observed_at,
+            anomaly: r.anomaly,
+            stuck: r.stuck,
+        })
+        .collect())
+}
+
+/// Upserts each parameter's sensor row; its latest reading moves only forward in time.
+async fn update_sensors(
+    txn: &DatabaseTransaction,
+    station_id: Uuid,
+    stored: &[Stored],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut newest: BTreeMap<Pollutant, &Stored> = BTreeMap::new();
+    for row in stored {
+        let entry = newest.entry(row.parameter).or_insert(row);
+        if row.observed_at > entry.observed_at {
+            *entry = row;
+        }
+    }
+    let models: Vec<sensor::ActiveModel> = newest
+        .into_values()
+        .map(|r| sensor::ActiveModel {
+            station_id: Set(station_id),
+            parameter: Set(r.parameter.as_str().to_owned()),
+            first_seen_at: Set(now),
+            latest_value: Set(r.value),
+            latest_observed_at: Set(r.observed_at),
+            latest_anomaly: Set(r.anomaly),
+            latest_stuck: Set(r.stuck),
+        })
+        .collect();
+    let current = Expr::col((sensor::Entity, sensor::Column::LatestObservedAt));
+    let incoming = Expr::col((Alias::new("excluded"), sensor::Column::LatestObservedAt));
+    let newer = incoming.gt(current);
+    let pick = |column: sensor::Column| {
+        Expr::case(
+            newer.clone(),
+            Expr::col((Alias::new("excluded"), column)),
+        )
+        .finally(Expr::col((sensor::Entity, column)))
+    };
+    sensor::Entity::insert_many(models)
+        .on_conflict(
+            OnConflict::columns([sensor::Column::StationId, sensor::Column::Parameter])
+                .value(sensor::Column::LatestValue, pick(sensor::Column::LatestValue))
+                .value(sensor::Column::LatestAnomaly, pick(sensor::Column::LatestAnomaly))
+                .value(sensor::Column::LatestStuck, pick(sensor::Column::LatestStuck))
+                .value(
+                    sensor::Column::LatestObservedAt,
+                    pick(sensor::Column::LatestObservedAt),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// Recomputes the station's AQI; stores it when it changed. Returns it and whether it changed.
+async fn refresh_aqi(
+    txn: &DatabaseTransaction,
+    station: &station::Model,
+    now: DateTime<Utc>,
+) -> AppResult<(Option<LiveAqi>, bool)> {
+    let Some(aqi) = readings::compute_aqi(txn, station.id, now).await? else {
+        return Ok((None, false));
+    };
+    let live = LiveAqi {
+        value: aqi.value,
+        category: aqi.category,
+        dominant: aqi.dominant,
+        computed_at: now,
+    };
+    let unchanged = station.aqi_value == Some(aqi.value as i32)
+        && station.aqi_category.as_deref() == Some(aqi.category.as_str())
+        && station.aqi_dominant.as_deref() == Some(aqi.dominant.as_str());
+    if unchanged {
+        return Ok((Some(live), false));
+    }
+    station::Entity::update_many()
+        .col_expr(station::Column::AqiValue, Expr::value(aqi.value as i32))
+        .col_expr(station::Column::AqiCategory, Expr::value(aqi.category.as_str()))
+        .col_expr(station::Column::AqiDominant, Expr::value(aqi.dominant.as_str()))
+        .col_expr(station::Column::AqiComputedAt, Expr::value(now))
+        .filter(station::Column::Id.eq(station.id))
+        .exec(txn)
+        .await?;
+    Ok((Some(live), true))
+}
+
+/// Sends the stored readings (in time order, in chunks) and the AQI change on the station's
+/// channel. A failure to publish is logged: the readings are stored, and a subscriber that
+/// reconnects reads them back.
+async fn publish(
+    platform: &Platform,
+    station_id: Uuid,
+    stored: &[Stored],
+    aqi: Option<LiveAqi>,
+    now: DateTime<Utc>,
+) {
+    let channel = channel(station_id);
+    let mut ordered: Vec<&Stored> = stored.iter().collect();
+    ordered.sort_by_key(|r| (r.observed_at, r.parameter));
+    for chunk in ordered.chunks(LIVE_CHUNK) {
+        let message = LiveMessage::Readings {
+            readings: chunk
+                .iter()
+                .map(|r| LiveReading {
+                    parameter: r.parameter,
+                    value: r.value,
+                    observed_at: r.observed_at,
+                    ingested_at: now,
+                    anomaly: r.anomaly,
+                    stuck: r.stuck,
+                })
+                .collect(),
+        };
+        send(platform, &channel, &message).await;
+    }
+    if let Some(aqi) = aqi {
+        send(platform, &channel, &LiveMessage::Aqi { aqi }).await;
+    }
+}
+
+async fn send(platform: &Platform, channel: &str, message: &LiveMessage) {
+    match serde_json::to_string(message) {
+        Ok(payload) => {
+            if let Err(err) = platform.bus.publish(channel, &payload).await {
+                tracing::warn!(channel, error = %err.log_message(), "sensor publish failed");
+            }
+        }
+        Err(err) => tracing::warn!(channel, error = %err, "sensor message did not serialise"),
+    }
+}

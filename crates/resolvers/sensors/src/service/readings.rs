@@ -1,0 +1,313 @@
+//! Reading the data back: the AQI from hourly averages, time-bucketed series, the hourly
+//! history a forecast fits, and the CSV export stream.
+//!
+//! Bucketing is SQL on both backends: PostgreSQL floors `extract(epoch ...)`, SQLite floors
+//! `strftime('%s', ...)`; both group on the readings' primary key range
+//! `(station_id, parameter, observed_at)`, so a 7-day hourly series touches only that
+//! station's rows of that parameter in that week.
+
+use std::collections::HashMap;
+
+use agora_entities::sensors::reading;
+use agora_platform::{AppError, AppResult};
+use bytes::Bytes;
+use chrono::{DateTime, Duration, Utc};
+use futures::{Stream, StreamExt};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, Statement,
+};
+use uuid::Uuid;
+
+use crate::{
+    aqi::{self, HourlySeries, StationAqi},
+    forecast::{self, Forecast},
+    model::{Bucket, Pollutant},
+};
+
+/// Most points a series may return.
+pub const MAX_POINTS: i64 = 2_000;
+/// History a forecast is fitted on.
+pub const FORECAST_HISTORY_DAYS: i64 = 28;
+
+/// One bucket of a series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesPoint {
+    /// Start of the bucket.
+    pub bucket_start: DateTime<Utc>,
+    /// Mean value.
+    pub avg: f64,
+    /// Lowest value.
+    pub min: f64,
+    /// Highest value.
+    pub max: f64,
+    /// Readings in the bucket.
+    pub count: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct BucketRow {
+    parameter: String,
+    bucket: i64,
+    avg: f64,
+    min: f64,
+    max: f64,
+    count: i64,
+}
+
+/// The SQL expression of `observed_at` floored to `width` seconds, as epoch seconds.
+fn bucket_expr(backend: DbBackend, width: i64) -> String {
+    match backend {
+        DbBackend::Postgres => format!(
+            "(floor(extract(epoch from observed_at) / {width}) * {width})::bigint"
+        ),
+        _ => format!("((CAST(strftime('%s', observed_at) AS INTEGER) / {width}) * {width})"),
+    }
+}
+
+/// Per parameter and bucket of `width` seconds: avg, min, max and count of unflagged readings
+/// of `station_id` in `[from, to)`.
+async fn buckets<C: ConnectionTrait>(
+    db: &C,
+    station_id: Uuid,
+    parameters: &[Pollutant],
+    width: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<BucketRow>> {
+    let backend = db.get_database_backend();
+    let bucket = bucket_expr(backend, width);
+    let list = parameters
+        .iter()
+        .map(|p| format!("'{}'", p.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // The parameter list is built from the closed enum above, never from client text.
+    let sql = format!(
+        "SELECT parameter, {bucket} AS bucket, AVG(value) AS avg, MIN(value) AS min, \
+                MAX(value) AS max, COUNT(*) AS count \
+           FROM readings \
+          WHERE station_id = $1 AND parameter IN ({list}) \
+            AND observed_at >= $2 AND observed_at < $3 \
+            AND NOT anomaly AND NOT stuck \
+          GROUP BY parameter, {bucket} \
+          ORDER BY parameter, {bucket}"
+    );
+    let statement =
+        Statement::from_sql_and_values(backend, sql, [station_id.into(), from.into(), to.into()]);
+    Ok(BucketRow::find_by_statement(statement).all(db).await?)
+}
+
+/// The series of one parameter in `[from, to)`, at most [`MAX_POINTS`] buckets.
+pub async fn series<C: ConnectionTrait>(
+    db: &C,
+    station_id: Uuid,
+    parameter: Pollutant,
+    bucket: Bucket,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<SeriesPoint>> {
+    if to <= from {
+        return Err(AppError::bad_input("to", "`to` must be after `from`"));
+    }
+    let width = bucket.seconds();
+    let span = (to.timestamp() - from.timestamp() + width - 1) / width + 1;
+    if span > MAX_POINTS {
+        return Err(AppError::bad_input(
+            "bucket",
+            format!(
+                "that range has {span} buckets of this size; at most {MAX_POINTS} — choose a \
+                 wider bucket or a shorter range"
+            ),
+        ));
+    }
+    Ok(buckets(db, station_id, &[parameter], width, from, to)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            Some(SeriesPoint {
+                bucket_start: DateTime::from_timestamp(row.bucket, 0)?,
+                avg: row.avg,
+                min: row.min,
+                max: row.max,
+                count: row.count,
+            })
+        })
+        .collect())
+}
+
+/// The station's AQI now, from the hourly averages of the last 24 hours of unflagged readings.
+/// Hour 0 is the current hour so far: a station's AQI moves with its readings instead of an
+/// hour later (EPA's NowCast uses complete hours; with live sensors the partial hour is the
+/// freshest evidence there is).
+pub async fn compute_aqi<C: ConnectionTrait>(
+    db: &C,
+    station_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<Option<StationAqi>> {
+    let pollutants: Vec<Pollutant> = Pollutant::ALL
+        .into_iter()
+        .filter(|p| p.is_pollutant())
+        .collect();
+    let current_hour = now.timestamp().div_euclid(3_600);
+    let from = DateTime::from_timestamp((current_hour - 23) * 3_600, 0).unwrap_or(now);
+    let rows = buckets(
+        db,
+        station_id,
+        &pollutants,
+        3_600,
+        from,
+        now + Duration::minutes(5),
+    )
+    .await?;
+    let mut series: HashMap<Pollutant, Vec<Option<f64>>> = HashMap::new();
+    for row in rows {
+        let Some(parameter) = Pollutant::parse(&row.parameter) else {
+            continue;
+        };
+        let age = current_hour - row.bucket.div_euclid(3_600);
+        if !(0..24).contains(&age) {
+            continue;
+        }
+        let hours = series.entry(parameter).or_insert_with(|| vec![None; 24]);
+        hours[age as usize] = Some(row.avg);
+    }
+    let series: Vec<HourlySeries> = pollutants
+        .into_iter()
+        .filter_map(|parameter| {
+            series
+                .remove(&parameter)
+                .map(|hourly| HourlySeries { parameter, hourly })
+        })
+        .collect();
+    Ok(aqi::station_aqi(&series))
+}
+
+/// A forecast of `parameter` for the `horizon` hours from the current one, fitted on up to
+/// [`FORECAST_HISTORY_DAYS`] of complete hourly averages (gaps filled by linear interpolation).
+/// Returns the forecast and the start of its first hour (the current hour); None without
+/// enough data.
+pub async fn forecast<C: ConnectionTrait>(
+    db: &C,
+    station_id: Uuid,
+    parameter: Pollutant,
+    horizon: usize,
+    now: DateTime<Utc>,
+) -> AppResult<Option<(Forecast, DateTime<Utc>)>> {
+    if !(1..=forecast::MAX_HORIZON).contains(&horizon) {
+        return Err(AppError::bad_input(
+            "horizonHours",
+            format!("horizonHours must be 1 to {}", forecast::MAX_HORIZON),
+        ));
+    }
+    let current_hour = now.timestamp().div_euclid(3_600);
+    let to = DateTime::from_timestamp(current_hour * 3_600, 0).unwrap_or(now);
+    let from = to - Duration::days(FORECAST_HISTORY_DAYS);
+    let rows = buckets(db, station_id, &[parameter], 3_600, from, to).await?;
+    let Some(first) = rows.first().map(|r| r.bucket.div_euclid(3_600)) else {
+        return Ok(None);
+    };
+    let last = current_hour - 1;
+    let mut hourly: Vec<Option<f64>> = vec![None; (last - first + 1).max(0) as usize];
+    for row in &rows {
+        let at = row.bucket.div_euclid(3_600) - first;
+        if let Some(slot) = hourly.get_mut(at as usize) {
+            *slot = Some(row.avg);
+        }
+    }
+    let history = interpolate(&hourly);
+    let Some(mut result) = forecast::forecast(&history, horizon) else {
+        return Ok(None);
+    };
+    if parameter != Pollutant::Temperature {
+        forecast::clamp_non_negative(&mut result);
+    }
+    Ok(Some((result, to)))
+}
+
+/// Fills gaps linearly between known neighbours (and flat at the ends).
+fn interpolate(values: &[Option<f64>]) -> Vec<f64> {
+    let known: Vec<(usize, f64)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (i, v)))
+        .collect();
+    let Some(&(_, first_v)) = known.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(values.len());
+    let mut next = 0;
+    for i in 0..values.len() {
+        while next < known.len() && known[next].0 < i {
+            next += 1;
+        }
+        let value = match (next.checked_sub(1).and_then(|p| known.get(p)), known.get(next)) {
+            (_, Some(&(j, v))) if j == i => v,
+            (Some(&(a, va)), Some(&(b, vb))) => va + (vb - va) * (i - a) as f64 / (b - a) as f64,
+            (Some(&(_, va)), None) => va,
+            (None, _) => first_v,
+        };
+        out.push(value);
+    }
+    out
+}
+
+/// Streams the station's readings in `[from, to)` as CSV, oldest first, one parameter or all,
+/// without holding the result in memory: rows come off a database cursor and leave in
+/// chunks of about 64 KB.
+pub fn export_csv(
+    db: DatabaseConnection,
+    station_id: Uuid,
+    parameter: Option<Pollutant>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    async_stream::try_stream! {
+        let mut select = reading::Entity::find()
+            .filter(reading::Column::StationId.eq(station_id))
+            .filter(reading::Column::ObservedAt.gte(from))
+            .filter(reading::Column::ObservedAt.lt(to));
+        if let Some(p) = parameter {
+            select = select.filter(reading::Column::Parameter.eq(p.as_str()));
+        }
+        let mut rows = select
+            .order_by_asc(reading::Column::ObservedAt)
+            .order_by_asc(reading::Column::Parameter)
+            .stream(&db)
+            .await
+            .map_err(std::io::Error::other)?;
+        let mut buffer = String::from("station_id,parameter,unit,observed_at,value,anomaly,stuck,ingested_at\n");
+        while let Some(row) = rows.next().await {
+            let row = row.map_err(std::io::Error::other)?;
+            let unit = Pollutant::parse(&row.parameter).map_or("", |p| p.canonical_unit());
+            buffer.push_str(&format!(
+                "{},{},{},{},{},{},{},{}\n",
+                row.station_id,
+                row.parameter,
+                unit,
+                row.observed_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                row.value,
+                row.anomaly,
+                row.stuck,
+                row.ingested_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            ));
+            if buffer.len() >= 64 * 1024 {
+                yield Bytes::from(std::mem::take(&mut buffer));
+            }
+        }
+        if !buffer.is_empty() {
+            yield Bytes::from(buffer);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolation_fills_gaps_linearly_and_flat_at_the_ends() {
+        let filled = interpolate(&[None, Some(1.0), None, None, Some(4.0), None]);
+        assert_eq!(filled, vec![1.0, 1.0, 2.0, 3.0, 4.0, 4.0]);
+    }
+}
