@@ -30,10 +30,10 @@ use uuid::Uuid;
 pub(crate) struct Target {
     /// PostgreSQL to use (a fresh schema is created and dropped).
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
-    database_url: String,
+    pub(crate) database_url: String,
     /// Redis to use (a fresh key prefix, deleted afterwards).
     #[arg(long, default_value = "redis://127.0.0.1:6379")]
-    redis_url: String,
+    pub(crate) redis_url: String,
 }
 
 /// `awards` options.
@@ -69,14 +69,14 @@ pub(crate) struct LeaderboardArgs {
     requests: usize,
 }
 
-struct Bench {
-    platform: Platform,
-    state: agora_server::AppState,
+pub(crate) struct Bench {
+    pub(crate) platform: Platform,
+    pub(crate) state: agora_server::AppState,
     schema: String,
     prefix: String,
 }
 
-async fn setup(target: &Target) -> anyhow::Result<Bench> {
+pub(crate) async fn setup(target: &Target) -> anyhow::Result<Bench> {
     let tag = Uuid::new_v4().simple().to_string();
     let schema = format!("agora_bench_{}", &tag[..12]);
     let prefix = format!("agora_bench_{}", &tag[..12]);
@@ -117,7 +117,7 @@ async fn setup(target: &Target) -> anyhow::Result<Bench> {
     })
 }
 
-async fn teardown(bench: Bench, target: &Target) -> anyhow::Result<()> {
+pub(crate) async fn teardown(bench: Bench, target: &Target) -> anyhow::Result<()> {
     bench.state.shutdown.cancel();
     if let Some(redis) = &bench.platform.redis {
         let mut conn = redis.clone();
@@ -250,7 +250,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-fn report(label: &str, mut samples: Vec<Duration>) {
+pub(crate) fn report(label: &str, mut samples: Vec<Duration>) {
     samples.sort_unstable();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(

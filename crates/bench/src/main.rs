@@ -5,8 +5,10 @@
 //! to the bot's receipt, so client and server must share a clock (same machine).
 //!
 //! `agora-bench awards` and `agora-bench leaderboard`: see [`gamification`].
+//! `agora-bench sensors`: see [`sensors`].
 
 mod gamification;
+mod sensors;
 
 use std::{
     sync::{
@@ -41,6 +43,9 @@ enum Command {
     Awards(gamification::AwardsArgs),
     /// Leaderboard reads with 1,000,000 players on a Redis board.
     Leaderboard(gamification::LeaderboardArgs),
+    /// Sensor ingest throughput (PostgreSQL and SQLite), series latency over 10,000,000
+    /// readings and live fan-out to 1,000 subscribers.
+    Sensors(sensors::SensorsArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -479,5 +484,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Battle(args) => battle(args).await,
         Command::Awards(args) => gamification::awards(args).await,
         Command::Leaderboard(args) => gamification::leaderboard(args).await,
+        Command::Sensors(args) => sensors::sensors(args).await,
     }
 }

@@ -76,25 +76,52 @@ fn median_in_place(v: &mut [f64]) -> f64 {
 ///
 /// When MAD > 0 the textbook formula is used unchanged, without the floor.
 pub fn robust_z(window: &[f64], value: f64) -> Option<f64> {
-    if !value.is_finite() {
-        return None;
+    RobustStats::of(window)?.z(value)
+}
+
+/// The centre and scale of a window, computed once and applied to many values (the ingest
+/// path scores a batch against one window instead of sorting it again per reading).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RobustStats {
+    /// The window's median.
+    pub median: f64,
+    /// 1.4826 × MAD, or the documented fallback when MAD is 0 (see [`robust_z`]).
+    pub scale: f64,
+}
+
+impl RobustStats {
+    /// The statistics of `window`; `None` when fewer than [`MIN_WINDOW`] finite values.
+    pub fn of(window: &[f64]) -> Option<Self> {
+        let mut v: Vec<f64> = window.iter().copied().filter(|x| x.is_finite()).collect();
+        if v.len() < MIN_WINDOW {
+            return None;
+        }
+        let median = median_in_place(&mut v);
+        let mut dev: Vec<f64> = v.iter().map(|x| (x - median).abs()).collect();
+        let mad = median_in_place(&mut dev);
+        let scale = if mad > 0.0 {
+            MAD_TO_SIGMA * mad
+        } else {
+            let mean_ad = dev.iter().sum::<f64>() / dev.len() as f64;
+            (MEAN_AD_TO_SIGMA * mean_ad).max(MATERIAL_DIFFERENCE / Z_LIMIT)
+        };
+        Some(Self { median, scale })
     }
-    let mut v: Vec<f64> = window.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.len() < MIN_WINDOW {
-        return None;
+
+    /// The robust z-score of `value`; `None` when it is not finite or overflows.
+    pub fn z(&self, value: f64) -> Option<f64> {
+        if !value.is_finite() {
+            return None;
+        }
+        let z = (value - self.median) / self.scale;
+        // Overflow is only possible for values near f64::MAX; report it as "cannot score".
+        z.is_finite().then_some(z)
     }
-    let median = median_in_place(&mut v);
-    let mut dev: Vec<f64> = v.iter().map(|x| (x - median).abs()).collect();
-    let mad = median_in_place(&mut dev);
-    let scale = if mad > 0.0 {
-        MAD_TO_SIGMA * mad
-    } else {
-        let mean_ad = dev.iter().sum::<f64>() / dev.len() as f64;
-        (MEAN_AD_TO_SIGMA * mean_ad).max(MATERIAL_DIFFERENCE / Z_LIMIT)
-    };
-    let z = (value - median) / scale;
-    // Overflow is only possible for values near f64::MAX; report it as "cannot score".
-    z.is_finite().then_some(z)
+
+    /// Whether `value` is an anomaly against these statistics.
+    pub fn is_anomaly(&self, value: f64) -> bool {
+        self.z(value).is_some_and(|z| z.abs() > Z_LIMIT)
+    }
 }
 
 /// True when `value` and the [`STUCK_RUN`]` − 1` (= 11) readings before it are all

@@ -8,7 +8,7 @@ use agora_platform::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    Order, PaginatorTrait, QueryFilter, TransactionTrait,
+    Order, PaginatorTrait, QueryFilter,
     sea_query::{Expr, ExprTrait as _},
 };
 use uuid::Uuid;
