@@ -934,7 +934,10 @@ async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
         )
         .await;
     assert_no_errors(&stations);
-    let edges = stations["data"]["stations"]["edges"].as_array().expect("edges").clone();
+    let edges = stations["data"]["stations"]["edges"]
+        .as_array()
+        .expect("edges")
+        .clone();
     assert!(edges.len() >= 5, "{stations}");
     let cities: std::collections::HashSet<&str> = edges
         .iter()
@@ -943,7 +946,11 @@ async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
     assert_eq!(cities.len(), edges.len());
     for e in &edges {
         assert!(e["node"]["aqi"]["value"].is_i64(), "{e}");
-        assert_eq!(e["node"]["sensors"].as_array().expect("sensors").len(), 8, "{e}");
+        assert_eq!(
+            e["node"]["sensors"].as_array().expect("sensors").len(),
+            8,
+            "{e}"
+        );
     }
     // Seeding again adds nothing.
     agora_server::tasks::seed::seed_demo(&platform)
@@ -954,9 +961,14 @@ async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
         events_of(&platform, "FLASHCARD_REVIEWED").await.len(),
         queued
     );
-    let again = server.gql("{ stations(first: 50) { edges { cursor } } }", json!({})).await;
+    let again = server
+        .gql("{ stations(first: 50) { edges { cursor } } }", json!({}))
+        .await;
     assert_eq!(
-        again["data"]["stations"]["edges"].as_array().expect("edges").len(),
+        again["data"]["stations"]["edges"]
+            .as_array()
+            .expect("edges")
+            .len(),
         edges.len()
     );
     server.shutdown().await;

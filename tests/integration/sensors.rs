@@ -14,8 +14,10 @@ use super::common::{
 };
 use super::notifications::{User, user};
 
-const CREATE: &str = "mutation($i: CreateStationInput!) { createStation(input: $i) { id name country provider } }";
-const KEY: &str = "mutation($id: ID!) { createStationKey(stationId: $id) { secret apiKey { scopes } } }";
+const CREATE: &str =
+    "mutation($i: CreateStationInput!) { createStation(input: $i) { id name country provider } }";
+const KEY: &str =
+    "mutation($id: ID!) { createStationKey(stationId: $id) { secret apiKey { scopes } } }";
 const INGEST: &str = "mutation($id: ID!, $r: [ReadingInput!]!) { ingestReadings(stationId: $id, readings: $r) { accepted duplicates rejected { index reason } } }";
 const STATION: &str = "query($id: ID!) { station(id: $id) { id name aqi { value category categoryName dominantPollutant } latest { parameter value unit observedAt anomaly stuck } sensors { parameter unit latest { value } } } }";
 
@@ -75,7 +77,10 @@ async fn station(server: &TestServer, admin: &str, name: &str, lat: f64, lon: f6
         .to_owned();
     let key = server.gql_as(admin, KEY, json!({ "id": id })).await;
     assert_no_errors(&key);
-    assert_eq!(key["data"]["createStationKey"]["apiKey"]["scopes"], json!(["SENSORS_WRITE"]));
+    assert_eq!(
+        key["data"]["createStationKey"]["apiKey"]["scopes"],
+        json!(["SENSORS_WRITE"])
+    );
     Station {
         id,
         key: key["data"]["createStationKey"]["secret"]
@@ -103,8 +108,14 @@ async fn only_admins_register_stations_and_owners_or_admins_edit_them() {
     let admin = admin(&server).await;
     let learner = server.register_token("learner@example.org").await;
     let input = json!({ "i": { "name": "Kibera", "latitude": -1.31, "longitude": 36.78, "city": "Nairobi", "country": "KE", "provider": "AIRQO" } });
-    assert_eq!(error_code(&server.gql(CREATE, input.clone()).await), "UNAUTHENTICATED");
-    assert_eq!(error_code(&server.gql_as(&learner, CREATE, input.clone()).await), "FORBIDDEN");
+    assert_eq!(
+        error_code(&server.gql(CREATE, input.clone()).await),
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        error_code(&server.gql_as(&learner, CREATE, input.clone()).await),
+        "FORBIDDEN"
+    );
     let bad = server
         .gql_as(
             &admin,
@@ -131,7 +142,10 @@ async fn only_admins_register_stations_and_owners_or_admins_edit_them() {
     let id = s["id"].as_str().expect("id");
     let update = "mutation($i: UpdateStationInput!) { updateStation(input: $i) { name city } }";
     let renamed = json!({ "i": { "id": id, "name": "Kibera Olympic" } });
-    assert_eq!(error_code(&server.gql_as(&learner, update, renamed.clone()).await), "FORBIDDEN");
+    assert_eq!(
+        error_code(&server.gql_as(&learner, update, renamed.clone()).await),
+        "FORBIDDEN"
+    );
     let body = server.gql_as(&admin, update, renamed).await;
     assert_no_errors(&body);
     assert_eq!(body["data"]["updateStation"]["name"], "Kibera Olympic");
@@ -142,7 +156,10 @@ async fn only_admins_register_stations_and_owners_or_admins_edit_them() {
     );
 
     let delete = "mutation($id: ID!) { deleteStation(id: $id) }";
-    assert_eq!(error_code(&server.gql_as(&learner, delete, json!({ "id": id })).await), "FORBIDDEN");
+    assert_eq!(
+        error_code(&server.gql_as(&learner, delete, json!({ "id": id })).await),
+        "FORBIDDEN"
+    );
     let body = server.gql_as(&admin, delete, json!({ "id": id })).await;
     assert_eq!(body["data"]["deleteStation"], true);
     let gone = server.gql(STATION, json!({ "id": id })).await;
@@ -171,16 +188,40 @@ async fn ingest_stores_valid_readings_names_rejected_ones_and_never_doubles() {
     assert_eq!(report["accepted"], 3, "{report}");
     assert_eq!(report["duplicates"], 1, "{report}");
     let rejected = report["rejected"].as_array().expect("rejected");
-    let indices: Vec<i64> = rejected.iter().map(|r| r["index"].as_i64().expect("i")).collect();
+    let indices: Vec<i64> = rejected
+        .iter()
+        .map(|r| r["index"].as_i64().expect("i"))
+        .collect();
     assert_eq!(indices, vec![3, 4, 5, 6]);
-    assert!(rejected[0]["reason"].as_str().expect("r").contains("physical range"), "{report}");
-    assert!(rejected[1]["reason"].as_str().expect("r").contains("furlongs"), "{report}");
-    assert!(rejected[3]["reason"].as_str().expect("r").contains("future"), "{report}");
+    assert!(
+        rejected[0]["reason"]
+            .as_str()
+            .expect("r")
+            .contains("physical range"),
+        "{report}"
+    );
+    assert!(
+        rejected[1]["reason"]
+            .as_str()
+            .expect("r")
+            .contains("furlongs"),
+        "{report}"
+    );
+    assert!(
+        rejected[3]["reason"]
+            .as_str()
+            .expect("r")
+            .contains("future"),
+        "{report}"
+    );
 
     // Converted to the canonical units on the way in.
     let body = server.gql(STATION, json!({ "id": s.id })).await;
     assert_no_errors(&body);
-    let latest = body["data"]["station"]["latest"].as_array().expect("latest").clone();
+    let latest = body["data"]["station"]["latest"]
+        .as_array()
+        .expect("latest")
+        .clone();
     let value_of = |p: &str| {
         latest
             .iter()
@@ -199,7 +240,11 @@ async fn ingest_stores_valid_readings_names_rejected_ones_and_never_doubles() {
         .map(|i| reading("PM25", 10.0, t - Span::seconds(i)))
         .collect();
     let body = server
-        .gql_with(INGEST, json!({ "id": s.id, "r": too_many }), &[("x-api-key", s.key.as_str())])
+        .gql_with(
+            INGEST,
+            json!({ "id": s.id, "r": too_many }),
+            &[("x-api-key", s.key.as_str())],
+        )
         .await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
     server.shutdown().await;
@@ -214,14 +259,22 @@ async fn a_device_key_writes_only_to_its_own_station() {
     let learner = server.register_token("learner@example.org").await;
     let one = vec![reading("PM25", 20.0, base_time())];
     let wrong = server
-        .gql_with(INGEST, json!({ "id": b.id, "r": one }), &[("x-api-key", a.key.as_str())])
+        .gql_with(
+            INGEST,
+            json!({ "id": b.id, "r": one }),
+            &[("x-api-key", a.key.as_str())],
+        )
         .await;
     assert_eq!(error_code(&wrong), "FORBIDDEN");
     let anonymous = server.gql(INGEST, json!({ "id": b.id, "r": one })).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
-    let user = server.gql_as(&learner, INGEST, json!({ "id": b.id, "r": one })).await;
+    let user = server
+        .gql_as(&learner, INGEST, json!({ "id": b.id, "r": one }))
+        .await;
     assert_eq!(error_code(&user), "FORBIDDEN");
-    let by_admin = server.gql_as(&admin, INGEST, json!({ "id": b.id, "r": one })).await;
+    let by_admin = server
+        .gql_as(&admin, INGEST, json!({ "id": b.id, "r": one }))
+        .await;
     assert_no_errors(&by_admin);
     assert_eq!(by_admin["data"]["ingestReadings"]["accepted"], 1);
     // A device key reads nothing private and cannot manage stations.
@@ -250,7 +303,9 @@ async fn provider_endpoints_take_purpleair_and_airqo_payloads() {
         }
         request.send()
     };
-    let response = post("/ingest/purpleair", local.clone(), Some(&s.key)).await.expect("sent");
+    let response = post("/ingest/purpleair", local.clone(), Some(&s.key))
+        .await
+        .expect("sent");
     assert_eq!(response.status(), 200);
     let report: Value = response.json().await.expect("json");
     // PM2.5 (A/B mean), PM10, temperature (°F converted), humidity.
@@ -267,7 +322,9 @@ async fn provider_endpoints_take_purpleair_and_airqo_payloads() {
     let airqo = AIRQO
         .replace("T1", &(t + Span::hours(1)).to_rfc3339())
         .replace("T2", &(t + Span::hours(2)).to_rfc3339());
-    let response = post("/ingest/airqo", airqo, Some(&s.key)).await.expect("sent");
+    let response = post("/ingest/airqo", airqo, Some(&s.key))
+        .await
+        .expect("sent");
     assert_eq!(response.status(), 200);
     let report: Value = response.json().await.expect("json");
     assert_eq!(report["accepted"], 5, "{report}");
@@ -281,7 +338,9 @@ async fn provider_endpoints_take_purpleair_and_airqo_payloads() {
         .expect("pm25");
     assert_eq!(pm25["value"], 30.0);
 
-    let malformed = post("/ingest/airqo", "{not json".into(), Some(&s.key)).await.expect("sent");
+    let malformed = post("/ingest/airqo", "{not json".into(), Some(&s.key))
+        .await
+        .expect("sent");
     assert_eq!(malformed.status(), 400);
     let body: Value = malformed.json().await.expect("json");
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
@@ -298,7 +357,13 @@ async fn series_are_bucketed_in_sql_and_flagged_readings_are_kept_out() {
     let t = base_time();
     // A quiet day of readings every 10 minutes keeps the anomaly window full.
     let mut batch: Vec<Value> = (0..144)
-        .map(|i| reading("PM25", 10.0 + f64::from(i % 11), t - Span::hours(24) + Span::minutes(10 * i64::from(i))))
+        .map(|i| {
+            reading(
+                "PM25",
+                10.0 + f64::from(i % 11),
+                t - Span::hours(24) + Span::minutes(10 * i64::from(i)),
+            )
+        })
         .collect();
     batch.push(reading("PM25", 20.0, t));
     batch.push(reading("PM25", 14.0, t + Span::minutes(20)));
@@ -314,7 +379,10 @@ async fn series_are_bucketed_in_sql_and_flagged_readings_are_kept_out() {
         )
         .await;
     assert_no_errors(&body);
-    let series = body["data"]["station"]["series"].as_array().expect("series").clone();
+    let series = body["data"]["station"]["series"]
+        .as_array()
+        .expect("series")
+        .clone();
     assert_eq!(series.len(), 2, "{series:?}");
     // The 900 spike is flagged as an anomaly and left out.
     assert_eq!(series[0]["count"], 2);
@@ -322,7 +390,8 @@ async fn series_are_bucketed_in_sql_and_flagged_readings_are_kept_out() {
     assert_eq!(series[0]["min"], 14.0);
     assert_eq!(series[0]["max"], 20.0);
     assert_eq!(
-        DateTime::parse_from_rfc3339(series[0]["bucketStart"].as_str().expect("start")).expect("date"),
+        DateTime::parse_from_rfc3339(series[0]["bucketStart"].as_str().expect("start"))
+            .expect("date"),
         t
     );
     assert_eq!(series[1]["count"], 1);
@@ -343,7 +412,10 @@ async fn series_are_bucketed_in_sql_and_flagged_readings_are_kept_out() {
         .await;
     assert_eq!(error_code(&too_long), "BAD_USER_INPUT");
     let backwards = server
-        .gql(query, json!({ "id": s.id, "b": "HOUR", "from": t.to_rfc3339(), "to": t.to_rfc3339() }))
+        .gql(
+            query,
+            json!({ "id": s.id, "b": "HOUR", "from": t.to_rfc3339(), "to": t.to_rfc3339() }),
+        )
         .await;
     assert_eq!(error_code(&backwards), "BAD_USER_INPUT");
     server.shutdown().await;
@@ -380,7 +452,9 @@ async fn a_subscriber_receives_every_reading_of_a_1000_reading_batch_in_order() 
     let admin = admin(&server).await;
     let s = station(&server, &admin, "Live", 0.6, 32.9).await;
     let mut socket = ws::connect(&server.ws_url(), "graphql-transport-ws").await;
-    assert!(matches!(ws::init_transport(&mut socket, json!({})).await, Incoming::Json(v) if v["type"] == "connection_ack"));
+    assert!(
+        matches!(ws::init_transport(&mut socket, json!({})).await, Incoming::Json(v) if v["type"] == "connection_ack")
+    );
     ws::send(
         &mut socket,
         json!({ "id": "1", "type": "subscribe", "payload": {
@@ -392,7 +466,13 @@ async fn a_subscriber_receives_every_reading_of_a_1000_reading_batch_in_order() 
     tokio::time::sleep(Duration::from_millis(300)).await;
     let t = base_time();
     let batch: Vec<Value> = (0..1000)
-        .map(|i| reading("PM25", f64::from(i % 50) + 1.0, t + Span::minutes(i64::from(i))))
+        .map(|i| {
+            reading(
+                "PM25",
+                f64::from(i % 50) + 1.0,
+                t + Span::minutes(i64::from(i)),
+            )
+        })
         .collect();
     let report = ingest(&server, &s, batch).await;
     assert_eq!(report["accepted"], 1000);
@@ -411,7 +491,11 @@ async fn a_subscriber_receives_every_reading_of_a_1000_reading_batch_in_order() 
         }
         previous = Some(at);
     }
-    assert!(ws::try_next(&mut socket, Duration::from_millis(300)).await.is_none());
+    assert!(
+        ws::try_next(&mut socket, Duration::from_millis(300))
+            .await
+            .is_none()
+    );
     server.shutdown().await;
 }
 
@@ -426,7 +510,10 @@ async fn station_aqi_is_sent_at_once_and_then_only_when_it_changes() {
     ingest(
         &server,
         &s,
-        vec![reading("PM25", 9.0, hour - Span::minutes(30)), reading("PM25", 9.0, hour + Span::seconds(1))],
+        vec![
+            reading("PM25", 9.0, hour - Span::minutes(30)),
+            reading("PM25", 9.0, hour + Span::seconds(1)),
+        ],
     )
     .await;
     let mut socket = ws::connect(&server.ws_url(), "graphql-transport-ws").await;
@@ -439,14 +526,31 @@ async fn station_aqi_is_sent_at_once_and_then_only_when_it_changes() {
     )
     .await;
     let first = ws::next_json(&mut socket).await;
-    assert_eq!(first["payload"]["data"]["stationAqi"]["value"], 50, "{first}");
+    assert_eq!(
+        first["payload"]["data"]["stationAqi"]["value"], 50,
+        "{first}"
+    );
     assert_eq!(first["payload"]["data"]["stationAqi"]["category"], "GOOD");
     // Same hourly average, same AQI: nothing is sent.
-    ingest(&server, &s, vec![reading("PM25", 9.0, hour + Span::seconds(2))]).await;
-    assert!(ws::try_next(&mut socket, Duration::from_millis(500)).await.is_none());
+    ingest(
+        &server,
+        &s,
+        vec![reading("PM25", 9.0, hour + Span::seconds(2))],
+    )
+    .await;
+    assert!(
+        ws::try_next(&mut socket, Duration::from_millis(500))
+            .await
+            .is_none()
+    );
     // This hour's average rises to 35.0 against 9.0 before: weight 0.5, NowCast
     // (35 + 0.5 × 9) / 1.5 = 26.3, AQI 83.
-    ingest(&server, &s, vec![reading("PM25", 87.0, hour + Span::seconds(3))]).await;
+    ingest(
+        &server,
+        &s,
+        vec![reading("PM25", 87.0, hour + Span::seconds(3))],
+    )
+    .await;
     let next = ws::next_json(&mut socket).await;
     let aqi = &next["payload"]["data"]["stationAqi"];
     assert_eq!(aqi["category"], "MODERATE", "{next}");
@@ -469,7 +573,10 @@ async fn an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches
         )
         .await;
     assert_no_errors(&rule);
-    assert_eq!(rule["data"]["createAlertRule"]["condition"], "PM25 ≥ 35.5 µg/m³ for 10 min");
+    assert_eq!(
+        rule["data"]["createAlertRule"]["condition"],
+        "PM25 ≥ 35.5 µg/m³ for 10 min"
+    );
     let bad = server
         .gql_as(
             &admin,
@@ -498,22 +605,37 @@ async fn an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches
     let t = base_time();
     let at = |m: i64| t + Span::minutes(m);
     // Above for 5 minutes: pending, no alert yet.
-    ingest(&server, &s, vec![reading("PM25", 40.0, at(0)), reading("PM25", 41.0, at(5))]).await;
+    ingest(
+        &server,
+        &s,
+        vec![reading("PM25", 40.0, at(0)), reading("PM25", 41.0, at(5))],
+    )
+    .await;
     let alerts = "query($id: ID!) { station(id: $id) { alerts(first: 10) { edges { node { condition value startedAt resolvedAt } } } alertRules { state } } }";
     let body = server.gql_as(&admin, alerts, json!({ "id": s.id })).await;
-    assert_eq!(body["data"]["station"]["alertRules"][0]["state"], "PENDING", "{body}");
+    assert_eq!(
+        body["data"]["station"]["alertRules"][0]["state"], "PENDING",
+        "{body}"
+    );
     assert_eq!(body["data"]["station"]["alerts"]["edges"], json!([]));
     // Held for 10 minutes: fires. Wobbling inside the band (34 > 35.5 × 0.9) keeps it open,
     // and a later rise does not fire again.
     ingest(
         &server,
         &s,
-        vec![reading("PM25", 42.0, at(10)), reading("PM25", 34.0, at(12)), reading("PM25", 50.0, at(14))],
+        vec![
+            reading("PM25", 42.0, at(10)),
+            reading("PM25", 34.0, at(12)),
+            reading("PM25", 50.0, at(14)),
+        ],
     )
     .await;
     let body = server.gql_as(&admin, alerts, json!({ "id": s.id })).await;
     assert_no_errors(&body);
-    let edges = body["data"]["station"]["alerts"]["edges"].as_array().expect("edges").clone();
+    let edges = body["data"]["station"]["alerts"]["edges"]
+        .as_array()
+        .expect("edges")
+        .clone();
     assert_eq!(edges.len(), 1, "{body}");
     assert_eq!(edges[0]["node"]["value"], 42.0);
     assert!(edges[0]["node"]["resolvedAt"].is_null());
@@ -522,16 +644,25 @@ async fn an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches
     ingest(
         &server,
         &s,
-        vec![reading("PM25", 20.0, at(20)), reading("PM25", 18.0, at(25)), reading("PM25", 15.0, at(30))],
+        vec![
+            reading("PM25", 20.0, at(20)),
+            reading("PM25", 18.0, at(25)),
+            reading("PM25", 15.0, at(30)),
+        ],
     )
     .await;
     let body = server.gql_as(&admin, alerts, json!({ "id": s.id })).await;
-    let edges = body["data"]["station"]["alerts"]["edges"].as_array().expect("edges").clone();
+    let edges = body["data"]["station"]["alerts"]["edges"]
+        .as_array()
+        .expect("edges")
+        .clone();
     assert_eq!(edges.len(), 1);
     assert!(edges[0]["node"]["resolvedAt"].is_string(), "{body}");
     assert_eq!(body["data"]["station"]["alertRules"][0]["state"], "OK");
     // Alert rules are for the station's managers.
-    let hidden = server.gql_as(&follower.token, alerts, json!({ "id": s.id })).await;
+    let hidden = server
+        .gql_as(&follower.token, alerts, json!({ "id": s.id }))
+        .await;
     assert_eq!(error_code(&hidden), "FORBIDDEN");
 
     server.wait_for_outbox().await;
@@ -578,11 +709,17 @@ async fn stations_are_found_by_radius_and_bounding_box() {
     };
     // Kampala is ~500 km from Nairobi.
     let near = server
-        .gql(query, json!({ "near": { "latitude": -1.29, "longitude": 36.82, "radiusKm": 450 } }))
+        .gql(
+            query,
+            json!({ "near": { "latitude": -1.29, "longitude": 36.82, "radiusKm": 450 } }),
+        )
         .await;
     assert_eq!(names(&near), ["Nairobi"]);
     let wider = server
-        .gql(query, json!({ "near": { "latitude": -1.29, "longitude": 36.82, "radiusKm": 550 } }))
+        .gql(
+            query,
+            json!({ "near": { "latitude": -1.29, "longitude": 36.82, "radiusKm": 550 } }),
+        )
         .await;
     assert_eq!(names(&wider), ["Nairobi", "Kampala"]);
     let east_africa = server
@@ -595,7 +732,10 @@ async fn stations_are_found_by_radius_and_bounding_box() {
         .await;
     assert_eq!(names(&pacific), ["Suva", "Apia"]);
     let bad = server
-        .gql(query, json!({ "near": { "latitude": 0, "longitude": 0, "radiusKm": 0 } }))
+        .gql(
+            query,
+            json!({ "near": { "latitude": 0, "longitude": 0, "radiusKm": 0 } }),
+        )
         .await;
     assert_eq!(bad["errors"][0]["extensions"]["field"], "near.radiusKm");
     let inverted = server
@@ -611,7 +751,9 @@ async fn readings_export_as_streamed_csv_to_signed_in_users() {
     let admin = admin(&server).await;
     let s = station(&server, &admin, "Export", 0.9, 33.2).await;
     let t = base_time();
-    let mut batch: Vec<Value> = (0..300).map(|i| reading("PM25", 10.0, t + Span::minutes(i))).collect();
+    let mut batch: Vec<Value> = (0..300)
+        .map(|i| reading("PM25", 10.0, t + Span::minutes(i)))
+        .collect();
     batch.extend((0..100).map(|i| reading("NO2", 20.0, t + Span::minutes(i))));
     assert_eq!(ingest(&server, &s, batch).await["accepted"], 400);
     let url = |extra: &str| server.url(&format!("/export/readings.csv?stationId={}{extra}", s.id));
@@ -626,12 +768,24 @@ async fn readings_export_as_streamed_csv_to_signed_in_users() {
         .await
         .expect("sent");
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().expect("ct").starts_with("text/csv"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/csv")
+    );
     let text = response.text().await.expect("body");
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "station_id,parameter,unit,observed_at,value,anomaly,stuck,ingested_at");
+    assert_eq!(
+        lines[0],
+        "station_id,parameter,unit,observed_at,value,anomaly,stuck,ingested_at"
+    );
     assert_eq!(lines.len(), 401);
-    assert!(lines[1].contains(",NO2,ppb,") || lines[1].contains(",PM25,µg/m³,"), "{}", lines[1]);
+    assert!(
+        lines[1].contains(",NO2,ppb,") || lines[1].contains(",PM25,µg/m³,"),
+        "{}",
+        lines[1]
+    );
     let only_no2 = server
         .http
         .get(url(&format!("{from}&parameter=NO2")))
@@ -643,7 +797,13 @@ async fn readings_export_as_streamed_csv_to_signed_in_users() {
         .await
         .expect("body");
     assert_eq!(only_no2.lines().count(), 101);
-    let bad = server.http.get(url("&parameter=SMOG")).bearer_auth(&admin).send().await.expect("sent");
+    let bad = server
+        .http
+        .get(url("&parameter=SMOG"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(bad.status(), 400);
     server.shutdown().await;
 }
@@ -658,12 +818,13 @@ async fn a_forecast_has_widening_intervals_and_a_backtest_against_persistence() 
     let admin = admin(&server).await;
     let s = station(&server, &admin, "Forecast", 1.0, 33.3).await;
     let now = Utc::now().duration_trunc(Span::hours(1)).expect("trunc");
-    let mut simulator = agora_sensors::simulate::Simulator::new(agora_sensors::simulate::StationProfile {
-        base_pm25: 25.0,
-        seed: 11,
-        stuck_pm25_after: None,
-        utc_offset_hours: 3,
-    });
+    let mut simulator =
+        agora_sensors::simulate::Simulator::new(agora_sensors::simulate::StationProfile {
+            base_pm25: 25.0,
+            seed: 11,
+            stuck_pm25_after: None,
+            utc_offset_hours: 3,
+        });
     let mut batch = Vec::new();
     for h in (1..=24 * 6).rev() {
         let at = now - Span::hours(h);
@@ -683,7 +844,11 @@ async fn a_forecast_has_widening_intervals_and_a_backtest_against_persistence() 
     assert_eq!(points.len(), 24);
     let width = |p: &Value| p["upper"].as_f64().expect("u") - p["lower"].as_f64().expect("l");
     for p in points {
-        let (v, l, u) = (p["value"].as_f64().expect("v"), p["lower"].as_f64().expect("l"), p["upper"].as_f64().expect("u"));
+        let (v, l, u) = (
+            p["value"].as_f64().expect("v"),
+            p["lower"].as_f64().expect("l"),
+            p["upper"].as_f64().expect("u"),
+        );
         assert!(l <= v && v <= u && l >= 0.0, "{p}");
     }
     assert!(width(&points[23]) > width(&points[0]));

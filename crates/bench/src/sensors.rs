@@ -127,7 +127,8 @@ async fn ingest_run(platform: &Platform, args: &SensorsArgs, label: &str) -> any
         let batch = args.batch;
         tasks.push(tokio::spawn(async move {
             let mut accepted = 0usize;
-            let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(id.as_u128() as u64);
+            let mut rng =
+                <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(id.as_u128() as u64);
             let mut i = 0usize;
             for _ in 0..batches {
                 let drafts: Vec<ingest::ReadingDraft> = (0..batch)
@@ -152,7 +153,10 @@ async fn ingest_run(platform: &Platform, args: &SensorsArgs, label: &str) -> any
                 let report = ingest::ingest(&platform, id, drafts)
                     .await
                     .map_err(|e| anyhow::anyhow!(e.log_message()))?;
-                latencies.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.push(t.elapsed());
+                latencies
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("poisoned"))?
+                    .push(t.elapsed());
                 accepted += report.accepted;
             }
             anyhow::Ok(accepted)
@@ -168,7 +172,10 @@ async fn ingest_run(platform: &Platform, args: &SensorsArgs, label: &str) -> any
         "{label}: {accepted} readings in {seconds:.1}s = {rate:.0} readings/s ({} writers, {}-reading batches)",
         args.writers, args.batch
     );
-    let samples = latencies.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clone();
+    let samples = latencies
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .clone();
     report(&format!("{label}: one ingest call"), samples);
     Ok(rate)
 }
@@ -219,7 +226,11 @@ async fn bulk_load(platform: &Platform, rows: u64) -> anyhow::Result<Vec<Uuid>> 
             ))
             .await?;
         if (n + 1) % 20 == 0 {
-            println!("  loaded {} stations ({:.0}s)", n + 1, started.elapsed().as_secs_f64());
+            println!(
+                "  loaded {} stations ({:.0}s)",
+                n + 1,
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     platform.db.execute_unprepared("ANALYZE readings").await?;
@@ -233,7 +244,10 @@ async fn bulk_load(platform: &Platform, rows: u64) -> anyhow::Result<Vec<Uuid>> 
     Ok(ids)
 }
 
-async fn series_latency(bench_state: &agora_server::AppState, args: &SensorsArgs) -> anyhow::Result<()> {
+async fn series_latency(
+    bench_state: &agora_server::AppState,
+    args: &SensorsArgs,
+) -> anyhow::Result<()> {
     let platform = &bench_state.platform;
     let ids = bulk_load(platform, args.series_rows).await?;
     let mut rng = rand::rng();
@@ -246,16 +260,30 @@ async fn series_latency(bench_state: &agora_server::AppState, args: &SensorsArgs
         let id = ids[rng.random_range(0..ids.len())];
         let to = now - Span::hours(rng.random_range(0..spread_hours));
         let t = Instant::now();
-        let points = readings::series(&platform.db, id, Pollutant::Pm25, Bucket::Hour, to - Span::days(7), to)
-            .await
-            .map_err(|e| anyhow::anyhow!(e.log_message()))?;
+        let points = readings::series(
+            &platform.db,
+            id,
+            Pollutant::Pm25,
+            Bucket::Hour,
+            to - Span::days(7),
+            to,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!(e.log_message()))?;
         let took = t.elapsed();
-        anyhow::ensure!(days_each < 7 || points.len() >= 167, "{} points", points.len());
+        anyhow::ensure!(
+            days_each < 7 || points.len() >= 167,
+            "{} points",
+            points.len()
+        );
         if i >= 50 {
             in_service.push(took);
         }
     }
-    report("series(PM25, HOUR, 7 days) in the service (10,080 readings each)", in_service);
+    report(
+        "series(PM25, HOUR, 7 days) in the service (10,080 readings each)",
+        in_service,
+    );
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -287,11 +315,18 @@ async fn series_latency(bench_state: &agora_server::AppState, args: &SensorsArgs
             over_http.push(took);
         }
     }
-    report("series(PM25, HOUR, 7 days) over HTTP (client-measured)", over_http);
+    report(
+        "series(PM25, HOUR, 7 days) over HTTP (client-measured)",
+        over_http,
+    );
     fanout(platform, addr, args).await
 }
 
-async fn fanout(platform: &Platform, addr: std::net::SocketAddr, args: &SensorsArgs) -> anyhow::Result<()> {
+async fn fanout(
+    platform: &Platform,
+    addr: std::net::SocketAddr,
+    args: &SensorsArgs,
+) -> anyhow::Result<()> {
     let admin = admin(platform).await?;
     let station = new_station(platform, admin, 9_999).await?;
     let global = agora_platform::ids::encode("Station", station).to_string();
@@ -301,12 +336,17 @@ async fn fanout(platform: &Platform, addr: std::net::SocketAddr, args: &SensorsA
     let opened = Instant::now();
     for _ in 0..args.subscribers {
         let mut request = format!("ws://{addr}/graphql/ws").into_client_request()?;
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
         let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
         socket
-            .send(Message::Text(json!({ "type": "connection_init", "payload": {} }).to_string().into()))
+            .send(Message::Text(
+                json!({ "type": "connection_init", "payload": {} })
+                    .to_string()
+                    .into(),
+            ))
             .await?;
         let _ack = socket.next().await;
         socket
@@ -329,24 +369,32 @@ async fn fanout(platform: &Platform, addr: std::net::SocketAddr, args: &SensorsA
                 else {
                     break;
                 };
-                let Message::Text(text) = message else { continue };
+                let Message::Text(text) = message else {
+                    continue;
+                };
                 let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
                 if value["type"] != "next" {
                     continue;
                 }
                 let now = Instant::now();
-                let index = value["payload"]["data"]["sensorReadings"]["value"].as_f64().unwrap_or(-1.0) as usize;
-                if let Some(at) = sent_at.lock().ok().and_then(|s| s.get(index).copied()) {
-                    if let Ok(mut d) = delays.lock() {
-                        d.push(now - at);
-                    }
+                let index = value["payload"]["data"]["sensorReadings"]["value"]
+                    .as_f64()
+                    .unwrap_or(-1.0) as usize;
+                if let Some(at) = sent_at.lock().ok().and_then(|s| s.get(index).copied())
+                    && let Ok(mut d) = delays.lock()
+                {
+                    d.push(now - at);
                 }
                 received += 1;
             }
             received
         }));
     }
-    println!("{} subscribers connected in {:.1}s", args.subscribers, opened.elapsed().as_secs_f64());
+    println!(
+        "{} subscribers connected in {:.1}s",
+        args.subscribers,
+        opened.elapsed().as_secs_f64()
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let start: DateTime<Utc> = Utc::now() - Span::hours(1);
     for i in 0..args.fanout_readings {
@@ -372,10 +420,19 @@ async fn fanout(platform: &Platform, addr: std::net::SocketAddr, args: &SensorsA
         delivered += listener.await.context("listener")?;
     }
     let expected = args.subscribers * args.fanout_readings;
-    println!("fan-out: {delivered} of {expected} deliveries ({} lost)", expected - delivered);
-    let samples = delays.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clone();
+    println!(
+        "fan-out: {delivered} of {expected} deliveries ({} lost)",
+        expected - delivered
+    );
+    let samples = delays
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .clone();
     report(
-        &format!("sensorReadings delivery to {} subscribers (ingest call start → client receipt)", args.subscribers),
+        &format!(
+            "sensorReadings delivery to {} subscribers (ingest call start → client receipt)",
+            args.subscribers
+        ),
         samples,
     );
     Ok(())

@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 pub use crate::service::accounts::{create_or_promote_admin, ensure_account};
 pub use crate::service::api_keys::{CreatedKey, create as create_api_key};
-pub use crate::types::{ApiKey, CreatedApiKey};
 use crate::service::{api_keys, sessions};
+pub use crate::types::{ApiKey, CreatedApiKey};
 
 /// Credentials as they arrived with a request.
 #[derive(Debug, Clone, Default)]

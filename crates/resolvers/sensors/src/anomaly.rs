@@ -173,7 +173,9 @@ mod tests {
     #[test]
     fn spike_detected_and_noise_not_flagged() {
         // Quasi-noise around 20 with spread ~1.
-        let w: Vec<f64> = (0..24).map(|i| 20.0 + ((i * 7 % 11) as f64 - 5.0) * 0.3).collect();
+        let w: Vec<f64> = (0..24)
+            .map(|i| 20.0 + ((i * 7 % 11) as f64 - 5.0) * 0.3)
+            .collect();
         assert!(classify(&w, &[], 80.0).anomaly);
         assert!(classify(&w, &[], -40.0).anomaly);
         for v in [18.5, 20.0, 21.2, 22.0] {
@@ -226,7 +228,13 @@ mod tests {
         assert_eq!(robust_z(&[1.0; 24], f64::NAN), None);
         assert_eq!(robust_z(&[1.0; 24], f64::INFINITY), None);
         assert_eq!(robust_z(&[f64::MAX; 24], -f64::MAX), None);
-        assert_eq!(classify(&[1.0; 3], &[], 100.0), Flags { anomaly: false, stuck: false });
+        assert_eq!(
+            classify(&[1.0; 3], &[], 100.0),
+            Flags {
+                anomaly: false,
+                stuck: false
+            }
+        );
     }
 
     #[test]

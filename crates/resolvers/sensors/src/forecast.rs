@@ -135,7 +135,12 @@ pub fn forecast(history: &[f64], horizon: usize) -> Option<Forecast> {
         .all(|p| p.value.is_finite() && p.lower.is_finite() && p.upper.is_finite())
         && backtest_mae.is_none_or(f64::is_finite)
         && persistence_mae.is_none_or(f64::is_finite);
-    finite.then_some(Forecast { method: model.method, points, backtest_mae, persistence_mae })
+    finite.then_some(Forecast {
+        method: model.method,
+        points,
+        backtest_mae,
+        persistence_mae,
+    })
 }
 
 /// Rolling-origin backtest; `(model MAE, persistence MAE)` or `None` if no
@@ -144,7 +149,9 @@ fn backtest(history: &[f64], horizon: usize) -> Option<(f64, f64)> {
     let n = history.len();
     let (mut err_model, mut err_persist, mut count) = (0.0, 0.0, 0usize);
     for k in 0..BACKTEST_ORIGINS {
-        let Some(cut) = n.checked_sub(horizon + k * ORIGIN_SPACING) else { break };
+        let Some(cut) = n.checked_sub(horizon + k * ORIGIN_SPACING) else {
+            break;
+        };
         if cut < MIN_SEASONAL {
             break;
         }
@@ -179,7 +186,12 @@ impl Params {
     fn from_vec(x: &[f64; 4]) -> Self {
         let c: [f64; 4] = std::array::from_fn(|i| x[i].clamp(LO[i], HI[i]));
         let alpha = c[0];
-        Params { alpha, beta: alpha * c[1], gamma: (1.0 - alpha) * c[2], phi: c[3] }
+        Params {
+            alpha,
+            beta: alpha * c[1],
+            gamma: (1.0 - alpha) * c[2],
+            phi: c[3],
+        }
     }
 }
 
@@ -208,7 +220,12 @@ impl Fitted {
                 let s = self.season[(self.n + h - 1) % PERIOD];
                 let value = self.level + damp_sum * self.trend + s;
                 let half = Z_80 * self.sigma * variance_factor(p, h).sqrt();
-                ForecastPoint { step: h, value, lower: value - half, upper: value + half }
+                ForecastPoint {
+                    step: h,
+                    value,
+                    lower: value - half,
+                    upper: value + half,
+                }
             })
             .collect()
     }
@@ -361,7 +378,12 @@ fn fit_ses(y: &[f64]) -> Fitted {
     let dof = y.len().saturating_sub(2).max(1) as f64;
     Fitted {
         method: METHOD_SES,
-        params: Params { alpha, beta: 0.0, gamma: 0.0, phi: 1.0 },
+        params: Params {
+            alpha,
+            beta: 0.0,
+            gamma: 0.0,
+            phi: 1.0,
+        },
         level,
         trend: 0.0,
         season: [0.0; PERIOD],
@@ -386,7 +408,11 @@ fn nelder_mead<F: Fn(&[f64; 4]) -> f64>(
     for i in 0..D {
         let mut x = x0;
         // Step inward if the outward step would leave the box.
-        x[i] = if x[i] + step[i] <= HI[i] { x[i] + step[i] } else { x[i] - step[i] };
+        x[i] = if x[i] + step[i] <= HI[i] {
+            x[i] + step[i]
+        } else {
+            x[i] - step[i]
+        };
         let x = clamp(x);
         simplex.push((x, f(&x)));
     }
@@ -407,7 +433,9 @@ fn nelder_mead<F: Fn(&[f64; 4]) -> f64>(
             }
         }
         let towards = |t: f64| -> [f64; D] {
-            clamp(std::array::from_fn(|i| centroid[i] + t * (simplex[D].0[i] - centroid[i])))
+            clamp(std::array::from_fn(|i| {
+                centroid[i] + t * (simplex[D].0[i] - centroid[i])
+            }))
         };
         let xr = towards(-1.0);
         let fr = f(&xr);
@@ -430,7 +458,8 @@ fn nelder_mead<F: Fn(&[f64; 4]) -> f64>(
             } else {
                 let x_best = simplex[0].0;
                 for vertex in simplex.iter_mut().skip(1) {
-                    let x: [f64; D] = std::array::from_fn(|i| x_best[i] + 0.5 * (vertex.0[i] - x_best[i]));
+                    let x: [f64; D] =
+                        std::array::from_fn(|i| x_best[i] + 0.5 * (vertex.0[i] - x_best[i]));
                     *vertex = (x, f(&x));
                 }
             }
@@ -452,10 +481,14 @@ mod tests {
         let mut state: u64 = 42;
         (0..n)
             .map(|t| {
-                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
                 let u = (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
                 let h = (t % 24) as f64;
-                20.0 + 0.01 * t as f64 + 8.0 * (2.0 * std::f64::consts::PI * h / 24.0).sin() + noise * u
+                20.0 + 0.01 * t as f64
+                    + 8.0 * (2.0 * std::f64::consts::PI * h / 24.0).sin()
+                    + noise * u
             })
             .collect()
     }
@@ -471,7 +504,9 @@ mod tests {
         y[50] = f64::INFINITY;
         assert!(forecast(&y, 4).is_none());
         // Overflowing arithmetic: must not panic; either None or finite.
-        let huge: Vec<f64> = (0..100).map(|i| if i % 2 == 0 { f64::MAX } else { -f64::MAX }).collect();
+        let huge: Vec<f64> = (0..100)
+            .map(|i| if i % 2 == 0 { f64::MAX } else { -f64::MAX })
+            .collect();
         if let Some(f) = forecast(&huge, 24) {
             assert!(f.points.iter().all(|p| p.value.is_finite()));
         }
@@ -489,7 +524,11 @@ mod tests {
         assert_eq!(f.method, METHOD_SES);
         // Flat point forecast, widening interval.
         assert!(f.points.windows(2).all(|w| w[0].value == w[1].value));
-        assert!(f.points.windows(2).all(|w| w[1].upper - w[1].lower > w[0].upper - w[0].lower));
+        assert!(
+            f.points
+                .windows(2)
+                .all(|w| w[1].upper - w[1].lower > w[0].upper - w[0].lower)
+        );
         let f = forecast(&seasonal_series(48, 2.0), 1).unwrap();
         assert_eq!(f.method, METHOD_HOLT_WINTERS);
     }
@@ -513,7 +552,13 @@ mod tests {
         assert_eq!(f.points.len(), 72);
         for p in &f.points {
             let t = truth[y.len() + p.step - 1];
-            assert!((p.value - t).abs() < 1.5, "step {} forecast {} truth {}", p.step, p.value, t);
+            assert!(
+                (p.value - t).abs() < 1.5,
+                "step {} forecast {} truth {}",
+                p.step,
+                p.value,
+                t
+            );
             assert!(p.lower < p.value && p.value < p.upper);
         }
         for w in f.points.windows(2) {
@@ -539,19 +584,45 @@ mod tests {
             let hf = h as f64;
             let k = ((h - 1) / PERIOD) as f64;
             // ETS(A,Ad,A)
-            let closed = 1.0 + a * a * (hf - 1.0) + g * k * (2.0 * a + g)
+            let closed = 1.0
+                + a * a * (hf - 1.0)
+                + g * k * (2.0 * a + g)
                 + b * phi * hf / (1.0 - phi).powi(2) * (2.0 * a * (1.0 - phi) + b * phi)
                 - b * phi * (1.0 - phi.powi(h as i32)) / ((1.0 - phi).powi(2) * (1.0 - phi * phi))
-                    * (2.0 * a * (1.0 - phi * phi) + b * phi * (1.0 + 2.0 * phi - phi.powi(h as i32)))
+                    * (2.0 * a * (1.0 - phi * phi)
+                        + b * phi * (1.0 + 2.0 * phi - phi.powi(h as i32)))
                 + 2.0 * b * g * phi / ((1.0 - phi) * (1.0 - phi.powf(m)))
                     * (k * (1.0 - phi.powf(m)) - phi.powf(m) * (1.0 - phi.powf(m * k)));
-            let ours = variance_factor(Params { alpha: a, beta: b, gamma: g, phi }, h);
-            assert!((ours - closed).abs() < 1e-9 * closed, "h={h}: {ours} vs {closed}");
+            let ours = variance_factor(
+                Params {
+                    alpha: a,
+                    beta: b,
+                    gamma: g,
+                    phi,
+                },
+                h,
+            );
+            assert!(
+                (ours - closed).abs() < 1e-9 * closed,
+                "h={h}: {ours} vs {closed}"
+            );
             // ETS(A,A,A) (φ = 1)
-            let closed = 1.0 + (hf - 1.0) * (a * a + a * b * hf + b * b * hf * (2.0 * hf - 1.0) / 6.0)
+            let closed = 1.0
+                + (hf - 1.0) * (a * a + a * b * hf + b * b * hf * (2.0 * hf - 1.0) / 6.0)
                 + g * k * (2.0 * a + g + b * m * (k + 1.0));
-            let ours = variance_factor(Params { alpha: a, beta: b, gamma: g, phi: 1.0 }, h);
-            assert!((ours - closed).abs() < 1e-9 * closed, "h={h}: {ours} vs {closed}");
+            let ours = variance_factor(
+                Params {
+                    alpha: a,
+                    beta: b,
+                    gamma: g,
+                    phi: 1.0,
+                },
+                h,
+            );
+            assert!(
+                (ours - closed).abs() < 1e-9 * closed,
+                "h={h}: {ours} vs {closed}"
+            );
         }
     }
 
@@ -559,12 +630,25 @@ mod tests {
     fn clamp_helper() {
         let mut f = Forecast {
             method: METHOD_SES,
-            points: vec![ForecastPoint { step: 1, value: -1.0, lower: -3.0, upper: 2.0 }],
+            points: vec![ForecastPoint {
+                step: 1,
+                value: -1.0,
+                lower: -3.0,
+                upper: 2.0,
+            }],
             backtest_mae: None,
             persistence_mae: None,
         };
         clamp_non_negative(&mut f);
-        assert_eq!(f.points[0], ForecastPoint { step: 1, value: 0.0, lower: 0.0, upper: 2.0 });
+        assert_eq!(
+            f.points[0],
+            ForecastPoint {
+                step: 1,
+                value: 0.0,
+                lower: 0.0,
+                upper: 2.0
+            }
+        );
     }
 
     /// Hourly means of 5-minute simulator samples.
@@ -581,7 +665,10 @@ mod tests {
                 let sum: f64 = (0..12)
                     .map(|k| {
                         let at = start + Duration::minutes((h * 60 + k * 5) as i64);
-                        sim.sample(at).iter().find(|(p, _)| *p == crate::model::Pollutant::Pm25).map_or(0.0, |s| s.1)
+                        sim.sample(at)
+                            .iter()
+                            .find(|(p, _)| *p == crate::model::Pollutant::Pm25)
+                            .map_or(0.0, |s| s.1)
                     })
                     .sum();
                 sum / 12.0
@@ -593,7 +680,10 @@ mod tests {
     #[test]
     fn beats_persistence_on_simulated_pm25() {
         let seeds = [1u64, 2, 3, 4, 5, 6];
-        let series: Vec<Vec<f64>> = seeds.iter().map(|&s| simulated_hourly_pm25(s, 14)).collect();
+        let series: Vec<Vec<f64>> = seeds
+            .iter()
+            .map(|&s| simulated_hourly_pm25(s, 14))
+            .collect();
         let mut hw24 = 0.0;
         let mut pe24 = 0.0;
         for horizon in [4usize, 24, 72] {
@@ -628,7 +718,10 @@ mod tests {
             }
         }
         let coverage = inside as f64 / total as f64;
-        println!("80% interval empirical coverage at 1..24 h: {:.0}% ({inside}/{total})", coverage * 100.0);
+        println!(
+            "80% interval empirical coverage at 1..24 h: {:.0}% ({inside}/{total})",
+            coverage * 100.0
+        );
         assert!(coverage > 0.5, "coverage {coverage}");
     }
 
@@ -646,7 +739,11 @@ mod tests {
         let full = start.elapsed();
         println!(
             "672 points: one fit {per_fit:?}; forecast(72) incl. 3-origin backtest {full:?} ({} build)",
-            if cfg!(debug_assertions) { "debug" } else { "release" }
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            }
         );
         assert!(f.backtest_mae.is_some());
         if !cfg!(debug_assertions) {

@@ -115,7 +115,9 @@ impl SensorsMutation {
     async fn unfollow_station(&self, ctx: &Context<'_>, id: ID) -> Result<Station> {
         let user = ctx.viewer().require_user()?;
         let id = ids::decode(&id, STATION_TYPE, "id")?;
-        Ok(Station(stations::unfollow(ctx.platform()?, user, id).await?))
+        Ok(Station(
+            stations::unfollow(ctx.platform()?, user, id).await?,
+        ))
     }
 
     /// Creates an alert rule on a station (admins and its owner): a parameter at or above a
@@ -137,9 +139,14 @@ impl SensorsMutation {
                 .into());
             }
         };
-        let rule =
-            alerts::create_rule(ctx.platform()?, ctx.viewer(), id, condition, input.for_minutes)
-                .await?;
+        let rule = alerts::create_rule(
+            ctx.platform()?,
+            ctx.viewer(),
+            id,
+            condition,
+            input.for_minutes,
+        )
+        .await?;
         Ok(AlertRule(rule))
     }
 

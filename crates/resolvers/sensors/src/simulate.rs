@@ -122,8 +122,16 @@ impl Simulator {
     /// distributions, drawn from the seed.
     pub fn new(profile: StationProfile) -> Self {
         let mut rng = StdRng::seed_from_u64(profile.seed);
-        let base = if profile.base_pm25.is_finite() { profile.base_pm25.max(0.0) } else { 0.0 };
-        let mut ou = |tau_h: f64, sigma: f64| Ou { x: sigma * normal(&mut rng), tau_h, sigma };
+        let base = if profile.base_pm25.is_finite() {
+            profile.base_pm25.max(0.0)
+        } else {
+            0.0
+        };
+        let mut ou = |tau_h: f64, sigma: f64| Ou {
+            x: sigma * normal(&mut rng),
+            tau_h,
+            sigma,
+        };
         let pm_fast = ou(1.5, 0.18);
         let pm_slow = ou(36.0, 0.25);
         let pm10_ratio = ou(12.0, 0.1);
@@ -200,9 +208,9 @@ impl Simulator {
         let pm25 = self.base * pm_shape(hour) * (pm_fast + pm_slow).exp() * spike;
         let pm25_live = round_to(pm25.max(0.0), 10.0);
         let pm25_out = match self.profile.stuck_pm25_after {
-            Some(n) if self.samples >= n => {
-                *self.frozen_pm25.get_or_insert(self.last_live_pm25.unwrap_or(pm25_live))
-            }
+            Some(n) if self.samples >= n => *self
+                .frozen_pm25
+                .get_or_insert(self.last_live_pm25.unwrap_or(pm25_live)),
             _ => pm25_live,
         };
         self.last_live_pm25 = Some(pm25_live);
@@ -213,7 +221,9 @@ impl Simulator {
 
         // Traffic gases scale with how polluted the station is.
         let urban = (self.base / 12.0).clamp(0.4, 3.0);
-        let no2 = urban * (10.0 + 16.0 * bump(hour, 8.0, 1.5) + 14.0 * bump(hour, 18.5, 2.0)) * no2_noise.exp();
+        let no2 = urban
+            * (10.0 + 16.0 * bump(hour, 8.0, 1.5) + 14.0 * bump(hour, 18.5, 2.0))
+            * no2_noise.exp();
         // CO co-emitted with NO2 by traffic: ~0.2–1.5 ppm.
         let co = (0.12 + 0.022 * no2) * (1.0 + co_noise);
         let so2 = 1.0 + 0.8 * urban + so2_noise;
@@ -232,7 +242,10 @@ impl Simulator {
             (Pollutant::So2, round_to(so2.max(0.0), 10.0)),
             (Pollutant::Co, round_to(co.max(0.0), 100.0)),
             (Pollutant::Temperature, round_to(temperature, 10.0)),
-            (Pollutant::Humidity, round_to(humidity.clamp(5.0, 100.0), 10.0)),
+            (
+                Pollutant::Humidity,
+                round_to(humidity.clamp(5.0, 100.0), 10.0),
+            ),
         ]
     }
 }
@@ -244,7 +257,12 @@ mod tests {
     use chrono::{Duration, TimeZone};
 
     fn profile(seed: u64) -> StationProfile {
-        StationProfile { base_pm25: 15.0, seed, stuck_pm25_after: None, utc_offset_hours: 2 }
+        StationProfile {
+            base_pm25: 15.0,
+            seed,
+            stuck_pm25_after: None,
+            utc_offset_hours: 2,
+        }
     }
 
     fn start() -> DateTime<Utc> {
@@ -261,7 +279,8 @@ mod tests {
         (0..days * 24 * 60 / step_min)
             .map(|i| {
                 let at = start() + Duration::minutes(i * step_min);
-                let local = ((i * step_min) as f64 / 60.0 + f64::from(p.utc_offset_hours)).rem_euclid(24.0);
+                let local =
+                    ((i * step_min) as f64 / 60.0 + f64::from(p.utc_offset_hours)).rem_euclid(24.0);
                 (local, sim.sample(at))
             })
             .collect()
@@ -297,7 +316,12 @@ mod tests {
             }
         }
         // Degenerate profile must not panic or produce NaN.
-        let mut sim = Simulator::new(StationProfile { base_pm25: f64::NAN, seed: 1, stuck_pm25_after: Some(0), utc_offset_hours: i32::MIN });
+        let mut sim = Simulator::new(StationProfile {
+            base_pm25: f64::NAN,
+            seed: 1,
+            stuck_pm25_after: Some(0),
+            utc_offset_hours: i32::MIN,
+        });
         let s = sim.sample(start());
         assert!(s.iter().all(|(_, v)| v.is_finite()));
     }
@@ -316,17 +340,31 @@ mod tests {
     fn diurnal_peaks_higher_than_mid_afternoon() {
         let data = run(profile(11), 7, 5);
         let mean_at = |h: f64, p: Pollutant| {
-            let v: Vec<f64> = data.iter().filter(|(l, _)| (l - h).abs() < 0.5).map(|(_, s)| value(s, p)).collect();
+            let v: Vec<f64> = data
+                .iter()
+                .filter(|(l, _)| (l - h).abs() < 0.5)
+                .map(|(_, s)| value(s, p))
+                .collect();
             v.iter().sum::<f64>() / v.len() as f64
         };
-        let (m8, m15, m20) = (mean_at(8.0, Pollutant::Pm25), mean_at(15.0, Pollutant::Pm25), mean_at(20.0, Pollutant::Pm25));
-        assert!(m8 > m15 && m20 > m15, "PM2.5 08:00 {m8}, 15:00 {m15}, 20:00 {m20}");
+        let (m8, m15, m20) = (
+            mean_at(8.0, Pollutant::Pm25),
+            mean_at(15.0, Pollutant::Pm25),
+            mean_at(20.0, Pollutant::Pm25),
+        );
+        assert!(
+            m8 > m15 && m20 > m15,
+            "PM2.5 08:00 {m8}, 15:00 {m15}, 20:00 {m20}"
+        );
         assert!(mean_at(15.0, Pollutant::O3) > mean_at(8.0, Pollutant::O3));
         assert!(mean_at(15.0, Pollutant::Temperature) > mean_at(6.0, Pollutant::Temperature));
         assert!(mean_at(15.0, Pollutant::Humidity) < mean_at(6.0, Pollutant::Humidity));
         assert!(mean_at(8.0, Pollutant::No2) > mean_at(3.0, Pollutant::No2));
         // Consecutive 5-minute readings are strongly correlated (AR(1) noise).
-        let pm: Vec<f64> = data.iter().map(|(_, s)| value(s, Pollutant::Pm25)).collect();
+        let pm: Vec<f64> = data
+            .iter()
+            .map(|(_, s)| value(s, Pollutant::Pm25))
+            .collect();
         let mean = pm.iter().sum::<f64>() / pm.len() as f64;
         let var: f64 = pm.iter().map(|v| (v - mean).powi(2)).sum();
         let cov: f64 = pm.windows(2).map(|w| (w[0] - mean) * (w[1] - mean)).sum();
@@ -337,8 +375,18 @@ mod tests {
     fn stuck_sensor_repeats_and_is_flagged() {
         let n = 30;
         let healthy = run(profile(5), 3, 60);
-        let stuck = run(StationProfile { stuck_pm25_after: Some(n), ..profile(5) }, 3, 60);
-        let pm: Vec<f64> = stuck.iter().map(|(_, s)| value(s, Pollutant::Pm25)).collect();
+        let stuck = run(
+            StationProfile {
+                stuck_pm25_after: Some(n),
+                ..profile(5)
+            },
+            3,
+            60,
+        );
+        let pm: Vec<f64> = stuck
+            .iter()
+            .map(|(_, s)| value(s, Pollutant::Pm25))
+            .collect();
         let frozen = pm[n - 1];
         assert!(pm[n..].iter().all(|&v| v == frozen));
         // Identical until the fault, other parameters unaffected afterwards.
@@ -362,8 +410,14 @@ mod tests {
     fn spikes_occur_and_decay() {
         // ~1 in 500 samples: over 4 weeks of 5-minute samples expect ~16 spikes.
         let data = run(profile(21), 28, 5);
-        let pm: Vec<f64> = data.iter().map(|(_, s)| value(s, Pollutant::Pm25)).collect();
-        let jumps = pm.windows(2).filter(|w| w[0] > 0.0 && w[1] / w[0] > 2.5).count();
+        let pm: Vec<f64> = data
+            .iter()
+            .map(|(_, s)| value(s, Pollutant::Pm25))
+            .collect();
+        let jumps = pm
+            .windows(2)
+            .filter(|w| w[0] > 0.0 && w[1] / w[0] > 2.5)
+            .count();
         assert!((4..=40).contains(&jumps), "{jumps} spikes");
     }
 }

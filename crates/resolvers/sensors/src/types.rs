@@ -3,7 +3,9 @@
 use agora_entities::sensors::{alert, alert_rule, sensor, station};
 use agora_identity::api::{User, load_user};
 use agora_platform::{
-    AppError, context::ContextExt, ids,
+    AppError,
+    context::ContextExt,
+    ids,
     pagination::{PageRequest, TimeCursor},
 };
 use async_graphql::{
@@ -81,7 +83,12 @@ impl Station {
 
     /// One sensor per parameter the station has reported.
     async fn sensors(&self, ctx: &Context<'_>) -> Result<Vec<Sensor>> {
-        Ok(self.sensor_rows(ctx).await?.into_iter().map(Sensor).collect())
+        Ok(self
+            .sensor_rows(ctx)
+            .await?
+            .into_iter()
+            .map(Sensor)
+            .collect())
     }
 
     /// The newest reading of every parameter.

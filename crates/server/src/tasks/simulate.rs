@@ -45,7 +45,12 @@ struct Client {
 }
 
 impl Client {
-    async fn call(&self, auth: (&str, &str), query: &str, variables: Value) -> anyhow::Result<Value> {
+    async fn call(
+        &self,
+        auth: (&str, &str),
+        query: &str,
+        variables: Value,
+    ) -> anyhow::Result<Value> {
         let response: Value = self
             .http
             .post(&self.endpoint)
@@ -147,11 +152,13 @@ pub async fn run(options: SimulateOptions) -> anyhow::Result<()> {
             let readings: Vec<Value> = simulator
                 .sample(now)
                 .into_iter()
-                .map(|(parameter, value)| json!({
-                    "parameter": parameter.as_str(),
-                    "value": value,
-                    "observedAt": now.to_rfc3339(),
-                }))
+                .map(|(parameter, value)| {
+                    json!({
+                        "parameter": parameter.as_str(),
+                        "value": value,
+                        "observedAt": now.to_rfc3339(),
+                    })
+                })
                 .collect();
             let answer = client
                 .call(
@@ -167,7 +174,7 @@ pub async fn run(options: SimulateOptions) -> anyhow::Result<()> {
             }
         }
         round += 1;
-        if round % 10 == 0 || options.rounds == Some(round) {
+        if round.is_multiple_of(10) || options.rounds == Some(round) {
             tracing::info!(round, readings = sent, "simulation progress");
         }
     }

@@ -39,9 +39,11 @@ use super::{
 };
 use crate::events::{AchievementUnlocked, LevelUp};
 
-/// Rows per multi-row statement: well under SQLite's and PostgreSQL's parameter limits, and
-/// small enough to stay a few TLS records (see the README's performance notes).
-const CHUNK: usize = 200;
+/// Rows per multi-row statement: well under the parameter limits, and small enough (under
+/// ~16 KB of parameters) not to stall on TCP: the driver does not set `TCP_NODELAY`, and a
+/// larger statement waits ~45 ms for the server's delayed ACK (see the README's performance
+/// notes). Measured: 200 rows gave 1,078 awards/s, 50 rows 3,421/s.
+const CHUNK: usize = 50;
 
 /// What a batch changed.
 #[derive(Debug, Default)]

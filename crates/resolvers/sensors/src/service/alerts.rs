@@ -23,7 +23,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{find_station, ingest::Stored, require_manager, stations};
-use crate::{aqi::AqiCategory, events::{LiveAqi, SensorAlert}, model::Pollutant, units};
+use crate::{
+    aqi::AqiCategory,
+    events::{LiveAqi, SensorAlert},
+    model::Pollutant,
+    units,
+};
 
 /// The clearing band of threshold rules, as a share of the threshold.
 pub const HYSTERESIS: f64 = 0.10;
@@ -115,7 +120,10 @@ pub async fn create_rule(
 
 /// Deletes a rule (admins and the station's owner); its alerts go with it.
 pub async fn delete_rule(platform: &Platform, viewer: &Viewer, rule_id: Uuid) -> AppResult<bool> {
-    let Some(rule) = alert_rule::Entity::find_by_id(rule_id).one(&platform.db).await? else {
+    let Some(rule) = alert_rule::Entity::find_by_id(rule_id)
+        .one(&platform.db)
+        .await?
+    else {
         return Err(AppError::NotFound("no such alert rule".into()));
     };
     let found = find_station(&platform.db, rule.station_id).await?;
@@ -128,7 +136,10 @@ pub async fn delete_rule(platform: &Platform, viewer: &Viewer, rule_id: Uuid) ->
 }
 
 /// A station's rules, oldest first.
-pub async fn rules<C: ConnectionTrait>(db: &C, station_id: Uuid) -> AppResult<Vec<alert_rule::Model>> {
+pub async fn rules<C: ConnectionTrait>(
+    db: &C,
+    station_id: Uuid,
+) -> AppResult<Vec<alert_rule::Model>> {
     Ok(alert_rule::Entity::find()
         .filter(alert_rule::Column::StationId.eq(station_id))
         .order_by_asc(alert_rule::Column::CreatedAt)

@@ -12,8 +12,9 @@ use agora_entities::sensors::{reading, sensor, station};
 use agora_platform::{AppError, AppResult, Platform, auth::Viewer};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    FromQueryResult, QueryFilter, Statement,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, Statement,
     sea_query::{Alias, Expr, ExprTrait as _, OnConflict},
 };
 use serde::Serialize;
@@ -94,7 +95,11 @@ pub fn authorize(viewer: &Viewer, station_id: Uuid) -> AppResult<()> {
         Viewer::Anonymous => Err(AppError::Unauthenticated(
             "send a station device key in X-Api-Key".into(),
         )),
-        Viewer::ApiKey(key) if key.scopes.contains(&agora_platform::auth::ApiScope::SensorsWrite) => {
+        Viewer::ApiKey(key)
+            if key
+                .scopes
+                .contains(&agora_platform::auth::ApiScope::SensorsWrite) =>
+        {
             if key.station_id == Some(station_id) {
                 Ok(())
             } else {
@@ -247,10 +252,13 @@ async fn windows(
     if parts.is_empty() {
         return Ok(HashMap::new());
     }
-    let statement =
-        Statement::from_sql_and_values(txn.get_database_backend(), parts.join(" UNION ALL "), values);
+    let statement = Statement::from_sql_and_values(
+        txn.get_database_backend(),
+        parts.join(" UNION ALL "),
+        values,
+    );
     let mut rows = WindowRow::find_by_statement(statement).all(txn).await?;
-    rows.sort_by(|a, b| b.observed_at.cmp(&a.observed_at));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.observed_at));
     let mut out: HashMap<Pollutant, Vec<f64>> = HashMap::new();
     for row in rows {
         if let Some(parameter) = Pollutant::parse(&row.parameter) {
@@ -341,7 +349,11 @@ async fn insert(
                             .collect::<Vec<DateTime<Utc>>>()
                             .into(),
                         chunk.iter().map(|r| r.value).collect::<Vec<f64>>().into(),
-                        chunk.iter().map(|r| r.anomaly).collect::<Vec<bool>>().into(),
+                        chunk
+                            .iter()
+                            .map(|r| r.anomaly)
+                            .collect::<Vec<bool>>()
+                            .into(),
                         chunk.iter().map(|r| r.stuck).collect::<Vec<bool>>().into(),
                     ],
                 );
@@ -380,7 +392,12 @@ async fn insert(
         .collect();
     Ok(rows
         .iter()
-        .filter(|r| new.contains(&(r.parameter.as_str().to_owned(), r.observed_at.timestamp_micros())))
+        .filter(|r| {
+            new.contains(&(
+                r.parameter.as_str().to_owned(),
+                r.observed_at.timestamp_micros(),
+            ))
+        })
         .map(|r| Stored {
             parameter: r.parameter,
             value: r.value,
@@ -421,18 +438,24 @@ async fn update_sensors(
     let incoming = Expr::col((Alias::new("excluded"), sensor::Column::LatestObservedAt));
     let newer = incoming.gt(current);
     let pick = |column: sensor::Column| {
-        Expr::case(
-            newer.clone(),
-            Expr::col((Alias::new("excluded"), column)),
-        )
-        .finally(Expr::col((sensor::Entity, column)))
+        Expr::case(newer.clone(), Expr::col((Alias::new("excluded"), column)))
+            .finally(Expr::col((sensor::Entity, column)))
     };
     sensor::Entity::insert_many(models)
         .on_conflict(
             OnConflict::columns([sensor::Column::StationId, sensor::Column::Parameter])
-                .value(sensor::Column::LatestValue, pick(sensor::Column::LatestValue))
-                .value(sensor::Column::LatestAnomaly, pick(sensor::Column::LatestAnomaly))
-                .value(sensor::Column::LatestStuck, pick(sensor::Column::LatestStuck))
+                .value(
+                    sensor::Column::LatestValue,
+                    pick(sensor::Column::LatestValue),
+                )
+                .value(
+                    sensor::Column::LatestAnomaly,
+                    pick(sensor::Column::LatestAnomaly),
+                )
+                .value(
+                    sensor::Column::LatestStuck,
+                    pick(sensor::Column::LatestStuck),
+                )
                 .value(
                     sensor::Column::LatestObservedAt,
                     pick(sensor::Column::LatestObservedAt),
@@ -467,8 +490,14 @@ async fn refresh_aqi(
     }
     station::Entity::update_many()
         .col_expr(station::Column::AqiValue, Expr::value(aqi.value as i32))
-        .col_expr(station::Column::AqiCategory, Expr::value(aqi.category.as_str()))
-        .col_expr(station::Column::AqiDominant, Expr::value(aqi.dominant.as_str()))
+        .col_expr(
+            station::Column::AqiCategory,
+            Expr::value(aqi.category.as_str()),
+        )
+        .col_expr(
+            station::Column::AqiDominant,
+            Expr::value(aqi.dominant.as_str()),
+        )
         .col_expr(station::Column::AqiComputedAt, Expr::value(now))
         .filter(station::Column::Id.eq(station.id))
         .exec(txn)

@@ -58,9 +58,9 @@ struct BucketRow {
 /// The SQL expression of `observed_at` floored to `width` seconds, as epoch seconds.
 fn bucket_expr(backend: DbBackend, width: i64) -> String {
     match backend {
-        DbBackend::Postgres => format!(
-            "(floor(extract(epoch from observed_at) / {width}) * {width})::bigint"
-        ),
+        DbBackend::Postgres => {
+            format!("(floor(extract(epoch from observed_at) / {width}) * {width})::bigint")
+        }
         _ => format!("((CAST(strftime('%s', observed_at) AS INTEGER) / {width}) * {width})"),
     }
 }
@@ -241,7 +241,10 @@ fn interpolate(values: &[Option<f64>]) -> Vec<f64> {
         while next < known.len() && known[next].0 < i {
             next += 1;
         }
-        let value = match (next.checked_sub(1).and_then(|p| known.get(p)), known.get(next)) {
+        let value = match (
+            next.checked_sub(1).and_then(|p| known.get(p)),
+            known.get(next),
+        ) {
             (_, Some(&(j, v))) if j == i => v,
             (Some(&(a, va)), Some(&(b, vb))) => va + (vb - va) * (i - a) as f64 / (b - a) as f64,
             (Some(&(_, va)), None) => va,

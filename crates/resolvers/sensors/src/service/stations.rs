@@ -7,8 +7,9 @@ use agora_platform::{
     pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    Order, PaginatorTrait, QueryFilter,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
     sea_query::{Expr, ExprTrait as _},
 };
 use uuid::Uuid;
@@ -70,7 +71,10 @@ fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
 
 fn latitude(field: &str, value: f64) -> AppResult<f64> {
     if !value.is_finite() || !(-90.0..=90.0).contains(&value) {
-        return Err(AppError::bad_input(field, "latitude must be within -90 to 90"));
+        return Err(AppError::bad_input(
+            field,
+            "latitude must be within -90 to 90",
+        ));
     }
     Ok(value)
 }
@@ -305,12 +309,7 @@ pub fn near_condition(near: Near) -> AppResult<Condition> {
                 .sub(near.longitude)
                 .mul(cos);
             let dy = Expr::col(station::Column::Latitude).sub(near.latitude);
-            condition = condition.add(
-                dx.clone()
-                    .mul(dx)
-                    .add(dy.clone().mul(dy))
-                    .lte(dlat * dlat),
-            );
+            condition = condition.add(dx.clone().mul(dx).add(dy.clone().mul(dy)).lte(dlat * dlat));
         }
     }
     Ok(condition)
