@@ -16,12 +16,12 @@ pub const MAX_PER_UPDATE: usize = NotificationKind::ALL.len() * NotificationChan
 /// The default when a user has not chosen.
 ///
 /// - IN_APP: on for every kind; the feed is where a notification can always be found.
-/// - EMAIL: on for what needs acting on today and is missed without it: STREAK_AT_RISK and
-///   FLASHCARDS_DUE. Not WELCOME: registration already sends the address-confirmation mail,
+/// - EMAIL: on for what needs acting on today and is missed without it: STREAK_AT_RISK,
+///   FLASHCARDS_DUE and SENSOR_ALERT (air you are about to breathe). Not WELCOME: registration already sends the address-confirmation mail,
 ///   and a second mail in the same second is noise. Not the celebrations (LEVEL_UP,
 ///   ACHIEVEMENT_UNLOCKED), which the user sees in the app where they happened, nor
 ///   SUBMISSION_REVIEWED, which is in the feed and on the submission.
-/// - PUSH: on for the time-critical reminders (STREAK_AT_RISK, FLASHCARDS_DUE) and the
+/// - PUSH: on for the time-critical reminders (STREAK_AT_RISK, FLASHCARDS_DUE, SENSOR_ALERT) and the
 ///   celebrations (LEVEL_UP, ACHIEVEMENT_UNLOCKED), which are short and welcome on a phone.
 pub fn default_enabled(kind: NotificationKind, channel: NotificationChannel) -> bool {
     use NotificationChannel::*;
