@@ -868,3 +868,71 @@ async fn a_forecast_has_widening_intervals_and_a_backtest_against_persistence() 
     assert!(body["data"]["station"]["forecast"].is_null());
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn simulate_sensors_feeds_stations_through_the_public_api() {
+    let server = TestServer::start().await;
+    server
+        .register("sim-admin@example.org", "a long enough passphrase", "Sim")
+        .await;
+    agora_server::tasks::simulate::run(agora_server::tasks::simulate::SimulateOptions {
+        url: server.url(""),
+        email: "sim-admin@example.org".into(),
+        password: "a long enough passphrase".into(),
+        stations: 2,
+        interval: Duration::from_millis(50),
+        rounds: Some(3),
+    })
+    .await
+    .expect("simulation runs");
+    let body = server
+        .gql(
+            "{ stations(first: 10) { edges { node { name sensors { parameter } latest { observedAt } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&body);
+    let edges = body["data"]["stations"]["edges"]
+        .as_array()
+        .expect("edges")
+        .clone();
+    assert_eq!(edges.len(), 2, "{body}");
+    for e in &edges {
+        assert!(
+            e["node"]["name"]
+                .as_str()
+                .expect("name")
+                .starts_with("Simulated ")
+        );
+        assert_eq!(
+            e["node"]["sensors"].as_array().expect("sensors").len(),
+            8,
+            "{e}"
+        );
+    }
+    let count: i64 = {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        agora_entities::sensors::reading::Entity::find()
+            .count(&server.state.platform.db)
+            .await
+            .expect("count") as i64
+    };
+    assert_eq!(count, 2 * 3 * 8);
+    // A learner cannot run it: registering stations needs an admin.
+    server
+        .register("sim-learner@example.org", "a long enough passphrase", "Lea")
+        .await;
+    let refused =
+        agora_server::tasks::simulate::run(agora_server::tasks::simulate::SimulateOptions {
+            url: server.url(""),
+            email: "sim-learner@example.org".into(),
+            password: "a long enough passphrase".into(),
+            stations: 1,
+            interval: Duration::from_millis(50),
+            rounds: Some(1),
+        })
+        .await
+        .expect_err("a learner may not register stations");
+    assert!(format!("{refused:#}").contains("FORBIDDEN"), "{refused:#}");
+    server.shutdown().await;
+}

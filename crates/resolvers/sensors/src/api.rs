@@ -1,7 +1,7 @@
 //! What the server asks of the sensor domain: per-request loaders, the provider ingest
 //! endpoints, the CSV export and the demo seed.
 
-use agora_entities::sensors::{alert_rule, station};
+use agora_entities::sensors::station;
 use agora_platform::{AppError, AppResult, Platform, auth::Viewer};
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
@@ -296,12 +296,4 @@ pub async fn seed_demo(
         tracing::info!(station = %fixture.name, readings = station_readings, "demo station ready");
     }
     Ok(stored)
-}
-
-/// Rules count of a station (for tests and the seed report).
-pub async fn rule_count(platform: &Platform, station_id: Uuid) -> AppResult<u64> {
-    Ok(alert_rule::Entity::find()
-        .filter(alert_rule::Column::StationId.eq(station_id))
-        .count(&platform.db)
-        .await?)
 }
