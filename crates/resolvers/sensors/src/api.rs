@@ -40,17 +40,21 @@ pub struct ProviderIngest {
     pub notes: Vec<String>,
 }
 
+/// A `stationId` query parameter: a station's global id or its UUID.
+fn station_id(raw: &str) -> AppResult<Uuid> {
+    agora_platform::ids::decode(
+        &async_graphql::ID(raw.to_owned()),
+        STATION_TYPE,
+        "stationId",
+    )
+    .or_else(|_| Uuid::parse_str(raw))
+    .map_err(|_| AppError::bad_input("stationId", "not a station id"))
+}
+
 /// The station a provider payload is for: the device key's own station, or for an admin the
 /// `stationId` query parameter (a global id or a UUID).
 fn target_station(viewer: &Viewer, requested: Option<&str>) -> AppResult<Uuid> {
-    let requested = requested
-        .map(|raw| {
-            let id = async_graphql::ID(raw.to_owned());
-            agora_platform::ids::decode(&id, STATION_TYPE, "stationId")
-                .or_else(|_| Uuid::parse_str(raw))
-                .map_err(|_| AppError::bad_input("stationId", "not a station id"))
-        })
-        .transpose()?;
+    let requested = requested.map(station_id).transpose()?;
     let station = match (viewer, requested) {
         (Viewer::ApiKey(key), requested) if key.station_id.is_some() => {
             let own = key.station_id.unwrap_or_default();
@@ -143,10 +147,7 @@ pub async fn export_csv(
     impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
 )> {
     viewer.require_user()?;
-    let id = async_graphql::ID(params.station_id.clone());
-    let station_id = agora_platform::ids::decode(&id, STATION_TYPE, "stationId")
-        .or_else(|_| Uuid::parse_str(&params.station_id))
-        .map_err(|_| AppError::bad_input("stationId", "not a station id"))?;
+    let station_id = station_id(&params.station_id)?;
     let parameter = params
         .parameter
         .as_deref()
@@ -219,6 +220,11 @@ pub async fn seed_demo(
     fixtures: &[StationFixture],
     followers: &[Uuid],
 ) -> AppResult<usize> {
+    let viewer = Viewer::User(agora_platform::auth::UserViewer {
+        user_id: admin,
+        role: agora_platform::auth::Role::Admin,
+        session_id: Uuid::nil(),
+    });
     let mut stored = 0;
     for (n, fixture) in fixtures.iter().enumerate() {
         let exists = station::Entity::find()
@@ -229,11 +235,6 @@ pub async fn seed_demo(
         if exists {
             continue;
         }
-        let viewer = Viewer::User(agora_platform::auth::UserViewer {
-            user_id: admin,
-            role: agora_platform::auth::Role::Admin,
-            session_id: Uuid::nil(),
-        });
         let provider = Provider::parse(&fixture.provider).unwrap_or(Provider::Generic);
         let created = stations::create(
             platform,

@@ -85,6 +85,11 @@ impl Pollutant {
         }
     }
 
+    /// The canonical unit of a stored parameter name (empty for an unknown one).
+    pub fn unit_of(stored: &str) -> &'static str {
+        Self::parse(stored).map_or("", Self::canonical_unit)
+    }
+
     /// Whether it enters the AQI.
     pub fn is_pollutant(self) -> bool {
         !matches!(self, Self::Temperature | Self::Humidity)

@@ -66,16 +66,7 @@ impl SensorsSubscription {
                         {
                             Ok(rows) => rows
                                 .into_iter()
-                                .filter_map(|r| {
-                                    Some(Reading {
-                                        parameter: Pollutant::parse(&r.parameter)?,
-                                        value: r.value,
-                                        observed_at: r.observed_at,
-                                        ingested_at: Some(r.ingested_at),
-                                        anomaly: r.anomaly,
-                                        stuck: r.stuck,
-                                    })
-                                })
+                                .filter_map(Reading::from_row)
                                 .filter(|r| last.is_none_or(|l| (r.observed_at, r.parameter) > l))
                                 .collect(),
                             Err(e) => {

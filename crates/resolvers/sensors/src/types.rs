@@ -1,6 +1,6 @@
 //! GraphQL types of the sensor domain.
 
-use agora_entities::sensors::{alert, alert_rule, sensor, station};
+use agora_entities::sensors::{alert, alert_rule, reading, sensor, station};
 use agora_identity::api::{User, load_user};
 use agora_platform::{
     AppError,
@@ -221,7 +221,7 @@ impl Sensor {
 
     /// The unit its values are in.
     async fn unit(&self) -> &'static str {
-        Pollutant::parse(&self.0.parameter).map_or("", |p| p.canonical_unit())
+        Pollutant::unit_of(&self.0.parameter)
     }
 
     /// When its first reading arrived.
@@ -258,6 +258,20 @@ impl Reading {
     /// The canonical unit, e.g. `µg/m³`.
     async fn unit(&self) -> &'static str {
         self.parameter.canonical_unit()
+    }
+}
+
+impl Reading {
+    /// A stored reading; None for a parameter this build does not know.
+    pub fn from_row(r: reading::Model) -> Option<Self> {
+        Some(Self {
+            parameter: Pollutant::parse(&r.parameter)?,
+            value: r.value,
+            observed_at: r.observed_at,
+            ingested_at: Some(r.ingested_at),
+            anomaly: r.anomaly,
+            stuck: r.stuck,
+        })
     }
 }
 

@@ -22,7 +22,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{find_station, ingest::Stored, require_manager, stations};
+use super::{find_station, ingest::Flagged, require_manager, stations};
 use crate::{
     aqi::AqiCategory,
     events::{LiveAqi, SensorAlert},
@@ -176,7 +176,7 @@ pub fn describe(rule: &alert_rule::Model) -> String {
     };
     match (&rule.parameter, rule.threshold, &rule.aqi_category) {
         (Some(p), Some(t), _) => {
-            let unit = Pollutant::parse(p).map_or("", |p| p.canonical_unit());
+            let unit = Pollutant::unit_of(p);
             format!("{p} ≥ {t} {unit}{hold}")
         }
         (_, _, Some(c)) => {
@@ -201,7 +201,7 @@ struct Observation {
 pub(super) async fn evaluate(
     txn: &DatabaseTransaction,
     station: &station::Model,
-    stored: &[Stored],
+    stored: &[Flagged],
     aqi: Option<&LiveAqi>,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {

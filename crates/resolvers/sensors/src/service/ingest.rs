@@ -6,7 +6,7 @@
 //! five array parameters however many rows, so the statement is parsed and planned once and
 //! no bind-parameter limit applies. SQLite gets multi-row `VALUES` in chunks (its bind limit).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 
 use agora_entities::sensors::{reading, sensor, station};
 use agora_platform::{AppError, AppResult, Platform, auth::Viewer};
@@ -76,16 +76,6 @@ pub struct IngestReport {
     pub duplicates: usize,
     /// Readings refused, with reasons.
     pub rejected: Vec<Rejection>,
-}
-
-/// A validated reading about to be stored.
-#[derive(Debug, Clone)]
-struct Checked {
-    parameter: Pollutant,
-    value: f64,
-    observed_at: DateTime<Utc>,
-    anomaly: bool,
-    stuck: bool,
 }
 
 /// Checks that `viewer` may push readings for `station_id`: a `SENSORS_WRITE` key bound to that
@@ -199,9 +189,9 @@ fn truncate_micros(at: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
 }
 
-/// A stored reading, as the rest of the ingest path sees it.
+/// A validated reading with its flags; what `insert` returns are the ones stored now.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Stored {
+pub struct Flagged {
     /// What was measured.
     pub parameter: Pollutant,
     /// Canonical value.
@@ -222,7 +212,7 @@ struct WindowRow {
 }
 
 /// Each parameter's anomaly window: up to [`WINDOW_LIMIT`] values from the 24 hours before its
-/// first reading in the batch, most recent first. One statement for every parameter (a
+/// first reading in the batch, oldest first. One statement for every parameter (a
 /// `UNION ALL` of index range scans, each stopping at its limit), so a batch costs one round
 /// trip here however many parameters it carries.
 async fn windows(
@@ -258,7 +248,7 @@ async fn windows(
         values,
     );
     let mut rows = WindowRow::find_by_statement(statement).all(txn).await?;
-    rows.sort_by_key(|r| std::cmp::Reverse(r.observed_at));
+    rows.sort_by_key(|r| r.observed_at);
     let mut out: HashMap<Pollutant, Vec<f64>> = HashMap::new();
     for row in rows {
         if let Some(parameter) = Pollutant::parse(&row.parameter) {
@@ -268,42 +258,44 @@ async fn windows(
     Ok(out)
 }
 
-/// Flags each of one parameter's readings (in time order) against its window (most recent
-/// first), the batch's own earlier readings included.
+/// Flags each of one parameter's readings (in time order) against its window (oldest first),
+/// the batch's own earlier readings included.
 fn flag(
     parameter: Pollutant,
-    window: Vec<f64>,
+    mut window: Vec<f64>,
     values: &[(DateTime<Utc>, f64)],
-    out: &mut Vec<Checked>,
+    out: &mut Vec<Flagged>,
 ) {
-    let earlier = window;
-    // Most recent first, as `anomaly::is_stuck` wants its run; the window is the same values.
-    let mut recent: VecDeque<f64> = earlier.into();
+    let limit = WINDOW_LIMIT as usize;
+    // A run at the edge of the physical range is a floor or a saturation (ozone at 0 on a
+    // still night, humidity at 100 % in fog), not a stuck sensor.
+    let (floor, ceiling) = units::physical_range(parameter);
     // The window's median and MAD are recomputed only after it has grown by a twentieth (or
     // while it is short): sorting 1,440 values for every reading of a 1,000-reading batch was
     // most of the ingest CPU, and a 5 % change in a 24-hour window barely moves either.
     let mut stats: Option<anomaly::RobustStats> = None;
     let mut added_since = 0usize;
     for &(observed_at, value) in values {
-        if stats.is_none() || added_since * 20 >= recent.len().max(20) {
-            stats = anomaly::RobustStats::of(recent.make_contiguous());
+        let current = &window[window.len().saturating_sub(limit)..];
+        if stats.is_none() || added_since * 20 >= current.len().max(20) {
+            stats = anomaly::RobustStats::of(current);
             added_since = 0;
         }
-        let is_anomaly = stats.is_some_and(|s| s.is_anomaly(value));
-        let stuck = anomaly::is_stuck(recent.make_contiguous(), value);
-        // A run at the edge of the physical range is a floor or a saturation (ozone at 0 on a
-        // still night, humidity at 100 % in fog), not a stuck sensor.
-        let (floor, ceiling) = units::physical_range(parameter);
+        let run: Vec<f64> = window
+            .iter()
+            .rev()
+            .take(anomaly::STUCK_RUN - 1)
+            .copied()
+            .collect();
         let at_edge = value <= floor || value >= ceiling;
-        out.push(Checked {
+        out.push(Flagged {
             parameter,
             value,
             observed_at,
-            anomaly: is_anomaly,
-            stuck: stuck && !at_edge,
+            anomaly: stats.is_some_and(|s| s.is_anomaly(value)),
+            stuck: anomaly::is_stuck(&run, value) && !at_edge,
         });
-        recent.push_front(value);
-        recent.truncate(WINDOW_LIMIT as usize);
+        window.push(value);
         added_since += 1;
     }
 }
@@ -319,9 +311,9 @@ struct InsertedRow {
 async fn insert(
     txn: &DatabaseTransaction,
     station_id: Uuid,
-    rows: &[Checked],
+    rows: &[Flagged],
     now: DateTime<Utc>,
-) -> AppResult<Vec<Stored>> {
+) -> AppResult<Vec<Flagged>> {
     let mut inserted: Vec<(String, DateTime<Utc>)> = Vec::with_capacity(rows.len());
     match txn.get_database_backend() {
         DbBackend::Postgres => {
@@ -386,25 +378,14 @@ async fn insert(
             }
         }
     }
-    let new: std::collections::HashSet<(String, i64)> = inserted
+    let new: std::collections::HashSet<(Pollutant, i64)> = inserted
         .into_iter()
-        .map(|(p, at)| (p, at.timestamp_micros()))
+        .filter_map(|(p, at)| Some((Pollutant::parse(&p)?, at.timestamp_micros())))
         .collect();
     Ok(rows
         .iter()
-        .filter(|r| {
-            new.contains(&(
-                r.parameter.as_str().to_owned(),
-                r.observed_at.timestamp_micros(),
-            ))
-        })
-        .map(|r| Stored {
-            parameter: r.parameter,
-            value: r.value,
-            observed_at: r.observed_at,
-            anomaly: r.anomaly,
-            stuck: r.stuck,
-        })
+        .filter(|r| new.contains(&(r.parameter, r.observed_at.timestamp_micros())))
+        .cloned()
         .collect())
 }
 
@@ -412,10 +393,10 @@ async fn insert(
 async fn update_sensors(
     txn: &DatabaseTransaction,
     station_id: Uuid,
-    stored: &[Stored],
+    stored: &[Flagged],
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let mut newest: BTreeMap<Pollutant, &Stored> = BTreeMap::new();
+    let mut newest: BTreeMap<Pollutant, &Flagged> = BTreeMap::new();
     for row in stored {
         let entry = newest.entry(row.parameter).or_insert(row);
         if row.observed_at > entry.observed_at {
@@ -511,12 +492,12 @@ async fn refresh_aqi(
 async fn publish(
     platform: &Platform,
     station_id: Uuid,
-    stored: &[Stored],
+    stored: &[Flagged],
     aqi: Option<LiveAqi>,
     now: DateTime<Utc>,
 ) {
     let channel = channel(station_id);
-    let mut ordered: Vec<&Stored> = stored.iter().collect();
+    let mut ordered: Vec<&Flagged> = stored.iter().collect();
     ordered.sort_by_key(|r| (r.observed_at, r.parameter));
     for chunk in ordered.chunks(LIVE_CHUNK) {
         let message = LiveMessage::Readings {

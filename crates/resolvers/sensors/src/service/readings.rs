@@ -282,7 +282,7 @@ pub fn export_csv(
         let mut buffer = String::from("station_id,parameter,unit,observed_at,value,anomaly,stuck,ingested_at\n");
         while let Some(row) = rows.next().await {
             let row = row.map_err(std::io::Error::other)?;
-            let unit = Pollutant::parse(&row.parameter).map_or("", |p| p.canonical_unit());
+            let unit = Pollutant::unit_of(&row.parameter);
             buffer.push_str(&format!(
                 "{},{},{},{},{},{},{},{}\n",
                 row.station_id,
