@@ -936,3 +936,67 @@ async fn simulate_sensors_feeds_stations_through_the_public_api() {
     assert!(format!("{refused:#}").contains("FORBIDDEN"), "{refused:#}");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn unknown_stations_wrong_ids_and_rule_removal_give_clear_errors() {
+    let server = TestServer::start().await;
+    let admin = admin(&server).await;
+    let learner = server.register_token("learner@example.org").await;
+    let s = station(&server, &admin, "Errors", 1.2, 33.5).await;
+    let missing = agora_platform::ids::encode("Station", uuid::Uuid::now_v7()).to_string();
+    let follow = "mutation($id: ID!) { followStation(id: $id) { id } }";
+    assert_eq!(
+        error_code(
+            &server
+                .gql_as(&learner, follow, json!({ "id": missing }))
+                .await
+        ),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        error_code(&server.gql(follow, json!({ "id": s.id })).await),
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        error_code(&server.gql_as(&admin, KEY, json!({ "id": missing })).await),
+        "NOT_FOUND"
+    );
+    let wrong_type = server.gql(STATION, json!({ "id": "not-an-id" })).await;
+    assert_eq!(error_code(&wrong_type), "BAD_USER_INPUT");
+    let update = "mutation($i: UpdateStationInput!) { updateStation(input: $i) { name } }";
+    let blank = server
+        .gql_as(&admin, update, json!({ "i": { "id": s.id, "name": "  " } }))
+        .await;
+    assert_eq!(blank["errors"][0]["extensions"]["field"], "input.name");
+    let rule = server
+        .gql_as(
+            &admin,
+            "mutation($i: CreateAlertRuleInput!) { createAlertRule(input: $i) { id } }",
+            json!({ "i": { "stationId": s.id, "parameter": "PM25", "threshold": 5000.0 } }),
+        )
+        .await;
+    assert_eq!(rule["errors"][0]["extensions"]["field"], "input.threshold");
+    let rule = server
+        .gql_as(
+            &admin,
+            "mutation($i: CreateAlertRuleInput!) { createAlertRule(input: $i) { id } }",
+            json!({ "i": { "stationId": s.id, "aqiCategory": "UNHEALTHY", "forMinutes": 15 } }),
+        )
+        .await;
+    assert_no_errors(&rule);
+    let id = rule["data"]["createAlertRule"]["id"].as_str().expect("id");
+    let delete = "mutation($id: ID!) { deleteAlertRule(id: $id) }";
+    assert_eq!(
+        error_code(&server.gql_as(&learner, delete, json!({ "id": id })).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        server.gql_as(&admin, delete, json!({ "id": id })).await["data"]["deleteAlertRule"],
+        true
+    );
+    assert_eq!(
+        error_code(&server.gql_as(&admin, delete, json!({ "id": id })).await),
+        "NOT_FOUND"
+    );
+    server.shutdown().await;
+}
