@@ -14,6 +14,8 @@ mod m20261126_000006_create_battle;
 mod m20261126_000007_create_gamification;
 mod m20261126_000008_create_notifications;
 mod m20261126_000009_create_sensors;
+mod m20261202_000010_create_persisted_operations;
+mod m20261202_000011_add_api_key_usage;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -32,6 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_create_gamification::Migration),
             Box::new(m20261126_000008_create_notifications::Migration),
             Box::new(m20261126_000009_create_sensors::Migration),
+            Box::new(m20261202_000010_create_persisted_operations::Migration),
+            Box::new(m20261202_000011_add_api_key_usage::Migration),
         ]
     }
 }

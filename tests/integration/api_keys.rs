@@ -98,7 +98,7 @@ async fn scopes_need_the_right_role_and_keys_cannot_mint_keys() {
         .gql_as(
             &admin,
             CREATE,
-            json!({ "i": { "name": "ops", "scopes": ["READ", "WRITE", "PARTNER"] } }),
+            json!({ "i": { "name": "ops", "scopes": ["READ", "WRITE"] } }),
         )
         .await;
     assert_no_errors(&write);

@@ -1,6 +1,7 @@
 //! Black-box tests: each starts the real server and talks HTTP and WebSocket to it.
 
 mod api_keys;
+mod attacks;
 mod battle;
 mod bus;
 mod common;
@@ -9,6 +10,8 @@ mod gamification;
 mod knowledge;
 mod notifications;
 mod outbox;
+mod partner_api;
+mod protocol;
 mod replicas;
 mod senders;
 mod sensors;

@@ -35,9 +35,9 @@ const PURPLEAIR_LOCAL: &str = r#"{
 const AIRQO: &str = r#"{
   "success": true,
   "measurements": [
-    { "device": "aq_g5_87", "time": "T1", "pm2_5": { "value": 48.12, "calibratedValue": 41.37 },
+    { "device": "aq_g5_87", "time": "@T1@", "pm2_5": { "value": 48.12, "calibratedValue": 41.37 },
       "pm10": { "value": 58.88 }, "externalTemperature": { "value": 23.5 }, "externalHumidity": { "value": 62.7 } },
-    { "device": "aq_g5_87", "time": "T2", "pm2_5": { "value": 30.0, "calibratedValue": null },
+    { "device": "aq_g5_87", "time": "@T2@", "pm2_5": { "value": 30.0, "calibratedValue": null },
       "pm10": { "value": null } }
   ]
 }"#;
@@ -320,13 +320,14 @@ async fn provider_endpoints_take_purpleair_and_airqo_payloads() {
     assert_eq!(again["duplicates"], 4, "{again}");
 
     let airqo = AIRQO
-        .replace("T1", &(t + Span::hours(1)).to_rfc3339())
-        .replace("T2", &(t + Span::hours(2)).to_rfc3339());
+        .replace("@T1@", &(t + Span::hours(1)).to_rfc3339())
+        .replace("@T2@", &(t + Span::hours(2)).to_rfc3339());
     let response = post("/ingest/airqo", airqo, Some(&s.key))
         .await
         .expect("sent");
-    assert_eq!(response.status(), 200);
+    let status = response.status();
     let report: Value = response.json().await.expect("json");
+    assert_eq!(status, 200, "{report}");
     assert_eq!(report["accepted"], 5, "{report}");
     let body = server.gql(STATION, json!({ "id": s.id })).await;
     let pm25 = body["data"]["station"]["latest"]

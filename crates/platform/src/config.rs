@@ -191,6 +191,171 @@ pub struct Config {
           global = true, value_parser = parse_ttl_timeout)]
     pub request_timeout: Duration,
 
+    /// Longest an operation may execute before it is answered with a `TIMEOUT` error.
+    #[arg(long = "execution-timeout", env = "AGORA_EXECUTION_TIMEOUT", default_value = "10s",
+          global = true, value_parser = parse_execution_timeout)]
+    pub execution_timeout: Duration,
+
+    /// Most aliases an operation may use (fragments counted where they are spread).
+    #[arg(
+        long = "max-aliases",
+        env = "AGORA_MAX_ALIASES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub max_aliases: usize,
+
+    /// Most directives an operation may use.
+    #[arg(
+        long = "max-directives",
+        env = "AGORA_MAX_DIRECTIVES",
+        default_value_t = 50,
+        global = true
+    )]
+    pub max_directives: usize,
+
+    /// Most lexical tokens a document may have (counted before it is parsed).
+    #[arg(
+        long = "max-tokens",
+        env = "AGORA_MAX_TOKENS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub max_tokens: usize,
+
+    /// Largest GraphQL document in bytes (the `query` string, apart from the JSON body limit).
+    #[arg(
+        long = "max-document-bytes",
+        env = "AGORA_MAX_DOCUMENT_BYTES",
+        default_value_t = 100_000,
+        global = true
+    )]
+    pub max_document_bytes: usize,
+
+    /// Most operations in one batched HTTP request; 0 refuses batches.
+    #[arg(
+        long = "max-batch",
+        env = "AGORA_MAX_BATCH",
+        default_value_t = 0,
+        global = true,
+        value_parser = clap::value_parser!(u16).range(0..=10)
+    )]
+    pub max_batch: u16,
+
+    /// Require every operation to be a trusted document (production lock-down); partner keys
+    /// are always held to trusted documents.
+    #[arg(
+        long = "require-trusted-documents",
+        env = "AGORA_REQUIRE_TRUSTED_DOCUMENTS",
+        default_value_t = false,
+        global = true,
+        action = clap::ArgAction::Set
+    )]
+    pub require_trusted_documents: bool,
+
+    /// Automatic persisted queries kept in the embedded mode's in-process cache (LRU).
+    #[arg(
+        long = "apq-cache-size",
+        env = "AGORA_APQ_CACHE_SIZE",
+        default_value_t = 1_000,
+        global = true,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub apq_cache_size: u32,
+
+    /// How long Redis keeps an automatic persisted query after its last use.
+    #[arg(long = "apq-ttl", env = "AGORA_APQ_TTL", default_value = "24h", global = true,
+          value_parser = parse_apq_ttl)]
+    pub apq_ttl: Duration,
+
+    /// Requests per minute from one client IP address (token bucket; 0 disables).
+    #[arg(
+        long = "rate-limit-ip",
+        env = "AGORA_RATE_LIMIT_IP",
+        default_value_t = 1_200,
+        global = true
+    )]
+    pub rate_limit_ip: u32,
+
+    /// GraphQL operations per minute by one signed-in user (token bucket; 0 disables).
+    #[arg(
+        long = "rate-limit-user",
+        env = "AGORA_RATE_LIMIT_USER",
+        default_value_t = 600,
+        global = true
+    )]
+    pub rate_limit_user: u32,
+
+    /// GraphQL operations per minute by one API key (token bucket; 0 disables).
+    #[arg(
+        long = "rate-limit-key",
+        env = "AGORA_RATE_LIMIT_KEY",
+        default_value_t = 600,
+        global = true
+    )]
+    pub rate_limit_key: u32,
+
+    /// `login`, `register`, `requestPasswordReset` and `resetPassword` fields per minute from
+    /// one IP address, each aliased copy counted (token bucket; 0 disables).
+    #[arg(
+        long = "rate-limit-auth",
+        env = "AGORA_RATE_LIMIT_AUTH",
+        default_value_t = 10,
+        global = true
+    )]
+    pub rate_limit_auth: u32,
+
+    /// Open WebSocket connections allowed from one IP address, per replica (0 disables).
+    #[arg(
+        long = "ws-connections-per-ip",
+        env = "AGORA_WS_CONNECTIONS_PER_IP",
+        default_value_t = 200,
+        global = true
+    )]
+    pub ws_connections_per_ip: u32,
+
+    /// How long a WebSocket may wait before `connection_init` (then it is closed with 4408).
+    #[arg(long = "ws-init-timeout", env = "AGORA_WS_INIT_TIMEOUT", default_value = "3s",
+          global = true, value_parser = parse_ws_init_timeout)]
+    pub ws_init_timeout: Duration,
+
+    /// Most operations one WebSocket may have running at once.
+    #[arg(
+        long = "ws-max-subscriptions",
+        env = "AGORA_WS_MAX_SUBSCRIPTIONS",
+        default_value_t = 100,
+        global = true
+    )]
+    pub ws_max_subscriptions: usize,
+
+    /// Largest WebSocket message a client may send, in bytes (larger closes with 1009).
+    #[arg(
+        long = "ws-max-message-bytes",
+        env = "AGORA_WS_MAX_MESSAGE_BYTES",
+        default_value_t = 65_536,
+        global = true
+    )]
+    pub ws_max_message_bytes: usize,
+
+    /// Origins allowed to call the API from a browser, comma-separated (`*` allows any);
+    /// default: any origin in development, none in production.
+    #[arg(
+        long = "cors-origins",
+        env = "AGORA_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_origins: Option<Vec<String>>,
+
+    /// Header carrying the client address when behind a proxy (e.g. `x-forwarded-for`, whose
+    /// last entry is used); unset uses the socket peer address.
+    #[arg(
+        long = "client-ip-header",
+        env = "AGORA_CLIENT_IP_HEADER",
+        global = true
+    )]
+    pub client_ip_header: Option<String>,
+
     /// Delivery attempts before an outbox event is parked for an operator.
     #[arg(
         long = "outbox-max-attempts",
@@ -248,6 +413,21 @@ impl Config {
     /// Whether validation errors suggest field names.
     pub fn field_suggestions(&self) -> bool {
         self.field_suggestions.unwrap_or(!self.is_production())
+    }
+
+    /// Origins allowed by CORS; `None` allows any.
+    pub fn cors_origins(&self) -> Option<Vec<String>> {
+        match &self.cors_origins {
+            Some(list) if list.iter().any(|o| o.trim() == "*") => None,
+            Some(list) => Some(
+                list.iter()
+                    .map(|o| o.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect(),
+            ),
+            None if self.is_production() => Some(Vec::new()),
+            None => None,
+        }
     }
 
     /// Checks rules that span fields; the message names the variable.
@@ -345,6 +525,9 @@ duration_parser! {
     parse_reveal_pause => "AGORA_BATTLE_REVEAL_PAUSE",
     parse_quick_match_wait => "AGORA_QUICK_MATCH_WAIT",
     parse_lobby_idle => "AGORA_LOBBY_IDLE_TIMEOUT",
+    parse_execution_timeout => "AGORA_EXECUTION_TIMEOUT",
+    parse_apq_ttl => "AGORA_APQ_TTL",
+    parse_ws_init_timeout => "AGORA_WS_INIT_TIMEOUT",
 }
 
 #[cfg(test)]

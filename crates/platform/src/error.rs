@@ -24,9 +24,45 @@ pub enum ErrorCode {
     RateLimited,
     /// A fault on our side; `extensions.requestId` identifies it in the logs.
     Internal,
+    /// The document does not parse or does not validate against the schema.
+    ValidationFailed,
+    /// The request itself is malformed (not JSON, no query, a persisted-query hash that does
+    /// not match its query...); sent with HTTP 400.
+    BadRequest,
+    /// The document is over one of the limits measured before execution; `extensions.limit`
+    /// names it (`depth`, `aliases`, `directives`, `tokens`, `documentBytes`, `complexity`,
+    /// `batch`, `subscriptions`) and `extensions.max` gives its value.
+    LimitExceeded,
+    /// An automatic persisted query's hash is not known (yet): send the query with its hash.
+    PersistedQueryNotFound,
+    /// This caller may only run trusted documents, or the trusted document named is unknown.
+    PersistedQueryRequired,
+    /// The operation ran past the execution timeout.
+    Timeout,
+    /// A mutation sent with GET; sent with HTTP 405 and `Allow: POST`.
+    MethodNotAllowed,
 }
 
 impl ErrorCode {
+    /// The HTTP status a plain (non-GraphQL) endpoint answers this code with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::BadUserInput
+            | Self::BadRequest
+            | Self::ValidationFailed
+            | Self::LimitExceeded
+            | Self::PersistedQueryRequired => 400,
+            Self::Unauthenticated => 401,
+            Self::Forbidden => 403,
+            Self::NotFound | Self::PersistedQueryNotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Conflict => 409,
+            Self::RateLimited => 429,
+            Self::Internal => 500,
+            Self::Timeout => 504,
+        }
+    }
+
     /// The wire form, e.g. `BAD_USER_INPUT`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -37,6 +73,13 @@ impl ErrorCode {
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
             Self::Internal => "INTERNAL",
+            Self::ValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::BadRequest => "BAD_REQUEST",
+            Self::LimitExceeded => "LIMIT_EXCEEDED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryRequired => "PERSISTED_QUERY_REQUIRED",
+            Self::Timeout => "TIMEOUT",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
         }
     }
 }
@@ -76,6 +119,18 @@ pub enum AppError {
     },
     /// Client sees only `INTERNAL` and a request id; the cause is logged.
     Internal(String),
+    /// Client sees `LIMIT_EXCEEDED` with the message, `limit` and `max`.
+    LimitExceeded {
+        /// Human-readable reason.
+        message: String,
+        /// Which limit, e.g. `aliases`.
+        limit: &'static str,
+        /// The limit's value.
+        max: usize,
+    },
+    /// A whole request refused before execution with `code` (a persisted-query or timeout
+    /// code) and the message.
+    Refused(ErrorCode, String),
 }
 
 /// Result with [`AppError`].
@@ -125,6 +180,7 @@ impl AppError {
             | Self::NotFound(m)
             | Self::Conflict(m) => m.clone(),
             Self::Internal(_) => "internal error".to_owned(),
+            Self::LimitExceeded { message, .. } | Self::Refused(_, message) => message.clone(),
         }
     }
 
@@ -146,6 +202,8 @@ impl AppError {
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Internal(_) => ErrorCode::Internal,
+            Self::LimitExceeded { .. } => ErrorCode::LimitExceeded,
+            Self::Refused(code, _) => *code,
         }
     }
 }
@@ -196,6 +254,10 @@ impl From<AppError> for async_graphql::Error {
                 AppError::RateLimited {
                     retry_after_secs, ..
                 } => ext.set("retryAfter", *retry_after_secs),
+                AppError::LimitExceeded { limit, max, .. } => {
+                    ext.set("limit", *limit);
+                    ext.set("max", *max as u64);
+                }
                 _ => {}
             }
         })

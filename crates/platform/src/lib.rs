@@ -12,6 +12,7 @@
 //! - [`clock`]: the time source, which tests control.
 //! - [`mail`]: the outgoing-mail trait, its development implementation and the SMTP sender.
 //! - [`push`]: the outgoing-push trait, its development implementation and the webhook sender.
+//! - [`ratelimit`]: token-bucket request limits, in process or shared through Redis.
 //! - [`context`]: [`Platform`], the handle to all of the above that resolvers receive.
 #![warn(missing_docs, unreachable_pub)]
 
@@ -28,6 +29,7 @@ pub mod mail;
 pub mod outbox;
 pub mod pagination;
 pub mod push;
+pub mod ratelimit;
 pub mod schedule;
 
 pub use context::Platform;

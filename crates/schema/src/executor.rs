@@ -1,6 +1,10 @@
-//! The schema as the server runs it, over HTTP and WebSocket alike: names the request's span
-//! after its operation, counts requests, latency and errors by code, gives `INTERNAL` errors the
-//! request id, keeps read-only API keys out of mutations, and counts live subscriptions.
+//! The schema as the server runs it, over HTTP and WebSocket alike. Before execution it applies
+//! the caller's rate limit, finds a persisted document, measures the document against the
+//! limits, charges sign-in fields to the address's bucket and keeps read-only and device keys
+//! out of what they may not run; it executes under the execution timeout, stores a new APQ
+//! once its document validated, marks a public persisted query cacheable, names the request's
+//! span after its operation, counts requests, latency and errors by code (and each API key's
+//! use), gives `INTERNAL` errors the request id, and counts live subscriptions.
 //!
 //! This wraps the schema as an [`Executor`] instead of being an async-graphql extension: any
 //! registered extension puts every field of every response through the extension chain (a
@@ -8,26 +12,89 @@
 //! 50-question page. Here the document is parsed once (`Request::parsed_query`, reused by the
 //! executor) and the checks run once per operation.
 
-use std::{any::TypeId, sync::Arc, time::Instant};
+use std::{any::TypeId, net::IpAddr, sync::Arc, time::Instant};
 
-use agora_platform::{AppError, auth::Viewer};
+use agora_identity::api::KeyUsage;
+use agora_platform::{
+    AppError, ErrorCode, Platform,
+    auth::Viewer,
+    ratelimit::{LimitClass, RateLimits},
+};
 use async_graphql::{
-    Data, Executor, Request, Response, ServerError, Value,
+    CacheControl, Data, Executor, Request, Response, ServerError, Value,
     futures_util::{StreamExt, stream::BoxStream},
     parser::types::{
         DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
     },
 };
 
-use crate::AgoraSchema;
+use crate::{
+    AgoraSchema,
+    limits::{AUTH_FIELDS, Limits},
+    persisted::{DocumentId, Persisted},
+};
 
 /// The id of the HTTP request or WebSocket connection, put in the request data by the server.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// The client's address as the server saw it (or as the trusted proxy header said), put in
+/// the request data by the server; the `Auth` rate limit is kept per address.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<IpAddr>);
+
+/// Put in the request data by a transport that may only run queries (HTTP GET).
+#[derive(Debug, Clone, Copy)]
+pub struct QueriesOnly;
+
+/// Root query fields whose answer is the same for every anonymous caller, with how long a CDN
+/// may keep it (seconds). A persisted query over GET selecting only these, asked anonymously,
+/// is answered with `Cache-Control: public, max-age=<the smallest>`.
+const CACHEABLE_ROOT_FIELDS: &[(&str, i32)] = &[
+    ("__typename", 3_600),
+    ("achievements", 3_600),
+    ("topics", 300),
+    ("topic", 300),
+    ("articles", 300),
+    ("article", 300),
+    ("questions", 60),
+    ("question", 60),
+    ("search", 60),
+    ("stations", 60),
+    ("station", 30),
+    ("leaderboard", 10),
+];
+
+/// What the executor needs besides the schema: limits, persisted documents, rate limits and
+/// key usage. Built once per process.
+pub struct OperationGuard {
+    platform: Platform,
+    limits: Limits,
+    persisted: Persisted,
+    rate_limits: Arc<RateLimits>,
+    usage: KeyUsage,
+}
+
+impl OperationGuard {
+    /// The guard for `platform`'s configuration, sharing `rate_limits` and `usage` with the
+    /// server.
+    pub fn new(platform: Platform, rate_limits: Arc<RateLimits>, usage: KeyUsage) -> Self {
+        Self {
+            limits: Limits::from_config(&platform.config),
+            persisted: Persisted::new(&platform.config, platform.redis.clone()),
+            rate_limits,
+            usage,
+            platform,
+        }
+    }
+}
+
 /// [`AgoraSchema`] with Agora's per-operation checks and metrics.
 #[derive(Clone)]
-pub struct AgoraExecutor(pub AgoraSchema);
+pub struct AgoraExecutor {
+    schema: AgoraSchema,
+    guard: Arc<OperationGuard>,
+}
 
 fn get<T: 'static>(data: &Data) -> Option<&T> {
     data.get(&TypeId::of::<T>())
@@ -63,64 +130,202 @@ fn only_ingests(op: &OperationDefinition) -> bool {
         })
 }
 
-/// Parses the document (kept on the request for execution) and names the operation; the
-/// second value refuses a mutation to a viewer that may not mutate. A document that does not
-/// parse passes through: execution reports it.
-fn admit(request: &mut Request, viewer: &Viewer) -> (String, Option<ServerError>) {
-    let mut name = request.operation_name.clone();
-    let (ty, device_ok) = match request.parsed_query() {
-        Ok(doc) => {
-            // No `operationName` sent: a document with one named operation names itself.
-            if name.is_none()
-                && let DocumentOperations::Multiple(ops) = &doc.operations
-                && ops.len() == 1
-            {
-                name = ops.keys().next().map(|n| n.to_string());
-            }
-            let op = selected_operation(doc, name.as_deref());
-            (op.map(|op| op.ty), op.is_some_and(only_ingests))
-        }
-        Err(_) => (None, true),
-    };
-    let label = name.unwrap_or_else(|| "anonymous".to_owned());
-    tracing::Span::current().record("operation", label.as_str());
-    // A station device key acts for the admin who created it, but only to push readings: a
-    // leaked device key must not be an admin credential.
-    if viewer.is_device_key() && !device_ok {
-        let refusal = AppError::Forbidden(format!(
-            "a station device key may only run the {DEVICE_MUTATION} mutation"
-        ));
-        return (label, Some(refusal.into_server_error()));
-    }
-    if ty == Some(OperationType::Mutation) && !viewer.may_mutate() {
-        let refusal = AppError::Forbidden(
-            "this API key may not run mutations (it needs the WRITE scope)".into(),
-        );
-        return (label, Some(refusal.into_server_error()));
-    }
-    (label, None)
+/// What admission found out about an operation.
+#[derive(Default)]
+struct Admitted {
+    /// Store the document as an APQ under this hash once it validated.
+    store_apq: Option<String>,
+    /// How long a CDN may keep the answer, if it may at all.
+    cache_max_age: Option<i32>,
 }
 
-fn error_code(error: &ServerError) -> String {
+/// The operation's label for spans and metrics: its name, or the document's one named
+/// operation, else `anonymous`.
+fn label(name: Option<&str>, doc: Option<&ExecutableDocument>) -> String {
+    if let Some(name) = name {
+        return name.to_owned();
+    }
+    if let Some(doc) = doc
+        && let DocumentOperations::Multiple(ops) = &doc.operations
+        && ops.len() == 1
+        && let Some(name) = ops.keys().next()
+    {
+        return name.to_string();
+    }
+    "anonymous".to_owned()
+}
+
+fn rate_limited(class: LimitClass, retry_after_secs: u64) -> AppError {
+    let what = match class {
+        LimitClass::Auth => "too many sign-in, registration or password-reset attempts",
+        LimitClass::ApiKey => "this API key is over its request rate",
+        LimitClass::User => "too many requests from this account",
+        LimitClass::Ip => "too many requests from this address",
+    };
+    AppError::RateLimited {
+        message: format!("{what}; retry in {retry_after_secs} s"),
+        retry_after_secs,
+    }
+}
+
+impl AgoraExecutor {
+    /// The executor of `schema` with `guard`'s checks.
+    pub fn new(schema: AgoraSchema, guard: Arc<OperationGuard>) -> Self {
+        Self { schema, guard }
+    }
+
+    /// The schema it runs.
+    pub fn schema(&self) -> &AgoraSchema {
+        &self.schema
+    }
+
+    /// Everything checked before execution, in order of cost: the caller's rate, the
+    /// document's source (persisted or not), its text limits, its parsed limits, sign-in
+    /// fields against the address's bucket, then what this kind of credential may run.
+    async fn admit(
+        &self,
+        request: &mut Request,
+        viewer: &Viewer,
+        data: &Data,
+        operation: &mut String,
+    ) -> Result<Admitted, AppError> {
+        *operation = label(request.operation_name.as_deref(), None);
+        let guard = &self.guard;
+        let caller = match viewer {
+            Viewer::User(user) => Some((LimitClass::User, user.user_id.to_string())),
+            Viewer::ApiKey(key) => Some((LimitClass::ApiKey, key.key_id.to_string())),
+            Viewer::Anonymous => None,
+        };
+        if let Some((class, key)) = caller
+            && let Err(refusal) = guard.rate_limits.check(class, &key, 1).await
+        {
+            return Err(rate_limited(class, refusal.retry_after_secs()));
+        }
+        let document_id = get::<DocumentId>(data).map(|d| d.0.as_str());
+        let resolved = guard
+            .persisted
+            .resolve(&guard.platform, request, document_id, viewer)
+            .await?;
+        guard.limits.check_text(&request.query)?;
+        let variables = request.variables.clone();
+        let name = request.operation_name.clone();
+        let Ok(doc) = request.parsed_query() else {
+            // Execution reports the syntax error.
+            return Ok(Admitted::default());
+        };
+        *operation = label(name.as_deref(), Some(doc));
+        tracing::Span::current().record("operation", operation.as_str());
+        let op = selected_operation(doc, name.as_deref());
+        let measure = guard.limits.check_document(doc, op, &variables)?;
+        let auth_fields = measure
+            .root_fields
+            .iter()
+            .filter(|f| AUTH_FIELDS.contains(&f.as_str()))
+            .count() as u32;
+        if auth_fields > 0 && op.is_some_and(|op| op.ty == OperationType::Mutation) {
+            let addr = get::<ClientAddr>(data)
+                .and_then(|a| a.0)
+                .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+            if let Err(refusal) = guard
+                .rate_limits
+                .check(LimitClass::Auth, &addr, auth_fields)
+                .await
+            {
+                return Err(rate_limited(LimitClass::Auth, refusal.retry_after_secs()));
+            }
+        }
+        if !guard.platform.config.introspection()
+            && measure
+                .root_fields
+                .iter()
+                .any(|f| f == "__schema" || f == "__type")
+        {
+            return Err(AppError::Refused(
+                ErrorCode::ValidationFailed,
+                "introspection is disabled on this server".into(),
+            ));
+        }
+        let ty = op.map(|op| op.ty);
+        if get::<QueriesOnly>(data).is_some() && ty.is_some_and(|t| t != OperationType::Query) {
+            return Err(AppError::Refused(
+                ErrorCode::MethodNotAllowed,
+                "mutations must be sent with POST".into(),
+            ));
+        }
+        // A station device key acts for the admin who created it, but only to push readings: a
+        // leaked device key must not be an admin credential.
+        if viewer.is_device_key() && !op.is_some_and(only_ingests) {
+            return Err(AppError::Forbidden(format!(
+                "a station device key may only run the {DEVICE_MUTATION} mutation"
+            )));
+        }
+        if ty == Some(OperationType::Mutation) && !viewer.may_mutate() {
+            return Err(AppError::Forbidden(
+                "this API key may not run mutations (it needs the WRITE scope)".into(),
+            ));
+        }
+        let cache_max_age = (resolved.persisted
+            && *viewer == Viewer::Anonymous
+            && ty == Some(OperationType::Query))
+        .then(|| {
+            measure
+                .root_fields
+                .iter()
+                .map(|f| {
+                    CACHEABLE_ROOT_FIELDS
+                        .iter()
+                        .find(|(n, _)| n == f)
+                        .map(|(_, age)| *age)
+                })
+                .try_fold(i32::MAX, |min, age| age.map(|a| min.min(a)))
+        })
+        .flatten()
+        .filter(|age| *age < i32::MAX);
+        Ok(Admitted {
+            store_apq: resolved.store_apq,
+            cache_max_age,
+        })
+    }
+}
+
+fn error_code(error: &ServerError) -> Option<&str> {
     match error.extensions.as_ref().and_then(|ext| ext.get("code")) {
-        Some(Value::String(code)) => code.clone(),
-        // Parse and validation errors carry no code of ours.
-        _ => "GRAPHQL_VALIDATION_FAILED".to_owned(),
+        Some(Value::String(code)) => Some(code.as_str()),
+        _ => None,
+    }
+}
+
+/// Whether the document parsed and validated: every error is one of ours (with a code).
+/// Parse, validation and operation-selection errors come without one.
+fn validated(response: &Response) -> bool {
+    response.errors.iter().all(|e| error_code(e).is_some())
+}
+
+/// Hides "did you mean" suggestions the way graphql-armor does, when suggestions are off.
+fn hide_suggestion(message: &mut String) {
+    if let Some(at) = message.find(" Did you mean") {
+        message.truncate(at);
+        message.push_str(" [Suggestion hidden]");
     }
 }
 
 /// Gives every error a code (validation errors get `GRAPHQL_VALIDATION_FAILED`) and `INTERNAL`
 /// ones the request id, and counts them by code.
-fn finish_errors(response: &mut Response, request_id: Option<&str>) {
+fn finish_errors(response: &mut Response, request_id: Option<&str>, suggestions: bool) {
     for error in &mut response.errors {
-        let code = error_code(error);
-        if code == "GRAPHQL_VALIDATION_FAILED" {
+        let code = error_code(error)
+            .unwrap_or(ErrorCode::ValidationFailed.as_str())
+            .to_owned();
+        if code == ErrorCode::ValidationFailed.as_str() {
             error
                 .extensions
                 .get_or_insert_with(Default::default)
                 .set("code", code.as_str());
+            if !suggestions {
+                hide_suggestion(&mut error.message);
+            }
         }
-        if let (true, Some(id)) = (code == "INTERNAL", request_id) {
+        if let (true, Some(id)) = (code == ErrorCode::Internal.as_str(), request_id) {
             error
                 .extensions
                 .get_or_insert_with(Default::default)
@@ -130,16 +335,67 @@ fn finish_errors(response: &mut Response, request_id: Option<&str>) {
     }
 }
 
+impl AgoraExecutor {
+    fn finish(&self, response: &mut Response, viewer: &Viewer, request_id: Option<&str>) {
+        finish_errors(
+            response,
+            request_id,
+            self.guard.platform.config.field_suggestions(),
+        );
+        if let Viewer::ApiKey(key) = viewer {
+            self.guard
+                .usage
+                .record(key.key_id, !response.errors.is_empty());
+        }
+    }
+}
+
 impl Executor for AgoraExecutor {
     async fn execute(&self, mut request: Request) -> Response {
         let started = Instant::now();
         let viewer = get::<Viewer>(&request.data).cloned().unwrap_or_default();
         let request_id = get::<RequestId>(&request.data).map(|r| r.0.clone());
-        let (operation, mut response) = match admit(&mut request, &viewer) {
-            (operation, None) => (operation, self.0.execute(request).await),
-            (operation, Some(refusal)) => (operation, Response::from_errors(vec![refusal])),
+        let data = std::mem::take(&mut request.data);
+        let mut operation = String::new();
+        let admitted = self
+            .admit(&mut request, &viewer, &data, &mut operation)
+            .await;
+        request.data = data;
+        let mut response = match admitted {
+            Ok(admitted) => {
+                let query = admitted.store_apq.as_ref().map(|_| request.query.clone());
+                let timeout = self.guard.platform.config.execution_timeout;
+                let mut response =
+                    match tokio::time::timeout(timeout, self.schema.execute(request)).await {
+                        Ok(response) => response,
+                        Err(_) => Response::from_errors(vec![
+                            AppError::Refused(
+                                ErrorCode::Timeout,
+                                format!("the operation ran longer than {} s", timeout.as_secs()),
+                            )
+                            .into_server_error(),
+                        ]),
+                    };
+                if let (Some(hash), Some(query)) = (&admitted.store_apq, &query)
+                    && validated(&response)
+                {
+                    self.guard.persisted.store(hash, query).await;
+                }
+                response.cache_control = match admitted.cache_max_age {
+                    Some(max_age) if response.errors.is_empty() => CacheControl {
+                        public: true,
+                        max_age,
+                    },
+                    _ => CacheControl {
+                        public: false,
+                        max_age: 0,
+                    },
+                };
+                response
+            }
+            Err(refusal) => Response::from_errors(vec![refusal.into_server_error()]),
         };
-        finish_errors(&mut response, request_id.as_deref());
+        self.finish(&mut response, &viewer, request_id.as_deref());
         metrics::counter!("agora_graphql_requests_total", "operation" => operation.clone())
             .increment(1);
         metrics::histogram!("agora_graphql_request_duration_seconds", "operation" => operation)
@@ -152,26 +408,78 @@ impl Executor for AgoraExecutor {
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        let session = session_data.clone().unwrap_or_default();
-        let viewer = get::<Viewer>(&session)
-            .or_else(|| get::<Viewer>(&request.data))
-            .cloned()
-            .unwrap_or_default();
-        let request_id = get::<RequestId>(&session).map(|r| r.0.clone());
-        if let (_, Some(refusal)) = admit(&mut request, &viewer) {
-            let mut response = Response::from_errors(vec![refusal]);
-            finish_errors(&mut response, request_id.as_deref());
-            return async_graphql::futures_util::stream::once(async move { response }).boxed();
-        }
-        let guard = ActiveSubscription::new();
-        self.0
-            .execute_stream_with_session_data(request, session)
-            .map(move |mut response| {
-                let _alive = &guard;
-                finish_errors(&mut response, request_id.as_deref());
-                response
-            })
-            .boxed()
+        let session = session_data.unwrap_or_default();
+        let this = self.clone();
+        async_graphql::futures_util::stream::once(async move {
+            let viewer = get::<Viewer>(&session)
+                .or_else(|| get::<Viewer>(&request.data))
+                .cloned()
+                .unwrap_or_default();
+            let request_id = get::<RequestId>(&session).map(|r| r.0.clone());
+            let data = std::mem::take(&mut request.data);
+            let mut merged = Data::default();
+            // The session's client address and the request's document id both count.
+            if let Some(addr) = get::<ClientAddr>(&session) {
+                merged.insert(*addr);
+            }
+            if let Some(id) = get::<DocumentId>(&data) {
+                merged.insert(id.clone());
+            }
+            if let Some(only) = get::<QueriesOnly>(&data) {
+                merged.insert(*only);
+            }
+            let mut operation = String::new();
+            let admitted = this
+                .admit(&mut request, &viewer, &merged, &mut operation)
+                .await;
+            request.data = data;
+            match admitted {
+                Err(refusal) => {
+                    let mut response = Response::from_errors(vec![refusal.into_server_error()]);
+                    this.finish(&mut response, &viewer, request_id.as_deref());
+                    async_graphql::futures_util::stream::once(async move { response }).boxed()
+                }
+                Ok(admitted) => {
+                    let query = admitted.store_apq.as_ref().map(|_| request.query.clone());
+                    let guard = ActiveSubscription::new();
+                    let usage_viewer = viewer.clone();
+                    let executor = this.clone();
+                    let mut first = true;
+                    this.schema
+                        .execute_stream_with_session_data(request, session)
+                        .then(move |mut response| {
+                            let _alive = &guard;
+                            let store = first
+                                .then(|| admitted.store_apq.clone().zip(query.clone()))
+                                .flatten()
+                                .filter(|_| validated(&response));
+                            // Only the first response counts as the operation's use.
+                            let count = std::mem::replace(&mut first, false);
+                            let executor = executor.clone();
+                            let viewer = usage_viewer.clone();
+                            let request_id = request_id.clone();
+                            async move {
+                                if let Some((hash, query)) = store {
+                                    executor.guard.persisted.store(&hash, &query).await;
+                                }
+                                if count {
+                                    executor.finish(&mut response, &viewer, request_id.as_deref());
+                                } else {
+                                    finish_errors(
+                                        &mut response,
+                                        request_id.as_deref(),
+                                        executor.guard.platform.config.field_suggestions(),
+                                    );
+                                }
+                                response
+                            }
+                        })
+                        .boxed()
+                }
+            }
+        })
+        .flatten()
+        .boxed()
     }
 }
 

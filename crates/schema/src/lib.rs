@@ -4,7 +4,9 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod executor;
+pub mod limits;
 mod node;
+pub mod persisted;
 
 use agora_battle::{BattleMutation, BattleQuery, BattleSubscription};
 use agora_community::{CommunityMutation, CommunityQuery};
@@ -16,7 +18,7 @@ use agora_platform::{Platform, config::Config};
 use agora_sensors::{SensorsMutation, SensorsQuery, SensorsSubscription};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
-pub use executor::{AgoraExecutor, RequestId};
+pub use executor::{AgoraExecutor, ClientAddr, OperationGuard, QueriesOnly, RequestId};
 pub use node::Node;
 
 /// The query root: every domain's queries plus `node`.
@@ -30,6 +32,7 @@ pub struct Query(
     NotificationsQuery,
     SensorsQuery,
     node::NodeQuery,
+    persisted::PersistedQuery,
 );
 
 /// The mutation root.
@@ -41,6 +44,7 @@ pub struct Mutation(
     BattleMutation,
     NotificationsMutation,
     SensorsMutation,
+    persisted::PersistedMutation,
 );
 
 /// The subscription root.
@@ -88,19 +92,40 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 }
 
 /// Builds the schema served by `agora serve`, with limits and features from `config`.
+///
+/// Depth, complexity, aliases, directives and tokens are measured by [`limits`] before the
+/// schema sees the document; the schema keeps only the parser's recursion limit. Suggestions
+/// stay on here: when they are off, the executor replaces them with `[Suggestion hidden]`.
 pub fn build(platform: Platform) -> AgoraSchema {
     let config: &Config = &platform.config;
-    let mut builder = builder()
-        .limit_depth(config.max_depth)
-        .limit_complexity(config.max_complexity)
-        .limit_recursive_depth(config.max_recursion);
+    let mut builder = builder().limit_recursive_depth(config.max_recursion);
     if !config.introspection() {
         builder = builder.disable_introspection();
     }
-    if !config.field_suggestions() {
-        builder = builder.disable_suggestions();
-    }
     builder.data(platform).finish()
+}
+
+/// Checks `document` against the schema without executing it; the errors as messages.
+pub async fn validate_document(document: &str) -> Result<(), Vec<String>> {
+    static SCHEMA: std::sync::LazyLock<AgoraSchema> =
+        std::sync::LazyLock::new(|| builder().finish());
+    // Validation runs before the operation is chosen, so naming an operation no document can
+    // have (a name cannot contain a space) validates everything and executes nothing.
+    const NO_OPERATION: &str = "no operation";
+    let response = SCHEMA
+        .execute(async_graphql::Request::new(document).operation_name(NO_OPERATION))
+        .await;
+    let errors: Vec<String> = response
+        .errors
+        .into_iter()
+        .map(|e| e.message)
+        .filter(|m| !m.contains(NO_OPERATION))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// The SDL, as `agora export-schema` writes it to `schema.graphql`.

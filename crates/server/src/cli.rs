@@ -83,6 +83,12 @@ pub enum Command {
         #[command(subcommand)]
         action: LeaderboardAction,
     },
+    /// Trusted documents (persisted operations) for partners.
+    Persisted {
+        /// What to do.
+        #[command(subcommand)]
+        action: PersistedAction,
+    },
     /// Create an admin, or promote an existing account to admin and set its password.
     CreateAdmin {
         /// E-mail address.
@@ -102,4 +108,19 @@ pub enum Command {
 pub enum LeaderboardAction {
     /// Recompute every board's totals from the points ledger and replace the Redis boards.
     Rebuild,
+}
+
+/// `agora persisted ...`
+#[derive(Debug, Subcommand)]
+pub enum PersistedAction {
+    /// Import a manifest (Apollo `persisted-query-manifest.json` or GraphQL Codegen
+    /// `persisted-documents.json`): every document is validated first; one invalid document
+    /// imports nothing.
+    Import {
+        /// The manifest file.
+        file: PathBuf,
+        /// The client the documents belong to.
+        #[arg(long, default_value = "default")]
+        client_name: String,
+    },
 }

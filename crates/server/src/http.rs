@@ -1,13 +1,9 @@
-//! HTTP endpoints: GraphQL over POST and GET, GraphiQL, health, readiness and metrics.
+//! HTTP endpoints besides GraphQL itself ([`crate::graphql_http`]): GraphiQL, health, readiness
+//! and metrics, and the credentials of a request.
 
 use agora_identity::api::{self, Credentials};
 use agora_platform::{AppError, auth::Viewer, db};
-use agora_schema::RequestId;
-use async_graphql::{
-    http::GraphiQLSource,
-    parser::types::{DocumentOperations, OperationType},
-};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql::http::GraphiQLSource;
 use axum::{
     Json,
     extract::State,
@@ -15,7 +11,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use crate::{AppState, REQUEST_ID_HEADER};
+use crate::AppState;
 
 /// GraphiQL, pointed at `/graphql` and `/graphql/ws`.
 pub async fn graphiql() -> Html<String> {
@@ -39,65 +35,6 @@ pub(crate) async fn viewer_for(state: &AppState, headers: &HeaderMap) -> Result<
         api_key: header_str(headers, "x-api-key"),
     };
     api::authenticate(&state.platform, credentials).await
-}
-
-fn error_response(err: AppError) -> Response {
-    metrics::counter!("agora_graphql_errors_total", "code" => err.code().as_str()).increment(1);
-    let response = async_graphql::Response::from_errors(vec![err.into_server_error()]);
-    GraphQLResponse::from(response).into_response()
-}
-
-async fn execute(state: AppState, headers: HeaderMap, request: GraphQLRequest) -> Response {
-    let viewer = match viewer_for(&state, &headers).await {
-        Ok(viewer) => viewer,
-        Err(err) => return error_response(err),
-    };
-    let request_id = header_str(&headers, REQUEST_ID_HEADER.as_str())
-        .unwrap_or("-")
-        .to_owned();
-    let mut request = request
-        .into_inner()
-        .data(viewer)
-        .data(RequestId(request_id));
-    agora_schema::insert_request_data(&mut request.data, &state.platform);
-    let executor = agora_schema::AgoraExecutor(state.schema.clone());
-    GraphQLResponse::from(async_graphql::Executor::execute(&executor, request).await)
-        .into_response()
-}
-
-/// `POST /graphql`.
-pub async fn graphql_post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> Response {
-    execute(state, headers, request).await
-}
-
-/// `GET /graphql`: queries only; a mutation is answered 405 with `Allow: POST`.
-pub async fn graphql_get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> Response {
-    if let Ok(document) = async_graphql::parser::parse_query(&request.0.query) {
-        let name = request.0.operation_name.as_deref();
-        let is_mutation = match &document.operations {
-            DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
-            DocumentOperations::Multiple(ops) => ops.iter().any(|(n, op)| {
-                name.is_none_or(|name| n.as_str() == name) && op.node.ty == OperationType::Mutation
-            }),
-        };
-        if is_mutation {
-            return (
-                StatusCode::METHOD_NOT_ALLOWED,
-                [(header::ALLOW, "POST")],
-                "mutations must be sent with POST",
-            )
-                .into_response();
-        }
-    }
-    execute(state, headers, request).await
 }
 
 /// `GET /healthz`: the process is alive.
@@ -141,4 +78,97 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         )
             .into_response(),
     }
+}
+
+/// Security headers on every response: no MIME sniffing, no framing, no referrer; a strict
+/// content policy for API responses (GraphiQL's page loads its scripts from a CDN and keeps
+/// the browser default).
+pub async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let graphiql = request.uri().path() == "/";
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name: header::HeaderName, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert(header::HeaderValue::from_static(value));
+    };
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(
+        headers,
+        header::STRICT_TRANSPORT_SECURITY,
+        "max-age=31536000; includeSubDomains",
+    );
+    if !graphiql {
+        set(
+            headers,
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        );
+    }
+    response
+}
+
+/// CORS from `AGORA_CORS_ORIGINS`: the listed origins (any in development by default), the
+/// methods and headers the API uses, and the headers a client reads.
+pub fn cors(config: &agora_platform::config::Config) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origin = match config.cors_origins() {
+        None => AllowOrigin::any(),
+        Some(list) => AllowOrigin::list(
+            list.iter()
+                .filter_map(|o| header::HeaderValue::from_str(o).ok())
+                .collect::<Vec<_>>(),
+        ),
+    };
+    CorsLayer::new()
+        .allow_origin(origin)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::HeaderName::from_static("x-api-key"),
+            crate::REQUEST_ID_HEADER,
+        ])
+        .expose_headers([header::RETRY_AFTER, crate::REQUEST_ID_HEADER])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+/// The per-address request limit (`AGORA_RATE_LIMIT_IP`) over every route but the health
+/// checks and metrics: over it, 429 with `Retry-After`.
+pub async fn limit_by_address(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    if matches!(path, "/healthz" | "/readyz" | "/metrics") {
+        return next.run(request).await;
+    }
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(addr) = crate::graphql_http::client_addr(&state, request.headers(), peer)
+        && let Err(refusal) = state
+            .rate_limits
+            .check(
+                agora_platform::ratelimit::LimitClass::Ip,
+                &addr.to_string(),
+                1,
+            )
+            .await
+    {
+        let secs = refusal.retry_after_secs();
+        return crate::graphql_http::rate_limited_response(
+            secs,
+            format!("too many requests from this address; retry in {secs} s"),
+        );
+    }
+    next.run(request).await
 }

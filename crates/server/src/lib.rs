@@ -2,13 +2,16 @@
 //! WebSocket ([`app`]), runs the outbox dispatcher, and hosts the CLI tasks.
 //!
 //! - [`state`]: start-up wiring for both run modes.
-//! - [`http`]: `/graphql` (POST, GET), GraphiQL, `/healthz`, `/readyz`, `/metrics`.
+//! - [`graphql_http`]: `/graphql` (POST, GET): GraphQL over HTTP, persisted queries, statuses.
+//! - [`http`]: GraphiQL, `/healthz`, `/readyz`, `/metrics`; security headers, CORS and the
+//!   per-address rate limit wrap every route.
 //! - [`ws`]: `/graphql/ws`, both GraphQL WebSocket subprotocols, closed with 1001 on shutdown.
 //! - [`telemetry`]: logs and the Prometheus recorder.
 //! - [`tasks`]: `migrate`, `seed`, `export-schema`, `create-admin`.
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod cli;
+pub mod graphql_http;
 pub mod http;
 pub mod sensors;
 pub mod state;
@@ -45,6 +48,12 @@ pub fn app(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(axum::middleware::from_fn(http::security_headers))
+        .layer(http::cors(config))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::limit_by_address,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
@@ -52,7 +61,10 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
     Router::new()
         .route("/", get(http::graphiql))
-        .route("/graphql", get(http::graphql_get).post(http::graphql_post))
+        .route(
+            "/graphql",
+            get(graphql_http::graphql_get).post(graphql_http::graphql_post),
+        )
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(http::healthz))
         .route("/readyz", get(http::readyz))
@@ -77,6 +89,12 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
         state.platform.clone(),
         shutdown.clone(),
     ));
+    let key_usage = tokio::spawn(
+        state
+            .key_usage
+            .clone()
+            .run(state.platform.clone(), shutdown.clone()),
+    );
     let scheduler = tokio::spawn(agora_platform::schedule::run(
         state.platform.clone(),
         agora_schema::scheduled_jobs(),
@@ -88,14 +106,20 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
         bus = state.platform.bus.kind(),
         "agora listening"
     );
-    let server = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let server = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     server.await?;
     if tokio::time::timeout(grace, dispatcher).await.is_err() {
         tracing::warn!("outbox dispatcher did not stop within the shutdown timeout");
     }
     if tokio::time::timeout(grace, battle_driver).await.is_err() {
         tracing::warn!("battle driver did not stop within the shutdown timeout");
+    }
+    if tokio::time::timeout(grace, key_usage).await.is_err() {
+        tracing::warn!("API key usage was not written within the shutdown timeout");
     }
     if tokio::time::timeout(grace, scheduler).await.is_err() {
         tracing::warn!("scheduler did not stop within the shutdown timeout");

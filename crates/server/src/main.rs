@@ -2,10 +2,11 @@
 
 use agora_server::{
     StartOptions,
-    cli::{Cli, Command, LeaderboardAction},
+    cli::{Cli, Command, LeaderboardAction, PersistedAction},
     state::build_state,
     tasks, telemetry,
 };
+use anyhow::Context as _;
 use clap::Parser;
 
 // mimalloc: GraphQL parsing and execution allocate heavily, and glibc's per-thread arenas kept
@@ -101,6 +102,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 rebuilt.boards,
                 rebuilt.rows,
                 started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Persisted {
+            action: PersistedAction::Import { file, client_name },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let manifest: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            let state = build_state(
+                config,
+                StartOptions {
+                    migrate: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            let report = agora_schema::persisted::trusted::import_manifest(
+                &state.platform,
+                &manifest,
+                &client_name,
+                None,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.client_message()))?;
+            println!(
+                "{} document(s) imported, {} already trusted, for client {client_name}",
+                report.imported, report.unchanged
             );
             Ok(())
         }

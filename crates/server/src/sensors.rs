@@ -3,7 +3,7 @@
 //! Errors answer with the HTTP status of their code and a GraphQL-shaped body
 //! (`{"errors":[{"message","extensions":{"code"}}]}`), so clients read one error format.
 
-use agora_platform::{AppError, ErrorCode};
+use agora_platform::AppError;
 use agora_sensors::{api, model::Provider};
 use axum::{
     Json,
@@ -25,15 +25,8 @@ pub struct IngestParams {
 
 /// The error body and status of `err`.
 fn error(err: AppError) -> Response {
-    let status = match err.code() {
-        ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
-        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-        ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        ErrorCode::Conflict => StatusCode::CONFLICT,
-        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    let status =
+        StatusCode::from_u16(err.code().http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if matches!(err, AppError::Internal(_)) {
         tracing::error!(error = %err.log_message(), "sensor endpoint failed");
     }

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
+use agora_identity::api::KeyUsage;
 use agora_migration::{Migrator, MigratorTrait};
+use agora_platform::ratelimit::RateLimits;
 use agora_platform::{
     Platform,
     auth::{jwt::JwtKeys, secret},
@@ -13,7 +15,7 @@ use agora_platform::{
     mail::{LogMailSender, MailSender, SmtpMailSender},
     push::{LogPushSender, PushSender, WebhookPushSender},
 };
-use agora_schema::AgoraSchema;
+use agora_schema::{AgoraExecutor, AgoraSchema, OperationGuard};
 use anyhow::Context as _;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -23,6 +25,14 @@ use tokio_util::sync::CancellationToken;
 pub struct AppState {
     /// The executable schema (holds the [`Platform`] as schema data).
     pub schema: AgoraSchema,
+    /// The schema behind Agora's checks: what every transport executes through.
+    pub executor: AgoraExecutor,
+    /// Request rate limits (in process, or in Redis in production).
+    pub rate_limits: Arc<RateLimits>,
+    /// API-key usage counted in memory, written every few seconds.
+    pub key_usage: KeyUsage,
+    /// Open WebSockets per client address on this replica.
+    pub sockets: crate::ws::SocketCounts,
     /// The platform handle.
     pub platform: Platform,
     /// Cancelled to shut down: the server, WebSockets, the dispatcher and the bus stop.
@@ -108,8 +118,16 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
         statements,
     };
     crate::telemetry::install_metrics();
+    let schema = agora_schema::build(platform.clone());
+    let rate_limits = Arc::new(RateLimits::new(&platform.config, platform.redis.clone()));
+    let key_usage = KeyUsage::default();
+    let guard = OperationGuard::new(platform.clone(), rate_limits.clone(), key_usage.clone());
     Ok(AppState {
-        schema: agora_schema::build(platform.clone()),
+        executor: AgoraExecutor::new(schema.clone(), Arc::new(guard)),
+        schema,
+        rate_limits,
+        key_usage,
+        sockets: Default::default(),
         platform,
         shutdown,
     })

@@ -193,6 +193,18 @@ impl TestServer {
                 prefix.clone(),
             ]);
         }
+        // Every test client shares 127.0.0.1 and signs up many users quickly: rate limits are
+        // out of the way unless a test sets its own.
+        for flag in [
+            "--rate-limit-ip",
+            "--rate-limit-user",
+            "--rate-limit-key",
+            "--rate-limit-auth",
+        ] {
+            if !options.args.iter().any(|a| a == flag) {
+                args.extend([flag.to_owned(), "1000000".to_owned()]);
+            }
+        }
         args.extend(options.args);
         let config = config::parse_args(args).expect("test config parses");
         let mailbox = Mailbox::default();

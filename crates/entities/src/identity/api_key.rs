@@ -28,6 +28,10 @@ pub struct Model {
     pub last_used_at: Option<DateTimeUtc>,
     /// Set when revoked; a revoked key authenticates nothing.
     pub revoked_at: Option<DateTimeUtc>,
+    /// GraphQL operations run with the key (flushed from memory every few seconds).
+    pub operation_count: i64,
+    /// Of those, the ones answered with errors.
+    pub error_count: i64,
 }
 
 /// Relations of `api_keys`.

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 pub use crate::service::accounts::{create_or_promote_admin, ensure_account};
 pub use crate::service::api_keys::{CreatedKey, create as create_api_key};
+pub use crate::service::key_usage::KeyUsage;
 use crate::service::{api_keys, sessions};
 pub use crate::types::{ApiKey, CreatedApiKey};
 

@@ -1,15 +1,17 @@
 //! Identity queries.
 
 use agora_platform::{
+    AppError,
     auth::Role,
     context::ContextExt,
+    ids,
     pagination::{PageRequest, TimeCursor},
 };
-use async_graphql::{Context, Object, Result, connection::Connection};
+use async_graphql::{Context, ID, Object, Result, connection::Connection};
 
 use crate::{
     service::{accounts, api_keys, find_user},
-    types::{ApiKey, User},
+    types::{ApiKey, USER_TYPE, User},
 };
 
 /// Identity's query root.
@@ -49,9 +51,17 @@ impl IdentityQuery {
         Ok(page.into_connection(User::new))
     }
 
-    /// Your API keys, newest first.
-    async fn api_keys(&self, ctx: &Context<'_>) -> Result<Vec<ApiKey>> {
-        let owner = ctx.viewer().require_user()?;
+    /// Your API keys, newest first, with their usage; admins may name another `ownerId`.
+    async fn api_keys(&self, ctx: &Context<'_>, owner_id: Option<ID>) -> Result<Vec<ApiKey>> {
+        let viewer = ctx.viewer();
+        let mut owner = viewer.require_user()?;
+        if let Some(id) = owner_id {
+            let id = ids::decode(&id, USER_TYPE, "ownerId")?;
+            if id != owner && !viewer.is_admin() {
+                return Err(AppError::Forbidden("only admins see other users' keys".into()).into());
+            }
+            owner = id;
+        }
         let keys = api_keys::list(ctx.platform()?, owner).await?;
         Ok(keys.into_iter().map(ApiKey).collect())
     }

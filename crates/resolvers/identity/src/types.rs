@@ -157,6 +157,26 @@ impl ApiKey {
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
     }
+
+    /// What the key has been used for (counted in memory and written every few seconds).
+    async fn usage(&self) -> ApiKeyUsage {
+        ApiKeyUsage {
+            operations: self.0.operation_count,
+            errors: self.0.error_count,
+            last_used_at: self.0.last_used_at,
+        }
+    }
+}
+
+/// An API key's usage, visible to its owner and admins.
+#[derive(SimpleObject)]
+pub struct ApiKeyUsage {
+    /// GraphQL operations run with the key.
+    pub operations: i64,
+    /// Of those, the ones answered with at least one error (refusals included).
+    pub errors: i64,
+    /// Last authenticated use (to the minute).
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// A key just created. The secret is shown this once; store it now.

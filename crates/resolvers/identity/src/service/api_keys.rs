@@ -103,6 +103,8 @@ pub async fn create(
         created_at: Set(platform.clock.now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        operation_count: Set(0),
+        error_count: Set(0),
     }
     .insert(&platform.db)
     .await?;

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod key_usage;
 pub mod one_time;
 pub mod policy;
 pub mod sessions;

@@ -1,0 +1,155 @@
+//! The admin API of trusted documents: `persistedOperations`, `importPersistedOperations`,
+//! `deletePersistedOperation`. Admins only.
+
+use agora_entities::platform::persisted_operation;
+use agora_platform::{
+    AppError,
+    auth::Role,
+    context::ContextExt,
+    pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor},
+};
+use async_graphql::{
+    Context, InputObject, Json, Object, Result, SimpleObject,
+    connection::{Connection, Edge},
+};
+use chrono::{DateTime, Utc};
+
+use super::trusted;
+
+/// A trusted document: an operation partners may run by its id.
+#[derive(SimpleObject)]
+pub struct PersistedOperation {
+    /// `sha256:<hex>` of the body: send it as `documentId` (or its hex as the APQ hash).
+    pub document_id: String,
+    /// The operation's name.
+    pub name: String,
+    /// `query`, `mutation` or `subscription`.
+    pub operation_type: String,
+    /// The client the manifest came from.
+    pub client_name: String,
+    /// The document.
+    pub body: String,
+    /// When it was imported.
+    pub added_at: DateTime<Utc>,
+}
+
+impl From<persisted_operation::Model> for PersistedOperation {
+    fn from(m: persisted_operation::Model) -> Self {
+        Self {
+            document_id: m.id,
+            name: m.name,
+            operation_type: m.operation_type,
+            client_name: m.client_name,
+            body: m.body,
+            added_at: m.added_at,
+        }
+    }
+}
+
+/// `importPersistedOperations` input.
+#[derive(InputObject)]
+pub struct ImportPersistedOperationsInput {
+    /// An Apollo `persisted-query-manifest.json` or a GraphQL Codegen
+    /// `persisted-documents.json`, as JSON.
+    pub manifest: Json<serde_json::Value>,
+    /// The client these documents belong to (e.g. `partner-web`).
+    pub client_name: String,
+}
+
+/// What an import did.
+#[derive(SimpleObject)]
+pub struct ImportPersistedOperationsPayload {
+    /// Documents added.
+    pub imported: i32,
+    /// Documents that were already trusted.
+    pub unchanged: i32,
+    /// Every document of the manifest.
+    pub operations: Vec<PersistedOperation>,
+}
+
+/// Trusted-document queries.
+#[derive(Default)]
+pub struct PersistedQuery;
+
+#[Object]
+impl PersistedQuery {
+    /// Trusted documents ordered by id (admins only).
+    async fn persisted_operations(
+        &self,
+        ctx: &Context<'_>,
+        client_name: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, PersistedOperation>> {
+        ctx.viewer().require_role(Role::Admin)?;
+        let limit = match first {
+            None => DEFAULT_PAGE_SIZE,
+            Some(n) if (0..=MAX_PAGE_SIZE as i32).contains(&n) => n as usize,
+            Some(_) => {
+                return Err(AppError::bad_input(
+                    "first",
+                    format!("`first` must be between 0 and {MAX_PAGE_SIZE}"),
+                )
+                .into());
+            }
+        };
+        let after: Option<String> = after
+            .map(|raw| decode_cursor::<String>(&raw, "after"))
+            .transpose()?;
+        let mut rows = trusted::list(
+            ctx.platform()?,
+            client_name.as_deref(),
+            after.as_deref(),
+            limit + 1,
+        )
+        .await?;
+        let has_next = rows.len() > limit;
+        rows.truncate(limit);
+        let mut connection = Connection::new(after.is_some(), has_next);
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(encode_cursor(&row.id), PersistedOperation::from(row))),
+        );
+        Ok(connection)
+    }
+}
+
+/// Trusted-document mutations.
+#[derive(Default)]
+pub struct PersistedMutation;
+
+#[Object]
+impl PersistedMutation {
+    /// Imports a manifest of trusted documents (admins only). Every document is validated
+    /// against the schema first; one invalid document rejects the whole import, naming it.
+    async fn import_persisted_operations(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportPersistedOperationsInput,
+    ) -> Result<ImportPersistedOperationsPayload> {
+        let admin = ctx.viewer().require_role(Role::Admin)?;
+        let report = trusted::import_manifest(
+            ctx.platform()?,
+            &input.manifest.0,
+            &input.client_name,
+            Some(admin),
+        )
+        .await?;
+        Ok(ImportPersistedOperationsPayload {
+            imported: report.imported as i32,
+            unchanged: report.unchanged as i32,
+            operations: report.operations.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    /// Stops trusting a document (admins only); false if it was not trusted. Replicas that
+    /// served it recently keep it for up to a minute.
+    async fn delete_persisted_operation(
+        &self,
+        ctx: &Context<'_>,
+        document_id: String,
+    ) -> Result<bool> {
+        ctx.viewer().require_role(Role::Admin)?;
+        Ok(trusted::delete(ctx.platform()?, &document_id).await?)
+    }
+}

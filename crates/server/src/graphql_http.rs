@@ -1,0 +1,457 @@
+//! GraphQL over HTTP (`POST` and `GET /graphql`), as the GraphQL-over-HTTP specification and
+//! Apollo's persisted-query protocol describe it.
+//!
+//! - Media types: `application/graphql-response+json` when the client accepts it (request
+//!   errors then get 4xx statuses), else `application/json` (always 200 for a well-formed
+//!   request); an `Accept` naming neither is 406. A POST body must be `application/json` (415
+//!   otherwise) and a JSON object, or an array when batching is on (`AGORA_MAX_BATCH`).
+//! - Parameters: `query`, `operationName`, `variables`, `extensions` and `documentId`, each of
+//!   its JSON type or null; anything else is 400 `BAD_REQUEST`. GET takes them from the URL
+//!   (`variables` and `extensions` as JSON strings) and runs queries only (405 for mutations).
+//! - Statuses by error code: request-level `RATE_LIMITED` 429 with `Retry-After`,
+//!   `BAD_REQUEST` 400, `METHOD_NOT_ALLOWED` 405, `PERSISTED_QUERY_NOT_FOUND` 200 (Apollo
+//!   clients retry with the query); with `application/graphql-response+json`, a response
+//!   without data for a document that did not parse, validate or pass the limits is 400.
+//! - Caching: a persisted query over GET that the executor marked public gets
+//!   `Cache-Control: public, max-age=N`; every other GraphQL response `no-store`.
+
+use std::net::IpAddr;
+
+use agora_platform::{AppError, ErrorCode};
+use agora_schema::{ClientAddr, QueriesOnly, RequestId, persisted::DocumentId};
+use async_graphql::{Executor as _, Variables};
+use axum::{
+    body::Bytes,
+    extract::{RawQuery, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Map, Value};
+
+use crate::{AppState, REQUEST_ID_HEADER, http::viewer_for};
+
+/// The response media type the client accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    /// `application/json`: the legacy type, 200 for every well-formed request.
+    Json,
+    /// `application/graphql-response+json`: statuses tell request errors apart.
+    GraphqlResponse,
+}
+
+impl MediaType {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Json => "application/json; charset=utf-8",
+            Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+        }
+    }
+}
+
+/// The first acceptable type in the client's `Accept` list (no header: `application/json`).
+fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(MediaType::Json);
+    };
+    accept.split(',').find_map(|item| {
+        let media = item
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match media.as_str() {
+            "application/graphql-response+json" => Some(MediaType::GraphqlResponse),
+            "application/json" | "application/*" | "*/*" => Some(MediaType::Json),
+            _ => None,
+        }
+    })
+}
+
+fn request_error(media: MediaType, status: StatusCode, error: AppError) -> Response {
+    let code = error.code();
+    metrics::counter!("agora_graphql_errors_total", "code" => code.as_str()).increment(1);
+    let body = serde_json::json!({ "errors": [error.into_server_error()] });
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, media.content_type())],
+        body.to_string(),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn bad_request(media: MediaType, message: impl Into<String>) -> Response {
+    request_error(
+        media,
+        StatusCode::BAD_REQUEST,
+        AppError::Refused(ErrorCode::BadRequest, message.into()),
+    )
+}
+
+/// A 429 for a request over a rate limit, with `Retry-After`.
+pub(crate) fn rate_limited_response(retry_after_secs: u64, message: String) -> Response {
+    let mut response = request_error(
+        MediaType::Json,
+        StatusCode::TOO_MANY_REQUESTS,
+        AppError::RateLimited {
+            message,
+            retry_after_secs,
+        },
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
+}
+
+/// The request's parameters, each checked for its JSON type.
+struct Params {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+    extensions: Option<Map<String, Value>>,
+    document_id: Option<String>,
+}
+
+fn params(object: &Map<String, Value>) -> Result<Params, String> {
+    fn string(object: &Map<String, Value>, name: &str) -> Result<Option<String>, String> {
+        match object.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(format!("`{name}` must be a string")),
+        }
+    }
+    fn map(object: &Map<String, Value>, name: &str) -> Result<Option<Map<String, Value>>, String> {
+        match object.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(m.clone())),
+            Some(_) => Err(format!("`{name}` must be an object")),
+        }
+    }
+    let params = Params {
+        query: string(object, "query")?,
+        operation_name: string(object, "operationName")?,
+        variables: map(object, "variables")?,
+        extensions: map(object, "extensions")?,
+        document_id: string(object, "documentId")?,
+    };
+    let persisted = params.document_id.is_some()
+        || params
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.contains_key("persistedQuery"));
+    if params.query.is_none() && !persisted {
+        return Err("the request needs a `query` string (or a `documentId`)".into());
+    }
+    Ok(params)
+}
+
+/// The client's address: the configured proxy header's last entry, else the socket peer.
+pub(crate) fn client_addr(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Option<IpAddr> {
+    if let Some(name) = &state.platform.config.client_ip_header
+        && let Some(value) = headers.get(name.as_str()).and_then(|v| v.to_str().ok())
+        && let Some(ip) = value.rsplit(',').next().and_then(|s| s.trim().parse().ok())
+    {
+        return Some(ip);
+    }
+    peer
+}
+
+async fn execute_one(
+    state: &AppState,
+    params: Params,
+    method: &Method,
+    headers: &HeaderMap,
+    viewer: &agora_platform::auth::Viewer,
+    addr: Option<IpAddr>,
+) -> async_graphql::Response {
+    let request_id = headers
+        .get(REQUEST_ID_HEADER.as_str())
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let mut request = async_graphql::Request::new(params.query.unwrap_or_default())
+        .data(viewer.clone())
+        .data(RequestId(request_id))
+        .data(ClientAddr(addr));
+    request.operation_name = params.operation_name;
+    if let Some(variables) = params.variables {
+        request.variables = Variables::from_json(Value::Object(variables));
+    }
+    if let Some(extensions) = params.extensions {
+        for (name, value) in extensions {
+            if let Ok(value) = async_graphql::Value::from_json(value) {
+                request.extensions.insert(name, value);
+            }
+        }
+    }
+    if let Some(id) = params.document_id {
+        request = request.data(DocumentId(id));
+    }
+    if method == Method::GET {
+        request = request.data(QueriesOnly);
+    }
+    agora_schema::insert_request_data(&mut request.data, &state.platform);
+    state.executor.execute(request).await
+}
+
+/// The status for one response: request-level refusals by code, then the media type's rule.
+fn status_of(response: &async_graphql::Response, media: MediaType) -> StatusCode {
+    let request_level = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    if !request_level {
+        return StatusCode::OK;
+    }
+    let code = response.errors[0]
+        .extensions
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .and_then(|c| match c {
+            async_graphql::Value::String(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .unwrap_or("");
+    match code {
+        "RATE_LIMITED" => StatusCode::TOO_MANY_REQUESTS,
+        "BAD_REQUEST" => StatusCode::BAD_REQUEST,
+        "METHOD_NOT_ALLOWED" => StatusCode::METHOD_NOT_ALLOWED,
+        "PERSISTED_QUERY_NOT_FOUND" => StatusCode::OK,
+        "PERSISTED_QUERY_REQUIRED" => StatusCode::BAD_REQUEST,
+        _ if media == MediaType::Json => StatusCode::OK,
+        "GRAPHQL_VALIDATION_FAILED" | "LIMIT_EXCEEDED" => StatusCode::BAD_REQUEST,
+        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
+        "FORBIDDEN" => StatusCode::FORBIDDEN,
+        "TIMEOUT" => StatusCode::GATEWAY_TIMEOUT,
+        _ => StatusCode::OK,
+    }
+}
+
+/// The response as JSON; a request error (no data, no path) has no `data` entry at all.
+fn body_of(response: &async_graphql::Response) -> String {
+    let mut value = serde_json::to_value(response).unwrap_or_default();
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    if request_error && let Value::Object(map) = &mut value {
+        map.remove("data");
+    }
+    value.to_string()
+}
+
+fn retry_after(response: &async_graphql::Response) -> Option<u64> {
+    response
+        .errors
+        .iter()
+        .find_map(|e| match e.extensions.as_ref()?.get("retryAfter")? {
+            async_graphql::Value::Number(n) => n.as_u64(),
+            _ => None,
+        })
+}
+
+fn respond(
+    media: MediaType,
+    method: &Method,
+    status: StatusCode,
+    body: String,
+    cache: Option<i32>,
+    retry: Option<u64>,
+) -> Response {
+    let mut response =
+        (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response();
+    let headers = response.headers_mut();
+    let cache_control = match cache {
+        Some(max_age) if *method == Method::GET => format!("public, max-age={max_age}"),
+        _ => "no-store".to_owned(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&cache_control) {
+        headers.insert(header::CACHE_CONTROL, value);
+    }
+    if *method == Method::GET {
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("Accept, Authorization, X-Api-Key"),
+        );
+    }
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    if let (StatusCode::TOO_MANY_REQUESTS, Some(secs)) = (status, retry) {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+async fn serve(
+    state: AppState,
+    method: Method,
+    headers: HeaderMap,
+    peer: Option<IpAddr>,
+    media: MediaType,
+    body: Value,
+) -> Response {
+    let viewer = match viewer_for(&state, &headers).await {
+        Ok(viewer) => viewer,
+        Err(err) => {
+            let status = match media {
+                MediaType::Json => StatusCode::OK,
+                MediaType::GraphqlResponse => StatusCode::UNAUTHORIZED,
+            };
+            return request_error(media, status, err);
+        }
+    };
+    let addr = client_addr(&state, &headers, peer);
+    match body {
+        Value::Object(object) => {
+            let params = match params(&object) {
+                Ok(params) => params,
+                Err(message) => return bad_request(media, message),
+            };
+            let response = execute_one(&state, params, &method, &headers, &viewer, addr).await;
+            let status = status_of(&response, media);
+            let cache = (response.cache_control.public && response.cache_control.max_age > 0)
+                .then_some(response.cache_control.max_age);
+            let retry = retry_after(&response);
+            let body = body_of(&response);
+            respond(media, &method, status, body, cache, retry)
+        }
+        Value::Array(items) => {
+            let max = usize::from(state.platform.config.max_batch);
+            if max == 0 {
+                return bad_request(media, "batched requests are not accepted by this server");
+            }
+            if items.len() > max || items.is_empty() {
+                return request_error(
+                    media,
+                    StatusCode::BAD_REQUEST,
+                    AppError::LimitExceeded {
+                        message: format!("a batch holds 1 to {max} operations"),
+                        limit: "batch",
+                        max,
+                    },
+                );
+            }
+            let mut checked = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                match item
+                    .as_object()
+                    .ok_or_else(|| "each batched request must be an object".to_owned())
+                    .and_then(params)
+                {
+                    Ok(params) => checked.push(params),
+                    Err(message) => return bad_request(media, format!("[{i}]: {message}")),
+                }
+            }
+            let mut responses = Vec::with_capacity(checked.len());
+            for params in checked {
+                responses.push(execute_one(&state, params, &method, &headers, &viewer, addr).await);
+            }
+            let body = format!(
+                "[{}]",
+                responses.iter().map(body_of).collect::<Vec<_>>().join(",")
+            );
+            respond(media, &method, StatusCode::OK, body, None, None)
+        }
+        _ => bad_request(media, "the request body must be a JSON object"),
+    }
+}
+
+/// The socket peer's address, when the server was started with connection info.
+pub struct Peer(pub Option<IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// `POST /graphql`.
+pub async fn graphql_post(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return (
+            StatusCode::NOT_ACCEPTABLE,
+            "accept application/graphql-response+json or application/json",
+        )
+            .into_response();
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return request_error(
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Refused(
+                ErrorCode::BadRequest,
+                "send the request as application/json".into(),
+            ),
+        );
+    }
+    let body: Value = match serde_json::from_slice(&body) {
+        Ok(body) => body,
+        Err(_) if body.is_empty() => return bad_request(media, "the request body is empty"),
+        Err(err) => return bad_request(media, format!("the request body is not JSON: {err}")),
+    };
+    serve(state, Method::POST, headers, peer, media, body).await
+}
+
+/// `GET /graphql`: queries only (405 with `Allow: POST` for mutations).
+pub async fn graphql_get(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return (
+            StatusCode::NOT_ACCEPTABLE,
+            "accept application/graphql-response+json or application/json",
+        )
+            .into_response();
+    };
+    let mut object = Map::new();
+    for (name, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let value = match name.as_ref() {
+            "variables" | "extensions" => match serde_json::from_str::<Value>(&value) {
+                Ok(json) => json,
+                Err(_) => return bad_request(media, format!("`{name}` must be a JSON object")),
+            },
+            _ => Value::String(value.into_owned()),
+        };
+        object.insert(name.into_owned(), value);
+    }
+    serve(
+        state,
+        Method::GET,
+        headers,
+        peer,
+        media,
+        Value::Object(object),
+    )
+    .await
+}

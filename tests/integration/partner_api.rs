@@ -1,0 +1,472 @@
+//! The partner API: automatic persisted queries (Apollo's protocol, GET caching), trusted
+//! documents (manifests, `documentId`, partner keys held to them, lock-down), per-key rate
+//! limits and usage counters, the sign-in limit against aliased logins.
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::common::{ServerOptions, TestServer, assert_no_errors, error_code};
+
+fn sha256(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn apq(hash: &str) -> Value {
+    json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
+}
+
+/// POSTs `body` as JSON with `headers`; the status, headers and JSON body.
+async fn post(
+    server: &TestServer,
+    body: Value,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut request = server.http.post(server.url("/graphql")).json(&body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.json().await.expect("JSON"))
+}
+
+/// GETs `/graphql` with `params` (JSON values are sent as JSON strings).
+async fn get(
+    server: &TestServer,
+    params: &[(&str, String)],
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut request = server.http.get(server.url("/graphql")).query(params);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, headers, body)
+}
+
+const TOPICS: &str = "query Topics { topics { name } }";
+
+#[tokio::test]
+async fn an_automatic_persisted_query_is_registered_then_served_by_its_hash() {
+    let server = TestServer::start().await;
+    let hash = sha256(TOPICS);
+    // Apollo's first try: the hash alone.
+    let (status, _, body) = post(&server, json!({ "extensions": apq(&hash) }), &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND");
+    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
+    assert_eq!(body["errors"].as_array().map(Vec::len), Some(1));
+    // The retry with the query registers it.
+    let (status, _, body) = post(
+        &server,
+        json!({ "query": TOPICS, "operationName": "Topics", "extensions": apq(&hash) }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_no_errors(&body);
+    // From now on the hash alone is enough, over POST and over GET as Apollo's link sends it.
+    let (_, _, body) = post(&server, json!({ "extensions": apq(&hash) }), &[]).await;
+    assert_no_errors(&body);
+    assert!(body["data"]["topics"].is_array());
+    let (status, headers, body) = get(
+        &server,
+        &[
+            ("operationName", "Topics".into()),
+            ("variables", "{}".into()),
+            ("extensions", apq(&hash).to_string()),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_no_errors(&body);
+    assert_eq!(headers["cache-control"], "public, max-age=300");
+    assert!(
+        headers["vary"]
+            .to_str()
+            .expect("vary")
+            .contains("Authorization")
+    );
+    // Signed in, the same GET is private.
+    let token = server.register_token("reader@example.org").await;
+    let auth = format!("Bearer {token}");
+    let (_, headers, body) = get(
+        &server,
+        &[("extensions", apq(&hash).to_string())],
+        &[("authorization", auth.as_str())],
+    )
+    .await;
+    assert_no_errors(&body);
+    assert_eq!(headers["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn persisted_query_mistakes_are_refused_with_400() {
+    let server = TestServer::start().await;
+    let (status, _, body) = post(
+        &server,
+        json!({ "query": TOPICS, "extensions": apq(&sha256("{ me { id } }")) }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["errors"][0]["message"],
+        "provided sha does not match query"
+    );
+    assert_eq!(error_code(&body), "BAD_REQUEST");
+    let (status, _, body) = post(
+        &server,
+        json!({ "query": TOPICS, "extensions": { "persistedQuery": { "version": 2, "sha256Hash": sha256(TOPICS) } } }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), "BAD_REQUEST");
+    // A document that does not validate is not stored.
+    let invalid = "{ nope }";
+    let (_, _, body) = post(
+        &server,
+        json!({ "query": invalid, "extensions": apq(&sha256(invalid)) }),
+        &[],
+    )
+    .await;
+    assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
+    let (_, _, body) = post(&server, json!({ "extensions": apq(&sha256(invalid)) }), &[]).await;
+    assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND");
+    // A persisted mutation over GET is refused with 405.
+    let mutation = "mutation { markAllNotificationsRead }";
+    let _ = post(
+        &server,
+        json!({ "query": mutation, "extensions": apq(&sha256(mutation)) }),
+        &[],
+    )
+    .await;
+    let (status, headers, body) = get(
+        &server,
+        &[("extensions", apq(&sha256(mutation)).to_string())],
+        &[],
+    )
+    .await;
+    assert_eq!(status, 405, "{body}");
+    assert_eq!(headers["allow"], "POST");
+}
+
+const ME: &str = "query Me { me { email } }";
+const TOPIC_NAMES: &str =
+    "query TopicNames($first: Int) { questions(first: $first) { edges { node { id } } } }";
+
+fn apollo_manifest(bodies: &[(&str, &str)]) -> Value {
+    json!({
+        "format": "apollo-persisted-query-manifest",
+        "version": 1,
+        "operations": bodies.iter().map(|(name, body)| json!({
+            "id": sha256(body), "name": name, "type": "query", "body": body
+        })).collect::<Vec<_>>()
+    })
+}
+
+const IMPORT: &str = "mutation($i: ImportPersistedOperationsInput!) { importPersistedOperations(input: $i) { imported unchanged operations { documentId name operationType clientName } } }";
+
+/// An admin token and a PARTNER key's secret.
+async fn admin_and_partner(server: &TestServer) -> (String, String) {
+    let admin = server.register_token("admin@example.org").await;
+    let created = server
+        .gql_as(
+            &admin,
+            "mutation { createApiKey(input: { name: \"acme\", scopes: [PARTNER] }) { secret } }",
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&created);
+    let secret = created["data"]["createApiKey"]["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    (admin, secret)
+}
+
+#[tokio::test]
+async fn admins_import_manifests_and_partners_run_only_trusted_documents() {
+    let server = TestServer::start().await;
+    let (admin, partner) = admin_and_partner(&server).await;
+    let manifest = apollo_manifest(&[("Me", ME), ("TopicNames", TOPIC_NAMES)]);
+    let imported = server
+        .gql_as(
+            &admin,
+            IMPORT,
+            json!({ "i": { "manifest": manifest, "clientName": "acme-web" } }),
+        )
+        .await;
+    assert_no_errors(&imported);
+    let report = &imported["data"]["importPersistedOperations"];
+    assert_eq!(report["imported"], 2);
+    assert_eq!(report["unchanged"], 0);
+    // The same manifest again changes nothing; the Codegen format is read too.
+    let codegen = json!({ format!("sha256:{}", sha256(ME)): ME });
+    let again = server
+        .gql_as(
+            &admin,
+            IMPORT,
+            json!({ "i": { "manifest": codegen, "clientName": "acme-web" } }),
+        )
+        .await;
+    assert_no_errors(&again);
+    assert_eq!(again["data"]["importPersistedOperations"]["imported"], 0);
+    assert_eq!(again["data"]["importPersistedOperations"]["unchanged"], 1);
+    assert_eq!(
+        again["data"]["importPersistedOperations"]["operations"][0]["name"],
+        "Me"
+    );
+
+    let key = [("x-api-key", partner.as_str())];
+    // A raw query is refused; a trusted one runs by documentId or by its APQ hash.
+    let (status, _, body) = post(&server, json!({ "query": "{ topics { name } }" }), &key).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), "PERSISTED_QUERY_REQUIRED");
+    let (status, _, body) = post(
+        &server,
+        json!({ "documentId": format!("sha256:{}", sha256(ME)) }),
+        &key,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["me"]["email"], "admin@example.org");
+    let (_, _, body) = post(
+        &server,
+        json!({ "extensions": apq(&sha256(TOPIC_NAMES)), "variables": { "first": 2 } }),
+        &key,
+    )
+    .await;
+    assert_no_errors(&body);
+    // The exact text of a trusted document is that document.
+    let (_, _, body) = post(&server, json!({ "query": ME }), &key).await;
+    assert_no_errors(&body);
+    // An unknown id is one error.
+    let (_, _, body) = post(
+        &server,
+        json!({ "documentId": format!("sha256:{}", sha256("{ topics { id } }")) }),
+        &key,
+    )
+    .await;
+    assert_eq!(body["errors"].as_array().map(Vec::len), Some(1));
+    assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND");
+    // Malformed ids are bad requests.
+    let (status, _, body) = post(&server, json!({ "documentId": "md5:abc" }), &key).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), "BAD_REQUEST");
+
+    let listed = server
+        .gql_as(&admin, "{ persistedOperations(clientName: \"acme-web\", first: 10) { edges { node { documentId name } } } }", json!({}))
+        .await;
+    assert_no_errors(&listed);
+    assert_eq!(
+        listed["data"]["persistedOperations"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+}
+
+#[tokio::test]
+async fn one_invalid_document_rejects_the_whole_import_and_only_admins_import() {
+    let server = TestServer::start().await;
+    let (admin, _) = admin_and_partner(&server).await;
+    let bad = "query Broken { me { nope } }";
+    let manifest = apollo_manifest(&[("Me", ME), ("Broken", bad)]);
+    let body = server
+        .gql_as(
+            &admin,
+            IMPORT,
+            json!({ "i": { "manifest": manifest, "clientName": "acme" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    let message = body["errors"][0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("Broken") && message.contains("nope"),
+        "{message}"
+    );
+    let listed = server
+        .gql_as(
+            &admin,
+            "{ persistedOperations { edges { node { documentId } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["data"]["persistedOperations"]["edges"], json!([]));
+    // A body that is not its id's hash is refused too.
+    let forged = json!({ format!("sha256:{}", sha256(ME)): "query Other { topics { id } }" });
+    let body = server
+        .gql_as(
+            &admin,
+            IMPORT,
+            json!({ "i": { "manifest": forged, "clientName": "acme" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    let learner = server.register_token("learner@example.org").await;
+    let body = server
+        .gql_as(
+            &learner,
+            IMPORT,
+            json!({ "i": { "manifest": apollo_manifest(&[("Me", ME)]), "clientName": "x" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn the_lock_down_flag_holds_every_client_to_trusted_documents() {
+    let server = TestServer::start_with(ServerOptions {
+        args: vec!["--require-trusted-documents".into(), "true".into()],
+        ..Default::default()
+    })
+    .await;
+    let (status, _, body) = post(&server, json!({ "query": "{ topics { name } }" }), &[]).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), "PERSISTED_QUERY_REQUIRED");
+    let (_, _, body) = post(&server, json!({ "extensions": apq(&sha256(TOPICS)) }), &[]).await;
+    assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_key_over_its_rate_gets_429_and_its_usage_is_counted() {
+    let server = TestServer::start_with(ServerOptions {
+        args: vec!["--rate-limit-key".into(), "4".into()],
+        ..Default::default()
+    })
+    .await;
+    let admin = server.register_token("admin@example.org").await;
+    let created = server
+        .gql_as(
+            &admin,
+            "mutation { createApiKey(input: { name: \"reader\", scopes: [READ] }) { secret } }",
+            json!({}),
+        )
+        .await;
+    let secret = created["data"]["createApiKey"]["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let key = [("x-api-key", secret.as_str())];
+    let (_, _, ok) = post(&server, json!({ "query": "{ me { id } }" }), &key).await;
+    assert_no_errors(&ok);
+    let (_, _, failed) = post(
+        &server,
+        json!({ "query": "{ node(id: \"nope\") { id } }" }),
+        &key,
+    )
+    .await;
+    assert_eq!(error_code(&failed), "BAD_USER_INPUT");
+    for _ in 0..2 {
+        let (status, _, _) = post(&server, json!({ "query": "{ __typename }" }), &key).await;
+        assert_eq!(status, 200);
+    }
+    let (status, headers, body) = post(&server, json!({ "query": "{ __typename }" }), &key).await;
+    assert_eq!(status, 429);
+    assert_eq!(error_code(&body), "RATE_LIMITED");
+    let retry: u64 = headers["retry-after"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("seconds");
+    assert!((1..=15).contains(&retry), "{retry}");
+    assert_eq!(body["errors"][0]["extensions"]["retryAfter"], retry);
+
+    server
+        .state
+        .key_usage
+        .flush(&server.state.platform)
+        .await
+        .expect("flushed");
+    let keys = server
+        .gql_as(
+            &admin,
+            "{ apiKeys { name usage { operations errors lastUsedAt } } }",
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&keys);
+    let usage = &keys["data"]["apiKeys"][0]["usage"];
+    assert_eq!(usage["operations"], 5, "{keys}");
+    assert_eq!(
+        usage["errors"], 2,
+        "the failed lookup and the refusal: {keys}"
+    );
+    assert!(usage["lastUsedAt"].is_string());
+}
+
+#[tokio::test]
+async fn a_hundred_aliased_logins_in_one_operation_are_refused() {
+    let with_auth_limit = || ServerOptions {
+        args: vec!["--rate-limit-auth".into(), "10".into()],
+        ..Default::default()
+    };
+    let server = TestServer::start_with(with_auth_limit()).await;
+    server.register_token("victim@example.org").await;
+    let logins = (0..100)
+        .map(|i| format!("l{i}: login(input: {{ email: \"victim@example.org\", password: \"guess-{i}-guess\" }}) {{ accessToken }}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let server_limits = TestServer::start_with(ServerOptions {
+        args: vec![
+            "--rate-limit-auth".into(),
+            "10".into(),
+            "--max-aliases".into(),
+            "200".into(),
+            "--max-tokens".into(),
+            "10000".into(),
+            "--max-complexity".into(),
+            "100000".into(),
+        ],
+        ..Default::default()
+    })
+    .await;
+    for target in [&server, &server_limits] {
+        let (status, _, body) = post(
+            target,
+            json!({ "query": format!("mutation {{ {logins} }}") }),
+            &[],
+        )
+        .await;
+        let code = error_code(&body);
+        // The default limits refuse the alias count first; with them raised, the sign-in
+        // bucket refuses the 100 attempts as a whole.
+        assert!(code == "LIMIT_EXCEEDED" || code == "RATE_LIMITED", "{body}");
+        if std::ptr::eq(target, &server_limits) {
+            assert_eq!(code, "RATE_LIMITED");
+            assert_eq!(status, 429);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_address_over_its_request_rate_gets_429() {
+    let server = TestServer::start_with(ServerOptions {
+        args: vec!["--rate-limit-ip".into(), "5".into()],
+        ..Default::default()
+    })
+    .await;
+    for _ in 0..5 {
+        let (status, _, _) = post(&server, json!({ "query": "{ __typename }" }), &[]).await;
+        assert_eq!(status, 200);
+    }
+    let (status, headers, body) = post(&server, json!({ "query": "{ __typename }" }), &[]).await;
+    assert_eq!(status, 429);
+    assert!(headers.contains_key("retry-after"));
+    assert_eq!(error_code(&body), "RATE_LIMITED");
+    // Health checks are never limited.
+    let health = server
+        .http
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(health.status(), 200);
+}
