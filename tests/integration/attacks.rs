@@ -5,7 +5,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::common::{ServerOptions, TestServer, error_code};
+use super::{
+    common::{
+        ServerOptions, TestServer, error_code,
+        ws::{self, Incoming},
+    },
+    corpus::{self, Attack},
+};
 
 /// Refusals are cheap: they happen before validation and execution. Debug builds on a busy
 /// 2-core CI machine are slow, so the bound is generous; release figures are in the README.
@@ -29,73 +35,15 @@ async fn timed(server: &TestServer, body: &Value) -> (u16, Value, Duration) {
     )
 }
 
-fn corpus() -> Vec<(&'static str, Value, &'static str)> {
-    let aliases = (0..1_000)
-        .map(|i| format!("a{i}: __typename"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let deep = format!("{}{}", "{ topics ".repeat(1_000), "}".repeat(1_000));
-    let mut fan_out = String::from("query { ...F0 }");
-    for level in 0..8 {
-        let spreads = (0..10)
-            .map(|_| format!("...F{} ", level + 1))
-            .collect::<String>();
-        fan_out.push_str(&format!(" fragment F{level} on Query {{ {spreads} }}"));
-    }
-    fan_out.push_str(" fragment F8 on Query { topics { name } }");
-    let directives = (0..60).map(|_| "@include(if: true)").collect::<String>();
-    vec![
-        (
-            "alias bomb",
-            json!({ "query": format!("{{ {aliases} }}") }),
-            "LIMIT_EXCEEDED",
-        ),
-        (
-            "1,000-deep nesting",
-            json!({ "query": deep }),
-            "LIMIT_EXCEEDED",
-        ),
-        (
-            "fragment cycle",
-            json!({ "query": "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }" }),
-            "GRAPHQL_VALIDATION_FAILED",
-        ),
-        (
-            "fragment fan-out",
-            json!({ "query": fan_out }),
-            "LIMIT_EXCEEDED",
-        ),
-        (
-            "directive overload",
-            json!({ "query": format!("{{ __typename {directives} }}") }),
-            "LIMIT_EXCEEDED",
-        ),
-        (
-            "first: 99999999",
-            json!({ "query": "{ questions(first: 99999999) { edges { node { id prompt } } } }" }),
-            "LIMIT_EXCEEDED",
-        ),
-        (
-            "1,000-operation batch",
-            Value::Array(vec![json!({ "query": "{ __typename }" }); 1_000]),
-            "BAD_REQUEST",
-        ),
-        (
-            "100 KB of tokens",
-            json!({ "query": format!("{{ {} }}", "__typename ".repeat(12_000)) }),
-            "LIMIT_EXCEEDED",
-        ),
-    ]
-}
-
 #[tokio::test]
 async fn every_attack_is_refused_quickly_with_its_code() {
     let server = TestServer::start().await;
-    for (name, body, code) in corpus() {
+    for Attack { name, body, code } in corpus::http() {
         let (status, answer, took) = timed(&server, &body).await;
         assert_eq!(error_code(&answer), code, "{name}: {answer}");
+        // Refused before execution (no `data` at all), or by the one field's input check.
         assert!(
-            answer.get("data").is_none(),
+            answer["data"].is_null(),
             "{name} executed nothing: {answer}"
         );
         assert!(took < REFUSAL_BOUND, "{name} took {took:?}");
@@ -157,7 +105,7 @@ async fn a_normal_query_is_answered_promptly_during_an_attack() {
     .await;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut attackers = Vec::new();
-    for (_, body, _) in corpus().into_iter().take(6) {
+    for Attack { body, .. } in corpus::http().into_iter().take(6) {
         let (http, url, stop) = (server.http.clone(), server.url("/graphql"), stop.clone());
         attackers.push(tokio::spawn(async move {
             let mut sent = 0u32;
@@ -185,4 +133,137 @@ async fn a_normal_query_is_answered_promptly_during_an_attack() {
         "normal query under attack: slowest {slowest:?} while {attacks} attacks were refused"
     );
     assert!(slowest < Duration::from_secs(1), "{slowest:?}");
+}
+
+const TRANSPORT: &str = "graphql-transport-ws";
+const BOARD: &str = "subscription { leaderboardChanged(scope: GLOBAL) { totalPlayers } }";
+
+async fn acknowledged(url: &str) -> ws::Socket {
+    let mut socket = ws::connect(url, TRANSPORT).await;
+    match ws::init_transport(&mut socket, json!({})).await {
+        Incoming::Json(ack) => assert_eq!(ack["type"], "connection_ack", "{ack}"),
+        Incoming::Closed(code) => panic!("closed with {code:?} instead of an ack"),
+    }
+    socket
+}
+
+fn subscribe(id: &str, query: &str) -> Value {
+    json!({ "id": id, "type": "subscribe", "payload": { "query": query } })
+}
+
+#[tokio::test]
+async fn websocket_floods_and_oversized_frames_are_refused() {
+    let server = TestServer::start().await;
+    let url = server.ws_url();
+
+    // A 100 KB frame (the limit is 64 KB) closes the socket with 1009 before it is parsed.
+    let mut socket = acknowledged(&url).await;
+    let started = Instant::now();
+    ws::send(&mut socket, subscribe("big", &"x".repeat(100_000))).await;
+    match ws::next(&mut socket).await {
+        Incoming::Closed(code) => assert_eq!(code, Some(1009)),
+        Incoming::Json(message) => panic!("expected 1009, got {message}"),
+    }
+    let took = started.elapsed();
+    assert!(took < REFUSAL_BOUND, "oversized frame took {took:?}");
+    eprintln!("oversized frame: 1009 in {took:?}");
+
+    // 1,000 subscribes at once: 100 run, every other one gets an error with LIMIT_EXCEEDED.
+    let mut socket = acknowledged(&url).await;
+    for i in 0..1_000 {
+        ws::send(&mut socket, subscribe(&i.to_string(), BOARD)).await;
+    }
+    let sent = Instant::now();
+    let (mut running, mut refused) = (std::collections::HashSet::new(), 0);
+    while running.len() + refused < 1_000 {
+        let message = ws::next_json(&mut socket).await;
+        let id: u32 = message["id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("numeric id");
+        match message["type"].as_str() {
+            Some("next") => {
+                assert!(id < 100, "operation {id} ran beyond the cap");
+                running.insert(id);
+            }
+            Some("error") => {
+                assert!(
+                    id >= 100,
+                    "operation {id} within the cap was refused: {message}"
+                );
+                assert_eq!(
+                    message["payload"][0]["extensions"]["code"],
+                    "LIMIT_EXCEEDED"
+                );
+                assert_eq!(message["payload"][0]["extensions"]["max"], 100);
+                refused += 1;
+            }
+            other => panic!("unexpected {other:?}: {message}"),
+        }
+    }
+    let took = sent.elapsed();
+    assert_eq!((running.len(), refused), (100, 900));
+    eprintln!(
+        "subscribe flood: 100 running, 900 refused, all answered {took:?} after the last send"
+    );
+
+    // The server still answers a new client at once.
+    let mut other = acknowledged(&url).await;
+    let started = Instant::now();
+    ws::send(&mut other, subscribe("q", "{ topics { name } }")).await;
+    let answer = ws::next_json(&mut other).await;
+    assert_eq!(answer["type"], "next", "{answer}");
+    assert!(answer["payload"]["errors"].is_null(), "{answer}");
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(1),
+        "query during the flood took {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn subscribe_and_complete_churn_counts_against_the_address_rate() {
+    // Each operation on a socket costs what an HTTP request costs: with 50 a minute, churning
+    // through 100 short-lived subscriptions is refused with RATE_LIMITED part way.
+    let server = TestServer::start_with(ServerOptions {
+        args: vec!["--rate-limit-ip".into(), "50".into()],
+        ..Default::default()
+    })
+    .await;
+    let mut socket = acknowledged(&server.ws_url()).await;
+    let (mut ran, mut limited) = (0, 0);
+    for i in 0..100 {
+        let id = i.to_string();
+        ws::send(&mut socket, subscribe(&id, BOARD)).await;
+        // The previous operation's `complete` may come first.
+        let message = loop {
+            let message = ws::next_json(&mut socket).await;
+            if message["type"] != "complete" {
+                break message;
+            }
+        };
+        assert_eq!(message["id"], id.as_str(), "{message}");
+        match message["type"].as_str() {
+            Some("next") => ran += 1,
+            Some("error") => {
+                assert_eq!(
+                    message["payload"][0]["extensions"]["code"], "RATE_LIMITED",
+                    "{message}"
+                );
+                assert!(
+                    message["payload"][0]["extensions"]["retryAfter"]
+                        .as_u64()
+                        .is_some()
+                );
+                limited += 1;
+                continue;
+            }
+            other => panic!("unexpected {other:?}: {message}"),
+        }
+        ws::send(&mut socket, json!({ "id": id, "type": "complete" })).await;
+    }
+    // The upgrade took one token; a few may have refilled while the test ran.
+    assert!((45..=55).contains(&ran), "ran {ran}, limited {limited}");
+    assert_eq!(ran + limited, 100);
 }

@@ -6,6 +6,8 @@ mod battle;
 mod bus;
 mod common;
 mod community;
+#[path = "../attack_corpus.rs"]
+mod corpus;
 mod gamification;
 mod knowledge;
 mod notifications;

@@ -7,7 +7,7 @@ use std::{path::PathBuf, process::Command, sync::OnceLock, time::Duration};
 use serde_json::{Value, json};
 
 use super::common::{
-    ServerOptions, TestServer,
+    ServerOptions, TestServer, error_code,
     ws::{self, Incoming},
 };
 
@@ -36,7 +36,10 @@ fn node_tools() -> Option<PathBuf> {
                 eprintln!("SKIPPED: {message}");
                 return None;
             }
-            if !dir.join("node_modules/graphql-http").exists() {
+            let installed = ["graphql-http", "graphql-ws", "@apollo/client"]
+                .iter()
+                .all(|package| dir.join("node_modules").join(package).exists());
+            if !installed {
                 let status = Command::new("npm")
                     .args(["ci", "--no-audit", "--no-fund", "--prefix"])
                     .arg(&dir)
@@ -131,6 +134,111 @@ async fn the_graphql_ws_reference_client_runs_operations_and_sees_refusals() {
     .await;
     assert_eq!(refused["error"]["kind"], "close", "{refused}");
     assert_eq!(refused["error"]["code"], 4403, "{refused}");
+}
+
+/// What Apollo Client's fetch sent and got back, one exchange.
+fn exchange(report: &Value, i: usize) -> (&str, bool, &Value, &Value) {
+    let request = &report["requests"][i];
+    assert_eq!(request["status"], 200, "request {i}: {report}");
+    (
+        request["method"].as_str().unwrap_or(""),
+        request["hasQuery"].as_bool().expect("hasQuery"),
+        &request["persistedQuery"],
+        &request["response"],
+    )
+}
+
+#[tokio::test]
+async fn apollo_clients_persisted_query_link_works_unmodified() {
+    if node_tools().is_none() {
+        return;
+    }
+    let server = TestServer::start().await;
+    let url = server.url("/graphql");
+    let arg = |s: &str| s.to_owned();
+
+    // POST: the hash alone is not known yet, so the link resends with the query; the next run
+    // sends the hash alone again and is answered.
+    let report = node(
+        "apollo-apq.mjs",
+        vec![
+            arg("--url"),
+            url.clone(),
+            arg("--query"),
+            arg("query Topics { topics { id name } }"),
+        ],
+    )
+    .await;
+    assert!(report["error"].is_null(), "{report}");
+    assert_eq!(
+        report["requests"].as_array().map(Vec::len),
+        Some(3),
+        "{report}"
+    );
+    let (method, has_query, persisted, response) = exchange(&report, 0);
+    assert_eq!((method, has_query), ("POST", false));
+    assert_eq!(persisted["version"], 1);
+    let hash = persisted["sha256Hash"].as_str().expect("hash").to_owned();
+    assert_eq!(error_code(response), "PERSISTED_QUERY_NOT_FOUND");
+    assert_eq!(response["errors"][0]["message"], "PersistedQueryNotFound");
+    let (method, has_query, persisted, response) = exchange(&report, 1);
+    assert_eq!((method, has_query), ("POST", true));
+    assert_eq!(persisted["sha256Hash"], hash.as_str());
+    assert!(response["data"]["topics"].is_array(), "{report}");
+    let (method, has_query, _, response) = exchange(&report, 2);
+    assert_eq!((method, has_query), ("POST", false));
+    assert!(response["data"]["topics"].is_array(), "{report}");
+    assert_eq!(report["results"].as_array().map(Vec::len), Some(2));
+
+    // GET for hashed queries (CDN-friendly): the hash-only queries are GETs, the retry with the
+    // query text is a POST (the link's own choice), and a mutation always goes by POST.
+    let report = node(
+        "apollo-apq.mjs",
+        vec![
+            arg("--url"),
+            url,
+            arg("--get"),
+            arg("--query"),
+            arg("query TopicNames { topics { name } }"),
+            arg("--mutation"),
+            arg("mutation Reset($email: String!) { requestPasswordReset(email: $email) }"),
+            arg("--mutation-variables"),
+            arg(r#"{"email":"nobody@example.org"}"#),
+        ],
+    )
+    .await;
+    assert!(report["error"].is_null(), "{report}");
+    let shapes: Vec<(&str, bool)> = (0..5)
+        .map(|i| {
+            let (method, has_query, persisted, _) = exchange(&report, i);
+            assert_eq!(persisted["version"], 1, "{report}");
+            (method, has_query)
+        })
+        .collect();
+    assert_eq!(
+        shapes,
+        [
+            ("GET", false),
+            ("POST", true),
+            ("GET", false),
+            ("POST", false),
+            ("POST", true)
+        ]
+    );
+    assert_eq!(
+        error_code(exchange(&report, 0).3),
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
+    assert!(exchange(&report, 2).3["data"]["topics"].is_array());
+    assert_eq!(
+        error_code(exchange(&report, 3).3),
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
+    assert_eq!(
+        exchange(&report, 4).3["data"]["requestPasswordReset"],
+        true,
+        "{report}"
+    );
 }
 
 async fn closed_with(socket: &mut ws::Socket) -> Option<u16> {
@@ -281,4 +389,57 @@ async fn one_address_may_hold_only_so_many_sockets() {
         }
         other => panic!("expected 429, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn fields_keep_their_order_and_a_missing_variable_is_a_request_error() {
+    let server = TestServer::start().await;
+    let post = |body: Value| {
+        server
+            .http
+            .post(server.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&body)
+    };
+    // The response lists fields in the order they were selected, not sorted.
+    let text = post(json!({ "query": "{ zeta: __typename alpha: __typename mid: __typename }" }))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(
+        text,
+        r#"{"data":{"zeta":"Query","alpha":"Query","mid":"Query"}}"#
+    );
+    // A required variable left out (or null) fails before execution: 400, no `data`.
+    for variables in [json!({}), json!({ "slug": null })] {
+        let response = post(json!({
+            "query": "query($slug: String!) { topic(slug: $slug) { name } }",
+            "variables": variables,
+        }))
+        .send()
+        .await
+        .expect("sent");
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.expect("JSON");
+        assert!(body.get("data").is_none(), "{body}");
+        assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .expect("message")
+                .contains("$slug"),
+            "{body}"
+        );
+    }
+    // With a default, leaving it out is fine.
+    let response = post(json!({
+        "query": "query($slug: String! = \"none\") { topic(slug: $slug) { name } }",
+    }))
+    .send()
+    .await
+    .expect("sent");
+    assert_eq!(response.status(), 200);
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Checks audit.mjs and ws-client.mjs against reference-server.mjs
-// (all MUST audits pass, countdown subscription works, a refused
-// connection_init is reported as a 4403 close). Run: npm test --prefix tests/node
+// Checks audit.mjs, ws-client.mjs and apollo-apq.mjs against
+// reference-server.mjs (all MUST audits pass, countdown subscription works, a
+// refused connection_init is reported as a 4403 close; the reference server
+// has no APQ, so apollo-apq.mjs must report its refusal of a hash-only request
+// as JSON, and a usage error without arguments). Run: npm test --prefix tests/node
 import { spawn, execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +87,23 @@ try {
     error: null,
   });
   console.log(`ws with token: ${allowed.stdout.trim()}`);
+
+  const apqUsage = await runNode([script('apollo-apq.mjs')]);
+  assert.equal(apqUsage.code, 2, apqUsage.stdout);
+  assert.match(apqUsage.stderr, /usage: node apollo-apq\.mjs/);
+
+  const apq = await runNode([script('apollo-apq.mjs'), '--url', open.url, '--query', '{ hello }']);
+  assert.equal(apq.code, 0, apq.stderr);
+  const a = JSON.parse(apq.stdout);
+  assert.equal(a.requests.length, 1, apq.stdout);
+  assert.equal(a.requests[0].method, 'POST');
+  assert.equal(a.requests[0].hasQuery, false);
+  assert.equal(a.requests[0].persistedQuery?.version, 1);
+  assert.match(a.requests[0].persistedQuery?.sha256Hash ?? '', /^[0-9a-f]{64}$/);
+  assert.equal(a.requests[0].status, 400);
+  assert.deepEqual(a.results, []);
+  assert.equal(a.error?.networkError?.statusCode, 400, apq.stdout);
+  console.log(`apollo apq without server support: ${apq.stdout.trim()}`);
   console.log('self-test OK');
 } finally {
   await stopServer(open);

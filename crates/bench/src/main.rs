@@ -6,7 +6,11 @@
 //!
 //! `agora-bench awards` and `agora-bench leaderboard`: see [`gamification`].
 //! `agora-bench sensors`: see [`sensors`].
+//! `agora-bench attacks`: see [`attacks`].
 
+mod attacks;
+#[path = "../../../tests/attack_corpus.rs"]
+mod corpus;
 mod gamification;
 mod sensors;
 
@@ -46,6 +50,9 @@ enum Command {
     /// Sensor ingest throughput (PostgreSQL and SQLite), series latency over 10,000,000
     /// readings and live fan-out to 1,000 subscribers.
     Sensors(sensors::SensorsArgs),
+    /// The attack corpus: each refusal's latency, WebSocket floods, and a normal query's
+    /// latency while the corpus is replayed.
+    Attacks(attacks::AttacksArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -485,5 +492,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Awards(args) => gamification::awards(args).await,
         Command::Leaderboard(args) => gamification::leaderboard(args).await,
         Command::Sensors(args) => sensors::sensors(args).await,
+        Command::Attacks(args) => attacks::attacks(args).await,
     }
 }

@@ -35,7 +35,8 @@ pub enum ErrorCode {
     LimitExceeded,
     /// An automatic persisted query's hash is not known (yet): send the query with its hash.
     PersistedQueryNotFound,
-    /// This caller may only run trusted documents, or the trusted document named is unknown.
+    /// This caller may only run trusted documents and sent something else (an unknown trusted
+    /// document id is `PERSISTED_QUERY_NOT_FOUND`).
     PersistedQueryRequired,
     /// The operation ran past the execution timeout.
     Timeout,

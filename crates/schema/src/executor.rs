@@ -101,6 +101,32 @@ fn get<T: 'static>(data: &Data) -> Option<&T> {
         .and_then(|d| d.downcast_ref::<T>())
 }
 
+/// What the transport said about an operation, read once from its data layers (a WebSocket
+/// operation has the connection's data and its own; the first layer holding a value wins).
+#[derive(Default)]
+struct Caller {
+    viewer: Viewer,
+    request_id: Option<String>,
+    addr: Option<IpAddr>,
+    document_id: Option<String>,
+    queries_only: bool,
+}
+
+impl Caller {
+    fn gather(layers: &[&Data]) -> Self {
+        fn find<'a, T: 'static>(layers: &[&'a Data]) -> Option<&'a T> {
+            layers.iter().find_map(|data| get::<T>(data))
+        }
+        Self {
+            viewer: find::<Viewer>(layers).cloned().unwrap_or_default(),
+            request_id: find::<RequestId>(layers).map(|r| r.0.clone()),
+            addr: find::<ClientAddr>(layers).and_then(|a| a.0),
+            document_id: find::<DocumentId>(layers).map(|d| d.0.clone()),
+            queries_only: find::<QueriesOnly>(layers).is_some(),
+        }
+    }
+}
+
 fn selected_operation<'a>(
     doc: &'a ExecutableDocument,
     name: Option<&str>,
@@ -116,6 +142,31 @@ fn selected_operation<'a>(
         }
         _ => None,
     }
+}
+
+/// A required variable (non-null, no default) without a value is a request error: the engine
+/// would report it on the first field that uses it, with `data: null` and a path, as if the
+/// operation had run.
+fn required_variables_given(
+    op: &OperationDefinition,
+    variables: &async_graphql::Variables,
+) -> Result<(), AppError> {
+    for definition in &op.variable_definitions {
+        let definition = &definition.node;
+        let missing = variables
+            .get(&definition.name.node)
+            .is_none_or(|value| *value == Value::Null);
+        if !definition.var_type.node.nullable && definition.default_value.is_none() && missing {
+            return Err(AppError::Refused(
+                ErrorCode::ValidationFailed,
+                format!(
+                    "variable ${} of required type {} was not provided",
+                    definition.name.node, definition.var_type.node
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The mutation a station device key exists for; it may run nothing else.
@@ -185,26 +236,35 @@ impl AgoraExecutor {
     async fn admit(
         &self,
         request: &mut Request,
-        viewer: &Viewer,
-        data: &Data,
+        caller: &Caller,
         operation: &mut String,
     ) -> Result<Admitted, AppError> {
         *operation = label(request.operation_name.as_deref(), None);
         let guard = &self.guard;
-        let caller = match viewer {
+        let viewer = &caller.viewer;
+        let bucket = match viewer {
             Viewer::User(user) => Some((LimitClass::User, user.user_id.to_string())),
             Viewer::ApiKey(key) => Some((LimitClass::ApiKey, key.key_id.to_string())),
             Viewer::Anonymous => None,
         };
-        if let Some((class, key)) = caller
+        if let Some((class, key)) = bucket
             && let Err(refusal) = guard.rate_limits.check(class, &key, 1).await
         {
             return Err(rate_limited(class, refusal.retry_after_secs()));
         }
-        let document_id = get::<DocumentId>(data).map(|d| d.0.as_str());
+        // Over HTTP the transport reads `documentId`; a WebSocket `subscribe` carries it in
+        // its extensions.
+        let document_id =
+            caller
+                .document_id
+                .clone()
+                .or_else(|| match request.extensions.get("documentId") {
+                    Some(Value::String(id)) => Some(id.clone()),
+                    _ => None,
+                });
         let resolved = guard
             .persisted
-            .resolve(&guard.platform, request, document_id, viewer)
+            .resolve(&guard.platform, request, document_id.as_deref(), viewer)
             .await?;
         guard.limits.check_text(&request.query)?;
         let variables = request.variables.clone();
@@ -217,14 +277,17 @@ impl AgoraExecutor {
         tracing::Span::current().record("operation", operation.as_str());
         let op = selected_operation(doc, name.as_deref());
         let measure = guard.limits.check_document(doc, op, &variables)?;
+        if let Some(op) = op {
+            required_variables_given(op, &variables)?;
+        }
         let auth_fields = measure
             .root_fields
             .iter()
             .filter(|f| AUTH_FIELDS.contains(&f.as_str()))
             .count() as u32;
         if auth_fields > 0 && op.is_some_and(|op| op.ty == OperationType::Mutation) {
-            let addr = get::<ClientAddr>(data)
-                .and_then(|a| a.0)
+            let addr = caller
+                .addr
                 .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
             if let Err(refusal) = guard
                 .rate_limits
@@ -246,7 +309,7 @@ impl AgoraExecutor {
             ));
         }
         let ty = op.map(|op| op.ty);
-        if get::<QueriesOnly>(data).is_some() && ty.is_some_and(|t| t != OperationType::Query) {
+        if caller.queries_only && ty.is_some_and(|t| t != OperationType::Query) {
             return Err(AppError::Refused(
                 ErrorCode::MethodNotAllowed,
                 "mutations must be sent with POST".into(),
@@ -353,14 +416,9 @@ impl AgoraExecutor {
 impl Executor for AgoraExecutor {
     async fn execute(&self, mut request: Request) -> Response {
         let started = Instant::now();
-        let viewer = get::<Viewer>(&request.data).cloned().unwrap_or_default();
-        let request_id = get::<RequestId>(&request.data).map(|r| r.0.clone());
-        let data = std::mem::take(&mut request.data);
+        let caller = Caller::gather(&[&request.data]);
         let mut operation = String::new();
-        let admitted = self
-            .admit(&mut request, &viewer, &data, &mut operation)
-            .await;
-        request.data = data;
+        let admitted = self.admit(&mut request, &caller, &mut operation).await;
         let mut response = match admitted {
             Ok(admitted) => {
                 let query = admitted.store_apq.as_ref().map(|_| request.query.clone());
@@ -395,7 +453,7 @@ impl Executor for AgoraExecutor {
             }
             Err(refusal) => Response::from_errors(vec![refusal.into_server_error()]),
         };
-        self.finish(&mut response, &viewer, request_id.as_deref());
+        self.finish(&mut response, &caller.viewer, caller.request_id.as_deref());
         metrics::counter!("agora_graphql_requests_total", "operation" => operation.clone())
             .increment(1);
         metrics::histogram!("agora_graphql_request_duration_seconds", "operation" => operation)
@@ -411,28 +469,14 @@ impl Executor for AgoraExecutor {
         let session = session_data.unwrap_or_default();
         let this = self.clone();
         async_graphql::futures_util::stream::once(async move {
-            let viewer = get::<Viewer>(&session)
-                .or_else(|| get::<Viewer>(&request.data))
-                .cloned()
-                .unwrap_or_default();
-            let request_id = get::<RequestId>(&session).map(|r| r.0.clone());
-            let data = std::mem::take(&mut request.data);
-            let mut merged = Data::default();
-            // The session's client address and the request's document id both count.
-            if let Some(addr) = get::<ClientAddr>(&session) {
-                merged.insert(*addr);
-            }
-            if let Some(id) = get::<DocumentId>(&data) {
-                merged.insert(id.clone());
-            }
-            if let Some(only) = get::<QueriesOnly>(&data) {
-                merged.insert(*only);
-            }
+            // The connection's credentials and address, the operation's document id.
+            let caller = Caller::gather(&[&session, &request.data]);
+            let Caller {
+                viewer, request_id, ..
+            } = &caller;
+            let (viewer, request_id) = (viewer.clone(), request_id.clone());
             let mut operation = String::new();
-            let admitted = this
-                .admit(&mut request, &viewer, &merged, &mut operation)
-                .await;
-            request.data = data;
+            let admitted = this.admit(&mut request, &caller, &mut operation).await;
             match admitted {
                 Err(refusal) => {
                     let mut response = Response::from_errors(vec![refusal.into_server_error()]);

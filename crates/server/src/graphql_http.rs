@@ -205,10 +205,7 @@ async fn execute_one(
 
 /// The status for one response: request-level refusals by code, then the media type's rule.
 fn status_of(response: &async_graphql::Response, media: MediaType) -> StatusCode {
-    let request_level = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    if !request_level {
+    if !is_request_error(response) {
         return StatusCode::OK;
     }
     let code = response.errors[0]
@@ -235,16 +232,31 @@ fn status_of(response: &async_graphql::Response, media: MediaType) -> StatusCode
     }
 }
 
-/// The response as JSON; a request error (no data, no path) has no `data` entry at all.
-fn body_of(response: &async_graphql::Response) -> String {
-    let mut value = serde_json::to_value(response).unwrap_or_default();
-    let request_error = response.data == async_graphql::Value::Null
+/// A request error: nothing executed (no data) and no error belongs to a field (no path).
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    if request_error && let Value::Object(map) = &mut value {
-        map.remove("data");
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// The response as JSON, fields in the order they were selected; a request error has no
+/// `data` entry at all.
+fn body_of(response: &async_graphql::Response) -> String {
+    #[derive(serde::Serialize)]
+    struct RequestError<'a> {
+        errors: &'a [async_graphql::ServerError],
+        #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
     }
-    value.to_string()
+    let json = if is_request_error(response) {
+        serde_json::to_string(&RequestError {
+            errors: &response.errors,
+            extensions: &response.extensions,
+        })
+    } else {
+        serde_json::to_string(response)
+    };
+    json.unwrap_or_default()
 }
 
 fn retry_after(response: &async_graphql::Response) -> Option<u64> {

@@ -9,12 +9,14 @@
 //! 4403, `subscribe` before the acknowledgement 4401, a malformed message 4400, a second
 //! `connection_init` 4429, a `subscribe` id already running 4409; pings are answered with
 //! pongs. At most `AGORA_WS_MAX_SUBSCRIPTIONS` operations run at once (more get an `error`
-//! message), a message over `AGORA_WS_MAX_MESSAGE_BYTES` closes with 1009, a flood the engine
+//! message), each `subscribe` counts against the address's request rate like an HTTP request
+//! (`RATE_LIMITED` error message beyond it), a message over `AGORA_WS_MAX_MESSAGE_BYTES`
+//! closes with 1009, a flood the engine
 //! cannot keep up with closes with 1008, and one address may hold at most
 //! `AGORA_WS_CONNECTIONS_PER_IP` sockets per replica (429 beyond).
 
 use agora_identity::api::{self, Credentials};
-use agora_platform::{AppError, auth::Viewer};
+use agora_platform::{AppError, auth::Viewer, ratelimit::LimitClass};
 use agora_schema::{ClientAddr, RequestId};
 use async_graphql::{
     Data,
@@ -187,10 +189,13 @@ fn classify(bytes: &[u8]) -> Option<ClientKind> {
             let payload = value.get("payload")?;
             let query_ok = match payload.get("query") {
                 Some(q) => q.is_string(),
-                None => payload
-                    .get("extensions")
-                    .and_then(|e| e.get("persistedQuery"))
-                    .is_some(),
+                None => {
+                    payload.get("documentId").is_some_and(|d| d.is_string())
+                        || payload
+                            .get("extensions")
+                            .and_then(|e| e.get("persistedQuery"))
+                            .is_some()
+                }
             };
             (payload.is_object() && query_ok).then_some(())?;
             Some(ClientKind::Subscribe(id()?))
@@ -198,6 +203,28 @@ fn classify(bytes: &[u8]) -> Option<ClientKind> {
         "complete" => Some(ClientKind::Complete(id()?)),
         _ => None,
     }
+}
+
+/// A `subscribe` naming a trusted document by `documentId` (GraphQL over HTTP's persisted
+/// documents, which the engine's request type has no field for): the id moves into the
+/// payload's `extensions`, where the executor looks for it.
+fn document_id_into_extensions(bytes: Vec<u8>) -> Vec<u8> {
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return bytes;
+    };
+    let Some(payload) = value.get_mut("payload").and_then(|p| p.as_object_mut()) else {
+        return bytes;
+    };
+    let Some(id) = payload.remove("documentId") else {
+        return bytes;
+    };
+    let extensions = payload
+        .entry("extensions")
+        .or_insert_with(|| serde_json::json!({}));
+    if let Some(extensions) = extensions.as_object_mut() {
+        extensions.insert("documentId".into(), id);
+    }
+    serde_json::to_vec(&value).unwrap_or(bytes)
 }
 
 /// The `id` and `type` of a message the engine sends.
@@ -289,7 +316,7 @@ async fn serve_socket(
                 None => break,
             },
             incoming = stream.next() => {
-                let bytes = match incoming {
+                let mut bytes = match incoming {
                     Some(Ok(Message::Text(text))) => text.as_bytes().to_vec(),
                     Some(Ok(Message::Binary(bytes))) => bytes.to_vec(),
                     Some(Ok(Message::Close(_))) | None => break,
@@ -323,7 +350,28 @@ async fn serve_socket(
                             }
                             continue;
                         }
-                        Some(ClientKind::Subscribe(id)) => { active.insert(id); None }
+                        Some(ClientKind::Subscribe(id)) => {
+                            // Each operation on a socket counts against its address's request
+                            // rate, as an HTTP request does, so subscribe/complete churn cannot
+                            // run unlimited operations.
+                            if let Some(addr) = addr
+                                && let Err(refusal) = state.rate_limits.check(LimitClass::Ip, &addr.to_string(), 1).await
+                            {
+                                let secs = refusal.retry_after_secs();
+                                let error = AppError::RateLimited {
+                                    message: format!("too many operations from this address; retry in {secs} s"),
+                                    retry_after_secs: secs,
+                                };
+                                let message = serde_json::json!({ "id": id, "type": "error", "payload": [error.into_server_error()] });
+                                if sink.send(Message::Text(message.to_string().into())).await.is_err() {
+                                    break;
+                                }
+                                continue;
+                            }
+                            active.insert(id);
+                            bytes = document_id_into_extensions(bytes);
+                            None
+                        }
                         Some(ClientKind::Complete(id)) => { active.remove(&id); None }
                         Some(ClientKind::Other) => None,
                     };

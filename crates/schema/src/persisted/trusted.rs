@@ -24,6 +24,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::manifest::{self, ManifestEntry};
+use crate::limits::Limits;
 
 const CACHE_FOR: Duration = Duration::from_secs(60);
 
@@ -73,9 +74,16 @@ pub struct ImportReport {
     pub operations: Vec<persisted_operation::Model>,
 }
 
-/// A document's single operation: its type and name, or why it cannot be trusted.
-fn operation_of(body: &str) -> Result<(&'static str, Option<String>), String> {
+/// A document's single operation: its type and name, or why it cannot be trusted (including
+/// being over the request limits, which would refuse every call to it).
+fn operation_of(body: &str, limits: &Limits) -> Result<(&'static str, Option<String>), String> {
+    limits
+        .check_text(body)
+        .map_err(|e| e.into_server_error().message)?;
     let doc = parse_query(body).map_err(|e| e.to_string())?;
+    limits
+        .check_document(&doc, None, &Default::default())
+        .map_err(|e| e.into_server_error().message)?;
     match doc.operations {
         DocumentOperations::Single(op) => Ok((type_name(op.node.ty), None)),
         DocumentOperations::Multiple(ops) if ops.len() == 1 => {
@@ -120,8 +128,9 @@ pub async fn import(
     let now = platform.clock.now();
     let mut rows = Vec::with_capacity(entries.len());
     let mut invalid = Vec::new();
+    let limits = Limits::from_config(&platform.config);
     for entry in entries {
-        let checked = match operation_of(&entry.body) {
+        let checked = match operation_of(&entry.body, &limits) {
             Ok(op) => crate::validate_document(&entry.body).await.map(|()| op),
             Err(err) => Err(vec![err]),
         };

@@ -169,11 +169,18 @@ pub async fn authenticate(platform: &Platform, presented: &str) -> AppResult<Vie
             .exec(&platform.db)
             .await?;
     }
+    let scopes = scopes_of(&key);
+    // Only admins create PARTNER keys, but a partner must not read with an admin's rights: such
+    // a key acts for its creator with a learner's role at most.
+    let owner_role = match role_of(&owner)? {
+        role if scopes.contains(&ApiScope::Partner) => role.min(Role::Learner),
+        role => role,
+    };
     Ok(Viewer::ApiKey(KeyViewer {
         key_id: key.id,
         owner_id: owner.id,
-        owner_role: role_of(&owner)?,
-        scopes: scopes_of(&key),
+        owner_role,
+        scopes,
         station_id: key.station_id,
     }))
 }
