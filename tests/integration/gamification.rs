@@ -926,6 +926,21 @@ async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
     let p = &body["data"]["myProgress"];
     assert!(p["streak"].as_i64().expect("streak") >= 7, "{p}");
     assert!(achievement(p, "STREAK_7")["unlockedAt"].is_string());
+    // A deck of flashcards to study, due now.
+    let deck = server
+        .gql_as(
+            &token,
+            "{ dueFlashcardCount myFlashcards(first: 1) { edges { node { topic { name } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&deck);
+    assert!(
+        deck["data"]["dueFlashcardCount"].as_i64().expect("count") >= 10,
+        "{deck}"
+    );
+    assert!(deck["data"]["myFlashcards"]["edges"][0]["node"]["topic"]["name"].is_string());
+    let cards = deck["data"]["dueFlashcardCount"].clone();
     // Demo stations in several cities, each with a week of history and an AQI.
     let stations = server
         .gql(
@@ -961,6 +976,10 @@ async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
         events_of(&platform, "FLASHCARD_REVIEWED").await.len(),
         queued
     );
+    let deck = server
+        .gql_as(&token, "{ dueFlashcardCount }", json!({}))
+        .await;
+    assert_eq!(deck["data"]["dueFlashcardCount"], cards);
     let again = server
         .gql("{ stations(first: 50) { edges { cursor } } }", json!({}))
         .await;

@@ -10,6 +10,7 @@ mod community;
 mod corpus;
 mod gamification;
 mod knowledge;
+mod learning;
 mod notifications;
 mod outbox;
 mod partner_api;

@@ -10,6 +10,7 @@ pub mod community;
 pub mod gamification;
 pub mod identity;
 pub mod knowledge;
+pub mod learning;
 pub mod notifications;
 pub mod platform;
 pub mod sensors;

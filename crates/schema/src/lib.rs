@@ -13,6 +13,7 @@ use agora_community::{CommunityMutation, CommunityQuery};
 use agora_gamification::{GamificationQuery, GamificationSubscription};
 use agora_identity::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use agora_knowledge::{KnowledgeMutation, KnowledgeQuery};
+use agora_learning::{LearningMutation, LearningQuery};
 use agora_notifications::{NotificationsMutation, NotificationsQuery, NotificationsSubscription};
 use agora_platform::{Platform, config::Config};
 use agora_sensors::{SensorsMutation, SensorsQuery, SensorsSubscription};
@@ -26,6 +27,7 @@ pub use node::Node;
 pub struct Query(
     IdentityQuery,
     KnowledgeQuery,
+    LearningQuery,
     CommunityQuery,
     BattleQuery,
     GamificationQuery,
@@ -40,6 +42,7 @@ pub struct Query(
 pub struct Mutation(
     IdentityMutation,
     KnowledgeMutation,
+    LearningMutation,
     CommunityMutation,
     BattleMutation,
     NotificationsMutation,
@@ -77,7 +80,9 @@ pub fn outbox_handlers() -> Vec<std::sync::Arc<dyn agora_platform::outbox::Outbo
 
 /// Every domain's scheduled jobs, for the scheduler.
 pub fn scheduled_jobs() -> Vec<std::sync::Arc<dyn agora_platform::schedule::ScheduledJob>> {
-    agora_gamification::api::jobs()
+    let mut jobs = agora_gamification::api::jobs();
+    jobs.extend(agora_learning::api::jobs());
+    jobs
 }
 
 /// The executable schema type.

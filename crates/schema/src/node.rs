@@ -16,6 +16,7 @@ use agora_knowledge::{
     service::{ContentStatus, articles, questions, topics},
     types::{ARTICLE_TYPE, Article, QUESTION_TYPE, Question, TOPIC_TYPE, Topic},
 };
+use agora_learning::types::{FLASHCARD_TYPE, Flashcard};
 use agora_notifications::types::{NOTIFICATION_TYPE, Notification};
 use agora_platform::{AppError, auth::Role, context::ContextExt, ids};
 use agora_sensors::types::{STATION_TYPE, Station};
@@ -41,6 +42,8 @@ pub enum Node {
     Notification(Notification),
     /// An air-quality station.
     Station(Station),
+    /// A flashcard (its owner only).
+    Flashcard(Flashcard),
 }
 
 /// `node(id:)`.
@@ -100,6 +103,14 @@ impl NodeQuery {
                 Err(AppError::NotFound(_)) => Ok(None),
                 Err(other) => Err(other.into()),
             },
+            FLASHCARD_TYPE => {
+                let viewer = ctx.viewer().require_user()?;
+                match agora_learning::service::own_card(&platform.db, viewer, uuid).await {
+                    Ok(card) => Ok(Some(Node::Flashcard(Flashcard(card)))),
+                    Err(AppError::NotFound(_)) => Ok(None),
+                    Err(other) => Err(other.into()),
+                }
+            }
             other => Err(AppError::bad_input(
                 "id",
                 format!("objects of type {other} cannot be fetched by id"),

@@ -10,6 +10,7 @@ const TOPICS: &str = include_str!("../../../../fixtures/knowledge/topics.json");
 const ARTICLES: &str = include_str!("../../../../fixtures/knowledge/articles.json");
 const SUBMISSIONS: &str = include_str!("../../../../fixtures/community/submissions.json");
 const STATIONS: &str = include_str!("../../../../fixtures/sensors/stations.json");
+const FLASHCARDS: &str = include_str!("../../../../fixtures/learning/flashcards.json");
 const QUESTIONS: [(&str, &str); 6] = [
     (
         "science",
@@ -108,6 +109,12 @@ pub async fn seed_demo(platform: &Platform) -> anyhow::Result<usize> {
         .await
         .map_err(|e| anyhow::anyhow!("seeding demo activity: {}", e.log_message()))?;
     tracing::info!(events = activity, "demo activity queued");
+    let deck: Vec<agora_learning::api::FlashcardFixture> =
+        serde_json::from_str(FLASHCARDS).context("fixtures/learning/flashcards.json")?;
+    let cards = agora_learning::api::seed_demo(platform, &players, &deck)
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding demo flashcards: {}", e.log_message()))?;
+    tracing::info!(cards, "demo flashcards ready");
     let stations: Vec<agora_sensors::api::StationFixture> =
         serde_json::from_str(STATIONS).context("fixtures/sensors/stations.json")?;
     let readings = match admin {
@@ -123,5 +130,6 @@ pub async fn seed_demo(platform: &Platform) -> anyhow::Result<usize> {
         + report.articles
         + submitted
         + activity
+        + cards
         + readings)
 }

@@ -1,0 +1,16 @@
+//! Learning: your own flashcards scheduled by SM-2 ([`sm2`]), reviews that earn points
+//! (`FLASHCARD_REVIEWED`), topics marked complete (`TOPIC_COMPLETED`, once each), and the
+//! hourly "flashcards due" reminder (`FLASHCARDS_DUE`, in each learner's morning). Gamification
+//! and notifications consume its events through the outbox; nothing here calls them.
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod api;
+mod mutation;
+mod query;
+pub mod reminders;
+pub mod service;
+pub mod sm2;
+pub mod types;
+
+pub use mutation::LearningMutation;
+pub use query::LearningQuery;

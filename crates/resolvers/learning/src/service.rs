@@ -1,0 +1,385 @@
+//! Flashcards and topic completion: create, edit and delete your cards, review them on their
+//! SM-2 schedule, mark topics complete. Reviews and completions write `FLASHCARD_REVIEWED` and
+//! `TOPIC_COMPLETED` to the outbox in the same transaction (gamification awards the points).
+
+use agora_entities::learning::{flashcard, flashcard_review, topic_completion};
+use agora_platform::{
+    AppError, AppResult, Platform,
+    db::begin_write,
+    outbox::{self, NewEvent},
+    pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
+};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    Order, PaginatorTrait, QueryFilter, sea_query::OnConflict,
+};
+use uuid::Uuid;
+
+use crate::sm2::{self, MAX_QUALITY, PASSING_QUALITY, Schedule};
+
+/// Longest front side, in characters.
+pub const MAX_FRONT: usize = 500;
+/// Longest back side, in characters.
+pub const MAX_BACK: usize = 2_000;
+/// Most cards one learner may hold.
+pub const MAX_CARDS_PER_USER: u64 = 10_000;
+/// The difficulty labels a card may carry.
+pub const DIFFICULTIES: &[&str] = &["EASY", "NORMAL", "HARD"];
+
+/// A new card.
+pub struct NewCard {
+    /// Its topic (must exist).
+    pub topic_id: Uuid,
+    /// Prompt side.
+    pub front: String,
+    /// Answer side.
+    pub back: String,
+    /// `EASY`, `NORMAL` or `HARD`.
+    pub difficulty: &'static str,
+}
+
+/// Changes to a card; `None` leaves a side as it is.
+#[derive(Default)]
+pub struct CardChanges {
+    /// New prompt side.
+    pub front: Option<String>,
+    /// New answer side.
+    pub back: Option<String>,
+    /// New label.
+    pub difficulty: Option<&'static str>,
+    /// Move it to this topic (must exist).
+    pub topic_id: Option<Uuid>,
+}
+
+fn side(text: &str, field: &str, max: usize) -> AppResult<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::bad_input(
+            field,
+            format!("`{field}` must not be blank"),
+        ));
+    }
+    if text.chars().count() > max {
+        return Err(AppError::bad_input(
+            field,
+            format!("`{field}` must be at most {max} characters"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+async fn topic_exists<C: ConnectionTrait>(db: &C, topic_id: Uuid, field: &str) -> AppResult<()> {
+    agora_knowledge::service::topics::find(db, topic_id)
+        .await
+        .map(|_| ())
+        .map_err(|err| match err {
+            AppError::NotFound(_) => AppError::bad_input(field, "no such topic"),
+            other => other,
+        })
+}
+
+/// The card `id` if `user` owns it; `NOT_FOUND` otherwise (another learner's cards are not
+/// said to exist).
+pub async fn own_card<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    id: Uuid,
+) -> AppResult<flashcard::Model> {
+    flashcard::Entity::find_by_id(id)
+        .filter(flashcard::Column::OwnerId.eq(user))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no such flashcard".into()))
+}
+
+/// Creates a card for `owner`, due at once.
+pub async fn create(
+    platform: &Platform,
+    owner: Uuid,
+    card: NewCard,
+) -> AppResult<flashcard::Model> {
+    let front = side(&card.front, "input.front", MAX_FRONT)?;
+    let back = side(&card.back, "input.back", MAX_BACK)?;
+    topic_exists(&platform.db, card.topic_id, "input.topicId").await?;
+    let held = flashcard::Entity::find()
+        .filter(flashcard::Column::OwnerId.eq(owner))
+        .count(&platform.db)
+        .await?;
+    if held >= MAX_CARDS_PER_USER {
+        return Err(AppError::Conflict(format!(
+            "you hold {MAX_CARDS_PER_USER} flashcards, the most one learner may; delete some first"
+        )));
+    }
+    let now = platform.clock.now();
+    let schedule = Schedule::default();
+    let model = flashcard::Model {
+        id: Uuid::now_v7(),
+        owner_id: owner,
+        topic_id: Some(card.topic_id),
+        front,
+        back,
+        difficulty: card.difficulty.to_owned(),
+        ease_factor: schedule.ease_factor,
+        interval_days: schedule.interval_days,
+        repetitions: schedule.repetitions,
+        next_review_at: now,
+        last_reviewed_at: None,
+        review_count: 0,
+        lapses: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    flashcard::Entity::insert(flashcard::ActiveModel::from(model.clone()))
+        .exec_without_returning(&platform.db)
+        .await?;
+    Ok(model)
+}
+
+/// Edits `user`'s card `id`.
+pub async fn update(
+    platform: &Platform,
+    user: Uuid,
+    id: Uuid,
+    changes: CardChanges,
+) -> AppResult<flashcard::Model> {
+    let card = own_card(&platform.db, user, id).await?;
+    let mut active = card.into_active_model();
+    if let Some(front) = changes.front {
+        active.front = Set(side(&front, "input.front", MAX_FRONT)?);
+    }
+    if let Some(back) = changes.back {
+        active.back = Set(side(&back, "input.back", MAX_BACK)?);
+    }
+    if let Some(difficulty) = changes.difficulty {
+        active.difficulty = Set(difficulty.to_owned());
+    }
+    if let Some(topic_id) = changes.topic_id {
+        topic_exists(&platform.db, topic_id, "input.topicId").await?;
+        active.topic_id = Set(Some(topic_id));
+    }
+    active.updated_at = Set(platform.clock.now());
+    Ok(active.update(&platform.db).await?)
+}
+
+/// Deletes `user`'s card `id` and its history.
+pub async fn delete(platform: &Platform, user: Uuid, id: Uuid) -> AppResult<()> {
+    let result = flashcard::Entity::delete_many()
+        .filter(flashcard::Column::Id.eq(id))
+        .filter(flashcard::Column::OwnerId.eq(user))
+        .exec(&platform.db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(AppError::NotFound("no such flashcard".into()));
+    }
+    Ok(())
+}
+
+/// `FLASHCARD_REVIEWED`: gamification awards its points and counts it toward streaks.
+fn reviewed_event(card: &flashcard::Model, quality: i32) -> NewEvent {
+    NewEvent {
+        event_type: "FLASHCARD_REVIEWED",
+        aggregate_id: Some(card.owner_id.to_string()),
+        payload: serde_json::json!({
+            "userId": card.owner_id,
+            "topicId": card.topic_id,
+            "flashcardId": card.id,
+            "quality": quality,
+        }),
+    }
+}
+
+/// Reviews `user`'s card `id` with `quality` (0..=5): the card must be due. Writes the review,
+/// the new schedule and `FLASHCARD_REVIEWED`, all or nothing; a concurrent review of the same
+/// card loses with `CONFLICT` rather than being counted twice.
+pub async fn review(
+    platform: &Platform,
+    user: Uuid,
+    id: Uuid,
+    quality: i32,
+) -> AppResult<flashcard::Model> {
+    if !(0..=MAX_QUALITY).contains(&quality) {
+        return Err(AppError::bad_input(
+            "input.quality",
+            format!("`quality` is 0 (forgotten) to {MAX_QUALITY} (perfect recall)"),
+        ));
+    }
+    let now = platform.clock.now();
+    let card = own_card(&platform.db, user, id).await?;
+    if card.next_review_at > now {
+        return Err(AppError::Conflict(format!(
+            "this flashcard is not due until {}",
+            card.next_review_at.to_rfc3339()
+        )));
+    }
+    let next = sm2::review(
+        Schedule {
+            ease_factor: card.ease_factor,
+            interval_days: card.interval_days,
+            repetitions: card.repetitions,
+        },
+        quality,
+    );
+    let updated = flashcard::Model {
+        ease_factor: next.ease_factor,
+        interval_days: next.interval_days,
+        repetitions: next.repetitions,
+        next_review_at: now + Duration::days(i64::from(next.interval_days)),
+        last_reviewed_at: Some(now),
+        review_count: card.review_count + 1,
+        lapses: card.lapses + i32::from(quality < PASSING_QUALITY),
+        updated_at: now,
+        ..card.clone()
+    };
+    let txn = begin_write(&platform.db).await?;
+    // Optimistic: only the review that read this review count writes.
+    let written = flashcard::Entity::update_many()
+        .set(flashcard::ActiveModel {
+            ease_factor: Set(updated.ease_factor),
+            interval_days: Set(updated.interval_days),
+            repetitions: Set(updated.repetitions),
+            next_review_at: Set(updated.next_review_at),
+            last_reviewed_at: Set(updated.last_reviewed_at),
+            review_count: Set(updated.review_count),
+            lapses: Set(updated.lapses),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(flashcard::Column::Id.eq(card.id))
+        .filter(flashcard::Column::ReviewCount.eq(card.review_count))
+        .exec(&txn)
+        .await?;
+    if written.rows_affected == 0 {
+        return Err(AppError::Conflict(
+            "this flashcard was reviewed at the same moment elsewhere".into(),
+        ));
+    }
+    flashcard_review::Entity::insert(flashcard_review::ActiveModel::from(
+        flashcard_review::Model {
+            id: Uuid::now_v7(),
+            flashcard_id: card.id,
+            user_id: user,
+            quality,
+            reviewed_at: now,
+            interval_days: next.interval_days,
+            ease_factor: next.ease_factor,
+        },
+    ))
+    .exec_without_returning(&txn)
+    .await?;
+    outbox::enqueue(&txn, now, reviewed_event(&updated, quality)).await?;
+    txn.commit().await?;
+    platform.wake_outbox();
+    Ok(updated)
+}
+
+/// Marks `topic_id` complete for `user`; `TOPIC_COMPLETED` goes out the first time only.
+/// Returns the completion and whether this call made it.
+pub async fn complete_topic(
+    platform: &Platform,
+    user: Uuid,
+    topic_id: Uuid,
+) -> AppResult<(topic_completion::Model, bool)> {
+    topic_exists(&platform.db, topic_id, "topicId").await?;
+    let now = platform.clock.now();
+    let txn = begin_write(&platform.db).await?;
+    let inserted = topic_completion::Entity::insert(topic_completion::ActiveModel {
+        user_id: Set(user),
+        topic_id: Set(topic_id),
+        completed_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            topic_completion::Column::UserId,
+            topic_completion::Column::TopicId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    let first = inserted > 0;
+    if first {
+        let event = NewEvent {
+            event_type: "TOPIC_COMPLETED",
+            aggregate_id: Some(user.to_string()),
+            payload: serde_json::json!({ "userId": user, "topicId": topic_id }),
+        };
+        outbox::enqueue(&txn, now, event).await?;
+    }
+    let completion = topic_completion::Entity::find_by_id((user, topic_id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::internal("topic completion vanished"))?;
+    txn.commit().await?;
+    if first {
+        platform.wake_outbox();
+    }
+    Ok((completion, first))
+}
+
+/// One page of `user`'s cards by due time (soonest first), optionally of one topic and only
+/// those due at `now`.
+pub async fn page(
+    platform: &Platform,
+    user: Uuid,
+    topic: Option<Uuid>,
+    due_only: bool,
+    page: &PageRequest<TimeCursor>,
+) -> AppResult<Page<flashcard::Model>> {
+    let mut select = flashcard::Entity::find().filter(flashcard::Column::OwnerId.eq(user));
+    if let Some(topic) = topic {
+        select = select.filter(flashcard::Column::TopicId.eq(topic));
+    }
+    if due_only {
+        select = select.filter(flashcard::Column::NextReviewAt.lte(platform.clock.now()));
+    }
+    fetch_time_page(
+        &platform.db,
+        select,
+        (flashcard::Column::NextReviewAt, flashcard::Column::Id),
+        Order::Asc,
+        page,
+        |card| TimeCursor {
+            t: card.next_review_at,
+            id: card.id,
+        },
+    )
+    .await
+}
+
+/// How many of `user`'s cards are due at `at`.
+pub async fn due_count<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    at: DateTime<Utc>,
+) -> AppResult<u64> {
+    Ok(flashcard::Entity::find()
+        .filter(flashcard::Column::OwnerId.eq(user))
+        .filter(flashcard::Column::NextReviewAt.lte(at))
+        .count(db)
+        .await?)
+}
+
+/// One page of the topics `user` completed, newest first.
+pub async fn completions(
+    platform: &Platform,
+    user: Uuid,
+    page: &PageRequest<TimeCursor>,
+) -> AppResult<Page<topic_completion::Model>> {
+    fetch_time_page(
+        &platform.db,
+        topic_completion::Entity::find().filter(topic_completion::Column::UserId.eq(user)),
+        (
+            topic_completion::Column::CompletedAt,
+            topic_completion::Column::TopicId,
+        ),
+        Order::Desc,
+        page,
+        |row| TimeCursor {
+            t: row.completed_at,
+            id: row.topic_id,
+        },
+    )
+    .await
+}

@@ -1,0 +1,503 @@
+//! Learning end to end: flashcards on their SM-2 schedule over a hand-moved clock, reviews and
+//! topic completion earning points once through the outbox, the study queue's pages, the
+//! morning "flashcards due" reminder across time zones, and bad input and other learners'
+//! cards refused with clear codes.
+
+use std::time::Duration;
+
+use agora_entities::platform::outbox_event;
+use agora_platform::{
+    Platform,
+    clock::{Clock, ManualClock},
+    schedule,
+};
+use chrono::{DateTime, Duration as Days, TimeZone, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+use super::{
+    common::{ServerOptions, TestServer, assert_no_errors, error_code},
+    knowledge::topic,
+};
+
+const CARD_FIELDS: &str = "id front back difficulty easeFactor intervalDays repetitions nextReviewAt due lastReviewedAt reviewCount lapses topic { name }";
+
+fn create_mutation() -> String {
+    format!(
+        "mutation($i: CreateFlashcardInput!) {{ createFlashcard(input: $i) {{ {CARD_FIELDS} }} }}"
+    )
+}
+
+fn review_mutation() -> String {
+    format!(
+        "mutation($i: ReviewFlashcardInput!) {{ reviewFlashcard(input: $i) {{ {CARD_FIELDS} }} }}"
+    )
+}
+
+fn monday_morning() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()
+}
+
+async fn clocked() -> (TestServer, ManualClock) {
+    let clock = ManualClock::new(monday_morning());
+    let server = TestServer::start_with(ServerOptions {
+        clock: Some(clock.clone()),
+        args: vec!["--access-token-ttl".into(), "60d".into()],
+        ..Default::default()
+    })
+    .await;
+    (server, clock)
+}
+
+async fn a_topic(server: &TestServer) -> String {
+    let tokens = server.role_tokens().await;
+    topic(server, &tokens.moderator, "Optics", None).await["id"]
+        .as_str()
+        .expect("topic id")
+        .to_owned()
+}
+
+async fn create(server: &TestServer, token: &str, topic: &str, front: &str) -> Value {
+    let body = server
+        .gql_as(
+            token,
+            &create_mutation(),
+            json!({ "i": { "topicId": topic, "front": front, "back": "the answer" } }),
+        )
+        .await;
+    assert_no_errors(&body);
+    body["data"]["createFlashcard"].clone()
+}
+
+async fn review(server: &TestServer, token: &str, card: &str, quality: i32) -> Value {
+    server
+        .gql_as(
+            token,
+            &review_mutation(),
+            json!({ "i": { "flashcardId": card, "quality": quality } }),
+        )
+        .await
+}
+
+async fn reviewed(server: &TestServer, token: &str, card: &str, quality: i32) -> Value {
+    let body = review(server, token, card, quality).await;
+    assert_no_errors(&body);
+    body["data"]["reviewFlashcard"].clone()
+}
+
+async fn events_of(platform: &Platform, kind: &str) -> Vec<outbox_event::Model> {
+    outbox_event::Entity::find()
+        .filter(outbox_event::Column::EventType.eq(kind))
+        .order_by_asc(outbox_event::Column::CreatedAt)
+        .all(&platform.db)
+        .await
+        .expect("events")
+}
+
+/// The events of `kind` once there are at least `n`, after a moment more for any surplus.
+async fn until_events(platform: &Platform, kind: &str, n: usize) -> Vec<outbox_event::Model> {
+    for _ in 0..200 {
+        if events_of(platform, kind).await.len() >= n {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    events_of(platform, kind).await
+}
+
+fn at(value: &Value) -> DateTime<Utc> {
+    value
+        .as_str()
+        .expect("timestamp")
+        .parse()
+        .expect("RFC 3339")
+}
+
+#[tokio::test]
+async fn flashcards_follow_sm2_and_reviews_and_completions_earn_points_once() {
+    let (server, clock) = clocked().await;
+    let platform = server.state.platform.clone();
+    let topic = a_topic(&server).await;
+    let ann = server.register_token("ann@example.org").await;
+
+    let card = create(&server, &ann, &topic, "What bends light in a lens?").await;
+    assert_eq!(card["due"], true);
+    assert_eq!(card["easeFactor"], 2.5);
+    assert_eq!(card["intervalDays"], 0);
+    assert_eq!(card["difficulty"], "NORMAL");
+    assert_eq!(card["topic"]["name"], "Optics");
+    let id = card["id"].as_str().expect("id").to_owned();
+    let count = server
+        .gql_as(&ann, "{ dueFlashcardCount }", json!({}))
+        .await;
+    assert_eq!(count["data"]["dueFlashcardCount"], 1);
+
+    // 4: one day, ease kept. Reviewing again before it is due is a conflict.
+    let first = reviewed(&server, &ann, &id, 4).await;
+    assert_eq!(
+        (&first["intervalDays"], &first["repetitions"]),
+        (&json!(1), &json!(1))
+    );
+    assert_eq!(first["easeFactor"], 2.5);
+    assert_eq!(first["due"], false);
+    assert_eq!(at(&first["nextReviewAt"]), clock.now() + Days::days(1));
+    let early = review(&server, &ann, &id, 5).await;
+    assert_eq!(error_code(&early), "CONFLICT", "{early}");
+    // 5 a day later: six days, ease up 0.1.
+    clock.advance(Days::days(1));
+    let second = reviewed(&server, &ann, &id, 5).await;
+    assert_eq!(
+        (&second["intervalDays"], &second["easeFactor"]),
+        (&json!(6), &json!(2.6))
+    );
+    // 3 six days later: round(6 × 2.6) = 16 days, ease down 0.14.
+    clock.advance(Days::days(6));
+    let third = reviewed(&server, &ann, &id, 3).await;
+    assert_eq!(
+        (&third["intervalDays"], &third["easeFactor"]),
+        (&json!(16), &json!(2.46))
+    );
+    // 1 sixteen days later: forgotten, back to one day, ease down 0.54, one lapse.
+    clock.advance(Days::days(16));
+    let fourth = reviewed(&server, &ann, &id, 1).await;
+    assert_eq!(
+        (
+            &fourth["intervalDays"],
+            &fourth["repetitions"],
+            &fourth["lapses"]
+        ),
+        (&json!(1), &json!(0), &json!(1))
+    );
+    assert_eq!(fourth["easeFactor"], 1.92);
+    assert_eq!(fourth["reviewCount"], 4);
+    assert_eq!(at(&fourth["lastReviewedAt"]), clock.now());
+
+    // Each review is one FLASHCARD_REVIEWED, worth 10 points.
+    let events = events_of(&platform, "FLASHCARD_REVIEWED").await;
+    let qualities: Vec<&Value> = events.iter().map(|e| &e.payload["quality"]).collect();
+    assert_eq!(qualities, [&json!(4), &json!(5), &json!(3), &json!(1)]);
+    // A topic completed twice counts once.
+    const COMPLETE: &str =
+        "mutation($t: ID!) { completeTopic(topicId: $t) { firstTime completedAt topic { name } } }";
+    let done = server.gql_as(&ann, COMPLETE, json!({ "t": topic })).await;
+    assert_no_errors(&done);
+    assert_eq!(done["data"]["completeTopic"]["firstTime"], true);
+    let again = server.gql_as(&ann, COMPLETE, json!({ "t": topic })).await;
+    assert_eq!(again["data"]["completeTopic"]["firstTime"], false);
+    assert_eq!(
+        again["data"]["completeTopic"]["completedAt"],
+        done["data"]["completeTopic"]["completedAt"]
+    );
+    assert_eq!(events_of(&platform, "TOPIC_COMPLETED").await.len(), 1);
+    let completed = server
+        .gql_as(
+            &ann,
+            "{ myCompletedTopics(first: 5) { edges { node { topic { name } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        completed["data"]["myCompletedTopics"]["edges"][0]["node"]["topic"]["name"],
+        "Optics"
+    );
+    server.wait_for_outbox().await;
+    let progress = server
+        .gql_as(
+            &ann,
+            "{ myProgress { recentAwards { rule points } } }",
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&progress);
+    let awards = progress["data"]["myProgress"]["recentAwards"]
+        .as_array()
+        .expect("awards")
+        .clone();
+    let of = |rule: &str| -> Vec<i64> {
+        awards
+            .iter()
+            .filter(|a| a["rule"] == rule)
+            .map(|a| a["points"].as_i64().unwrap_or(0))
+            .collect()
+    };
+    assert_eq!(of("FLASHCARD_REVIEWED"), [10, 10, 10, 10], "{awards:?}");
+    assert_eq!(of("TOPIC_COMPLETED"), [50], "{awards:?}");
+}
+
+#[tokio::test]
+async fn the_study_queue_pages_by_due_time_and_edits_keep_the_schedule() {
+    let (server, clock) = clocked().await;
+    let topic = a_topic(&server).await;
+    let ann = server.register_token("ann@example.org").await;
+    let mut ids = Vec::new();
+    for front in ["one", "two", "three"] {
+        ids.push(
+            create(&server, &ann, &topic, front).await["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+        clock.advance(Days::minutes(1));
+    }
+    reviewed(&server, &ann, &ids[0], 5).await;
+    const QUEUE: &str = "query($due: Boolean, $after: String) { myFlashcards(dueOnly: $due, first: 2, after: $after) { edges { node { front } } pageInfo { hasNextPage endCursor } } }";
+    let page = server.gql_as(&ann, QUEUE, json!({ "due": false })).await;
+    assert_no_errors(&page);
+    let fronts = |page: &Value| -> Vec<String> {
+        page["data"]["myFlashcards"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"]["front"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    // Soonest due first: the reviewed card is due tomorrow, so it comes last.
+    assert_eq!(fronts(&page), ["two", "three"]);
+    assert_eq!(
+        page["data"]["myFlashcards"]["pageInfo"]["hasNextPage"],
+        true
+    );
+    let cursor = page["data"]["myFlashcards"]["pageInfo"]["endCursor"].clone();
+    let rest = server
+        .gql_as(&ann, QUEUE, json!({ "due": false, "after": cursor }))
+        .await;
+    assert_eq!(fronts(&rest), ["one"]);
+    assert_eq!(
+        rest["data"]["myFlashcards"]["pageInfo"]["hasNextPage"],
+        false
+    );
+    let due = server.gql_as(&ann, QUEUE, json!({ "due": true })).await;
+    assert_eq!(fronts(&due), ["two", "three"]);
+    assert_eq!(
+        due["data"]["myFlashcards"]["pageInfo"]["hasNextPage"],
+        false
+    );
+
+    // An edit changes the text, not the schedule.
+    let edited = server
+        .gql_as(
+            &ann,
+            "mutation($id: ID!) { updateFlashcard(id: $id, input: { front: \" uno \", difficulty: HARD }) { front difficulty intervalDays repetitions } }",
+            json!({ "id": ids[0] }),
+        )
+        .await;
+    assert_no_errors(&edited);
+    assert_eq!(
+        edited["data"]["updateFlashcard"],
+        json!({ "front": "uno", "difficulty": "HARD", "intervalDays": 1, "repetitions": 1 })
+    );
+    let deleted = server
+        .gql_as(
+            &ann,
+            "mutation($id: ID!) { deleteFlashcard(id: $id) }",
+            json!({ "id": ids[1] }),
+        )
+        .await;
+    assert_eq!(deleted["data"]["deleteFlashcard"], true);
+    let count = server
+        .gql_as(&ann, "{ dueFlashcardCount }", json!({}))
+        .await;
+    assert_eq!(count["data"]["dueFlashcardCount"], 1);
+}
+
+#[tokio::test]
+async fn bad_input_and_other_learners_cards_are_refused_clearly() {
+    let (server, _clock) = clocked().await;
+    let topic = a_topic(&server).await;
+    let ann = server.register_token("ann@example.org").await;
+    let bob = server.register_token("bob@example.org").await;
+    let create = create_mutation();
+
+    let anonymous = server
+        .gql(
+            &create,
+            json!({ "i": { "topicId": topic, "front": "f", "back": "b" } }),
+        )
+        .await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    let unknown_topic = agora_platform::ids::encode("Topic", uuid::Uuid::now_v7()).to_string();
+    for (input, field) in [
+        (
+            json!({ "topicId": topic, "front": "   ", "back": "b" }),
+            "input.front",
+        ),
+        (
+            json!({ "topicId": topic, "front": "f", "back": "b".repeat(2_001) }),
+            "input.back",
+        ),
+        (
+            json!({ "topicId": unknown_topic, "front": "f", "back": "b" }),
+            "input.topicId",
+        ),
+        (
+            json!({ "topicId": "not-an-id", "front": "f", "back": "b" }),
+            "input.topicId",
+        ),
+    ] {
+        let body = server.gql_as(&ann, &create, json!({ "i": input })).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+    }
+    let card = self::create(&server, &ann, &topic, "mine").await;
+    let id = card["id"].as_str().expect("id");
+    for quality in [-1, 6] {
+        let body = review(&server, &ann, id, quality).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    }
+    // Bob cannot see, review, edit or delete Ann's card; to him it does not exist.
+    let seen = server
+        .gql_as(
+            &bob,
+            "query($id: ID!) { flashcard(id: $id) { front } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_no_errors(&seen);
+    assert!(seen["data"]["flashcard"].is_null());
+    assert_eq!(error_code(&review(&server, &bob, id, 5).await), "NOT_FOUND");
+    const NODE: &str =
+        "query($id: ID!) { node(id: $id) { __typename ... on Flashcard { front } } }";
+    let node = server.gql_as(&bob, NODE, json!({ "id": id })).await;
+    assert_no_errors(&node);
+    assert!(node["data"]["node"].is_null(), "{node}");
+    let node = server.gql_as(&ann, NODE, json!({ "id": id })).await;
+    assert_eq!(
+        node["data"]["node"],
+        json!({ "__typename": "Flashcard", "front": "mine" })
+    );
+    let edit = server
+        .gql_as(
+            &bob,
+            "mutation($id: ID!) { updateFlashcard(id: $id, input: { front: \"x\" }) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&edit), "NOT_FOUND");
+    let delete = server
+        .gql_as(
+            &bob,
+            "mutation($id: ID!) { deleteFlashcard(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&delete), "NOT_FOUND");
+    let his = server
+        .gql_as(
+            &bob,
+            "{ myFlashcards { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(his["data"]["myFlashcards"]["edges"], json!([]));
+    let complete = server
+        .gql_as(
+            &ann,
+            "mutation($t: ID!) { completeTopic(topicId: $t) { firstTime } }",
+            json!({ "t": unknown_topic }),
+        )
+        .await;
+    assert_eq!(error_code(&complete), "BAD_USER_INPUT");
+    // Ann's card is untouched.
+    let mine = server
+        .gql_as(
+            &ann,
+            "query($id: ID!) { flashcard(id: $id) { front reviewCount } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        mine["data"]["flashcard"],
+        json!({ "front": "mine", "reviewCount": 0 })
+    );
+}
+
+#[tokio::test]
+async fn the_morning_reminder_counts_cards_due_today_once_in_each_zone() {
+    let (server, clock) = clocked().await;
+    let platform = server.state.platform.clone();
+    let topic = a_topic(&server).await;
+    let ann = server.register_token("ann@example.org").await;
+    let fay = server.register_token("fay@example.org").await;
+    assert_no_errors(
+        &server
+            .gql_as(
+                &fay,
+                "mutation { updateProfile(input: { timeZone: \"Asia/Tokyo\" }) { id } }",
+                json!({}),
+            )
+            .await,
+    );
+    // Monday 10:00 UTC: Ann makes two cards and reviews one (due Tuesday 10:00); Fay makes one.
+    let first = create(&server, &ann, &topic, "a").await;
+    create(&server, &ann, &topic, "b").await;
+    reviewed(&server, &ann, first["id"].as_str().expect("id"), 4).await;
+    create(&server, &fay, &topic, "c").await;
+    let jobs = agora_schema::scheduled_jobs();
+
+    // Tuesday 09:30 UTC: Ann's morning. Both her cards are due before her midnight (one since
+    // Monday, one at 10:00); in Tokyo it is 18:30.
+    clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 9, 30, 0).unwrap());
+    schedule::tick(&platform, &jobs).await;
+    assert!(
+        schedule::tick(&platform, &jobs).await.is_empty(),
+        "once per hour"
+    );
+    let due = until_events(&platform, "FLASHCARDS_DUE", 1).await;
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(due[0].payload["dueCount"], 2);
+    assert_eq!(due[0].payload["localDate"], "2026-03-03");
+    // Wednesday 00:30 UTC is 09:30 in Tokyo: Fay's morning, her one card.
+    clock.set(Utc.with_ymd_and_hms(2026, 3, 4, 0, 30, 0).unwrap());
+    schedule::tick(&platform, &jobs).await;
+    let due = until_events(&platform, "FLASHCARDS_DUE", 2).await;
+    assert_eq!(due.len(), 2, "{due:?}");
+    assert_eq!(due[1].payload["dueCount"], 1);
+    assert_ne!(due[0].payload["userId"], due[1].payload["userId"]);
+    // Ann's feed says so.
+    server.wait_for_outbox().await;
+    let feed = server
+        .gql_as(
+            &ann,
+            "{ notifications(first: 10) { edges { node { kind title } } } }",
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&feed);
+    let titles: Vec<&Value> = feed["data"]["notifications"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter(|e| e["node"]["kind"] == "FLASHCARDS_DUE")
+        .map(|e| &e["node"]["title"])
+        .collect();
+    assert_eq!(titles, [&json!("2 flashcards due for review")]);
+}
+
+#[tokio::test]
+async fn concurrent_reviews_of_one_card_count_once() {
+    let (server, _clock) = clocked().await;
+    let platform = server.state.platform.clone();
+    let topic = a_topic(&server).await;
+    let ann = server.register_token("ann@example.org").await;
+    let card = create(&server, &ann, &topic, "race").await;
+    let id = card["id"].as_str().expect("id").to_owned();
+    let answers = futures::future::join_all((0..8).map(|_| review(&server, &ann, &id, 5))).await;
+    let won = answers.iter().filter(|a| a["errors"].is_null()).count();
+    assert_eq!(won, 1, "{answers:?}");
+    for lost in answers.iter().filter(|a| !a["errors"].is_null()) {
+        assert_eq!(error_code(lost), "CONFLICT", "{lost}");
+    }
+    assert_eq!(events_of(&platform, "FLASHCARD_REVIEWED").await.len(), 1);
+    let mine = server
+        .gql_as(
+            &ann,
+            "query($id: ID!) { flashcard(id: $id) { reviewCount repetitions } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        mine["data"]["flashcard"],
+        json!({ "reviewCount": 1, "repetitions": 1 })
+    );
+}
