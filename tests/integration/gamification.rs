@@ -85,7 +85,7 @@ fn achievement<'a>(progress: &'a Value, key: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("achievement {key}"))
 }
 
-async fn events_of(platform: &Platform, kind: &str) -> Vec<outbox_event::Model> {
+pub(super) async fn events_of(platform: &Platform, kind: &str) -> Vec<outbox_event::Model> {
     outbox_event::Entity::find()
         .filter(outbox_event::Column::EventType.eq(kind))
         .order_by_asc(outbox_event::Column::CreatedAt)
@@ -97,7 +97,11 @@ async fn events_of(platform: &Platform, kind: &str) -> Vec<outbox_event::Model> 
 
 /// The events of `kind` once there are at least `n` (a background run may still be writing
 /// them), after a moment more for any surplus to show.
-async fn until_events(platform: &Platform, kind: &str, n: usize) -> Vec<outbox_event::Model> {
+pub(super) async fn until_events(
+    platform: &Platform,
+    kind: &str,
+    n: usize,
+) -> Vec<outbox_event::Model> {
     for _ in 0..200 {
         if events_of(platform, kind).await.len() >= n {
             tokio::time::sleep(Duration::from_millis(100)).await;

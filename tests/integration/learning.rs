@@ -3,20 +3,16 @@
 //! morning "flashcards due" reminder across time zones, and bad input and other learners'
 //! cards refused with clear codes.
 
-use std::time::Duration;
-
-use agora_entities::platform::outbox_event;
 use agora_platform::{
-    Platform,
     clock::{Clock, ManualClock},
     schedule,
 };
 use chrono::{DateTime, Duration as Days, TimeZone, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use super::{
     common::{ServerOptions, TestServer, assert_no_errors, error_code},
+    gamification::{events_of, until_events},
     knowledge::topic,
 };
 
@@ -83,27 +79,6 @@ async fn reviewed(server: &TestServer, token: &str, card: &str, quality: i32) ->
     let body = review(server, token, card, quality).await;
     assert_no_errors(&body);
     body["data"]["reviewFlashcard"].clone()
-}
-
-async fn events_of(platform: &Platform, kind: &str) -> Vec<outbox_event::Model> {
-    outbox_event::Entity::find()
-        .filter(outbox_event::Column::EventType.eq(kind))
-        .order_by_asc(outbox_event::Column::CreatedAt)
-        .all(&platform.db)
-        .await
-        .expect("events")
-}
-
-/// The events of `kind` once there are at least `n`, after a moment more for any surplus.
-async fn until_events(platform: &Platform, kind: &str, n: usize) -> Vec<outbox_event::Model> {
-    for _ in 0..200 {
-        if events_of(platform, kind).await.len() >= n {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    events_of(platform, kind).await
 }
 
 fn at(value: &Value) -> DateTime<Utc> {
