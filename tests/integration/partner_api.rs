@@ -339,6 +339,17 @@ async fn one_invalid_document_rejects_the_whole_import_and_only_admins_import() 
         message.contains("Broken") && message.contains("nope"),
         "{message}"
     );
+    // A Codegen manifest has no names: the document's own operation name is used.
+    let codegen = json!({ format!("sha256:{}", sha256(bad)): bad });
+    let body = server
+        .gql_as(
+            &admin,
+            IMPORT,
+            json!({ "i": { "manifest": codegen, "clientName": "acme" } }),
+        )
+        .await;
+    let message = body["errors"][0]["message"].as_str().expect("message");
+    assert!(message.contains("Broken ("), "{message}");
     let listed = server
         .gql_as(
             &admin,

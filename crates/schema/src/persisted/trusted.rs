@@ -96,6 +96,15 @@ fn operation_of(body: &str, limits: &Limits) -> Result<(&'static str, Option<Str
     }
 }
 
+/// The name a document gives its operation, if it parses and names one (a Codegen manifest
+/// maps hashes to bodies, so an invalid document is named by its own text).
+fn own_name(body: &str) -> Option<String> {
+    match parse_query(body).ok()?.operations {
+        DocumentOperations::Multiple(ops) => ops.keys().next().map(|name| name.to_string()),
+        DocumentOperations::Single(_) => None,
+    }
+}
+
 fn type_name(ty: OperationType) -> &'static str {
     match ty {
         OperationType::Query => "query",
@@ -149,7 +158,11 @@ pub async fn import(
             }
             Err(errors) => invalid.push(format!(
                 "{} ({}): {}",
-                entry.name.as_deref().unwrap_or("unnamed"),
+                entry
+                    .name
+                    .clone()
+                    .or_else(|| own_name(&entry.body))
+                    .unwrap_or_else(|| "unnamed".into()),
                 entry.path,
                 errors.join("; ")
             )),
