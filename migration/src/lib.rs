@@ -17,6 +17,7 @@ mod m20261126_000009_create_sensors;
 mod m20261202_000010_create_persisted_operations;
 mod m20261202_000011_add_api_key_usage;
 mod m20261202_000012_create_learning;
+mod m20261202_000013_add_outbox_pending_index;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_create_persisted_operations::Migration),
             Box::new(m20261202_000011_add_api_key_usage::Migration),
             Box::new(m20261202_000012_create_learning::Migration),
+            Box::new(m20261202_000013_add_outbox_pending_index::Migration),
         ]
     }
 }
