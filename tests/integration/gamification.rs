@@ -166,16 +166,16 @@ async fn ledger_sum(platform: &Platform, user: Uuid) -> i64 {
         .sum()
 }
 
-fn monday_morning() -> DateTime<Utc> {
+pub(super) fn monday_morning() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()
 }
 
-async fn clocked() -> (TestServer, ManualClock) {
+pub(super) async fn clocked() -> (TestServer, ManualClock) {
     let clock = ManualClock::new(monday_morning());
     // Tokens outlive the days these tests skip.
     let server = TestServer::start_with(ServerOptions {
         clock: Some(clock.clone()),
-        args: vec!["--access-token-ttl".into(), "20d".into()],
+        args: vec!["--access-token-ttl".into(), "60d".into()],
         ..Default::default()
     })
     .await;

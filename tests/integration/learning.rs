@@ -3,16 +3,13 @@
 //! morning "flashcards due" reminder across time zones, and bad input and other learners'
 //! cards refused with clear codes.
 
-use agora_platform::{
-    clock::{Clock, ManualClock},
-    schedule,
-};
+use agora_platform::{clock::Clock, schedule};
 use chrono::{DateTime, Duration as Days, TimeZone, Utc};
 use serde_json::{Value, json};
 
 use super::{
-    common::{ServerOptions, TestServer, assert_no_errors, error_code},
-    gamification::{events_of, until_events},
+    common::{TestServer, assert_no_errors, error_code},
+    gamification::{clocked, events_of, until_events},
     knowledge::topic,
 };
 
@@ -28,21 +25,6 @@ fn review_mutation() -> String {
     format!(
         "mutation($i: ReviewFlashcardInput!) {{ reviewFlashcard(input: $i) {{ {CARD_FIELDS} }} }}"
     )
-}
-
-fn monday_morning() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()
-}
-
-async fn clocked() -> (TestServer, ManualClock) {
-    let clock = ManualClock::new(monday_morning());
-    let server = TestServer::start_with(ServerOptions {
-        clock: Some(clock.clone()),
-        args: vec!["--access-token-ttl".into(), "60d".into()],
-        ..Default::default()
-    })
-    .await;
-    (server, clock)
 }
 
 async fn a_topic(server: &TestServer) -> String {

@@ -19,9 +19,9 @@ use std::{
 use anyhow::{Context, bail};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+use tokio_tungstenite::tungstenite::Message;
 
-use crate::{corpus, gamification::report};
+use crate::{acknowledged, corpus, gamification::report};
 
 #[derive(clap::Args, Clone)]
 pub(crate) struct AttacksArgs {
@@ -52,29 +52,6 @@ async fn post(http: &reqwest::Client, url: &str, body: &Value) -> anyhow::Result
     Ok(http.post(url).json(body).send().await?.json().await?)
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn acknowledged(url: &str) -> anyhow::Result<Socket> {
-    let mut request = url.into_client_request()?;
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
-    socket
-        .send(Message::Text(
-            json!({ "type": "connection_init", "payload": {} })
-                .to_string()
-                .into(),
-        ))
-        .await?;
-    match socket.next().await {
-        Some(Ok(Message::Text(text))) if text.contains("connection_ack") => Ok(socket),
-        other => bail!("no connection_ack: {other:?}"),
-    }
-}
-
 fn subscribe(id: usize, query: &str) -> Message {
     Message::Text(
         json!({ "id": id.to_string(), "type": "subscribe", "payload": { "query": query } })
@@ -85,7 +62,7 @@ fn subscribe(id: usize, query: &str) -> Message {
 
 /// A 100 KB frame: the time until the 1009 close.
 async fn oversized_frame(ws_url: &str) -> anyhow::Result<Duration> {
-    let mut socket = acknowledged(ws_url).await?;
+    let mut socket = acknowledged(ws_url, json!({})).await?;
     let started = Instant::now();
     socket.send(subscribe(0, &"x".repeat(100_000))).await?;
     loop {
@@ -105,7 +82,7 @@ async fn oversized_frame(ws_url: &str) -> anyhow::Result<Duration> {
 /// (the first 100 run, the others are refused with LIMIT_EXCEEDED).
 async fn subscribe_flood(ws_url: &str) -> anyhow::Result<(Duration, usize)> {
     const BOARD: &str = "subscription { leaderboardChanged(scope: GLOBAL) { totalPlayers } }";
-    let mut socket = acknowledged(ws_url).await?;
+    let mut socket = acknowledged(ws_url, json!({})).await?;
     for id in 0..1_000 {
         socket.feed(subscribe(id, BOARD)).await?;
     }

@@ -82,6 +82,28 @@ struct BattleArgs {
 
 const PASSWORD: &str = "agora-bench-password";
 
+/// Opens a graphql-transport-ws socket to `url`, sends `connection_init` with `payload` and
+/// waits for the `connection_ack` (a `subscribe` before it is closed with 4401).
+async fn acknowledged(url: &str, payload: Value) -> anyhow::Result<Socket> {
+    let mut request = url.into_client_request()?;
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    socket
+        .send(Message::Text(
+            json!({ "type": "connection_init", "payload": payload })
+                .to_string()
+                .into(),
+        ))
+        .await?;
+    match socket.next().await {
+        Some(Ok(Message::Text(text))) if text.contains("connection_ack") => Ok(socket),
+        other => bail!("no connection_ack: {other:?}"),
+    }
+}
+
 struct Api {
     http: reqwest::Client,
     url: String,
@@ -168,14 +190,11 @@ type Socket =
 type ReadyRoom = (String, String, Vec<(String, Socket)>);
 
 async fn subscribe(ws_url: &str, token: &str, room: &str) -> anyhow::Result<Socket> {
-    let mut request = ws_url.into_client_request()?;
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
-    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
-    socket.send(Message::Text(init.to_string().into())).await?;
+    let mut socket = acknowledged(
+        ws_url,
+        json!({ "authorization": format!("Bearer {token}") }),
+    )
+    .await?;
     let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION, "variables": { "r": room } } });
     socket
         .send(Message::Text(subscribe.to_string().into()))

@@ -30,7 +30,7 @@ use futures::{SinkExt, StreamExt};
 use rand::Rng;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
 use crate::gamification::{Target, report, setup, teardown};
@@ -335,20 +335,7 @@ async fn fanout(
     let mut listeners = Vec::new();
     let opened = Instant::now();
     for _ in 0..args.subscribers {
-        let mut request = format!("ws://{addr}/graphql/ws").into_client_request()?;
-        request.headers_mut().insert(
-            "sec-websocket-protocol",
-            HeaderValue::from_static("graphql-transport-ws"),
-        );
-        let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
-        socket
-            .send(Message::Text(
-                json!({ "type": "connection_init", "payload": {} })
-                    .to_string()
-                    .into(),
-            ))
-            .await?;
-        let _ack = socket.next().await;
+        let mut socket = crate::acknowledged(&format!("ws://{addr}/graphql/ws"), json!({})).await?;
         socket
             .send(Message::Text(
                 json!({ "id": "1", "type": "subscribe", "payload": {

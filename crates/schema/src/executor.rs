@@ -471,10 +471,7 @@ impl Executor for AgoraExecutor {
         async_graphql::futures_util::stream::once(async move {
             // The connection's credentials and address, the operation's document id.
             let caller = Caller::gather(&[&session, &request.data]);
-            let Caller {
-                viewer, request_id, ..
-            } = &caller;
-            let (viewer, request_id) = (viewer.clone(), request_id.clone());
+            let (viewer, request_id) = (caller.viewer.clone(), caller.request_id.clone());
             let mut operation = String::new();
             let admitted = this.admit(&mut request, &caller, &mut operation).await;
             match admitted {

@@ -49,6 +49,15 @@ impl MediaType {
 }
 
 /// The first acceptable type in the client's `Accept` list (no header: `application/json`).
+/// The 406 for an `Accept` that names neither JSON type.
+fn not_acceptable() -> Response {
+    (
+        StatusCode::NOT_ACCEPTABLE,
+        "accept application/graphql-response+json or application/json",
+    )
+        .into_response()
+}
+
 fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return Some(MediaType::Json);
@@ -403,11 +412,7 @@ pub async fn graphql_post(
     body: Bytes,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return (
-            StatusCode::NOT_ACCEPTABLE,
-            "accept application/graphql-response+json or application/json",
-        )
-            .into_response();
+        return not_acceptable();
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -440,11 +445,7 @@ pub async fn graphql_get(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
-        return (
-            StatusCode::NOT_ACCEPTABLE,
-            "accept application/graphql-response+json or application/json",
-        )
-            .into_response();
+        return not_acceptable();
     };
     let mut object = Map::new();
     for (name, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {

@@ -235,6 +235,13 @@ fn server_kind(text: &str) -> Option<(String, Option<String>)> {
     Some((ty, id))
 }
 
+/// graphql-transport-ws `error` for operation `id`: refused, the connection stays open.
+fn operation_error(id: &str, error: AppError) -> Message {
+    let message =
+        serde_json::json!({ "id": id, "type": "error", "payload": [error.into_server_error()] });
+    Message::Text(message.to_string().into())
+}
+
 fn close(code: u16, reason: &str) -> Message {
     Message::Close(Some(CloseFrame {
         code,
@@ -344,8 +351,7 @@ async fn serve_socket(
                                 limit: "subscriptions",
                                 max: config.ws_max_subscriptions,
                             };
-                            let message = serde_json::json!({ "id": id, "type": "error", "payload": [error.into_server_error()] });
-                            if sink.send(Message::Text(message.to_string().into())).await.is_err() {
+                            if sink.send(operation_error(&id, error)).await.is_err() {
                                 break;
                             }
                             continue;
@@ -362,8 +368,7 @@ async fn serve_socket(
                                     message: format!("too many operations from this address; retry in {secs} s"),
                                     retry_after_secs: secs,
                                 };
-                                let message = serde_json::json!({ "id": id, "type": "error", "payload": [error.into_server_error()] });
-                                if sink.send(Message::Text(message.to_string().into())).await.is_err() {
+                                if sink.send(operation_error(&id, error)).await.is_err() {
                                     break;
                                 }
                                 continue;
