@@ -294,6 +294,24 @@ async fn admins_import_manifests_and_partners_run_only_trusted_documents() {
         &refused["payload"]["errors"][0]["extensions"]["code"]
     };
     assert_eq!(code, "PERSISTED_QUERY_REQUIRED", "{refused}");
+    // A malformed id is a bad request there too, and the connection stays open.
+    ws::send(
+        &mut socket,
+        json!({ "id": "3", "type": "subscribe", "payload": { "documentId": "md5:abc" } }),
+    )
+    .await;
+    let malformed = loop {
+        let message = ws::next_json(&mut socket).await;
+        if message["id"] == "3" {
+            break message;
+        }
+    };
+    let code = if malformed["type"] == "error" {
+        &malformed["payload"][0]["extensions"]["code"]
+    } else {
+        &malformed["payload"]["errors"][0]["extensions"]["code"]
+    };
+    assert_eq!(code, "BAD_REQUEST", "{malformed}");
     // An unknown id is one error.
     let (_, _, body) = post(
         &server,
