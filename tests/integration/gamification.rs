@@ -317,6 +317,75 @@ async fn points_streaks_freezes_levels_and_achievements_follow_the_rules() {
     server.shutdown().await;
 }
 
+/// A late event (a day before the last active one: another worker or replica applied a later
+/// batch first, or a retry) counts as if it had come in order.
+#[tokio::test]
+async fn a_late_streak_day_counts_as_if_delivered_in_order() {
+    let (server, clock) = clocked().await;
+    let platform = server.state.platform.clone();
+    let bea = learner(&server, "bea@example.org").await;
+    let day0 = clock.now();
+    enqueue(&platform, "FLASHCARD_REVIEWED", json!({ "userId": bea.id })).await;
+    server.wait_for_outbox().await;
+    clock.advance(Days::days(2));
+    enqueue(&platform, "FLASHCARD_REVIEWED", json!({ "userId": bea.id })).await;
+    server.wait_for_outbox().await;
+    let p = progress(&server, &bea).await;
+    assert_eq!(
+        (p["streak"].as_i64(), p["longestStreak"].as_i64()),
+        (Some(1), Some(1)),
+        "day 1 missing and no freeze: restarted"
+    );
+
+    // Day 1's review arrives now.
+    outbox::enqueue(
+        &platform.db,
+        day0 + Days::days(1),
+        NewEvent {
+            event_type: "FLASHCARD_REVIEWED",
+            aggregate_id: None,
+            payload: json!({ "userId": bea.id }),
+        },
+    )
+    .await
+    .expect("enqueue");
+    platform.wake_outbox();
+    server.wait_for_outbox().await;
+    let p = progress(&server, &bea).await;
+    assert_eq!(
+        (p["streak"].as_i64(), p["longestStreak"].as_i64()),
+        (Some(3), Some(3)),
+        "days 0, 1 and 2 in a row"
+    );
+    assert_eq!(p["points"], 5 + 3 * 10);
+
+    // An older day still, already active, changes nothing; nor does a replay of everything.
+    outbox::enqueue(
+        &platform.db,
+        day0,
+        NewEvent {
+            event_type: "WORD_MASTERED",
+            aggregate_id: None,
+            payload: json!({ "userId": bea.id }),
+        },
+    )
+    .await
+    .expect("enqueue");
+    platform.wake_outbox();
+    server.wait_for_outbox().await;
+    replay_everything(&server).await;
+    let p = progress(&server, &bea).await;
+    assert_eq!(
+        (
+            p["streak"].as_i64(),
+            p["longestStreak"].as_i64(),
+            p["points"].as_i64()
+        ),
+        (Some(3), Some(3), Some(5 + 3 * 10 + 15))
+    );
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn fifty_concurrent_events_sum_exactly_and_replays_add_nothing() {
     let server = TestServer::start().await;

@@ -10,10 +10,11 @@ use agora_entities::platform::outbox_event;
 use agora_platform::{
     AppError, AppResult, Platform,
     clock::ManualClock,
-    outbox::{self, NewEvent, OutboxDispatcher, OutboxHandler},
+    outbox::{self, AfterCommit, NewEvent, OutboxDispatcher, OutboxHandler},
 };
 use async_trait::async_trait;
 use chrono::Utc;
+use futures::StreamExt;
 use sea_orm::{DatabaseTransaction, EntityTrait};
 
 use super::common::{ServerOptions, TestServer};
@@ -177,4 +178,102 @@ async fn a_handler_that_recovers_completes_the_event() {
     dispatcher.process_available().await.expect("pass");
     assert_eq!(status(platform, id).await.status, "DONE");
     assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+/// Holds each batch a moment and counts how many are inside at once; announces each batch's
+/// events after commit.
+struct Gate {
+    inside: AtomicUsize,
+    most: AtomicUsize,
+}
+
+#[async_trait]
+impl OutboxHandler for Gate {
+    fn name(&self) -> &'static str {
+        "test.gate"
+    }
+
+    fn handles(&self, event_type: &str) -> bool {
+        event_type == "TEST_EVENT"
+    }
+
+    async fn handle(
+        &self,
+        _txn: &DatabaseTransaction,
+        _event: &outbox_event::Model,
+        _platform: &Platform,
+    ) -> AppResult<()> {
+        unreachable!("the dispatcher calls handle_batch")
+    }
+
+    async fn handle_batch(
+        &self,
+        _txn: &DatabaseTransaction,
+        events: &[&outbox_event::Model],
+        _platform: &Platform,
+    ) -> AppResult<AfterCommit> {
+        let now = self.inside.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        self.inside.fetch_sub(1, Ordering::SeqCst);
+        Ok(AfterCommit {
+            publish: events
+                .iter()
+                .map(|e| ("test:committed".to_owned(), e.id.to_string()))
+                .collect(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn workers_apply_batches_at_once_on_postgres_and_announce_after_commit() {
+    let server = TestServer::start_with(ServerOptions {
+        idle: true,
+        ..Default::default()
+    })
+    .await;
+    let platform = &server.state.platform;
+    let gate = Arc::new(Gate {
+        inside: AtomicUsize::new(0),
+        most: AtomicUsize::new(0),
+    });
+    let dispatcher = OutboxDispatcher::new(platform.clone(), vec![gate.clone()])
+        .with_batch_size(1)
+        .with_workers(2);
+    let mut announced = platform.bus.subscribe("test:committed").await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(enqueue(platform).await);
+    }
+    assert_eq!(dispatcher.process_available().await.expect("pass"), 4);
+    let expected = match platform.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => 2,
+        _ => 1, // one writer
+    };
+    assert_eq!(gate.most.load(Ordering::SeqCst), expected);
+
+    // Each announcement names an event whose delivery record is already visible.
+    let mut seen = Vec::new();
+    while seen.len() < ids.len() {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(5), announced.next())
+            .await
+            .expect("announced in time")
+            .expect("bus open");
+        let agora_platform::bus::BusMessage::Event(id) = message else {
+            panic!("unexpected gap");
+        };
+        let id: uuid::Uuid = id.parse().expect("event id");
+        let delivered = agora_entities::platform::outbox_delivery::Entity::find_by_id((
+            id,
+            "test.gate".to_owned(),
+        ))
+        .one(&platform.db)
+        .await
+        .expect("query");
+        assert!(delivered.is_some(), "announced before its commit");
+        seen.push(id);
+    }
+    seen.sort();
+    ids.sort();
+    assert_eq!(seen, ids);
 }

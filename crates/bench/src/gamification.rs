@@ -50,6 +50,13 @@ pub(crate) struct AwardsArgs {
     /// Events the dispatcher claims per batch.
     #[arg(long, default_value_t = 500)]
     batch: u32,
+    /// Batches applied at once (the server's `--outbox-workers`).
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+    /// Battles applied before the timed ones (untimed): players with a history, as in a
+    /// running system, rather than first battles that unlock an achievement each.
+    #[arg(long, default_value_t = 0)]
+    warm_up: usize,
     /// Run every domain's handlers (notifications too), not just gamification's; the
     /// follow-up events (`LEVEL_UP`, `ACHIEVEMENT_UNLOCKED`, notifications) are then timed too.
     #[arg(long)]
@@ -183,10 +190,57 @@ pub(crate) async fn awards(args: AwardsArgs) -> anyhow::Result<()> {
     );
     let users = insert_users(&platform, args.users).await?;
     let topics: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
-    let now = Utc::now();
+    let handlers = if args.all_handlers {
+        agora_schema::outbox_handlers()
+    } else {
+        agora_gamification::api::outbox_handlers()
+    };
+    let dispatcher = OutboxDispatcher::new(platform.clone(), handlers)
+        .with_batch_size(args.batch)
+        .with_workers(args.workers);
+    if args.warm_up > 0 {
+        println!("warming up: {} battles", args.warm_up);
+        enqueue_battles(&platform, &users, &topics, args.warm_up).await?;
+        drain(&dispatcher).await?;
+    }
+    let awards_before = point_award::Entity::find().count(&platform.db).await?;
+    enqueue_battles(&platform, &users, &topics, args.battles).await?;
+    let started = Instant::now();
+    let finished = drain(&dispatcher).await?;
+    let elapsed = started.elapsed();
+    let awards = point_award::Entity::find().count(&platform.db).await? - awards_before;
+    println!(
+        "awards: {awards} awards from {} battles{} (+{} follow-up events{}) in {:.2}s = {:.0} awards/s through the outbox and the gamification handler (batch {}, {} workers)",
+        args.battles,
+        if args.warm_up > 0 {
+            format!(" after {} warm-up battles", args.warm_up)
+        } else {
+            String::new()
+        },
+        finished.saturating_sub(args.battles),
+        if args.all_handlers {
+            ", all handlers"
+        } else {
+            ", gamification handler only"
+        },
+        elapsed.as_secs_f64(),
+        awards as f64 / elapsed.as_secs_f64(),
+        args.batch,
+        args.workers
+    );
+    teardown(bench, &args.target).await
+}
+
+/// Writes `n` finished 8-player battles among `users` to the outbox.
+async fn enqueue_battles(
+    platform: &Platform,
+    users: &[Uuid],
+    topics: &[Uuid],
+    n: usize,
+) -> anyhow::Result<()> {
     let mut rng = rand::rng();
-    let mut events = Vec::with_capacity(args.battles);
-    for _ in 0..args.battles {
+    let mut events = Vec::with_capacity(n);
+    for _ in 0..n {
         let players: Vec<Uuid> = users.choose_multiple(&mut rng, 8).copied().collect();
         let mut scores: Vec<i64> = players.iter().map(|_| rng.random_range(0..5_000)).collect();
         scores.sort_unstable_by(|a, b| b.cmp(a));
@@ -203,16 +257,13 @@ pub(crate) async fn awards(args: AwardsArgs) -> anyhow::Result<()> {
             }),
         });
     }
-    outbox::enqueue_many(&platform.db, now, events)
+    outbox::enqueue_many(&platform.db, Utc::now(), events)
         .await
-        .map_err(|e| anyhow::anyhow!(e.log_message()))?;
-    let handlers = if args.all_handlers {
-        agora_schema::outbox_handlers()
-    } else {
-        agora_gamification::api::outbox_handlers()
-    };
-    let dispatcher = OutboxDispatcher::new(platform.clone(), handlers).with_batch_size(args.batch);
-    let started = Instant::now();
+        .map_err(|e| anyhow::anyhow!(e.log_message()))
+}
+
+/// Runs the dispatcher until nothing is left; returns the events it finished.
+async fn drain(dispatcher: &OutboxDispatcher) -> anyhow::Result<usize> {
     let mut finished = 0;
     loop {
         let n = dispatcher
@@ -220,26 +271,10 @@ pub(crate) async fn awards(args: AwardsArgs) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!(e.log_message()))?;
         if n == 0 {
-            break;
+            return Ok(finished);
         }
         finished += n;
     }
-    let elapsed = started.elapsed();
-    let awards = point_award::Entity::find().count(&platform.db).await?;
-    println!(
-        "awards: {awards} awards from {} battles (+{} follow-up events{}) in {:.2}s = {:.0} awards/s through the outbox and the gamification handler (batch {})",
-        args.battles,
-        finished.saturating_sub(args.battles),
-        if args.all_handlers {
-            ", all handlers"
-        } else {
-            ", gamification handler only"
-        },
-        elapsed.as_secs_f64(),
-        awards as f64 / elapsed.as_secs_f64(),
-        args.batch
-    );
-    teardown(bench, &args.target).await
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -365,6 +365,15 @@ pub struct Config {
     )]
     pub outbox_max_attempts: i32,
 
+    /// Outbox batches a replica applies at once (PostgreSQL; SQLite has one writer).
+    #[arg(
+        long = "outbox-workers",
+        env = "AGORA_OUTBOX_WORKERS",
+        default_value_t = 2,
+        global = true
+    )]
+    pub outbox_workers: usize,
+
     /// How long shutdown waits for in-flight requests and the outbox before giving up.
     #[arg(long = "shutdown-timeout", env = "AGORA_SHUTDOWN_TIMEOUT", default_value = "20s",
           global = true, value_parser = parse_ttl_shutdown)]
@@ -446,6 +455,9 @@ impl Config {
         }
         if self.outbox_max_attempts < 1 {
             return Err("AGORA_OUTBOX_MAX_ATTEMPTS must be at least 1".into());
+        }
+        if !(1..=64).contains(&self.outbox_workers) {
+            return Err("AGORA_OUTBOX_WORKERS must be between 1 and 64".into());
         }
         if self.access_token_ttl >= self.refresh_token_ttl {
             return Err(
@@ -583,5 +595,21 @@ mod tests {
                 .expect_err("too short")
                 .contains("AGORA_JWT_SECRET")
         );
+    }
+
+    #[test]
+    fn outbox_workers_are_bounded() {
+        assert_eq!(parse(&[]).expect("defaults").outbox_workers, 2);
+        for bad in ["0", "65"] {
+            let config = parse(&["--outbox-workers", bad]).expect("parses");
+            assert!(
+                config
+                    .validate()
+                    .expect_err("out of range")
+                    .contains("AGORA_OUTBOX_WORKERS")
+            );
+        }
+        let config = parse(&["--outbox-workers", "8"]).expect("parses");
+        assert!(config.validate().is_ok());
     }
 }

@@ -6,8 +6,10 @@
 //! together with a row in `outbox_deliveries (event_id, handler)`, so a handler's database
 //! effects apply exactly once even when an event is retried or claimed twice. Failures retry
 //! with exponential backoff; after `max_attempts` the event is parked for an operator.
-//! On PostgreSQL, replicas claim events with `FOR UPDATE SKIP LOCKED`; a claim is a lease that
-//! lapses if its worker dies.
+//! On PostgreSQL, replicas (and the workers inside one replica) claim events with
+//! `FOR UPDATE SKIP LOCKED`; a claim is a lease that lapses if its worker dies. Batches of
+//! different workers apply concurrently, so a handler must not assume it sees one user's
+//! events in order (the points handler locks per-user rows and replays late streak days).
 
 use std::{sync::Arc, time::Duration};
 
@@ -116,6 +118,14 @@ pub async fn enqueue_many<C: ConnectionTrait>(
     Ok(())
 }
 
+/// What a delivery asks for once its transaction committed: bus messages for effects readers
+/// re-read (a changed leaderboard), which must not be seen before the commit.
+#[derive(Debug, Default)]
+pub struct AfterCommit {
+    /// `(channel, message)` pairs to publish.
+    pub publish: Vec<(String, String)>,
+}
+
 /// Something that reacts to outbox events.
 #[async_trait]
 pub trait OutboxHandler: Send + Sync {
@@ -134,25 +144,21 @@ pub trait OutboxHandler: Send + Sync {
         platform: &Platform,
     ) -> AppResult<()>;
 
-    /// Applies several events (in claim order) in one transaction. The default calls
-    /// [`handle`](Self::handle) for each; a handler that can do the batch in fewer statements
-    /// overrides it. If the batch fails, the dispatcher retries its events one at a time, so
-    /// one bad event never holds back the others.
+    /// Applies several events (in claim order) in one transaction, and says what to do once
+    /// it committed. The default calls [`handle`](Self::handle) for each; a handler that can
+    /// do the batch in fewer statements overrides it. If the batch fails, the dispatcher
+    /// retries its events one at a time, so one bad event never holds back the others.
     async fn handle_batch(
         &self,
         txn: &DatabaseTransaction,
         events: &[&outbox_event::Model],
         platform: &Platform,
-    ) -> AppResult<()> {
+    ) -> AppResult<AfterCommit> {
         for event in events {
             self.handle(txn, event, platform).await?;
         }
-        Ok(())
+        Ok(AfterCommit::default())
     }
-
-    /// Called after a transaction of this handler committed: for effects that must follow the
-    /// commit, such as announcing on the bus a change readers will re-read.
-    async fn committed(&self, _platform: &Platform) {}
 }
 
 /// Delivers outbox events to handlers; one per replica.
@@ -160,6 +166,7 @@ pub struct OutboxDispatcher {
     platform: Platform,
     handlers: Vec<Arc<dyn OutboxHandler>>,
     batch_size: u32,
+    workers: usize,
     lease: Duration,
     poll_interval: Duration,
     max_attempts: i32,
@@ -169,10 +176,12 @@ impl OutboxDispatcher {
     /// A dispatcher over `handlers`.
     pub fn new(platform: Platform, handlers: Vec<Arc<dyn OutboxHandler>>) -> Self {
         let max_attempts = platform.config.outbox_max_attempts;
+        let workers = platform.config.outbox_workers;
         Self {
             platform,
             handlers,
             batch_size: 200,
+            workers,
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_millis(500),
             max_attempts,
@@ -183,6 +192,13 @@ impl OutboxDispatcher {
     /// transaction).
     pub fn with_batch_size(mut self, size: u32) -> Self {
         self.batch_size = size.max(1);
+        self
+    }
+
+    /// Applies up to `workers` claimed batches at once (PostgreSQL; SQLite has one writer, so
+    /// there it is always one).
+    pub fn with_workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
         self
     }
 
@@ -209,9 +225,23 @@ impl OutboxDispatcher {
         }
     }
 
-    /// Claims and processes every event available now, batch by batch; returns how many
-    /// events it finished (delivered or parked).
+    /// Claims and processes every event available now, batch by batch, with up to `workers`
+    /// batches in flight; returns how many events it finished (delivered or parked).
     pub async fn process_available(&self) -> AppResult<usize> {
+        let workers = match self.platform.db.get_database_backend() {
+            DbBackend::Postgres => self.workers,
+            _ => 1,
+        };
+        let passes = futures::future::join_all((0..workers).map(|_| self.drain())).await;
+        let mut finished = 0;
+        for pass in passes {
+            finished += pass?;
+        }
+        Ok(finished)
+    }
+
+    /// One worker: claims and processes batches until none is available.
+    async fn drain(&self) -> AppResult<usize> {
         let mut finished = 0;
         loop {
             let started = std::time::Instant::now();
@@ -353,7 +383,7 @@ impl OutboxDispatcher {
         if pending.is_empty() {
             return Ok(());
         }
-        handler.handle_batch(&txn, &pending, &self.platform).await?;
+        let after = handler.handle_batch(&txn, &pending, &self.platform).await?;
         let now = self.platform.clock.now();
         // Small statements: see ENQUEUE_CHUNK.
         for chunk in pending.chunks(DELIVERY_CHUNK) {
@@ -368,7 +398,11 @@ impl OutboxDispatcher {
             .await?;
         }
         txn.commit().await?;
-        handler.committed(&self.platform).await;
+        for (channel, message) in after.publish {
+            if let Err(err) = self.platform.bus.publish(&channel, &message).await {
+                tracing::warn!(%channel, handler = handler.name(), error = %err.log_message(), "publish after commit failed");
+            }
+        }
         Ok(())
     }
 

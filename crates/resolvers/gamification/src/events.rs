@@ -1,11 +1,11 @@
 //! Events gamification writes to the outbox, and the handler that awards points.
 
-use std::{collections::BTreeSet, sync::Mutex};
+use std::collections::BTreeSet;
 
 use agora_entities::platform::outbox_event;
 use agora_platform::{
     AppResult, Platform,
-    outbox::{NewEvent, OutboxHandler},
+    outbox::{AfterCommit, NewEvent, OutboxHandler},
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -108,7 +108,6 @@ impl StreakAtRisk {
 #[derive(Default)]
 pub struct PointsHandler {
     rules: RuleCache,
-    announce: Mutex<BTreeSet<String>>,
 }
 
 #[async_trait]
@@ -127,7 +126,7 @@ impl OutboxHandler for PointsHandler {
         event: &outbox_event::Model,
         platform: &Platform,
     ) -> AppResult<()> {
-        self.handle_batch(txn, &[event], platform).await
+        self.handle_batch(txn, &[event], platform).await.map(drop)
     }
 
     async fn handle_batch(
@@ -135,7 +134,7 @@ impl OutboxHandler for PointsHandler {
         txn: &DatabaseTransaction,
         events: &[&outbox_event::Model],
         platform: &Platform,
-    ) -> AppResult<()> {
+    ) -> AppResult<AfterCommit> {
         let book = self.rules.get(txn).await?;
         let now = platform.clock.now();
         let started = std::time::Instant::now();
@@ -151,22 +150,14 @@ impl OutboxHandler for PointsHandler {
             "points batch applied"
         );
         metrics::counter!("agora_points_awards_total").increment(outcome.awards as u64);
-        let mut announce = self.announce.lock().unwrap_or_else(|p| p.into_inner());
-        for total in &outcome.totals {
-            if let Some(scope) = Scope::of_board(&total.board) {
-                announce.insert(scope.channel());
-            }
-        }
-        Ok(())
-    }
-
-    async fn committed(&self, platform: &Platform) {
-        let channels =
-            std::mem::take(&mut *self.announce.lock().unwrap_or_else(|p| p.into_inner()));
-        for channel in channels {
-            if let Err(err) = platform.bus.publish(&channel, "{}").await {
-                tracing::warn!(%channel, error = %err.log_message(), "leaderboard announce failed");
-            }
-        }
+        let channels: BTreeSet<String> = outcome
+            .totals
+            .iter()
+            .filter_map(|total| Scope::of_board(&total.board))
+            .map(Scope::channel)
+            .collect();
+        Ok(AfterCommit {
+            publish: channels.into_iter().map(|c| (c, "{}".to_owned())).collect(),
+        })
     }
 }

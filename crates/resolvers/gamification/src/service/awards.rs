@@ -2,14 +2,18 @@
 //! statements whatever the batch size:
 //!
 //! 1. price each user's share of each event (rules are data) and date it in the user's zone;
-//! 2. insert the ledger rows with `ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING`:
+//! 2. lock the progress rows of every user the batch mentions (created first if missing), in
+//!    user-id order, before writing anything else: every other row the batch writes belongs to
+//!    one of them, so concurrent batches (other workers, other replicas) queue and never
+//!    deadlock;
+//! 3. insert the ledger rows with `ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING`:
 //!    only rows that went in count, so a replayed event, or a second sign-in the same day,
 //!    awards nothing (the outbox's delivery record is the first guard, this is the second);
-//! 3. lock the users' progress rows (created first if missing, in user-id order so concurrent
-//!    batches cannot deadlock), then update points, level, streak and freezes;
-//! 4. add to daily activity, counters and every board's total by upserts that add
-//!    (`points = points + excluded.points`), unlock achievements whose target is met, and
-//!    write `LEVEL_UP` / `ACHIEVEMENT_UNLOCKED` to the outbox for notifications.
+//! 4. update points, level, streak and freezes (a streak day earlier than the last active one,
+//!    delivered late, replays the user's active days from the ledger); add to daily activity,
+//!    counters and every board's total by upserts that add (`points = points +
+//!    excluded.points`), unlock achievements whose target is met, and write `LEVEL_UP` /
+//!    `ACHIEVEMENT_UNLOCKED` to the outbox for notifications.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -128,7 +132,43 @@ pub async fn apply<C: ConnectionTrait>(
         });
     }
 
-    // 2. The ledger decides what is new.
+    let candidates: Vec<Uuid> = mentioned
+        .iter()
+        .copied()
+        .filter(|u| zones.contains_key(u))
+        .collect();
+    // 2. Lock (creating) the progress rows of everyone the batch mentions, in user order,
+    //    before anything else: every other row this batch writes belongs to one of them, so
+    //    concurrent batches (other workers, other replicas) queue here and cannot deadlock.
+    for chunk in candidates.chunks(CHUNK) {
+        user_progress::Entity::insert_many(chunk.iter().map(|u| user_progress::ActiveModel {
+            user_id: Set(*u),
+            points: Set(0),
+            level: Set(1),
+            current_streak: Set(0),
+            longest_streak: Set(0),
+            freezes: Set(0),
+            last_active_date: Set(None),
+            time_zone: Set(zones.get(u).cloned().unwrap_or_else(|| "UTC".into())),
+            updated_at: Set(now),
+        }))
+        .on_conflict_do_nothing_on([user_progress::Column::UserId])
+        .exec_without_returning(txn)
+        .await?;
+    }
+    let mut progress: HashMap<Uuid, user_progress::Model> = HashMap::new();
+    for chunk in candidates.chunks(CHUNK) {
+        for row in user_progress::Entity::find()
+            .filter(user_progress::Column::UserId.is_in(chunk.iter().copied()))
+            .order_by(user_progress::Column::UserId, Order::Asc)
+            .lock_exclusive()
+            .all(txn)
+            .await?
+        {
+            progress.insert(row.user_id, row);
+        }
+    }
+    // 3. The ledger decides what is new.
     let mut inserted: Vec<point_award::Model> = Vec::new();
     for chunk in priced.chunks(CHUNK) {
         let rows = chunk.iter().map(|p| point_award::ActiveModel {
@@ -173,36 +213,8 @@ pub async fn apply<C: ConnectionTrait>(
         return Ok(Outcome::default());
     }
     let users: Vec<Uuid> = by_user.keys().copied().collect();
+    let late = late_streak_days(txn, &by_user, &progress, rules).await?;
 
-    // 3. Lock (creating) the progress rows, in user order.
-    for chunk in users.chunks(CHUNK) {
-        user_progress::Entity::insert_many(chunk.iter().map(|u| user_progress::ActiveModel {
-            user_id: Set(*u),
-            points: Set(0),
-            level: Set(1),
-            current_streak: Set(0),
-            longest_streak: Set(0),
-            freezes: Set(0),
-            last_active_date: Set(None),
-            time_zone: Set(zones.get(u).cloned().unwrap_or_else(|| "UTC".into())),
-            updated_at: Set(now),
-        }))
-        .on_conflict_do_nothing_on([user_progress::Column::UserId])
-        .exec_without_returning(txn)
-        .await?;
-    }
-    let mut progress: HashMap<Uuid, user_progress::Model> = HashMap::new();
-    for chunk in users.chunks(CHUNK) {
-        for row in user_progress::Entity::find()
-            .filter(user_progress::Column::UserId.is_in(chunk.iter().copied()))
-            .order_by(user_progress::Column::UserId, Order::Asc)
-            .lock_exclusive()
-            .all(txn)
-            .await?
-        {
-            progress.insert(row.user_id, row);
-        }
-    }
     let mut stats: HashMap<(Uuid, String), i64> = HashMap::new();
     let mut unlocked: HashSet<(Uuid, String)> = HashSet::new();
     for chunk in users.chunks(CHUNK) {
@@ -222,7 +234,7 @@ pub async fn apply<C: ConnectionTrait>(
         }
     }
 
-    // 4. The new state, user by user.
+    // 4. The new state, user by user, then written.
     let mut outcome = Outcome {
         awards: inserted.len(),
         points: inserted.iter().map(|a| i64::from(a.points)).sum(),
@@ -238,11 +250,23 @@ pub async fn apply<C: ConnectionTrait>(
             continue;
         };
         list.sort_by_key(|p| p.activity.occurred_at);
-        let mut streak = Streak {
-            current: row.current_streak,
-            longest: row.longest_streak,
-            freezes: row.freezes,
-            last_active: row.last_active_date.as_deref().and_then(parse_date),
+        let mut streak = match late.get(&user) {
+            // A day before the last active one arrived (another worker or replica applied a
+            // later batch first, or a retry): replay every active day in order.
+            Some(days) => {
+                let mut replayed = Streak::default();
+                for day in days {
+                    replayed.record(*day);
+                }
+                replayed.longest = Ord::max(replayed.longest, row.longest_streak);
+                replayed
+            }
+            None => Streak {
+                current: row.current_streak,
+                longest: row.longest_streak,
+                freezes: row.freezes,
+                last_active: row.last_active_date.as_deref().and_then(parse_date),
+            },
         };
         let mut points = row.points;
         let mut deltas: HashMap<&'static str, i64> = HashMap::new();
@@ -251,7 +275,7 @@ pub async fn apply<C: ConnectionTrait>(
             let day = daily.entry((user, p.local_date)).or_default();
             day.0 += p.points;
             day.1 += 1;
-            if p.counts_for_streak {
+            if p.counts_for_streak && !late.contains_key(&user) {
                 streak.record(p.local_date);
             }
             for m in &p.activity.metrics {
@@ -319,7 +343,7 @@ pub async fn apply<C: ConnectionTrait>(
     }
     outcome.unlocks = unlocks.len();
 
-    // 5. Write it.
+    // Write it.
     for chunk in progress_rows.chunks(CHUNK) {
         user_progress::Entity::insert_many(chunk.to_vec())
             .on_conflict(
@@ -446,6 +470,56 @@ pub async fn apply<C: ConnectionTrait>(
     }
     outbox::enqueue_many(txn, now, new_events).await?;
     Ok(outcome)
+}
+
+/// The users of `by_user` with a streak day earlier than their last active day, and every
+/// local day each was active on (from the ledger, which holds this batch's rows already), in
+/// order: a streak is a function of the ordered active days, so replaying them gives what
+/// in-order delivery would have given.
+async fn late_streak_days<C: ConnectionTrait>(
+    txn: &C,
+    by_user: &BTreeMap<Uuid, Vec<&Priced>>,
+    progress: &HashMap<Uuid, user_progress::Model>,
+    rules: &HashMap<String, point_rule::Model>,
+) -> AppResult<HashMap<Uuid, BTreeSet<NaiveDate>>> {
+    let late: Vec<Uuid> = by_user
+        .iter()
+        .filter(|(user, list)| {
+            let last = progress
+                .get(user)
+                .and_then(|row| row.last_active_date.as_deref())
+                .and_then(parse_date);
+            last.is_some_and(|last| {
+                list.iter()
+                    .any(|p| p.counts_for_streak && p.local_date < last)
+            })
+        })
+        .map(|(user, _)| *user)
+        .collect();
+    let mut days: HashMap<Uuid, BTreeSet<NaiveDate>> = HashMap::new();
+    if late.is_empty() {
+        return Ok(days);
+    }
+    let streak_rules = rules
+        .values()
+        .filter(|r| r.counts_for_streak)
+        .map(|r| r.event_type.clone());
+    let rows: Vec<(Uuid, String)> = point_award::Entity::find()
+        .select_only()
+        .column(point_award::Column::UserId)
+        .column(point_award::Column::LocalDate)
+        .distinct()
+        .filter(point_award::Column::UserId.is_in(late))
+        .filter(point_award::Column::Rule.is_in(streak_rules))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for (user, day) in rows {
+        if let Some(day) = parse_date(&day) {
+            days.entry(user).or_default().insert(day);
+        }
+    }
+    Ok(days)
 }
 
 /// `table.column + excluded.column`, for upserts that add.
