@@ -11,6 +11,7 @@ use agora_platform::{
 };
 use async_graphql::ID;
 use serde_json::{Value, json};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::common::{
@@ -310,6 +311,44 @@ async fn the_same_fact_emitted_twice_notifies_once() {
         ids::encode("Notification", pushes[0].notification_id),
         ID(feed[0]["id"].as_str().expect("id").to_owned())
     );
+}
+
+/// One claimed batch (written in one statement) with a fact twice, two recipients and a user
+/// who does not exist: applied in one pass, each source notified once, the stranger dropped.
+#[tokio::test]
+async fn one_batch_notifies_each_source_once_and_drops_unknown_users() {
+    let server = TestServer::start().await;
+    let ada = user(&server, "ada@example.org", "Ada").await;
+    let bob = user(&server, "bob@example.org", "Bob").await;
+    feed_of(&server, &ada.token, 1).await;
+    feed_of(&server, &bob.token, 1).await;
+    let platform = &server.state.platform;
+    let events = [ada.id, ada.id, bob.id, Uuid::now_v7()]
+        .into_iter()
+        .map(|who| NewEvent {
+            event_type: "LEVEL_UP",
+            aggregate_id: None,
+            payload: level_up(who, 4),
+        })
+        .collect();
+    outbox::enqueue_many(&platform.db, platform.clock.now(), events)
+        .await
+        .expect("enqueue");
+    platform.wake_outbox();
+    server.wait_for_outbox().await;
+    for who in [&ada, &bob] {
+        let feed = feed_of(&server, &who.token, 2).await;
+        assert_eq!(feed[0]["title"], "You reached level 4");
+        assert_eq!(feed[1]["kind"], "WELCOME");
+        assert_eq!(server.pushes.to_user(who.id).len(), 1, "pushed once");
+    }
+    // Every event went through on its first attempt: the batch never fell back to retries.
+    let retried = agora_entities::platform::outbox_event::Entity::find()
+        .filter(agora_entities::platform::outbox_event::Column::Attempts.gt(0))
+        .count(&platform.db)
+        .await
+        .expect("count");
+    assert_eq!(retried, 0);
 }
 
 #[tokio::test]

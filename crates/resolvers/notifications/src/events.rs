@@ -11,7 +11,7 @@
 use agora_entities::platform::outbox_event;
 use agora_platform::{
     AppError, AppResult, Platform,
-    outbox::{NewEvent, OutboxHandler},
+    outbox::{AfterCommit, NewEvent, OutboxHandler},
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -103,7 +103,17 @@ impl OutboxHandler for CreateNotifications {
         event: &outbox_event::Model,
         platform: &Platform,
     ) -> AppResult<()> {
-        delivery::create_from_event(txn, platform, event).await
+        delivery::create_from_events(txn, platform, &[event]).await
+    }
+
+    async fn handle_batch(
+        &self,
+        txn: &DatabaseTransaction,
+        events: &[&outbox_event::Model],
+        platform: &Platform,
+    ) -> AppResult<AfterCommit> {
+        delivery::create_from_events(txn, platform, events).await?;
+        Ok(AfterCommit::default())
     }
 }
 
@@ -138,12 +148,33 @@ impl OutboxHandler for Delivery {
         event: &outbox_event::Model,
         platform: &Platform,
     ) -> AppResult<()> {
-        let created = NotificationCreated::from_event(event)?;
+        self.handle_batch(txn, &[event], platform).await.map(drop)
+    }
+
+    /// Reads the batch's preferences (and addresses) once; sends one message each. A failed
+    /// send fails the batch, which the dispatcher then retries event by event: messages sent
+    /// before the failure go once more (delivery outside the database is at least once), and
+    /// the failing one backs off alone.
+    async fn handle_batch(
+        &self,
+        txn: &DatabaseTransaction,
+        events: &[&outbox_event::Model],
+        platform: &Platform,
+    ) -> AppResult<AfterCommit> {
+        let batch = events
+            .iter()
+            .map(|event| NotificationCreated::from_event(event))
+            .collect::<AppResult<Vec<_>>>()?;
         match self {
-            Self::Live => delivery::live(platform, &created).await,
-            Self::Email => delivery::email(txn, platform, &created).await,
-            Self::Push => delivery::push(txn, platform, &created).await,
+            Self::Live => {
+                for created in &batch {
+                    delivery::live(platform, created).await?;
+                }
+            }
+            Self::Email => delivery::email(txn, platform, &batch).await?,
+            Self::Push => delivery::push(txn, platform, &batch).await?,
         }
+        Ok(AfterCommit::default())
     }
 }
 

@@ -2,7 +2,9 @@
 //! the outbox handlers of [`crate::events`].
 
 use agora_entities::platform::outbox_event;
-use agora_identity::{api::user_contact, events::user_channel};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use agora_identity::{api::user_contacts, events::user_channel};
 use agora_platform::{AppError, AppResult, Platform, mail::Mail, outbox, push::PushMessage};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
@@ -10,54 +12,94 @@ use uuid::Uuid;
 use super::{NotificationChannel, feed, preferences, sources};
 use crate::events::{LiveMessage, NotificationCreated};
 
-/// Turns source `event` into a notification inside the dispatcher's transaction `txn`: a feed
-/// row when the recipient wants IN_APP for its kind (none if that source already made one),
-/// and one `NOTIFICATION_CREATED` for the delivery handlers.
+/// Turns source `events` into notifications inside the dispatcher's transaction `txn`, in a
+/// fixed number of statements: for each, a feed row when the recipient wants IN_APP for its
+/// kind (none if that source already made one), and one `NOTIFICATION_CREATED` for the
+/// delivery handlers.
 ///
 /// With IN_APP off but EMAIL or PUSH on, no row is stored and the event carries a fresh id, so
 /// mail and push still go. With every channel off nothing is written. An event for a user who
 /// no longer exists is dropped.
-pub async fn create_from_event(
+pub async fn create_from_events(
     txn: &impl ConnectionTrait,
     platform: &Platform,
-    event: &outbox_event::Model,
+    events: &[&outbox_event::Model],
 ) -> AppResult<()> {
-    let Some((kind, fact)) = sources::read_event(&event.event_type, &event.payload)? else {
-        return Ok(());
-    };
-    let Some(contact) = user_contact(txn, fact.recipient).await? else {
-        tracing::info!(event_id = %event.id, user_id = %fact.recipient, "notification for an unknown user dropped");
-        return Ok(());
-    };
-    let channels = preferences::for_kind(txn, contact.id, kind).await?;
-    let wanted =
-        |channel: NotificationChannel| channels.iter().any(|p| p.channel == channel && p.enabled);
-    if !channels.iter().any(|p| p.enabled) {
+    let mut facts = Vec::new();
+    for event in events {
+        if let Some((kind, fact)) = sources::read_event(&event.event_type, &event.payload)? {
+            facts.push((*event, kind, fact));
+        }
+    }
+    let recipients: Vec<Uuid> = facts
+        .iter()
+        .map(|(_, _, fact)| fact.recipient)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if recipients.is_empty() {
         return Ok(());
     }
-    let draft = fact.draft(kind, &contact.display_name, event.id);
-    let now = platform.clock.now();
-    let notification_id = if wanted(NotificationChannel::InApp) {
-        match feed::insert(txn, now, &draft).await? {
-            Some(stored) => stored.id,
-            // Already notified for this source: delivered then, not again.
-            None => return Ok(()),
+    let contacts = user_contacts(txn, &recipients).await?;
+    let choices = preferences::choices(txn, &recipients).await?;
+    let mut drafts = Vec::new();
+    let mut sources_seen = HashSet::new();
+    for (event, kind, fact) in &facts {
+        let Some(contact) = contacts.get(&fact.recipient) else {
+            tracing::info!(event_id = %event.id, user_id = %fact.recipient, "notification for an unknown user dropped");
+            continue;
+        };
+        let channels = choices.of(contact.id, *kind);
+        let wanted = |channel: NotificationChannel| {
+            channels.iter().any(|p| p.channel == channel && p.enabled)
+        };
+        if !channels.iter().any(|p| p.enabled) {
+            continue;
         }
-    } else {
-        Uuid::now_v7()
-    };
-    let created = NotificationCreated {
-        notification_id,
-        user_id: draft.user_id,
-        kind: kind.as_str().to_owned(),
-        title: draft.title,
-        body: draft.body,
-        data: draft.data,
-        in_app: wanted(NotificationChannel::InApp),
-        created_at: now,
-    };
-    outbox::enqueue(txn, now, created.event()?).await?;
-    Ok(())
+        let draft = fact.draft(*kind, &contact.display_name, event.id);
+        // The same source twice in one batch notifies once, as it would across batches.
+        if !sources_seen.insert((draft.user_id, draft.source_key)) {
+            continue;
+        }
+        drafts.push((draft, wanted(NotificationChannel::InApp)));
+    }
+    let now = platform.clock.now();
+    let in_app: Vec<&sources::Draft> = drafts
+        .iter()
+        .filter(|(_, in_app)| *in_app)
+        .map(|(draft, _)| draft)
+        .collect();
+    let stored: HashMap<(Uuid, Uuid), Uuid> = feed::insert_many(txn, now, &in_app)
+        .await?
+        .into_iter()
+        .map(|n| ((n.user_id, n.source_event_id), n.id))
+        .collect();
+    let mut created = Vec::with_capacity(drafts.len());
+    for (draft, in_app) in drafts {
+        let notification_id = if in_app {
+            match stored.get(&(draft.user_id, draft.source_key)) {
+                Some(id) => *id,
+                // Already notified for this source: delivered then, not again.
+                None => continue,
+            }
+        } else {
+            Uuid::now_v7()
+        };
+        created.push(
+            NotificationCreated {
+                notification_id,
+                user_id: draft.user_id,
+                kind: draft.kind.as_str().to_owned(),
+                title: draft.title,
+                body: draft.body,
+                data: draft.data,
+                in_app,
+                created_at: now,
+            }
+            .event()?,
+        );
+    }
+    outbox::enqueue_many(txn, now, created).await
 }
 
 /// Publishes a stored notification on its recipient's `user:{id}` channel. The live feed
@@ -76,55 +118,79 @@ pub async fn live(platform: &Platform, created: &NotificationCreated) -> AppResu
         .await
 }
 
-/// Mails the notification if its recipient wants EMAIL for its kind now.
+/// Mails each notification whose recipient wants EMAIL for its kind now (preferences and
+/// addresses read once for the batch, then one mail each).
 pub async fn email(
     txn: &impl ConnectionTrait,
     platform: &Platform,
-    created: &NotificationCreated,
+    batch: &[NotificationCreated],
 ) -> AppResult<()> {
-    let kind = created.kind()?;
-    if !preferences::enabled(txn, created.user_id, kind, NotificationChannel::Email).await? {
-        return Ok(());
+    let wanted = wanting(txn, batch, NotificationChannel::Email).await?;
+    let users: Vec<Uuid> = wanted.iter().map(|c| c.user_id).collect();
+    let contacts = user_contacts(txn, &users).await?;
+    for created in wanted {
+        let Some(contact) = contacts.get(&created.user_id) else {
+            continue;
+        };
+        platform
+            .mail
+            .send(Mail {
+                to: contact.email.clone(),
+                subject: created.title.clone(),
+                body: format!(
+                    "Hello {},\n\n{}\n\n{}/\n\nTo choose which notifications reach you by e-mail, \
+                     open your notification settings: {}/settings/notifications\n",
+                    contact.display_name,
+                    created.body,
+                    platform.config.public_url,
+                    platform.config.public_url,
+                ),
+            })
+            .await?;
     }
-    let Some(contact) = user_contact(txn, created.user_id).await? else {
-        return Ok(());
-    };
-    platform
-        .mail
-        .send(Mail {
-            to: contact.email,
-            subject: created.title.clone(),
-            body: format!(
-                "Hello {},\n\n{}\n\n{}/\n\nTo choose which notifications reach you by e-mail, \
-                 open your notification settings: {}/settings/notifications\n",
-                contact.display_name,
-                created.body,
-                platform.config.public_url,
-                platform.config.public_url,
-            ),
-        })
-        .await
+    Ok(())
 }
 
-/// Pushes the notification if its recipient wants PUSH for its kind now.
+/// Pushes each notification whose recipient wants PUSH for its kind now.
 pub async fn push(
     txn: &impl ConnectionTrait,
     platform: &Platform,
-    created: &NotificationCreated,
+    batch: &[NotificationCreated],
 ) -> AppResult<()> {
-    let kind = created.kind()?;
-    if !preferences::enabled(txn, created.user_id, kind, NotificationChannel::Push).await? {
-        return Ok(());
+    for created in wanting(txn, batch, NotificationChannel::Push).await? {
+        platform
+            .push
+            .send(PushMessage {
+                notification_id: created.notification_id,
+                user_id: created.user_id,
+                kind: created.kind.clone(),
+                title: created.title.clone(),
+                body: created.body.clone(),
+                data: created.data.clone(),
+            })
+            .await?;
     }
-    platform
-        .push
-        .send(PushMessage {
-            notification_id: created.notification_id,
-            user_id: created.user_id,
-            kind: created.kind.clone(),
-            title: created.title.clone(),
-            body: created.body.clone(),
-            data: created.data.clone(),
-        })
-        .await
+    Ok(())
+}
+
+/// The notifications of `batch` whose recipients want them on `channel` now (one read).
+async fn wanting<'a>(
+    txn: &impl ConnectionTrait,
+    batch: &'a [NotificationCreated],
+    channel: NotificationChannel,
+) -> AppResult<Vec<&'a NotificationCreated>> {
+    let users: Vec<Uuid> = batch
+        .iter()
+        .map(|c| c.user_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let choices = preferences::choices(txn, &users).await?;
+    let mut wanted = Vec::new();
+    for created in batch {
+        if choices.enabled(created.user_id, created.kind()?, channel) {
+            wanted.push(created);
+        }
+    }
+    Ok(wanted)
 }

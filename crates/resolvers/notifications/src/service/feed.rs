@@ -9,54 +9,47 @@ use agora_platform::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::OnConflict,
+    QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
 };
 use uuid::Uuid;
 
 use super::{MAX_IDS_PER_CALL, sources::Draft};
 
-/// Stores `draft` in its recipient's feed inside the caller's transaction. None when the
-/// recipient already has the notification of this source (the `(user_id, source_event_id)`
-/// key decides, so concurrent deliveries of one event cannot both insert).
-pub async fn insert<C: ConnectionTrait>(
+/// Stores `drafts` in their recipients' feeds inside the caller's transaction (multi-row
+/// inserts); returns the rows that went in. A draft whose recipient already has the
+/// notification of its source is left out (the `(user_id, source_event_id)` key decides, so
+/// concurrent deliveries of one event cannot both insert).
+pub async fn insert_many<C: ConnectionTrait>(
     txn: &C,
     now: DateTime<Utc>,
-    draft: &Draft,
-) -> AppResult<Option<notification::Model>> {
-    let model = notification::Model {
-        id: Uuid::now_v7(),
-        user_id: draft.user_id,
-        kind: draft.kind.as_str().to_owned(),
-        title: draft.title.clone(),
-        body: draft.body.clone(),
-        data: draft.data.clone(),
-        source_event_id: draft.source_key,
-        read_at: None,
-        created_at: now,
-    };
-    let active = notification::ActiveModel {
-        id: Set(model.id),
-        user_id: Set(model.user_id),
-        kind: Set(model.kind.clone()),
-        title: Set(model.title.clone()),
-        body: Set(model.body.clone()),
-        data: Set(model.data.clone()),
-        source_event_id: Set(model.source_event_id),
-        read_at: Set(None),
-        created_at: Set(now),
-    };
-    let inserted = notification::Entity::insert(active)
-        .on_conflict(
-            OnConflict::columns([
+    drafts: &[&Draft],
+) -> AppResult<Vec<notification::Model>> {
+    let mut stored = Vec::new();
+    // Seven parameters a row: far below every backend's limit.
+    for chunk in drafts.chunks(500) {
+        let rows = chunk.iter().map(|draft| notification::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(draft.user_id),
+            kind: Set(draft.kind.as_str().to_owned()),
+            title: Set(draft.title.clone()),
+            body: Set(draft.body.clone()),
+            data: Set(draft.data.clone()),
+            source_event_id: Set(draft.source_key),
+            read_at: Set(None),
+            created_at: Set(now),
+        });
+        let inserted = notification::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([
                 notification::Column::UserId,
                 notification::Column::SourceEventId,
             ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-    Ok((inserted > 0).then_some(model))
+            .exec_with_returning_many(txn)
+            .await?;
+        if let TryInsertResult::Inserted(rows) = inserted {
+            stored.extend(rows);
+        }
+    }
+    Ok(stored)
 }
 
 /// A page of `user_id`'s feed, newest first; only unread ones with `unread_only`.

@@ -1,7 +1,7 @@
 //! Who wants which kind on which channel. A row exists only where the user chose; without one
 //! the default of [`default_enabled`] applies.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use agora_entities::notifications::notification_preference;
 use agora_platform::{AppError, AppResult, Platform, db::begin_write};
@@ -47,35 +47,43 @@ pub struct Preference {
     pub enabled: bool,
 }
 
-/// Whether `user_id` wants `kind` on `channel`.
-pub async fn enabled<C: ConnectionTrait>(
-    db: &C,
-    user_id: Uuid,
-    kind: NotificationKind,
-    channel: NotificationChannel,
-) -> AppResult<bool> {
-    let row = notification_preference::Entity::find_by_id((
-        user_id,
-        kind.as_str().to_owned(),
-        channel.as_str().to_owned(),
-    ))
-    .one(db)
-    .await?;
-    Ok(row.map_or_else(|| default_enabled(kind, channel), |r| r.enabled))
+/// The choices of many users (a thousand per statement), for [`Choices::of`].
+pub async fn choices<C: ConnectionTrait>(db: &C, users: &[Uuid]) -> AppResult<Choices> {
+    let mut rows: HashMap<Uuid, Vec<notification_preference::Model>> = HashMap::new();
+    for chunk in users.chunks(1_000) {
+        for row in notification_preference::Entity::find()
+            .filter(notification_preference::Column::UserId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            rows.entry(row.user_id).or_default().push(row);
+        }
+    }
+    Ok(Choices(rows))
 }
 
-/// Every channel's choice for one kind, in [`NotificationChannel::ALL`] order (one query).
-pub async fn for_kind<C: ConnectionTrait>(
-    db: &C,
-    user_id: Uuid,
-    kind: NotificationKind,
-) -> AppResult<Vec<Preference>> {
-    let rows = notification_preference::Entity::find()
-        .filter(notification_preference::Column::UserId.eq(user_id))
-        .filter(notification_preference::Column::Kind.eq(kind.as_str()))
-        .all(db)
-        .await?;
-    Ok(effective(&[kind], &rows))
+/// What [`choices`] read: the rows of the users asked for.
+#[derive(Debug, Default)]
+pub struct Choices(HashMap<Uuid, Vec<notification_preference::Model>>);
+
+impl Choices {
+    /// Every channel's effective value for `user_id` and `kind`, in
+    /// [`NotificationChannel::ALL`] order.
+    pub fn of(&self, user_id: Uuid, kind: NotificationKind) -> Vec<Preference> {
+        effective(&[kind], self.0.get(&user_id).map_or(&[], Vec::as_slice))
+    }
+
+    /// Whether `user_id` wants `kind` on `channel`.
+    pub fn enabled(
+        &self,
+        user_id: Uuid,
+        kind: NotificationKind,
+        channel: NotificationChannel,
+    ) -> bool {
+        self.of(user_id, kind)
+            .iter()
+            .any(|p| p.channel == channel && p.enabled)
+    }
 }
 
 /// Every kind × channel with its effective value, kinds in [`NotificationKind::ALL`] order.
