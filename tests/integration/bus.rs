@@ -94,3 +94,26 @@ async fn redis_bus_survives_a_dropped_connection_with_a_gap_requires_postgres_an
     assert!(unsubscribed);
     shutdown.cancel();
 }
+
+/// `publish_many` (one Redis round trip in production) reaches each channel's subscribers in
+/// the order given, on whichever bus the run mode uses.
+#[tokio::test]
+async fn many_messages_published_at_once_arrive_in_order() {
+    let server = super::common::TestServer::start_with(super::common::ServerOptions {
+        idle: true,
+        ..Default::default()
+    })
+    .await;
+    let bus = &server.state.platform.bus;
+    let mut a = bus.subscribe("many:a").await;
+    let mut b = bus.subscribe("many:b").await;
+    let messages: Vec<(String, String)> = [("many:a", "1"), ("many:b", "2"), ("many:a", "3")]
+        .into_iter()
+        .map(|(c, m)| (c.to_owned(), m.to_owned()))
+        .collect();
+    bus.publish_many(&messages).await.expect("publish");
+    bus.publish_many(&[]).await.expect("nothing to publish");
+    assert_eq!(next(&mut a).await, BusMessage::Event("1".into()));
+    assert_eq!(next(&mut a).await, BusMessage::Event("3".into()));
+    assert_eq!(next(&mut b).await, BusMessage::Event("2".into()));
+}

@@ -10,8 +10,8 @@ use agora_platform::{
     outbox::{self, NewEvent},
 };
 use async_graphql::ID;
-use serde_json::{Value, json};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::common::{

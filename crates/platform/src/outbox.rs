@@ -366,6 +366,7 @@ impl OutboxDispatcher {
         handler: &dyn OutboxHandler,
         events: &[&outbox_event::Model],
     ) -> AppResult<()> {
+        let started = std::time::Instant::now();
         let txn = begin_write(&self.platform.db).await?;
         let applied: Vec<Uuid> = outbox_delivery::Entity::find()
             .select_only()
@@ -398,10 +399,14 @@ impl OutboxDispatcher {
             .await?;
         }
         txn.commit().await?;
-        for (channel, message) in after.publish {
-            if let Err(err) = self.platform.bus.publish(&channel, &message).await {
-                tracing::warn!(%channel, handler = handler.name(), error = %err.log_message(), "publish after commit failed");
-            }
+        tracing::debug!(
+            handler = handler.name(),
+            events = pending.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "outbox delivery committed"
+        );
+        if let Err(err) = self.platform.bus.publish_many(&after.publish).await {
+            tracing::warn!(handler = handler.name(), error = %err.log_message(), "publish after commit failed");
         }
         Ok(())
     }

@@ -39,6 +39,14 @@ pub trait EventBus: Send + Sync {
     /// Sends `payload` to every subscriber of `channel`, on every replica.
     async fn publish(&self, channel: &str, payload: &str) -> AppResult<()>;
 
+    /// Sends each `(channel, payload)` in order; on Redis in one round trip.
+    async fn publish_many(&self, messages: &[(String, String)]) -> AppResult<()> {
+        for (channel, payload) in messages {
+            self.publish(channel, payload).await?;
+        }
+        Ok(())
+    }
+
     /// Subscribes to `channel`; returns once the subscription is live (on Redis: confirmed, or
     /// after a short wait while reconnecting, in which case a `Gap` follows the reconnect).
     async fn subscribe(&self, channel: &str) -> Subscription;

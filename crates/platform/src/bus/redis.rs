@@ -77,6 +77,21 @@ impl EventBus for RedisBus {
         Ok(())
     }
 
+    async fn publish_many(&self, messages: &[(String, String)]) -> AppResult<()> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for (channel, payload) in messages {
+            pipe.publish(format!("{}{channel}", self.prefix), payload)
+                .ignore();
+        }
+        let mut conn = self.publisher.clone();
+        pipe.query_async::<()>(&mut conn)
+            .await
+            .map_err(|e| AppError::internal(format!("redis publish: {e}")))
+    }
+
     async fn subscribe(&self, channel: &str) -> Subscription {
         let (subscription, first) = self.fanout.subscribe(channel);
         if first {

@@ -166,11 +166,7 @@ impl OutboxHandler for Delivery {
             .map(|event| NotificationCreated::from_event(event))
             .collect::<AppResult<Vec<_>>>()?;
         match self {
-            Self::Live => {
-                for created in &batch {
-                    delivery::live(platform, created).await?;
-                }
-            }
+            Self::Live => delivery::live(platform, &batch).await?,
             Self::Email => delivery::email(txn, platform, &batch).await?,
             Self::Push => delivery::push(txn, platform, &batch).await?,
         }

@@ -102,20 +102,19 @@ pub async fn create_from_events(
     outbox::enqueue_many(txn, now, created).await
 }
 
-/// Publishes a stored notification on its recipient's `user:{id}` channel. The live feed
-/// mirrors the in-app feed: a notification that was not stored is not published.
-pub async fn live(platform: &Platform, created: &NotificationCreated) -> AppResult<()> {
-    if !created.in_app {
-        return Ok(());
+/// Publishes each stored notification of `batch` on its recipient's `user:{id}` channel (one
+/// round trip). The live feed mirrors the in-app feed: a notification that was not stored is
+/// not published.
+pub async fn live(platform: &Platform, batch: &[NotificationCreated]) -> AppResult<()> {
+    let mut messages = Vec::new();
+    for created in batch.iter().filter(|c| c.in_app) {
+        let message = serde_json::to_string(&LiveMessage::NotificationReceived {
+            notification_id: created.notification_id,
+        })
+        .map_err(AppError::internal)?;
+        messages.push((user_channel(created.user_id), message));
     }
-    let message = serde_json::to_string(&LiveMessage::NotificationReceived {
-        notification_id: created.notification_id,
-    })
-    .map_err(AppError::internal)?;
-    platform
-        .bus
-        .publish(&user_channel(created.user_id), &message)
-        .await
+    platform.bus.publish_many(&messages).await
 }
 
 /// Mails each notification whose recipient wants EMAIL for its kind now (preferences and
