@@ -277,3 +277,57 @@ async fn workers_apply_batches_at_once_on_postgres_and_announce_after_commit() {
     ids.sort();
     assert_eq!(seen, ids);
 }
+
+/// Takes a while over each batch.
+struct Slow;
+
+#[async_trait]
+impl OutboxHandler for Slow {
+    fn name(&self) -> &'static str {
+        "test.slow"
+    }
+
+    fn handles(&self, event_type: &str) -> bool {
+        event_type == "TEST_EVENT"
+    }
+
+    async fn handle(
+        &self,
+        _txn: &DatabaseTransaction,
+        _event: &outbox_event::Model,
+        _platform: &Platform,
+    ) -> AppResult<()> {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        Ok(())
+    }
+}
+
+/// A claim whose lease lapsed while its worker was still applying it is taken by a second
+/// worker, which then finds the first one's delivery record: the event ends delivered once,
+/// not failed and rescheduled.
+#[tokio::test]
+async fn a_lapsed_claim_taken_twice_ends_delivered_not_failed() {
+    let clock = ManualClock::new(Utc::now());
+    let server = TestServer::start_with(ServerOptions {
+        clock: Some(clock.clone()),
+        idle: true,
+        ..Default::default()
+    })
+    .await;
+    let platform = &server.state.platform;
+    let first = OutboxDispatcher::new(platform.clone(), vec![Arc::new(Slow)]).with_batch_size(1);
+    let second = OutboxDispatcher::new(platform.clone(), vec![Arc::new(Slow)]).with_batch_size(1);
+    let id = enqueue(platform).await;
+    let (a, b) = tokio::join!(first.process_available(), async {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        clock.advance(chrono::Duration::minutes(2));
+        second.process_available().await
+    });
+    a.expect("first pass");
+    b.expect("second pass");
+    let event = status(platform, id).await;
+    assert_eq!(
+        (event.status.as_str(), event.attempts, event.last_error),
+        ("DONE", 0, None)
+    );
+}

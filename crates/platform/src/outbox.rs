@@ -417,6 +417,17 @@ impl OutboxDispatcher {
         handler: &str,
         err: &AppError,
     ) -> AppResult<bool> {
+        // A claim whose lease lapsed can be taken by a second worker while the first is still
+        // applying it: the second then fails on the first's delivery record. That event is
+        // delivered, not failed.
+        let delivered = outbox_delivery::Entity::find_by_id((event.id, handler.to_owned()))
+            .one(&self.platform.db)
+            .await?
+            .is_some();
+        if delivered {
+            tracing::debug!(event_id = %event.id, handler, "delivered by another worker");
+            return Ok(false);
+        }
         let attempts = event.attempts + 1;
         let parked = attempts >= self.max_attempts;
         let now = self.platform.clock.now();
@@ -428,17 +439,26 @@ impl OutboxDispatcher {
         } else {
             EventStatus::Pending
         };
-        outbox_event::ActiveModel {
-            id: Set(event.id),
-            attempts: Set(attempts),
-            status: Set(status.as_str().to_owned()),
-            available_at: Set(now + backoff),
-            claimed_until: Set(None),
-            last_error: Set(Some(format!("{handler}: {}", err.log_message()))),
-            ..Default::default()
-        }
-        .update(&self.platform.db)
-        .await?;
+        // Only while still pending: an event another worker finished stays finished.
+        outbox_event::Entity::update_many()
+            .col_expr(outbox_event::Column::Attempts, Expr::value(attempts))
+            .col_expr(outbox_event::Column::Status, Expr::value(status.as_str()))
+            .col_expr(
+                outbox_event::Column::AvailableAt,
+                Expr::value(now + backoff),
+            )
+            .col_expr(
+                outbox_event::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                outbox_event::Column::LastError,
+                Expr::value(format!("{handler}: {}", err.log_message())),
+            )
+            .filter(outbox_event::Column::Id.eq(event.id))
+            .filter(outbox_event::Column::Status.eq(EventStatus::Pending.as_str()))
+            .exec(&self.platform.db)
+            .await?;
         if parked {
             tracing::error!(event_id = %event.id, event_type = %event.event_type, handler, error = %err.log_message(), attempts, "outbox event parked");
             metrics::counter!("agora_outbox_events_total", "outcome" => "parked").increment(1);

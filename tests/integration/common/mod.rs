@@ -330,7 +330,15 @@ impl TestServer {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("the outbox did not drain");
+        let stuck: Vec<(String, i32, Option<String>)> = outbox_event::Entity::find()
+            .filter(outbox_event::Column::Status.eq("PENDING"))
+            .all(&self.state.platform.db)
+            .await
+            .expect("pending")
+            .into_iter()
+            .map(|e| (e.event_type, e.attempts, e.last_error))
+            .collect();
+        panic!("the outbox did not drain: {stuck:?}");
     }
 
     /// One signed-in user per role (the admin registers first).
