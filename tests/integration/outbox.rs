@@ -22,6 +22,8 @@ use super::common::{ServerOptions, TestServer};
 struct Counting {
     calls: Arc<AtomicUsize>,
     fail_first: usize,
+    /// How long each call takes.
+    pause: std::time::Duration,
 }
 
 #[async_trait]
@@ -41,6 +43,7 @@ impl OutboxHandler for Counting {
         _platform: &Platform,
     ) -> AppResult<()> {
         let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(self.pause).await;
         if call < self.fail_first {
             return Err(AppError::internal("handler failed on purpose"));
         }
@@ -87,6 +90,7 @@ async fn an_event_is_applied_once_per_handler_even_when_processed_twice() {
         vec![Arc::new(Counting {
             calls: calls.clone(),
             fail_first: 0,
+            pause: std::time::Duration::ZERO,
         })],
     );
     let id = enqueue(platform).await;
@@ -120,6 +124,7 @@ async fn failures_retry_with_backoff_and_park_after_the_limit() {
         vec![Arc::new(Counting {
             calls: calls.clone(),
             fail_first: usize::MAX,
+            pause: std::time::Duration::ZERO,
         })],
     );
     let id = enqueue(platform).await;
@@ -170,6 +175,7 @@ async fn a_handler_that_recovers_completes_the_event() {
         vec![Arc::new(Counting {
             calls: calls.clone(),
             fail_first: 1,
+            pause: std::time::Duration::ZERO,
         })],
     );
     let id = enqueue(platform).await;
@@ -278,30 +284,6 @@ async fn workers_apply_batches_at_once_on_postgres_and_announce_after_commit() {
     assert_eq!(seen, ids);
 }
 
-/// Takes a while over each batch.
-struct Slow;
-
-#[async_trait]
-impl OutboxHandler for Slow {
-    fn name(&self) -> &'static str {
-        "test.slow"
-    }
-
-    fn handles(&self, event_type: &str) -> bool {
-        event_type == "TEST_EVENT"
-    }
-
-    async fn handle(
-        &self,
-        _txn: &DatabaseTransaction,
-        _event: &outbox_event::Model,
-        _platform: &Platform,
-    ) -> AppResult<()> {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        Ok(())
-    }
-}
-
 /// A claim whose lease lapsed while its worker was still applying it is taken by a second
 /// worker, which then finds the first one's delivery record: the event ends delivered once,
 /// not failed and rescheduled.
@@ -315,8 +297,15 @@ async fn a_lapsed_claim_taken_twice_ends_delivered_not_failed() {
     })
     .await;
     let platform = &server.state.platform;
-    let first = OutboxDispatcher::new(platform.clone(), vec![Arc::new(Slow)]).with_batch_size(1);
-    let second = OutboxDispatcher::new(platform.clone(), vec![Arc::new(Slow)]).with_batch_size(1);
+    let slow = || -> Vec<Arc<dyn OutboxHandler>> {
+        vec![Arc::new(Counting {
+            calls: Arc::new(AtomicUsize::new(0)),
+            fail_first: 0,
+            pause: std::time::Duration::from_millis(300),
+        })]
+    };
+    let first = OutboxDispatcher::new(platform.clone(), slow()).with_batch_size(1);
+    let second = OutboxDispatcher::new(platform.clone(), slow()).with_batch_size(1);
     let id = enqueue(platform).await;
     let (a, b) = tokio::join!(first.process_available(), async {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

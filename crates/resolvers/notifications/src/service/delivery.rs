@@ -1,9 +1,9 @@
 //! Creating notifications from source events and delivering them on each channel; called by
 //! the outbox handlers of [`crate::events`].
 
-use agora_entities::platform::outbox_event;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use agora_entities::platform::outbox_event;
 use agora_identity::{api::user_contacts, events::user_channel};
 use agora_platform::{AppError, AppResult, Platform, mail::Mail, outbox, push::PushMessage};
 use sea_orm::ConnectionTrait;
@@ -31,12 +31,7 @@ pub async fn create_from_events(
             facts.push((*event, kind, fact));
         }
     }
-    let recipients: Vec<Uuid> = facts
-        .iter()
-        .map(|(_, _, fact)| fact.recipient)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let recipients = distinct(facts.iter().map(|(_, _, fact)| fact.recipient));
     if recipients.is_empty() {
         return Ok(());
     }
@@ -50,18 +45,18 @@ pub async fn create_from_events(
             continue;
         };
         let channels = choices.of(contact.id, *kind);
-        let wanted = |channel: NotificationChannel| {
-            channels.iter().any(|p| p.channel == channel && p.enabled)
-        };
         if !channels.iter().any(|p| p.enabled) {
             continue;
         }
+        let in_app = channels
+            .iter()
+            .any(|p| p.channel == NotificationChannel::InApp && p.enabled);
         let draft = fact.draft(*kind, &contact.display_name, event.id);
         // The same source twice in one batch notifies once, as it would across batches.
         if !sources_seen.insert((draft.user_id, draft.source_key)) {
             continue;
         }
-        drafts.push((draft, wanted(NotificationChannel::InApp)));
+        drafts.push((draft, in_app));
     }
     let now = platform.clock.now();
     let in_app: Vec<&sources::Draft> = drafts
@@ -178,13 +173,7 @@ async fn wanting<'a>(
     batch: &'a [NotificationCreated],
     channel: NotificationChannel,
 ) -> AppResult<Vec<&'a NotificationCreated>> {
-    let users: Vec<Uuid> = batch
-        .iter()
-        .map(|c| c.user_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let choices = preferences::choices(txn, &users).await?;
+    let choices = preferences::choices(txn, &distinct(batch.iter().map(|c| c.user_id))).await?;
     let mut wanted = Vec::new();
     for created in batch {
         if choices.enabled(created.user_id, created.kind()?, channel) {
@@ -192,4 +181,9 @@ async fn wanting<'a>(
         }
     }
     Ok(wanted)
+}
+
+/// Each user once, in order.
+fn distinct(users: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+    users.collect::<BTreeSet<_>>().into_iter().collect()
 }
