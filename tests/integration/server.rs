@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::common::{TestServer, assert_no_errors, error_code};
+use super::common::{ServerOptions, TestServer, assert_no_errors, error_code};
 
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
@@ -261,4 +261,35 @@ async fn create_admin_creates_then_promotes() {
     assert!(!weak.status.success());
     let promoted = run("root@example.org", "another long passphrase");
     assert!(String::from_utf8_lossy(&promoted.stdout).contains("promoted"));
+}
+
+#[tokio::test]
+async fn a_request_that_never_finishes_does_not_hold_shutdown_past_its_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::start_with(ServerOptions {
+        args: vec!["--shutdown-timeout".to_owned(), "1s".to_owned()],
+        ..Default::default()
+    })
+    .await;
+    // A client that announces a body and never sends it keeps its request in flight.
+    let mut stalled = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    stalled
+        .write_all(
+            b"POST /graphql HTTP/1.1\r\nhost: agora\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"query\":",
+        )
+        .await
+        .expect("write");
+    // Let the server take the request in.
+    let body = server.gql("{ __typename }", json!({})).await;
+    assert_no_errors(&body);
+    let started = std::time::Instant::now();
+    server.shutdown().await;
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(4),
+        "shutdown took {took:?} with a 1 s timeout"
+    );
+    drop(stalled);
 }

@@ -374,7 +374,8 @@ pub struct Config {
     )]
     pub outbox_workers: usize,
 
-    /// How long shutdown waits for in-flight requests and the outbox before giving up.
+    /// One deadline, from the shutdown signal, for in-flight requests, the outbox's last pass
+    /// and the background workers.
     #[arg(long = "shutdown-timeout", env = "AGORA_SHUTDOWN_TIMEOUT", default_value = "20s",
           global = true, value_parser = parse_ttl_shutdown)]
     pub shutdown_timeout: Duration,

@@ -79,7 +79,8 @@ pub fn app(state: AppState) -> Router {
 /// Serves `state` on `listener` until `state.shutdown` is cancelled: then stops accepting,
 /// finishes in-flight requests, closes WebSockets with 1001, stops the battle driver (rooms
 /// carry on from their stored deadlines on the next start) and the scheduler and lets the outbox dispatcher
-/// drain once more, within the configured shutdown timeout.
+/// drain once more. All of that shares one deadline, the configured shutdown timeout, counted
+/// from the signal.
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let shutdown = state.shutdown.clone();
     let grace = state.platform.config.shutdown_timeout;
@@ -110,19 +111,32 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-    server.await?;
-    if tokio::time::timeout(grace, dispatcher).await.is_err() {
-        tracing::warn!("outbox dispatcher did not stop within the shutdown timeout");
+    .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+    .into_future();
+    // Serve until the shutdown signal; from then on one grace period bounds the rest, so a
+    // stuck request or task cannot keep the process past its orchestrator's kill deadline.
+    let mut server = std::pin::pin!(server);
+    tokio::select! {
+        served = &mut server => served?,
+        () = shutdown.cancelled() => {}
     }
-    if tokio::time::timeout(grace, battle_driver).await.is_err() {
-        tracing::warn!("battle driver did not stop within the shutdown timeout");
+    let deadline = tokio::time::Instant::now() + grace;
+    match tokio::time::timeout_at(deadline, server).await {
+        Ok(served) => served?,
+        Err(_) => tracing::warn!("in-flight requests did not finish within the shutdown timeout"),
     }
-    if tokio::time::timeout(grace, key_usage).await.is_err() {
-        tracing::warn!("API key usage was not written within the shutdown timeout");
-    }
-    if tokio::time::timeout(grace, scheduler).await.is_err() {
-        tracing::warn!("scheduler did not stop within the shutdown timeout");
+    for (task, handle) in [
+        ("outbox dispatcher", dispatcher),
+        ("battle driver", battle_driver),
+        ("API key usage writer", key_usage),
+        ("scheduler", scheduler),
+    ] {
+        if tokio::time::timeout_at(deadline, handle).await.is_err() {
+            tracing::warn!(
+                task,
+                "background task did not stop within the shutdown timeout"
+            );
+        }
     }
     // Give WebSocket tasks a moment to send their close frames.
     tokio::time::sleep(Duration::from_millis(50)).await;

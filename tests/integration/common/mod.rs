@@ -122,6 +122,20 @@ impl Drop for TestDb {
     }
 }
 
+/// Sends the server's warnings (or what `AGORA_TEST_LOG` selects) to the test's captured
+/// output, so a failing test shows what the server complained about.
+fn capture_server_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter = std::env::var("AGORA_TEST_LOG").unwrap_or_else(|_| "warn".to_owned());
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_ansi(false)
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .try_init();
+    });
+}
+
 /// Options for [`TestServer::start_with`].
 #[derive(Default)]
 pub struct ServerOptions {
@@ -159,6 +173,7 @@ impl TestServer {
     }
 
     pub async fn start_with(options: ServerOptions) -> Self {
+        capture_server_logs();
         let (db_guard, url, search_path) = match options.shared_db {
             Some((url, path)) => (None, url, path),
             None => {
@@ -182,9 +197,10 @@ impl TestServer {
             "test-secret-test-secret-test-secret-42".to_owned(),
             "--db-max-connections".to_owned(),
             "5".to_owned(),
-            "--shutdown-timeout".to_owned(),
-            "5s".to_owned(),
         ];
+        if !options.args.iter().any(|a| a == "--shutdown-timeout") {
+            args.extend(["--shutdown-timeout".to_owned(), "5s".to_owned()]);
+        }
         if let Some((redis_url, prefix)) = &redis {
             args.extend([
                 "--redis-url".to_owned(),
