@@ -18,6 +18,7 @@ mod m20261202_000010_create_persisted_operations;
 mod m20261202_000011_add_api_key_usage;
 mod m20261202_000012_create_learning;
 mod m20261202_000013_add_outbox_pending_index;
+mod m20261202_000014_lighten_award_writes;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_add_api_key_usage::Migration),
             Box::new(m20261202_000012_create_learning::Migration),
             Box::new(m20261202_000013_add_outbox_pending_index::Migration),
+            Box::new(m20261202_000014_lighten_award_writes::Migration),
         ]
     }
 }

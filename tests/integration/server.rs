@@ -293,3 +293,42 @@ async fn a_request_that_never_finishes_does_not_hold_shutdown_past_its_timeout()
     );
     drop(stalled);
 }
+
+#[tokio::test]
+async fn every_migration_goes_down_and_up_again() {
+    use agora_migration::{Migrator, MigratorTrait};
+    let server = TestServer::start_with(ServerOptions {
+        idle: true,
+        ..Default::default()
+    })
+    .await;
+    let db = &server.state.platform.db;
+    let applied = Migrator::get_applied_migrations(db).await.expect("applied");
+    assert!(!applied.is_empty());
+    Migrator::down(db, None)
+        .await
+        .expect("every migration goes down");
+    assert!(
+        Migrator::get_applied_migrations(db)
+            .await
+            .expect("applied")
+            .is_empty()
+    );
+    Migrator::up(db, None).await.expect("and up again");
+    assert_eq!(
+        Migrator::get_applied_migrations(db)
+            .await
+            .expect("applied")
+            .len(),
+        applied.len()
+    );
+    // The schema works after the round trip.
+    let body = server
+        .state
+        .schema
+        .execute(async_graphql::Request::new("{ achievements { key } }"))
+        .await;
+    assert!(body.errors.is_empty(), "{:?}", body.errors);
+    let data = body.data.into_json().expect("json");
+    assert!(!data["achievements"].as_array().expect("list").is_empty());
+}

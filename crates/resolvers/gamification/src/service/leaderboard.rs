@@ -35,6 +35,9 @@ const EPOCH: i64 = 1_704_067_200;
 const SHIFT: f64 = 2_147_483_648.0;
 /// Rows per ZADD when filling a board.
 const FILL_CHUNK: u64 = 5_000;
+/// How often, and how many times, a reader polls a board another replica is filling.
+const FILL_WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+const FILL_WAIT_POLLS: u32 = 40;
 
 /// Which board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -155,7 +158,15 @@ pub async fn read(
         {
             return Ok(page);
         }
-        // Another replica is filling it: answer from the table meanwhile.
+        // Another replica is filling it: wait a moment for that fill, since on PostgreSQL the
+        // table has no rank index and sorting a large board there is the slow way; then
+        // answer from the table (still right, only slower).
+        for _ in 0..FILL_WAIT_POLLS {
+            tokio::time::sleep(FILL_WAIT_POLL).await;
+            if let Some(page) = read_redis(redis.clone(), &key, offset, limit, viewer).await? {
+                return Ok(page);
+            }
+        }
     }
     read_sql(&platform.db, board, offset, limit, viewer).await
 }
