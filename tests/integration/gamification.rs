@@ -4,7 +4,14 @@
 //! Redis against SQL, a lost board refilled, a full rebuild), the live board after a real
 //! battle, the evening reminder, and bad input.
 
-use std::{collections::HashMap, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use agora_entities::{
     gamification::point_award,
@@ -15,7 +22,7 @@ use agora_platform::{
     Platform,
     clock::{Clock, ManualClock},
     ids,
-    outbox::{self, NewEvent, OutboxDispatcher},
+    outbox::{self, AfterCommit, NewEvent, OutboxDispatcher, OutboxHandler},
     schedule,
 };
 use async_graphql::ID;
@@ -1095,5 +1102,189 @@ async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
             .len(),
         edges.len()
     );
+    server.shutdown().await;
+}
+
+/// A handler that counts the batches `inner` failed.
+struct Failures {
+    inner: Arc<dyn OutboxHandler>,
+    count: Arc<AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl OutboxHandler for Failures {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn handles(&self, event_type: &str) -> bool {
+        self.inner.handles(event_type)
+    }
+
+    async fn handle(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        event: &outbox_event::Model,
+        platform: &Platform,
+    ) -> agora_platform::AppResult<()> {
+        self.inner.handle(txn, event, platform).await
+    }
+
+    async fn handle_batch(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        events: &[&outbox_event::Model],
+        platform: &Platform,
+    ) -> agora_platform::AppResult<AfterCommit> {
+        let result = self.inner.handle_batch(txn, events, platform).await;
+        if result.is_err() {
+            self.count.fetch_add(1, Ordering::SeqCst);
+        }
+        result
+    }
+}
+
+#[tokio::test]
+async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
+    use agora_entities::gamification::{
+        daily_activity, leaderboard_score, user_progress, user_stat,
+    };
+    use sea_orm::TransactionTrait;
+    let clock = ManualClock::new(monday_morning());
+    // The server's own dispatcher takes small batches too, so it leaves work to the others.
+    let server = TestServer::start_with(ServerOptions {
+        clock: Some(clock.clone()),
+        args: vec!["--outbox-batch".into(), "5".into()],
+        ..Default::default()
+    })
+    .await;
+    let platform = server.state.platform.clone();
+    let mut people = Vec::new();
+    for i in 0..12 {
+        people.push(learner(&server, &format!("w{i}@example.org")).await);
+    }
+    server.wait_for_outbox().await;
+    let topics = [Uuid::now_v7(), Uuid::now_v7()];
+    // 80 four-player battles over 12 players (every batch shares players with every other),
+    // and each player signing in eight times a day: written at once, then applied in batches
+    // of five by the server's dispatcher and three more, two workers each.
+    let mut events = Vec::new();
+    for b in 0..80usize {
+        let players: Vec<Value> = (0..4)
+            .map(|k| {
+                let who = &people[(b * 5 + k * 7) % 12];
+                json!({ "userId": who.id, "rank": k + 1, "score": 100 * (4 - k) + b, "correctCount": 4 - k })
+            })
+            .collect();
+        events.push(NewEvent {
+            event_type: "BATTLE_FINISHED",
+            aggregate_id: None,
+            payload: json!({ "roomId": Uuid::now_v7(), "topicId": topics[b % 2], "questionCount": 5, "players": players }),
+        });
+        if b % 10 == 0 {
+            for who in &people {
+                events.push(NewEvent {
+                    event_type: "USER_SIGNED_IN",
+                    aggregate_id: None,
+                    payload: json!({ "userId": who.id }),
+                });
+            }
+        }
+    }
+    let txn = platform.db.begin().await.expect("begin");
+    outbox::enqueue_many(&txn, clock.now(), events)
+        .await
+        .expect("enqueue");
+    txn.commit().await.expect("commit");
+    platform.wake_outbox();
+    let failures = Arc::new(AtomicUsize::new(0));
+    let competitors = (0..3).map(|_| {
+        let points: Arc<dyn OutboxHandler> = Arc::new(Failures {
+            inner: agora_gamification::api::outbox_handlers().remove(0),
+            count: failures.clone(),
+        });
+        let dispatcher = OutboxDispatcher::new(platform.clone(), vec![points])
+            .with_batch_size(5)
+            .with_workers(2);
+        async move { dispatcher.process_available().await.expect("claims") }
+    });
+    futures::future::join_all(competitors).await;
+    server.wait_for_outbox().await;
+
+    // No batch failed (a deadlock fails one; its events would then go one at a time).
+    assert_eq!(failures.load(Ordering::SeqCst), 0);
+    let failed = outbox_event::Entity::find()
+        .filter(outbox_event::Column::LastError.is_not_null())
+        .all(&platform.db)
+        .await
+        .expect("events");
+    assert!(
+        failed.is_empty(),
+        "{:?}",
+        failed
+            .iter()
+            .map(|e| (&e.event_type, &e.last_error))
+            .collect::<Vec<_>>()
+    );
+    // Every total equals its sum over the ledger.
+    let ledger = point_award::Entity::find()
+        .all(&platform.db)
+        .await
+        .expect("ledger");
+    let logins = ledger.iter().filter(|a| a.rule == "DAILY_LOGIN").count();
+    assert_eq!(logins, 12, "one sign-in bonus per player and day");
+    for who in &people {
+        let mine: Vec<&point_award::Model> =
+            ledger.iter().filter(|a| a.user_id == who.id).collect();
+        let sum: i64 = mine.iter().map(|a| i64::from(a.points)).sum();
+        let row = user_progress::Entity::find_by_id(who.id)
+            .one(&platform.db)
+            .await
+            .expect("progress")
+            .expect("row");
+        assert_eq!(row.points, sum);
+        let daily: i64 = daily_activity::Entity::find()
+            .filter(daily_activity::Column::UserId.eq(who.id))
+            .all(&platform.db)
+            .await
+            .expect("daily")
+            .iter()
+            .map(|d| i64::from(d.points))
+            .sum();
+        assert_eq!(daily, sum);
+        let played = user_stat::Entity::find_by_id((who.id, "BATTLES_PLAYED".to_owned()))
+            .one(&platform.db)
+            .await
+            .expect("stat")
+            .map_or(0, |s| s.value);
+        let battles = mine.iter().filter(|a| a.rule == "BATTLE_FINISHED").count();
+        assert_eq!(played, battles as i64);
+    }
+    for (board, filter) in [
+        (
+            Scope::Global.board(clock.now()),
+            &(|_: &point_award::Model| true) as &dyn Fn(&point_award::Model) -> bool,
+        ),
+        (Scope::Weekly.board(clock.now()), &|_| true),
+        (Scope::Topic(topics[0]).board(clock.now()), &|a| {
+            a.topic_id == Some(topics[0])
+        }),
+        (Scope::Topic(topics[1]).board(clock.now()), &|a| {
+            a.topic_id == Some(topics[1])
+        }),
+    ] {
+        let mut stored: Vec<(Uuid, i64)> = leaderboard_score::Entity::find()
+            .filter(leaderboard_score::Column::Board.eq(board.as_str()))
+            .all(&platform.db)
+            .await
+            .expect("board")
+            .into_iter()
+            .map(|r| (r.user_id, r.points))
+            .collect();
+        stored.sort();
+        let mut expected: Vec<(Uuid, i64)> = recompute(&platform, filter).await;
+        expected.sort();
+        assert_eq!(stored, expected, "{board}");
+    }
     server.shutdown().await;
 }

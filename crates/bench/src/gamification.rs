@@ -47,12 +47,12 @@ pub(crate) struct AwardsArgs {
     /// Battles finished (8 awards each).
     #[arg(long, default_value_t = 25_000)]
     battles: usize,
-    /// Events the dispatcher claims per batch.
-    #[arg(long, default_value_t = 500)]
-    batch: u32,
-    /// Batches applied at once (the server's `--outbox-workers`).
-    #[arg(long, default_value_t = 2)]
-    workers: usize,
+    /// Events the dispatcher claims per batch (default: the server's `--outbox-batch`).
+    #[arg(long)]
+    batch: Option<u32>,
+    /// Batches applied at once (default: the server's `--outbox-workers`).
+    #[arg(long)]
+    workers: Option<usize>,
     /// Battles applied before the timed ones (untimed): players with a history, as in a
     /// running system, rather than first battles that unlock an achievement each.
     #[arg(long, default_value_t = 0)]
@@ -195,9 +195,11 @@ pub(crate) async fn awards(args: AwardsArgs) -> anyhow::Result<()> {
     } else {
         agora_gamification::api::outbox_handlers()
     };
+    let batch = args.batch.unwrap_or(platform.config.outbox_batch);
+    let workers = args.workers.unwrap_or(platform.config.outbox_workers);
     let dispatcher = OutboxDispatcher::new(platform.clone(), handlers)
-        .with_batch_size(args.batch)
-        .with_workers(args.workers);
+        .with_batch_size(batch)
+        .with_workers(workers);
     if args.warm_up > 0 {
         println!("warming up: {} battles", args.warm_up);
         enqueue_battles(&platform, &users, &topics, args.warm_up).await?;
@@ -225,8 +227,8 @@ pub(crate) async fn awards(args: AwardsArgs) -> anyhow::Result<()> {
         },
         elapsed.as_secs_f64(),
         awards as f64 / elapsed.as_secs_f64(),
-        args.batch,
-        args.workers
+        batch,
+        workers
     );
     teardown(bench, &args.target).await
 }

@@ -365,6 +365,15 @@ pub struct Config {
     )]
     pub outbox_max_attempts: i32,
 
+    /// Outbox events claimed at a time; each handler applies a claim in one transaction.
+    #[arg(
+        long = "outbox-batch",
+        env = "AGORA_OUTBOX_BATCH",
+        default_value_t = 500,
+        global = true
+    )]
+    pub outbox_batch: u32,
+
     /// Outbox batches a replica applies at once (PostgreSQL; SQLite has one writer).
     #[arg(
         long = "outbox-workers",
@@ -459,6 +468,9 @@ impl Config {
         }
         if !(1..=64).contains(&self.outbox_workers) {
             return Err("AGORA_OUTBOX_WORKERS must be between 1 and 64".into());
+        }
+        if !(1..=5_000).contains(&self.outbox_batch) {
+            return Err("AGORA_OUTBOX_BATCH must be between 1 and 5000".into());
         }
         if self.access_token_ttl >= self.refresh_token_ttl {
             return Err(
@@ -611,6 +623,23 @@ mod tests {
             );
         }
         let config = parse(&["--outbox-workers", "8"]).expect("parses");
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn outbox_batches_are_bounded() {
+        assert_eq!(parse(&[]).expect("defaults").outbox_batch, 500);
+        for bad in ["0", "5001"] {
+            let config = parse(&["--outbox-batch", bad]).expect("parses");
+            assert!(
+                config
+                    .validate()
+                    .expect_err("out of range")
+                    .contains("AGORA_OUTBOX_BATCH")
+            );
+        }
+        assert!(parse(&["--outbox-batch", "-1"]).is_err());
+        let config = parse(&["--outbox-batch", "1000"]).expect("parses");
         assert!(config.validate().is_ok());
     }
 }

