@@ -9,6 +9,19 @@ use crate::util::create_index;
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
 
+/// A board's order, walked forward for a page and counted for a rank (migration 000014 drops
+/// it on PostgreSQL, where Redis ranks, and its `down` restores it).
+pub(crate) fn leaderboard_rank_index() -> IndexCreateStatement {
+    Index::create()
+        .name("idx_leaderboard_scores_rank")
+        .table(LeaderboardScores::Table)
+        .col(LeaderboardScores::Board)
+        .col((LeaderboardScores::Points, IndexOrder::Desc))
+        .col((LeaderboardScores::ReachedAt, IndexOrder::Asc))
+        .col((LeaderboardScores::UserId, IndexOrder::Desc))
+        .to_owned()
+}
+
 /// `(event type, flat points, points per score unit, score unit, win bonus, counts for the
 /// streak, description)`.
 const RULES: &[(&str, i32, i32, i32, i32, bool, &str)] = &[
@@ -427,19 +440,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // The board's order, walked forward for a page and counted for a rank.
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_leaderboard_scores_rank")
-                    .table(LeaderboardScores::Table)
-                    .col(LeaderboardScores::Board)
-                    .col((LeaderboardScores::Points, IndexOrder::Desc))
-                    .col((LeaderboardScores::ReachedAt, IndexOrder::Asc))
-                    .col((LeaderboardScores::UserId, IndexOrder::Desc))
-                    .to_owned(),
-            )
-            .await?;
+        manager.create_index(leaderboard_rank_index()).await?;
 
         manager
             .create_table(

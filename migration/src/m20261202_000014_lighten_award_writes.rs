@@ -15,6 +15,8 @@
 
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
+use crate::{m20261126_000007_create_gamification, util::create_index};
+
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
 
@@ -65,32 +67,21 @@ impl MigrationTrait for Migration {
                     .await?;
             }
             manager
-                .create_index(
-                    Index::create()
-                        .name("idx_leaderboard_scores_rank")
-                        .table(LeaderboardScores::Table)
-                        .col(LeaderboardScores::Board)
-                        .col((LeaderboardScores::Points, IndexOrder::Desc))
-                        .col((LeaderboardScores::ReachedAt, IndexOrder::Asc))
-                        .col((LeaderboardScores::UserId, IndexOrder::Desc))
-                        .to_owned(),
-                )
+                .create_index(m20261126_000007_create_gamification::leaderboard_rank_index())
                 .await?;
         }
         for (name, first) in [
             ("idx_point_awards_time", PointAwards::OccurredAt),
             ("idx_point_awards_topic", PointAwards::TopicId),
         ] {
-            manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(PointAwards::Table)
-                        .col(first)
-                        .col(PointAwards::UserId)
-                        .to_owned(),
-                )
-                .await?;
+            create_index(
+                manager,
+                name,
+                PointAwards::Table,
+                vec![first, PointAwards::UserId],
+                false,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -107,8 +98,4 @@ enum PointAwards {
 #[derive(DeriveIden)]
 enum LeaderboardScores {
     Table,
-    Board,
-    UserId,
-    Points,
-    ReachedAt,
 }
