@@ -411,7 +411,7 @@ async fn fifty_concurrent_events_sum_exactly_and_replays_add_nothing() {
         async move { enqueue(&platform, kinds[i % 3].0, json!({ "userId": bea.id })).await }
     });
     let extra = (0..2).map(|_| {
-        let dispatcher = OutboxDispatcher::new(platform.clone(), agora_schema::outbox_handlers())
+        let dispatcher = OutboxDispatcher::new(platform.clone(), agora_schema::outbox_handlers(&platform.config))
             .with_batch_size(7);
         async move {
             for _ in 0..20 {
@@ -1113,7 +1113,7 @@ struct Failures {
 
 #[async_trait::async_trait]
 impl OutboxHandler for Failures {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         self.inner.name()
     }
 
@@ -1199,11 +1199,17 @@ async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
     platform.wake_outbox();
     let failures = Arc::new(AtomicUsize::new(0));
     let competitors = (0..3).map(|_| {
-        let points: Arc<dyn OutboxHandler> = Arc::new(Failures {
-            inner: agora_gamification::api::outbox_handlers().remove(0),
-            count: failures.clone(),
-        });
-        let dispatcher = OutboxDispatcher::new(platform.clone(), vec![points])
+        let points: Vec<Arc<dyn OutboxHandler>> =
+            agora_gamification::api::outbox_handlers(platform.config.points_partitions)
+                .into_iter()
+                .map(|inner| {
+                    Arc::new(Failures {
+                        inner,
+                        count: failures.clone(),
+                    }) as Arc<dyn OutboxHandler>
+                })
+                .collect();
+        let dispatcher = OutboxDispatcher::new(platform.clone(), points)
             .with_batch_size(5)
             .with_workers(2);
         async move { dispatcher.process_available().await.expect("claims") }

@@ -28,7 +28,7 @@ struct Counting {
 
 #[async_trait]
 impl OutboxHandler for Counting {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "test.counting"
     }
 
@@ -195,7 +195,7 @@ struct Gate {
 
 #[async_trait]
 impl OutboxHandler for Gate {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "test.gate"
     }
 

@@ -53,6 +53,9 @@ pub(crate) struct AwardsArgs {
     /// Batches applied at once (default: the server's `--outbox-workers`).
     #[arg(long)]
     workers: Option<usize>,
+    /// Partitions of the points handler (default: the server's `--points-partitions`).
+    #[arg(long)]
+    partitions: Option<u32>,
     /// Battles applied before the timed ones (untimed): players with a history, as in a
     /// running system, rather than first battles that unlock an achievement each.
     #[arg(long, default_value_t = 0)]
@@ -190,10 +193,12 @@ pub(crate) async fn awards(args: AwardsArgs) -> anyhow::Result<()> {
     );
     let users = insert_users(&platform, args.users).await?;
     let topics: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
+    let mut config = (*platform.config).clone();
+    config.points_partitions = args.partitions.unwrap_or(config.points_partitions);
     let handlers = if args.all_handlers {
-        agora_schema::outbox_handlers()
+        agora_schema::outbox_handlers(&config)
     } else {
-        agora_gamification::api::outbox_handlers()
+        agora_gamification::api::outbox_handlers(config.points_partitions)
     };
     let batch = args.batch.unwrap_or(platform.config.outbox_batch);
     let workers = args.workers.unwrap_or(platform.config.outbox_workers);
@@ -212,7 +217,7 @@ pub(crate) async fn awards(args: AwardsArgs) -> anyhow::Result<()> {
     let elapsed = started.elapsed();
     let awards = point_award::Entity::find().count(&platform.db).await? - awards_before;
     println!(
-        "awards: {awards} awards from {} battles{} (+{} follow-up events{}) in {:.2}s = {:.0} awards/s through the outbox and the gamification handler (batch {}, {} workers)",
+        "awards: {awards} awards from {} battles{} (+{} follow-up events{}) in {:.2}s = {:.0} awards/s through the outbox and the gamification handler (batch {}, {} workers, {} partitions)",
         args.battles,
         if args.warm_up > 0 {
             format!(" after {} warm-up battles", args.warm_up)
@@ -228,7 +233,8 @@ pub(crate) async fn awards(args: AwardsArgs) -> anyhow::Result<()> {
         elapsed.as_secs_f64(),
         awards as f64 / elapsed.as_secs_f64(),
         batch,
-        workers
+        workers,
+        config.points_partitions,
     );
     teardown(bench, &args.target).await
 }

@@ -383,6 +383,18 @@ pub struct Config {
     )]
     pub outbox_workers: usize,
 
+    /// Partitions of the points handler: each applies the awards of its share of the users,
+    /// in its own transaction, so batches on different workers overlap without waiting for
+    /// each other's per-user rows. Changing it is safe: the ledger's unique key stops a
+    /// re-delivered event from awarding twice.
+    #[arg(
+        long = "points-partitions",
+        env = "AGORA_POINTS_PARTITIONS",
+        default_value_t = 2,
+        global = true
+    )]
+    pub points_partitions: u32,
+
     /// One deadline, from the shutdown signal, for in-flight requests, the outbox's last pass
     /// and the background workers.
     #[arg(long = "shutdown-timeout", env = "AGORA_SHUTDOWN_TIMEOUT", default_value = "20s",
@@ -471,6 +483,9 @@ impl Config {
         }
         if !(1..=5_000).contains(&self.outbox_batch) {
             return Err("AGORA_OUTBOX_BATCH must be between 1 and 5000".into());
+        }
+        if !(1..=16).contains(&self.points_partitions) {
+            return Err("AGORA_POINTS_PARTITIONS must be between 1 and 16".into());
         }
         if self.access_token_ttl >= self.refresh_token_ttl {
             return Err(

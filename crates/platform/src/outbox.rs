@@ -92,20 +92,55 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(id)
 }
 
-/// Events per multi-row insert (8 parameters a row, far below every backend's limit).
-/// Statements this large need `TCP_NODELAY` on the database socket, which the patched driver
-/// sets (see `vendor/README.md`); without it each waited ~45 ms for a delayed ACK.
+/// Events per multi-row insert on SQLite (8 parameters a row, far below its limit).
 const ENQUEUE_CHUNK: usize = 500;
-/// Delivery records per multi-row insert (3 parameters a row).
+/// Delivery records per multi-row insert on SQLite (3 parameters a row).
 const DELIVERY_CHUNK: usize = 1_000;
 
-/// Writes `events` in the caller's transaction with multi-row inserts (for handlers that emit
-/// many at once). Call [`Platform::wake_outbox`] after the commit.
+/// Writes `events` in the caller's transaction in one statement over arrays on PostgreSQL
+/// (multi-row inserts on SQLite), for handlers that emit many at once. Call
+/// [`Platform::wake_outbox`] after the commit.
 pub async fn enqueue_many<C: ConnectionTrait>(
     txn: &C,
     now: DateTime<Utc>,
     events: Vec<NewEvent>,
 ) -> AppResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let mut ids = Vec::with_capacity(events.len());
+        let mut types = Vec::with_capacity(events.len());
+        let mut aggregates = Vec::with_capacity(events.len());
+        let mut has_aggregate = Vec::with_capacity(events.len());
+        let mut payloads = Vec::with_capacity(events.len());
+        for event in events {
+            ids.push(Uuid::now_v7());
+            types.push(event.event_type.to_owned());
+            has_aggregate.push(event.aggregate_id.is_some());
+            aggregates.push(event.aggregate_id.unwrap_or_default());
+            payloads.push(event.payload.to_string());
+        }
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO outbox_events (id, event_type, aggregate_id, payload, status, attempts, \
+               available_at, claimed_until, last_error, created_at, processed_at) \
+             SELECT id, event_type, CASE WHEN has_aggregate THEN aggregate_id END, payload::json, \
+               'PENDING', 0, $6, NULL, NULL, $6, NULL \
+               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::text[]) \
+                 AS v(id, event_type, aggregate_id, has_aggregate, payload)",
+            [
+                ids.into(),
+                types.into(),
+                aggregates.into(),
+                has_aggregate.into(),
+                payloads.into(),
+                now.into(),
+            ],
+        ))
+        .await?;
+        return Ok(());
+    }
     let rows: Vec<outbox_event::ActiveModel> = events
         .into_iter()
         .map(|event| pending_row(Uuid::now_v7(), now, event))
@@ -130,7 +165,7 @@ pub struct AfterCommit {
 #[async_trait]
 pub trait OutboxHandler: Send + Sync {
     /// A stable name, recorded per delivery; renaming a handler makes it see old events again.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
 
     /// Whether this handler wants events of `event_type`.
     fn handles(&self, event_type: &str) -> bool;
@@ -303,7 +338,7 @@ impl OutboxDispatcher {
     /// (falling back to one event at a time if that fails); returns how many events finished
     /// (done or parked).
     async fn process(&self, claimed: &[outbox_event::Model]) -> AppResult<usize> {
-        let mut failed: Vec<(Uuid, &'static str, AppError)> = Vec::new();
+        let mut failed: Vec<(Uuid, &str, AppError)> = Vec::new();
         for handler in &self.handlers {
             let wanted: Vec<&outbox_event::Model> = claimed
                 .iter()
@@ -326,7 +361,7 @@ impl OutboxDispatcher {
                 error = %err.log_message(),
                 "outbox batch failed; retrying its events one at a time"
             );
-            metrics::counter!("agora_outbox_batch_failures_total", "handler" => handler.name())
+            metrics::counter!("agora_outbox_batch_failures_total", "handler" => handler.name().to_owned())
                 .increment(1);
             for event in wanted {
                 if let Err(err) = self.deliver(handler.as_ref(), &[event]).await {
@@ -351,7 +386,11 @@ impl OutboxDispatcher {
                     outbox_event::Column::ClaimedUntil,
                     Expr::value(Option::<DateTime<Utc>>::None),
                 )
-                .filter(outbox_event::Column::Id.is_in(done.iter().copied()))
+                .filter(any_id(
+                    outbox_event::Column::Id,
+                    done.iter().copied(),
+                    self.platform.db.get_database_backend(),
+                ))
                 .exec(&self.platform.db)
                 .await?;
             metrics::counter!("agora_outbox_events_total", "outcome" => "done")
@@ -376,12 +415,17 @@ impl OutboxDispatcher {
         events: &[&outbox_event::Model],
     ) -> AppResult<()> {
         let started = std::time::Instant::now();
+        let backend = self.platform.db.get_database_backend();
         let txn = begin_write(&self.platform.db).await?;
         let applied: Vec<Uuid> = outbox_delivery::Entity::find()
             .select_only()
             .column(outbox_delivery::Column::EventId)
             .filter(outbox_delivery::Column::Handler.eq(handler.name()))
-            .filter(outbox_delivery::Column::EventId.is_in(events.iter().map(|e| e.id)))
+            .filter(any_id(
+                outbox_delivery::Column::EventId,
+                events.iter().map(|e| e.id),
+                backend,
+            ))
             .into_tuple()
             .all(&txn)
             .await?;
@@ -395,17 +439,30 @@ impl OutboxDispatcher {
         }
         let after = handler.handle_batch(&txn, &pending, &self.platform).await?;
         let now = self.platform.clock.now();
-        // Small statements: see ENQUEUE_CHUNK.
-        for chunk in pending.chunks(DELIVERY_CHUNK) {
-            outbox_delivery::Entity::insert_many(chunk.iter().map(|e| {
-                outbox_delivery::ActiveModel {
-                    event_id: Set(e.id),
-                    handler: Set(handler.name().to_owned()),
-                    delivered_at: Set(now),
-                }
-            }))
-            .exec_without_returning(&txn)
+        if backend == DbBackend::Postgres {
+            txn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                "INSERT INTO outbox_deliveries (event_id, handler, delivered_at) \
+                 SELECT event_id, $2, $3 FROM unnest($1::uuid[]) AS v(event_id)",
+                [
+                    pending.iter().map(|e| e.id).collect::<Vec<_>>().into(),
+                    handler.name().into(),
+                    now.into(),
+                ],
+            ))
             .await?;
+        } else {
+            for chunk in pending.chunks(DELIVERY_CHUNK) {
+                outbox_delivery::Entity::insert_many(chunk.iter().map(|e| {
+                    outbox_delivery::ActiveModel {
+                        event_id: Set(e.id),
+                        handler: Set(handler.name().to_owned()),
+                        delivered_at: Set(now),
+                    }
+                }))
+                .exec_without_returning(&txn)
+                .await?;
+            }
         }
         txn.commit().await?;
         tracing::debug!(
@@ -476,5 +533,23 @@ impl OutboxDispatcher {
             metrics::counter!("agora_outbox_events_total", "outcome" => "retry").increment(1);
         }
         Ok(parked)
+    }
+}
+
+/// `column IN (ids)`; on PostgreSQL `column = ANY($1)`, one array parameter however many ids.
+fn any_id(
+    column: impl ColumnTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+    backend: DbBackend,
+) -> sea_orm::Condition {
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    match backend {
+        DbBackend::Postgres => sea_orm::Condition::all().add(
+            sea_orm::sea_query::ExprTrait::eq(
+                Expr::col(column.as_column_ref()),
+                sea_orm::sea_query::extension::postgres::PgFunc::any(Expr::val(ids)),
+            ),
+        ),
+        _ => sea_orm::Condition::all().add(column.is_in(ids)),
     }
 }

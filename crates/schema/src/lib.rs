@@ -69,11 +69,15 @@ pub fn insert_request_data(data: &mut async_graphql::Data, platform: &Platform) 
     agora_sensors::api::insert_loaders(data, platform);
 }
 
-/// Every domain's outbox handlers, for the dispatcher.
-pub fn outbox_handlers() -> Vec<std::sync::Arc<dyn agora_platform::outbox::OutboxHandler>> {
+/// Every domain's outbox handlers, for the dispatcher, as `config` sets them up.
+pub fn outbox_handlers(
+    config: &agora_platform::config::Config,
+) -> Vec<std::sync::Arc<dyn agora_platform::outbox::OutboxHandler>> {
     let mut handlers = Vec::new();
     handlers.extend(agora_identity::outbox_handlers());
-    handlers.extend(agora_gamification::api::outbox_handlers());
+    handlers.extend(agora_gamification::api::outbox_handlers(
+        config.points_partitions,
+    ));
     handlers.extend(agora_notifications::outbox_handlers());
     handlers
 }

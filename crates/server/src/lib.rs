@@ -84,7 +84,10 @@ pub fn app(state: AppState) -> Router {
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let shutdown = state.shutdown.clone();
     let grace = state.platform.config.shutdown_timeout;
-    let dispatcher = OutboxDispatcher::new(state.platform.clone(), agora_schema::outbox_handlers());
+    let dispatcher = OutboxDispatcher::new(
+        state.platform.clone(),
+        agora_schema::outbox_handlers(&state.platform.config),
+    );
     let dispatcher = tokio::spawn(dispatcher.run(shutdown.clone()));
     let battle_driver = tokio::spawn(agora_battle::api::run_driver(
         state.platform.clone(),

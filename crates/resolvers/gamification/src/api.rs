@@ -5,11 +5,16 @@ use std::sync::Arc;
 use agora_platform::{AppResult, Platform, outbox::OutboxHandler, schedule::ScheduledJob};
 
 pub use crate::service::leaderboard::Rebuilt;
-use crate::{events::PointsHandler, service};
+use crate::{events::PointsHandler, service, service::awards::Partition};
 
-/// Gamification's outbox handlers.
-pub fn outbox_handlers() -> Vec<Arc<dyn OutboxHandler>> {
-    vec![Arc::new(PointsHandler::default())]
+/// Gamification's outbox handlers: the points handler in `partitions` partitions of the users.
+pub fn outbox_handlers(partitions: u32) -> Vec<Arc<dyn OutboxHandler>> {
+    let count = partitions.max(1);
+    (0..count)
+        .map(|index| {
+            Arc::new(PointsHandler::new(Partition { index, count })) as Arc<dyn OutboxHandler>
+        })
+        .collect()
 }
 
 /// Gamification's scheduled jobs.

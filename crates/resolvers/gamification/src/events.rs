@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::service::{
-    awards,
+    awards::{self, Partition},
     leaderboard::{self, Scope},
     rules::{CONSUMED, RuleCache},
 };
@@ -105,15 +105,38 @@ impl StreakAtRisk {
 /// Awards points for every consumed event, a whole claimed batch per transaction; writes the
 /// changed totals to Redis before commit (`ZADD GT`: a retry converges) and announces changed
 /// boards on the bus after commit, so a subscriber that re-reads sees the new totals.
-#[derive(Default)]
+///
+/// One handler per [`Partition`] of the users (`AGORA_POINTS_PARTITIONS`): each applies only
+/// its users' share of an event and records its own delivery, so two workers' batches touch
+/// disjoint rows whenever they are in different partitions and overlap instead of queueing on
+/// each other's row locks.
 pub struct PointsHandler {
     rules: RuleCache,
+    partition: Partition,
+    name: String,
+}
+
+impl PointsHandler {
+    /// The handler of `partition`; the one of a single partition keeps the plain name
+    /// `gamification.points`.
+    pub fn new(partition: Partition) -> Self {
+        let name = if partition.count == 1 {
+            "gamification.points".to_owned()
+        } else {
+            format!("gamification.points.{}of{}", partition.index + 1, partition.count)
+        };
+        Self {
+            rules: RuleCache::default(),
+            partition,
+            name,
+        }
+    }
 }
 
 #[async_trait]
 impl OutboxHandler for PointsHandler {
-    fn name(&self) -> &'static str {
-        "gamification.points"
+    fn name(&self) -> &str {
+        &self.name
     }
 
     fn handles(&self, event_type: &str) -> bool {
@@ -138,7 +161,7 @@ impl OutboxHandler for PointsHandler {
         let book = self.rules.get(txn).await?;
         let now = platform.clock.now();
         let started = std::time::Instant::now();
-        let outcome = awards::apply(txn, events, &book.rules, &book.catalog, now).await?;
+        let outcome = awards::apply(txn, events, self.partition, &book.rules, &book.catalog, now).await?;
         let applied = started.elapsed();
         leaderboard::push(platform, &outcome.totals).await?;
         tracing::debug!(

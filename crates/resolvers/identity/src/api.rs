@@ -80,8 +80,24 @@ pub async fn time_zones<C: sea_orm::ConnectionTrait>(
     db: &C,
     ids: &[Uuid],
 ) -> AppResult<std::collections::HashMap<Uuid, String>> {
-    use sea_orm::QuerySelect;
+    use sea_orm::{DbBackend, FromQueryResult, QuerySelect, Statement};
     let mut zones = std::collections::HashMap::with_capacity(ids.len());
+    if db.get_database_backend() == DbBackend::Postgres {
+        #[derive(FromQueryResult)]
+        struct Zone {
+            id: Uuid,
+            time_zone: String,
+        }
+        let rows = Zone::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT id, time_zone FROM users WHERE id = ANY($1)",
+            [ids.to_vec().into()],
+        ))
+        .all(db)
+        .await?;
+        zones.extend(rows.into_iter().map(|z| (z.id, z.time_zone)));
+        return Ok(zones);
+    }
     // A thousand ids per statement: far below every backend's parameter limit.
     for chunk in ids.chunks(1_000) {
         let rows: Vec<(Uuid, String)> = user::Entity::find()

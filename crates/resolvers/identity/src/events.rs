@@ -72,7 +72,7 @@ pub(crate) struct UserChannelPublisher;
 
 #[async_trait]
 impl OutboxHandler for UserChannelPublisher {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "identity.user_channel"
     }
 

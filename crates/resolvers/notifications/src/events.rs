@@ -89,7 +89,7 @@ pub(crate) struct CreateNotifications;
 
 #[async_trait]
 impl OutboxHandler for CreateNotifications {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "notifications.create"
     }
 
@@ -130,7 +130,7 @@ pub(crate) enum Delivery {
 
 #[async_trait]
 impl OutboxHandler for Delivery {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         match self {
             Self::Live => "notifications.live",
             Self::Email => "notifications.email",

@@ -35,15 +35,11 @@ use agora_entities::{
 };
 use agora_platform::{AppResult, outbox};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder,
-    QuerySelect, TryInsertResult,
-    sea_query::{Alias, Expr, ExprTrait as _, OnConflict},
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::{
+    award_rows,
     leaderboard::boards_for,
     levels, metric, parse_date,
     rules::{self, Activity, Effect},
@@ -51,13 +47,6 @@ use super::{
     zone,
 };
 use crate::events::{AchievementUnlocked, LevelUp};
-
-/// Rows per multi-row statement: at most 10 parameters a row, far below every backend's
-/// limit. Large statements need `TCP_NODELAY` on the database socket, which the patched driver
-/// sets (see `vendor/README.md`). Measured on 200,000 awards: 50-row statements without it gave
-/// 1,581 awards/s; 500-row statements with it (and the outbox's at 500/1,000) 5,271/s, and
-/// 6,674/s once the outbox claim had its own index.
-const CHUNK: usize = 500;
 
 /// What a batch changed.
 #[derive(Debug, Default)]
@@ -74,6 +63,27 @@ pub struct Outcome {
     pub unlocks: usize,
 }
 
+/// A share of the users: the points handler of partition `index` (of `count`) applies the
+/// awards of the users it [`owns`](Self::owns) and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// From 0.
+    pub index: u32,
+    /// How many (at least 1).
+    pub count: u32,
+}
+
+impl Partition {
+    /// Everyone (one partition).
+    pub const ALL: Self = Self { index: 0, count: 1 };
+
+    /// Whether `user` is in this partition: by the id's low 64 bits, random in both the v4
+    /// and the v7 ids, so the shares are even and every replica agrees.
+    pub fn owns(self, user: Uuid) -> bool {
+        self.count <= 1 || (user.as_u64_pair().1 % u64::from(self.count)) == u64::from(self.index)
+    }
+}
+
 struct Priced {
     activity: Activity,
     dedupe_key: String,
@@ -82,10 +92,12 @@ struct Priced {
     counts_for_streak: bool,
 }
 
-/// Applies `events` (see the module doc). `catalog` is the achievement catalog.
+/// Applies the share of `events` that belongs to the users of `partition` (see the module
+/// doc). `catalog` is the achievement catalog.
 pub async fn apply<C: ConnectionTrait>(
     txn: &C,
     events: &[&outbox_event::Model],
+    partition: Partition,
     rules: &HashMap<String, point_rule::Model>,
     catalog: &[achievement::Model],
     now: DateTime<Utc>,
@@ -94,10 +106,13 @@ pub async fn apply<C: ConnectionTrait>(
     let mut profile_changed = BTreeSet::new();
     for event in events {
         match rules::effect_of(event)? {
-            Effect::Activities(list) => activities.extend(list),
-            Effect::ProfileChanged(user) => {
+            Effect::Activities(list) => {
+                activities.extend(list.into_iter().filter(|a| partition.owns(a.user_id)));
+            }
+            Effect::ProfileChanged(user) if partition.owns(user) => {
                 profile_changed.insert(user);
             }
+            Effect::ProfileChanged(_) => {}
         }
     }
     let mentioned: Vec<Uuid> = activities
@@ -151,61 +166,52 @@ pub async fn apply<C: ConnectionTrait>(
     priced.sort_by(|a, b| {
         (a.activity.user_id, &a.dedupe_key).cmp(&(b.activity.user_id, &b.dedupe_key))
     });
-    let mut inserted: Vec<point_award::Model> = Vec::new();
-    for chunk in priced.chunks(CHUNK) {
-        let rows = chunk.iter().map(|p| point_award::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            user_id: Set(p.activity.user_id),
-            rule: Set(p.activity.rule.to_owned()),
-            source_event_id: Set(Some(p.activity.event_id)),
-            dedupe_key: Set(p.dedupe_key.clone()),
-            points: Set(p.points),
-            topic_id: Set(p.activity.topic_id),
-            occurred_at: Set(p.activity.occurred_at),
-            local_date: Set(p.local_date.to_string()),
-            created_at: Set(now),
-        });
-        let result = point_award::Entity::insert_many(rows)
-            .on_conflict_do_nothing_on([
-                point_award::Column::UserId,
-                point_award::Column::DedupeKey,
-            ])
-            .exec_with_returning_many(txn)
-            .await?;
-        if let TryInsertResult::Inserted(rows) = result {
-            inserted.extend(rows);
-        }
-    }
+    let ledger: Vec<point_award::Model> = priced
+        .iter()
+        .map(|p| point_award::Model {
+            id: Uuid::now_v7(),
+            user_id: p.activity.user_id,
+            rule: p.activity.rule.to_owned(),
+            source_event_id: Some(p.activity.event_id),
+            dedupe_key: p.dedupe_key.clone(),
+            points: p.points,
+            topic_id: p.activity.topic_id,
+            occurred_at: p.activity.occurred_at,
+            local_date: p.local_date.to_string(),
+            created_at: now,
+        })
+        .collect();
+    let keys: HashSet<(Uuid, String)> = award_rows::insert_ledger(txn, &ledger)
+        .await?
+        .into_iter()
+        .collect();
+    let inserted: Vec<point_award::Model> = ledger
+        .into_iter()
+        .filter(|a| keys.contains(&(a.user_id, a.dedupe_key.clone())))
+        .collect();
     // 3. Lock (creating) the progress rows of everyone the batch mentions, in user order:
     //    every row written after this belongs to one of them.
-    for chunk in candidates.chunks(CHUNK) {
-        user_progress::Entity::insert_many(chunk.iter().map(|u| user_progress::ActiveModel {
-            user_id: Set(*u),
-            points: Set(0),
-            level: Set(1),
-            current_streak: Set(0),
-            longest_streak: Set(0),
-            freezes: Set(0),
-            last_active_date: Set(None),
-            time_zone: Set(zones.get(u).cloned().unwrap_or_else(|| "UTC".into())),
-            updated_at: Set(now),
-        }))
-        .on_conflict_do_nothing_on([user_progress::Column::UserId])
-        .exec_without_returning(txn)
-        .await?;
-    }
-    let mut progress: HashMap<Uuid, user_progress::Model> = HashMap::new();
-    for chunk in candidates.chunks(CHUNK) {
-        for row in user_progress::Entity::find()
-            .filter(user_progress::Column::UserId.is_in(chunk.iter().copied()))
-            .order_by(user_progress::Column::UserId, Order::Asc)
-            .lock_exclusive()
-            .all(txn)
+    let blank: Vec<user_progress::Model> = candidates
+        .iter()
+        .map(|u| user_progress::Model {
+            user_id: *u,
+            points: 0,
+            level: 1,
+            current_streak: 0,
+            longest_streak: 0,
+            freezes: 0,
+            last_active_date: None,
+            time_zone: zones.get(u).cloned().unwrap_or_else(|| "UTC".into()),
+            updated_at: now,
+        })
+        .collect();
+    award_rows::create_progress(txn, &blank).await?;
+    let mut progress: HashMap<Uuid, user_progress::Model> =
+        award_rows::lock_progress(txn, &candidates)
             .await?
-        {
-            progress.insert(row.user_id, row);
-        }
-    }
+            .into_iter()
+            .map(|row| (row.user_id, row))
+            .collect();
     let fresh: HashSet<(Uuid, &str)> = inserted
         .iter()
         .map(|a| (a.user_id, a.dedupe_key.as_str()))
@@ -227,24 +233,16 @@ pub async fn apply<C: ConnectionTrait>(
     let users: Vec<Uuid> = by_user.keys().copied().collect();
     let late = late_streak_days(txn, &by_user, &progress, rules).await?;
 
-    let mut stats: HashMap<(Uuid, String), i64> = HashMap::new();
-    let mut unlocked: HashSet<(Uuid, String)> = HashSet::new();
-    for chunk in users.chunks(CHUNK) {
-        for row in user_stat::Entity::find()
-            .filter(user_stat::Column::UserId.is_in(chunk.iter().copied()))
-            .all(txn)
-            .await?
-        {
-            stats.insert((row.user_id, row.metric), row.value);
-        }
-        for row in user_achievement::Entity::find()
-            .filter(user_achievement::Column::UserId.is_in(chunk.iter().copied()))
-            .all(txn)
-            .await?
-        {
-            unlocked.insert((row.user_id, row.achievement_key));
-        }
-    }
+    let stats: HashMap<(Uuid, String), i64> = award_rows::stats_of(txn, &users)
+        .await?
+        .into_iter()
+        .map(|row| ((row.user_id, row.metric), row.value))
+        .collect();
+    let unlocked: HashSet<(Uuid, String)> = award_rows::unlocked_of(txn, &users)
+        .await?
+        .into_iter()
+        .map(|row| (row.user_id, row.achievement_key))
+        .collect();
 
     // 4. The new state, user by user, then written.
     let mut outcome = Outcome {
@@ -316,10 +314,10 @@ pub async fn apply<C: ConnectionTrait>(
                 }
             };
             if value >= a.target {
-                unlocks.push(user_achievement::ActiveModel {
-                    user_id: Set(user),
-                    achievement_key: Set(a.key.clone()),
-                    unlocked_at: Set(now),
+                unlocks.push(user_achievement::Model {
+                    user_id: user,
+                    achievement_key: a.key.clone(),
+                    unlocked_at: now,
                 });
                 new_events.push(
                     AchievementUnlocked {
@@ -336,72 +334,32 @@ pub async fn apply<C: ConnectionTrait>(
         for (m, delta) in deltas {
             stat_deltas.insert((user, m), delta);
         }
-        let mut active = row.into_active_model();
-        active.points = Set(points);
-        active.level = Set(level);
-        active.current_streak = Set(streak.current);
-        active.longest_streak = Set(streak.longest);
-        active.freezes = Set(streak.freezes);
-        active.last_active_date = Set(streak.last_active.map(|d| d.to_string()));
-        if let Some(z) = zones.get(&user) {
-            active.time_zone = Set(z.clone());
-        }
-        active.updated_at = Set(now);
-        progress_rows.push(active);
+        progress_rows.push(user_progress::Model {
+            points,
+            level,
+            current_streak: streak.current,
+            longest_streak: streak.longest,
+            freezes: streak.freezes,
+            last_active_date: streak.last_active.map(|d| d.to_string()),
+            time_zone: zones.get(&user).cloned().unwrap_or(row.time_zone),
+            updated_at: now,
+            ..row
+        });
     }
     outcome.unlocks = unlocks.len();
 
     // Write it.
-    for chunk in progress_rows.chunks(CHUNK) {
-        user_progress::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::column(user_progress::Column::UserId)
-                    .update_columns([
-                        user_progress::Column::Points,
-                        user_progress::Column::Level,
-                        user_progress::Column::CurrentStreak,
-                        user_progress::Column::LongestStreak,
-                        user_progress::Column::Freezes,
-                        user_progress::Column::LastActiveDate,
-                        user_progress::Column::TimeZone,
-                        user_progress::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-    }
-    let stat_rows: Vec<user_stat::ActiveModel> = stat_deltas
+    award_rows::save_progress(txn, &progress_rows).await?;
+    let stat_rows: Vec<user_stat::Model> = stat_deltas
         .into_iter()
-        .map(|((user, m), delta)| user_stat::ActiveModel {
-            user_id: Set(user),
-            metric: Set(m.to_owned()),
-            value: Set(delta),
+        .map(|((user_id, m), value)| user_stat::Model {
+            user_id,
+            metric: m.to_owned(),
+            value,
         })
         .collect();
-    for chunk in stat_rows.chunks(CHUNK) {
-        user_stat::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([user_stat::Column::UserId, user_stat::Column::Metric])
-                    .value(
-                        user_stat::Column::Value,
-                        added(user_stat::Entity, user_stat::Column::Value),
-                    )
-                    .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-    }
-    for chunk in unlocks.chunks(CHUNK) {
-        user_achievement::Entity::insert_many(chunk.to_vec())
-            .on_conflict_do_nothing_on([
-                user_achievement::Column::UserId,
-                user_achievement::Column::AchievementKey,
-            ])
-            .exec_without_returning(txn)
-            .await?;
-    }
-
+    award_rows::add_stats(txn, &stat_rows).await?;
+    award_rows::insert_unlocks(txn, &unlocks).await?;
     add_to_daily(txn, &inserted).await?;
     outcome.totals = add_to_boards(txn, &inserted).await?;
     outbox::enqueue_many(txn, now, new_events).await?;
@@ -414,7 +372,6 @@ async fn add_to_boards<C: ConnectionTrait>(
     txn: &C,
     inserted: &[point_award::Model],
 ) -> AppResult<Vec<leaderboard_score::Model>> {
-    let mut totals = Vec::new();
     let mut board_deltas: BTreeMap<(String, Uuid), (i64, i64)> = BTreeMap::new();
     for award in inserted.iter().filter(|a| a.points > 0) {
         for board in boards_for(award) {
@@ -423,42 +380,18 @@ async fn add_to_boards<C: ConnectionTrait>(
             total.1 = Ord::max(total.1, award.occurred_at.timestamp());
         }
     }
-    let board_rows: Vec<leaderboard_score::ActiveModel> = board_deltas
+    let rows: Vec<leaderboard_score::Model> = board_deltas
         .into_iter()
         .map(
-            |((board, user), (points, reached))| leaderboard_score::ActiveModel {
-                board: Set(board),
-                user_id: Set(user),
-                points: Set(points),
-                reached_at: Set(reached),
+            |((board, user_id), (points, reached_at))| leaderboard_score::Model {
+                board,
+                user_id,
+                points,
+                reached_at,
             },
         )
         .collect();
-    for chunk in board_rows.chunks(CHUNK) {
-        let table = leaderboard_score::Entity;
-        let reached = Expr::col((table, leaderboard_score::Column::ReachedAt));
-        let incoming = Expr::col((Alias::new("excluded"), leaderboard_score::Column::ReachedAt));
-        let result = leaderboard_score::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([
-                    leaderboard_score::Column::Board,
-                    leaderboard_score::Column::UserId,
-                ])
-                .value(
-                    leaderboard_score::Column::Points,
-                    added(table, leaderboard_score::Column::Points),
-                )
-                .value(
-                    leaderboard_score::Column::ReachedAt,
-                    Expr::case(incoming.clone().gt(reached.clone()), incoming).finally(reached),
-                )
-                .to_owned(),
-            )
-            .exec_with_returning(txn)
-            .await?;
-        totals.extend(result);
-    }
-    Ok(totals)
+    award_rows::add_to_boards(txn, &rows).await
 }
 
 /// Adds fresh awards to each user's local day, in `(user, day)` order.
@@ -474,38 +407,18 @@ async fn add_to_daily<C: ConnectionTrait>(
         day.0 += award.points;
         day.1 += 1;
     }
-    let daily_rows: Vec<daily_activity::ActiveModel> = daily
+    let rows: Vec<daily_activity::Model> = daily
         .into_iter()
         .map(
-            |((user, date), (points, actions))| daily_activity::ActiveModel {
-                user_id: Set(user),
-                local_date: Set(date.to_owned()),
-                points: Set(points),
-                actions: Set(actions),
+            |((user_id, date), (points, actions))| daily_activity::Model {
+                user_id,
+                local_date: date.to_owned(),
+                points,
+                actions,
             },
         )
         .collect();
-    for chunk in daily_rows.chunks(CHUNK) {
-        daily_activity::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([
-                    daily_activity::Column::UserId,
-                    daily_activity::Column::LocalDate,
-                ])
-                .value(
-                    daily_activity::Column::Points,
-                    added(daily_activity::Entity, daily_activity::Column::Points),
-                )
-                .value(
-                    daily_activity::Column::Actions,
-                    added(daily_activity::Entity, daily_activity::Column::Actions),
-                )
-                .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
+    award_rows::add_daily(txn, &rows).await
 }
 
 /// The users of `by_user` with a streak day earlier than their last active day, and every
@@ -556,13 +469,4 @@ async fn late_streak_days<C: ConnectionTrait>(
         }
     }
     Ok(days)
-}
-
-/// `table.column + excluded.column`, for upserts that add.
-fn added<T, C>(table: T, column: C) -> Expr
-where
-    T: sea_orm::sea_query::IntoIden + Copy + 'static,
-    C: sea_orm::sea_query::IntoIden + Copy + 'static,
-{
-    Expr::col((table, column)).add(Expr::col((Alias::new("excluded"), column)))
 }

@@ -9,6 +9,7 @@
 //! - [`reminders`]: the evening streak-at-risk job.
 
 pub mod achievements;
+mod award_rows;
 pub mod awards;
 pub mod leaderboard;
 pub mod levels;
