@@ -320,3 +320,47 @@ async fn a_lapsed_claim_taken_twice_ends_delivered_not_failed() {
         ("DONE", 0, None)
     );
 }
+
+/// A worker that stops in the middle of a batch (its task cancelled, its process killed)
+/// leaves nothing applied, and its claim holds the event only until the lease lapses: then
+/// another worker delivers it, once.
+#[tokio::test]
+async fn a_worker_stopped_mid_batch_leaves_the_event_to_the_next_after_its_lease() {
+    let clock = ManualClock::new(Utc::now());
+    let server = TestServer::start_with(ServerOptions {
+        clock: Some(clock.clone()),
+        idle: true,
+        ..Default::default()
+    })
+    .await;
+    let platform = &server.state.platform;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let handler = |pause_ms: u64| -> Vec<Arc<dyn OutboxHandler>> {
+        vec![Arc::new(Counting {
+            calls: calls.clone(),
+            fail_first: 0,
+            pause: std::time::Duration::from_millis(pause_ms),
+        })]
+    };
+    let stuck = OutboxDispatcher::new(platform.clone(), handler(60_000)).with_batch_size(1);
+    let id = enqueue(platform).await;
+    let stopped = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        stuck.process_available(),
+    )
+    .await;
+    assert!(stopped.is_err(), "the stuck worker was stopped mid-batch");
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "it had started the event");
+
+    let second = OutboxDispatcher::new(platform.clone(), handler(0));
+    assert_eq!(second.process_available().await.expect("pass"), 0);
+    let event = status(platform, id).await;
+    assert_eq!((event.status.as_str(), event.attempts), ("PENDING", 0));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "the lease held it");
+
+    clock.advance(chrono::Duration::minutes(2));
+    assert_eq!(second.process_available().await.expect("pass"), 1);
+    let event = status(platform, id).await;
+    assert_eq!((event.status.as_str(), event.attempts), ("DONE", 0));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

@@ -52,22 +52,21 @@ fn ids(users: &[Uuid]) -> Value {
 }
 
 /// Inserts the ledger rows that are new (`ON CONFLICT (user_id, dedupe_key) DO NOTHING`);
-/// returns the `(user_id, dedupe_key)` of those that went in.
+/// returns the ids of those that went in.
 pub(super) async fn insert_ledger<C: ConnectionTrait>(
     db: &C,
     rows: &[point_award::Model],
-) -> AppResult<Vec<(Uuid, String)>> {
+) -> AppResult<Vec<Uuid>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     if is_postgres(db) {
         #[derive(FromQueryResult)]
-        struct Key {
-            user_id: Uuid,
-            dedupe_key: String,
+        struct Inserted {
+            id: Uuid,
         }
         // Arrays of uuid cannot hold NULL here: an absent topic travels as ''.
-        let keys: Vec<Key> = query(
+        let inserted: Vec<Inserted> = query(
             db,
             "INSERT INTO point_awards (id, user_id, rule, source_event_id, dedupe_key, points, \
                topic_id, occurred_at, local_date, created_at) \
@@ -76,7 +75,7 @@ pub(super) async fn insert_ledger<C: ConnectionTrait>(
                FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], \
                  $6::int4[], $7::text[], $8::timestamptz[], $9::text[]) \
                  AS v(id, user_id, rule, source, dedupe_key, points, topic, occurred_at, local_date) \
-             ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING user_id, dedupe_key",
+             ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id",
             vec![
                 rows.iter().map(|r| r.id).collect::<Vec<_>>().into(),
                 rows.iter().map(|r| r.user_id).collect::<Vec<_>>().into(),
@@ -97,9 +96,9 @@ pub(super) async fn insert_ledger<C: ConnectionTrait>(
             ],
         )
         .await?;
-        return Ok(keys.into_iter().map(|k| (k.user_id, k.dedupe_key)).collect());
+        return Ok(inserted.into_iter().map(|r| r.id).collect());
     }
-    let mut keys = Vec::new();
+    let mut went_in = Vec::new();
     for chunk in rows.chunks(CHUNK) {
         let result = point_award::Entity::insert_many(
             chunk.iter().map(|r| r.clone().into_active_model()),
@@ -108,10 +107,10 @@ pub(super) async fn insert_ledger<C: ConnectionTrait>(
         .exec_with_returning_many(db)
         .await?;
         if let TryInsertResult::Inserted(rows) = result {
-            keys.extend(rows.into_iter().map(|r| (r.user_id, r.dedupe_key)));
+            went_in.extend(rows.into_iter().map(|r| r.id));
         }
     }
-    Ok(keys)
+    Ok(went_in)
 }
 
 /// Creates the progress rows that do not exist yet (`DO NOTHING` for those that do).

@@ -181,13 +181,13 @@ pub async fn apply<C: ConnectionTrait>(
             created_at: now,
         })
         .collect();
-    let keys: HashSet<(Uuid, String)> = award_rows::insert_ledger(txn, &ledger)
+    let went_in: HashSet<Uuid> = award_rows::insert_ledger(txn, &ledger)
         .await?
         .into_iter()
         .collect();
     let inserted: Vec<point_award::Model> = ledger
         .into_iter()
-        .filter(|a| keys.contains(&(a.user_id, a.dedupe_key.clone())))
+        .filter(|a| went_in.contains(&a.id))
         .collect();
     // 3. Lock (creating) the progress rows of everyone the batch mentions, in user order:
     //    every row written after this belongs to one of them.

@@ -35,6 +35,8 @@ const EPOCH: i64 = 1_704_067_200;
 const SHIFT: f64 = 2_147_483_648.0;
 /// Rows per ZADD when filling a board.
 const FILL_CHUNK: u64 = 5_000;
+/// Totals per ZADD when the award handler pushes a batch.
+const PUSH_CHUNK: usize = 1_000;
 /// How often, and how many times, a reader polls a board another replica is filling.
 const FILL_WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 const FILL_WAIT_POLLS: u32 = 40;
@@ -324,26 +326,31 @@ pub async fn push(platform: &Platform, rows: &[leaderboard_score::Model]) -> App
     if rows.is_empty() {
         return Ok(());
     }
-    let mut pipe = redis::pipe();
-    let mut weekly = Vec::new();
+    // One ZADD per board (of at most PUSH_CHUNK members): Redis parses one command instead of
+    // one per total.
+    let mut by_board: std::collections::BTreeMap<&str, Vec<&leaderboard_score::Model>> =
+        std::collections::BTreeMap::new();
     for row in rows {
-        let key = redis_key(platform, &row.board);
-        pipe.cmd("ZADD")
-            .arg(&key)
-            .arg("GT")
-            .arg(encode(row.points, row.reached_at))
-            .arg(row.user_id.to_string())
-            .ignore();
-        if row.board.starts_with("weekly:") && !weekly.contains(&key) {
-            weekly.push(key);
-        }
+        by_board.entry(row.board.as_str()).or_default().push(row);
     }
-    for key in weekly {
-        pipe.cmd("EXPIRE").arg(&key).arg(WEEKLY_TTL_SECS).ignore();
-        pipe.cmd("EXPIRE")
-            .arg(format!("{key}:built"))
-            .arg(WEEKLY_TTL_SECS)
-            .ignore();
+    let mut pipe = redis::pipe();
+    for (board, totals) in by_board {
+        let key = redis_key(platform, board);
+        for chunk in totals.chunks(PUSH_CHUNK) {
+            let cmd = pipe.cmd("ZADD").arg(&key).arg("GT");
+            for row in chunk {
+                cmd.arg(encode(row.points, row.reached_at))
+                    .arg(row.user_id.to_string());
+            }
+            cmd.ignore();
+        }
+        if board.starts_with("weekly:") {
+            pipe.cmd("EXPIRE").arg(&key).arg(WEEKLY_TTL_SECS).ignore();
+            pipe.cmd("EXPIRE")
+                .arg(format!("{key}:built"))
+                .arg(WEEKLY_TTL_SECS)
+                .ignore();
+        }
     }
     let mut conn = redis.clone();
     pipe.query_async::<()>(&mut conn).await.map_err(redis_err)

@@ -94,7 +94,7 @@ struct PublishedPayload {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(event: &outbox_event::Model) -> AppResult<T> {
-    serde_json::from_value(event.payload.clone()).map_err(|err| {
+    T::deserialize(&event.payload).map_err(|err| {
         AppError::internal(format!("{} payload unreadable: {err}", event.event_type))
     })
 }
