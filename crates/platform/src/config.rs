@@ -642,6 +642,22 @@ mod tests {
     }
 
     #[test]
+    fn points_partitions_are_bounded() {
+        assert_eq!(parse(&[]).expect("defaults").points_partitions, 2);
+        for bad in ["0", "17"] {
+            let config = parse(&["--points-partitions", bad]).expect("parses");
+            assert!(
+                config
+                    .validate()
+                    .expect_err("out of range")
+                    .contains("AGORA_POINTS_PARTITIONS")
+            );
+        }
+        let config = parse(&["--points-partitions", "4"]).expect("parses");
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
     fn outbox_batches_are_bounded() {
         assert_eq!(parse(&[]).expect("defaults").outbox_batch, 500);
         for bad in ["0", "5001"] {

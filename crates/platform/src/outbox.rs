@@ -544,12 +544,10 @@ fn any_id(
 ) -> sea_orm::Condition {
     let ids: Vec<Uuid> = ids.into_iter().collect();
     match backend {
-        DbBackend::Postgres => sea_orm::Condition::all().add(
-            sea_orm::sea_query::ExprTrait::eq(
-                Expr::col(column.as_column_ref()),
-                sea_orm::sea_query::extension::postgres::PgFunc::any(Expr::val(ids)),
-            ),
-        ),
+        DbBackend::Postgres => sea_orm::Condition::all().add(sea_orm::sea_query::ExprTrait::eq(
+            Expr::col(column.as_column_ref()),
+            sea_orm::sea_query::extension::postgres::PgFunc::any(Expr::val(ids)),
+        )),
         _ => sea_orm::Condition::all().add(column.is_in(ids)),
     }
 }

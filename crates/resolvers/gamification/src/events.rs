@@ -123,7 +123,11 @@ impl PointsHandler {
         let name = if partition.count == 1 {
             "gamification.points".to_owned()
         } else {
-            format!("gamification.points.{}of{}", partition.index + 1, partition.count)
+            format!(
+                "gamification.points.{}of{}",
+                partition.index + 1,
+                partition.count
+            )
         };
         Self {
             rules: RuleCache::default(),
@@ -161,7 +165,8 @@ impl OutboxHandler for PointsHandler {
         let book = self.rules.get(txn).await?;
         let now = platform.clock.now();
         let started = std::time::Instant::now();
-        let outcome = awards::apply(txn, events, self.partition, &book.rules, &book.catalog, now).await?;
+        let outcome =
+            awards::apply(txn, events, self.partition, &book.rules, &book.catalog, now).await?;
         let applied = started.elapsed();
         leaderboard::push(platform, &outcome.totals).await?;
         tracing::debug!(

@@ -22,7 +22,8 @@
 //! batch queued behind another's locks has it done already: 5,300–6,100 → 6,900–8,500 awards/s
 //! with two workers in interleaved runs (up to 10,400/s on a quieter machine). Moving the
 //! board and daily upserts before the locks as well was measured ~6% slower: those rows are
-//! shared exactly like the progress rows, so the wait only moves earlier.
+//! shared exactly like the progress rows, so the wait only moves earlier. Batches of different
+//! [`Partition`]s touch disjoint users and never wait for each other at all.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -469,4 +470,40 @@ async fn late_streak_days<C: ConnectionTrait>(
         }
     }
     Ok(days)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_user_is_in_exactly_one_partition_and_the_shares_are_even() {
+        let users: Vec<Uuid> = (0..12_000)
+            .map(|i| {
+                if i % 2 == 0 {
+                    Uuid::now_v7()
+                } else {
+                    Uuid::new_v4()
+                }
+            })
+            .collect();
+        for count in [1, 2, 3, 4, 16] {
+            let mut shares = vec![0usize; count as usize];
+            for user in &users {
+                let owners: Vec<u32> = (0..count)
+                    .filter(|&index| Partition { index, count }.owns(*user))
+                    .collect();
+                assert_eq!(owners.len(), 1, "{user} in {owners:?} of {count}");
+                shares[owners[0] as usize] += 1;
+            }
+            let fair = users.len() / count as usize;
+            for share in shares {
+                assert!(
+                    share.abs_diff(fair) * 5 < fair,
+                    "share {share} of {count} partitions, fair {fair}"
+                );
+            }
+        }
+        assert!(users.iter().all(|u| Partition::ALL.owns(*u)));
+    }
 }
