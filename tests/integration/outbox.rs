@@ -51,6 +51,34 @@ impl OutboxHandler for Counting {
     }
 }
 
+/// A server whose own dispatcher stays idle (the test runs its own), on a clock the test
+/// moves, started with `args`.
+async fn idle_server(args: &[&str]) -> (TestServer, ManualClock) {
+    let clock = ManualClock::new(Utc::now());
+    let server = TestServer::start_with(ServerOptions {
+        clock: Some(clock.clone()),
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        idle: true,
+        ..Default::default()
+    })
+    .await;
+    (server, clock)
+}
+
+/// One [`Counting`] handler counting into `calls`, failing its first `fail_first` calls and
+/// taking `pause_ms` each.
+fn counting(
+    calls: &Arc<AtomicUsize>,
+    fail_first: usize,
+    pause_ms: u64,
+) -> Vec<Arc<dyn OutboxHandler>> {
+    vec![Arc::new(Counting {
+        calls: calls.clone(),
+        fail_first,
+        pause: std::time::Duration::from_millis(pause_ms),
+    })]
+}
+
 async fn enqueue(platform: &Platform) -> uuid::Uuid {
     let now = agora_platform::clock::Clock::now(platform.clock.as_ref());
     outbox::enqueue(
@@ -76,23 +104,10 @@ async fn status(platform: &Platform, id: uuid::Uuid) -> outbox_event::Model {
 
 #[tokio::test]
 async fn an_event_is_applied_once_per_handler_even_when_processed_twice() {
-    let clock = ManualClock::new(Utc::now());
-    let server = TestServer::start_with(ServerOptions {
-        clock: Some(clock.clone()),
-        idle: true,
-        ..Default::default()
-    })
-    .await;
+    let (server, _clock) = idle_server(&[]).await;
     let platform = &server.state.platform;
     let calls = Arc::new(AtomicUsize::new(0));
-    let dispatcher = OutboxDispatcher::new(
-        platform.clone(),
-        vec![Arc::new(Counting {
-            calls: calls.clone(),
-            fail_first: 0,
-            pause: std::time::Duration::ZERO,
-        })],
-    );
+    let dispatcher = OutboxDispatcher::new(platform.clone(), counting(&calls, 0, 0));
     let id = enqueue(platform).await;
     assert_eq!(dispatcher.process_available().await.expect("pass"), 1);
     assert_eq!(status(platform, id).await.status, "DONE");
@@ -109,24 +124,10 @@ async fn an_event_is_applied_once_per_handler_even_when_processed_twice() {
 
 #[tokio::test]
 async fn failures_retry_with_backoff_and_park_after_the_limit() {
-    let clock = ManualClock::new(Utc::now());
-    let server = TestServer::start_with(ServerOptions {
-        clock: Some(clock.clone()),
-        args: vec!["--outbox-max-attempts".into(), "3".into()],
-        idle: true,
-        ..Default::default()
-    })
-    .await;
+    let (server, clock) = idle_server(&["--outbox-max-attempts", "3"]).await;
     let platform = &server.state.platform;
     let calls = Arc::new(AtomicUsize::new(0));
-    let dispatcher = OutboxDispatcher::new(
-        platform.clone(),
-        vec![Arc::new(Counting {
-            calls: calls.clone(),
-            fail_first: usize::MAX,
-            pause: std::time::Duration::ZERO,
-        })],
-    );
+    let dispatcher = OutboxDispatcher::new(platform.clone(), counting(&calls, usize::MAX, 0));
     let id = enqueue(platform).await;
     dispatcher.process_available().await.expect("pass");
     let after_one = status(platform, id).await;
@@ -161,23 +162,10 @@ async fn failures_retry_with_backoff_and_park_after_the_limit() {
 
 #[tokio::test]
 async fn a_handler_that_recovers_completes_the_event() {
-    let clock = ManualClock::new(Utc::now());
-    let server = TestServer::start_with(ServerOptions {
-        clock: Some(clock.clone()),
-        idle: true,
-        ..Default::default()
-    })
-    .await;
+    let (server, clock) = idle_server(&[]).await;
     let platform = &server.state.platform;
     let calls = Arc::new(AtomicUsize::new(0));
-    let dispatcher = OutboxDispatcher::new(
-        platform.clone(),
-        vec![Arc::new(Counting {
-            calls: calls.clone(),
-            fail_first: 1,
-            pause: std::time::Duration::ZERO,
-        })],
-    );
+    let dispatcher = OutboxDispatcher::new(platform.clone(), counting(&calls, 1, 0));
     let id = enqueue(platform).await;
     dispatcher.process_available().await.expect("pass");
     clock.advance(chrono::Duration::seconds(5));
@@ -289,23 +277,12 @@ async fn workers_apply_batches_at_once_on_postgres_and_announce_after_commit() {
 /// not failed and rescheduled.
 #[tokio::test]
 async fn a_lapsed_claim_taken_twice_ends_delivered_not_failed() {
-    let clock = ManualClock::new(Utc::now());
-    let server = TestServer::start_with(ServerOptions {
-        clock: Some(clock.clone()),
-        idle: true,
-        ..Default::default()
-    })
-    .await;
+    let (server, clock) = idle_server(&[]).await;
     let platform = &server.state.platform;
-    let slow = || -> Vec<Arc<dyn OutboxHandler>> {
-        vec![Arc::new(Counting {
-            calls: Arc::new(AtomicUsize::new(0)),
-            fail_first: 0,
-            pause: std::time::Duration::from_millis(300),
-        })]
-    };
-    let first = OutboxDispatcher::new(platform.clone(), slow()).with_batch_size(1);
-    let second = OutboxDispatcher::new(platform.clone(), slow()).with_batch_size(1);
+    let first = OutboxDispatcher::new(platform.clone(), counting(&Arc::default(), 0, 300))
+        .with_batch_size(1);
+    let second = OutboxDispatcher::new(platform.clone(), counting(&Arc::default(), 0, 300))
+        .with_batch_size(1);
     let id = enqueue(platform).await;
     let (a, b) = tokio::join!(first.process_available(), async {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -326,23 +303,11 @@ async fn a_lapsed_claim_taken_twice_ends_delivered_not_failed() {
 /// another worker delivers it, once.
 #[tokio::test]
 async fn a_worker_stopped_mid_batch_leaves_the_event_to_the_next_after_its_lease() {
-    let clock = ManualClock::new(Utc::now());
-    let server = TestServer::start_with(ServerOptions {
-        clock: Some(clock.clone()),
-        idle: true,
-        ..Default::default()
-    })
-    .await;
+    let (server, clock) = idle_server(&[]).await;
     let platform = &server.state.platform;
     let calls = Arc::new(AtomicUsize::new(0));
-    let handler = |pause_ms: u64| -> Vec<Arc<dyn OutboxHandler>> {
-        vec![Arc::new(Counting {
-            calls: calls.clone(),
-            fail_first: 0,
-            pause: std::time::Duration::from_millis(pause_ms),
-        })]
-    };
-    let stuck = OutboxDispatcher::new(platform.clone(), handler(60_000)).with_batch_size(1);
+    let stuck =
+        OutboxDispatcher::new(platform.clone(), counting(&calls, 0, 60_000)).with_batch_size(1);
     let id = enqueue(platform).await;
     let stopped = tokio::time::timeout(
         std::time::Duration::from_millis(300),
@@ -352,7 +317,7 @@ async fn a_worker_stopped_mid_batch_leaves_the_event_to_the_next_after_its_lease
     assert!(stopped.is_err(), "the stuck worker was stopped mid-batch");
     assert_eq!(calls.load(Ordering::SeqCst), 1, "it had started the event");
 
-    let second = OutboxDispatcher::new(platform.clone(), handler(0));
+    let second = OutboxDispatcher::new(platform.clone(), counting(&calls, 0, 0));
     assert_eq!(second.process_available().await.expect("pass"), 0);
     let event = status(platform, id).await;
     assert_eq!((event.status.as_str(), event.attempts), ("PENDING", 0));

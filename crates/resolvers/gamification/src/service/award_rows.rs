@@ -16,8 +16,9 @@ use agora_entities::gamification::{
 };
 use agora_platform::AppResult;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IntoActiveModel, Order,
-    QueryFilter, QueryOrder, QuerySelect, Statement, TryInsertResult, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IdenStatic,
+    IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, Statement, TryInsertResult,
+    Value,
     sea_query::{Alias, Expr, ExprTrait as _, OnConflict},
 };
 use uuid::Uuid;
@@ -57,6 +58,45 @@ fn ids(users: &[Uuid]) -> Value {
     users.to_vec().into()
 }
 
+/// One column of `rows`, as a PostgreSQL array parameter.
+fn array<R, T>(rows: &[R], field: impl Fn(&R) -> T) -> Value
+where
+    Vec<T>: Into<Value>,
+{
+    rows.iter().map(field).collect::<Vec<_>>().into()
+}
+
+/// Writes `rows` (unless there are none): on PostgreSQL as `sql` over the arrays `arrays`
+/// gives; on SQLite as multi-row inserts of [`CHUNK`] rows resolving conflicts by
+/// `on_conflict`.
+async fn write<C, E>(
+    db: &C,
+    rows: &[E::Model],
+    sql: &str,
+    arrays: impl FnOnce(&[E::Model]) -> Vec<Value>,
+    on_conflict: OnConflict,
+) -> AppResult<()>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+    E::Model: IntoActiveModel<E::ActiveModel> + Clone,
+{
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if is_postgres(db) {
+        return execute(db, sql, arrays(rows)).await;
+    }
+    for chunk in rows.chunks(CHUNK) {
+        E::insert_many(chunk.iter().map(|r| r.clone().into_active_model()))
+            .on_conflict(on_conflict.clone())
+            .try_insert()
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Inserts the ledger rows that are new (`ON CONFLICT (user_id, dedupe_key) DO NOTHING`);
 /// returns the ids of those that went in.
 pub(super) async fn insert_ledger<C: ConnectionTrait>(
@@ -83,21 +123,15 @@ pub(super) async fn insert_ledger<C: ConnectionTrait>(
                  AS v(id, user_id, rule, source, dedupe_key, points, topic, occurred_at, local_date) \
              ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id",
             vec![
-                rows.iter().map(|r| r.id).collect::<Vec<_>>().into(),
-                rows.iter().map(|r| r.user_id).collect::<Vec<_>>().into(),
-                rows.iter().map(|r| r.rule.clone()).collect::<Vec<_>>().into(),
-                rows.iter()
-                    .map(|r| r.source_event_id.map(|id| id.to_string()).unwrap_or_default())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter().map(|r| r.dedupe_key.clone()).collect::<Vec<_>>().into(),
-                rows.iter().map(|r| r.points).collect::<Vec<_>>().into(),
-                rows.iter()
-                    .map(|r| r.topic_id.map(|id| id.to_string()).unwrap_or_default())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter().map(|r| r.occurred_at).collect::<Vec<_>>().into(),
-                rows.iter().map(|r| r.local_date.clone()).collect::<Vec<_>>().into(),
+                array(rows, |r| r.id),
+                array(rows, |r| r.user_id),
+                array(rows, |r| r.rule.clone()),
+                array(rows, |r| r.source_event_id.map(|id| id.to_string()).unwrap_or_default()),
+                array(rows, |r| r.dedupe_key.clone()),
+                array(rows, |r| r.points),
+                array(rows, |r| r.topic_id.map(|id| id.to_string()).unwrap_or_default()),
+                array(rows, |r| r.occurred_at),
+                array(rows, |r| r.local_date.clone()),
                 rows[0].created_at.into(),
             ],
         )
@@ -126,35 +160,26 @@ pub(super) async fn create_progress<C: ConnectionTrait>(
     db: &C,
     rows: &[user_progress::Model],
 ) -> AppResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    if is_postgres(db) {
-        return execute(
-            db,
-            "INSERT INTO user_progress (user_id, points, level, current_streak, longest_streak, \
-               freezes, last_active_date, time_zone, updated_at) \
-             SELECT user_id, 0, 1, 0, 0, 0, NULL, time_zone, $3 \
-               FROM unnest($1::uuid[], $2::text[]) AS v(user_id, time_zone) \
-             ON CONFLICT (user_id) DO NOTHING",
+    write::<_, user_progress::Entity>(
+        db,
+        rows,
+        "INSERT INTO user_progress (user_id, points, level, current_streak, longest_streak, \
+           freezes, last_active_date, time_zone, updated_at) \
+         SELECT user_id, 0, 1, 0, 0, 0, NULL, time_zone, $3 \
+           FROM unnest($1::uuid[], $2::text[]) AS v(user_id, time_zone) \
+         ON CONFLICT (user_id) DO NOTHING",
+        |rows| {
             vec![
-                rows.iter().map(|r| r.user_id).collect::<Vec<_>>().into(),
-                rows.iter()
-                    .map(|r| r.time_zone.clone())
-                    .collect::<Vec<_>>()
-                    .into(),
+                array(rows, |r| r.user_id),
+                array(rows, |r| r.time_zone.clone()),
                 rows[0].updated_at.into(),
-            ],
-        )
-        .await;
-    }
-    for chunk in rows.chunks(CHUNK) {
-        user_progress::Entity::insert_many(chunk.iter().map(|r| r.clone().into_active_model()))
-            .on_conflict_do_nothing_on([user_progress::Column::UserId])
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+            ]
+        },
+        OnConflict::columns([user_progress::Column::UserId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .await
 }
 
 /// The progress rows of `users` (sorted), locked `FOR UPDATE` in user order.
@@ -187,29 +212,38 @@ pub(super) async fn lock_progress<C: ConnectionTrait>(
     Ok(rows)
 }
 
-/// The counters of `users`.
-pub(super) async fn stats_of<C: ConnectionTrait>(
+/// The rows of `E` (keyed by a `user_id`) that belong to `users`.
+async fn of_users<C: ConnectionTrait, E: EntityTrait>(
     db: &C,
     users: &[Uuid],
-) -> AppResult<Vec<user_stat::Model>> {
+    user_id: E::Column,
+) -> AppResult<Vec<E::Model>> {
     if is_postgres(db) {
-        return query(
-            db,
-            "SELECT * FROM user_stats WHERE user_id = ANY($1)",
-            vec![ids(users)],
-        )
-        .await;
+        let sql = format!(
+            "SELECT * FROM {} WHERE {} = ANY($1)",
+            E::default().table_name(),
+            user_id.as_str()
+        );
+        return query(db, &sql, vec![ids(users)]).await;
     }
     let mut rows = Vec::new();
     for chunk in users.chunks(CHUNK) {
         rows.extend(
-            user_stat::Entity::find()
-                .filter(user_stat::Column::UserId.is_in(chunk.iter().copied()))
+            E::find()
+                .filter(user_id.is_in(chunk.iter().copied()))
                 .all(db)
                 .await?,
         );
     }
     Ok(rows)
+}
+
+/// The counters of `users`.
+pub(super) async fn stats_of<C: ConnectionTrait>(
+    db: &C,
+    users: &[Uuid],
+) -> AppResult<Vec<user_stat::Model>> {
+    of_users::<_, user_stat::Entity>(db, users, user_stat::Column::UserId).await
 }
 
 /// The achievements `users` unlocked.
@@ -217,24 +251,7 @@ pub(super) async fn unlocked_of<C: ConnectionTrait>(
     db: &C,
     users: &[Uuid],
 ) -> AppResult<Vec<user_achievement::Model>> {
-    if is_postgres(db) {
-        return query(
-            db,
-            "SELECT * FROM user_achievements WHERE user_id = ANY($1)",
-            vec![ids(users)],
-        )
-        .await;
-    }
-    let mut rows = Vec::new();
-    for chunk in users.chunks(CHUNK) {
-        rows.extend(
-            user_achievement::Entity::find()
-                .filter(user_achievement::Column::UserId.is_in(chunk.iter().copied()))
-                .all(db)
-                .await?,
-        );
-    }
-    Ok(rows)
+    of_users::<_, user_achievement::Entity>(db, users, user_achievement::Column::UserId).await
 }
 
 /// Writes the new state of locked progress rows.
@@ -242,67 +259,45 @@ pub(super) async fn save_progress<C: ConnectionTrait>(
     db: &C,
     rows: &[user_progress::Model],
 ) -> AppResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    if is_postgres(db) {
-        return execute(
-            db,
-            "UPDATE user_progress p SET points = v.points, level = v.level, \
-               current_streak = v.current_streak, longest_streak = v.longest_streak, \
-               freezes = v.freezes, last_active_date = NULLIF(v.last_active_date, ''), \
-               time_zone = v.time_zone, updated_at = v.updated_at \
-             FROM unnest($1::uuid[], $2::int8[], $3::int4[], $4::int4[], $5::int4[], $6::int4[], \
-                 $7::text[], $8::text[], $9::timestamptz[]) \
-               AS v(user_id, points, level, current_streak, longest_streak, freezes, \
-                 last_active_date, time_zone, updated_at) \
-             WHERE p.user_id = v.user_id",
+    write::<_, user_progress::Entity>(
+        db,
+        rows,
+        "UPDATE user_progress p SET points = v.points, level = v.level, \
+           current_streak = v.current_streak, longest_streak = v.longest_streak, \
+           freezes = v.freezes, last_active_date = NULLIF(v.last_active_date, ''), \
+           time_zone = v.time_zone, updated_at = v.updated_at \
+         FROM unnest($1::uuid[], $2::int8[], $3::int4[], $4::int4[], $5::int4[], $6::int4[], \
+             $7::text[], $8::text[], $9::timestamptz[]) \
+           AS v(user_id, points, level, current_streak, longest_streak, freezes, \
+             last_active_date, time_zone, updated_at) \
+         WHERE p.user_id = v.user_id",
+        |rows| {
             vec![
-                rows.iter().map(|r| r.user_id).collect::<Vec<_>>().into(),
-                rows.iter().map(|r| r.points).collect::<Vec<_>>().into(),
-                rows.iter().map(|r| r.level).collect::<Vec<_>>().into(),
-                rows.iter()
-                    .map(|r| r.current_streak)
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter()
-                    .map(|r| r.longest_streak)
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter().map(|r| r.freezes).collect::<Vec<_>>().into(),
-                rows.iter()
-                    .map(|r| r.last_active_date.clone().unwrap_or_default())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter()
-                    .map(|r| r.time_zone.clone())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter().map(|r| r.updated_at).collect::<Vec<_>>().into(),
-            ],
-        )
-        .await;
-    }
-    for chunk in rows.chunks(CHUNK) {
-        user_progress::Entity::insert_many(chunk.iter().map(|r| r.clone().into_active_model()))
-            .on_conflict(
-                OnConflict::column(user_progress::Column::UserId)
-                    .update_columns([
-                        user_progress::Column::Points,
-                        user_progress::Column::Level,
-                        user_progress::Column::CurrentStreak,
-                        user_progress::Column::LongestStreak,
-                        user_progress::Column::Freezes,
-                        user_progress::Column::LastActiveDate,
-                        user_progress::Column::TimeZone,
-                        user_progress::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+                array(rows, |r| r.user_id),
+                array(rows, |r| r.points),
+                array(rows, |r| r.level),
+                array(rows, |r| r.current_streak),
+                array(rows, |r| r.longest_streak),
+                array(rows, |r| r.freezes),
+                array(rows, |r| r.last_active_date.clone().unwrap_or_default()),
+                array(rows, |r| r.time_zone.clone()),
+                array(rows, |r| r.updated_at),
+            ]
+        },
+        OnConflict::column(user_progress::Column::UserId)
+            .update_columns([
+                user_progress::Column::Points,
+                user_progress::Column::Level,
+                user_progress::Column::CurrentStreak,
+                user_progress::Column::LongestStreak,
+                user_progress::Column::Freezes,
+                user_progress::Column::LastActiveDate,
+                user_progress::Column::TimeZone,
+                user_progress::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .await
 }
 
 /// Adds `value` to each `(user, metric)` counter (created at `value`).
@@ -310,40 +305,27 @@ pub(super) async fn add_stats<C: ConnectionTrait>(
     db: &C,
     rows: &[user_stat::Model],
 ) -> AppResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    if is_postgres(db) {
-        return execute(
-            db,
-            "INSERT INTO user_stats (user_id, metric, value) \
-             SELECT * FROM unnest($1::uuid[], $2::text[], $3::int8[]) \
-             ON CONFLICT (user_id, metric) DO UPDATE SET value = user_stats.value + excluded.value",
+    write::<_, user_stat::Entity>(
+        db,
+        rows,
+        "INSERT INTO user_stats (user_id, metric, value) \
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int8[]) \
+         ON CONFLICT (user_id, metric) DO UPDATE SET value = user_stats.value + excluded.value",
+        |rows| {
             vec![
-                rows.iter().map(|r| r.user_id).collect::<Vec<_>>().into(),
-                rows.iter()
-                    .map(|r| r.metric.clone())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter().map(|r| r.value).collect::<Vec<_>>().into(),
-            ],
-        )
-        .await;
-    }
-    for chunk in rows.chunks(CHUNK) {
-        user_stat::Entity::insert_many(chunk.iter().map(|r| r.clone().into_active_model()))
-            .on_conflict(
-                OnConflict::columns([user_stat::Column::UserId, user_stat::Column::Metric])
-                    .value(
-                        user_stat::Column::Value,
-                        added(user_stat::Entity, user_stat::Column::Value),
-                    )
-                    .to_owned(),
+                array(rows, |r| r.user_id),
+                array(rows, |r| r.metric.clone()),
+                array(rows, |r| r.value),
+            ]
+        },
+        OnConflict::columns([user_stat::Column::UserId, user_stat::Column::Metric])
+            .value(
+                user_stat::Column::Value,
+                added(user_stat::Entity, user_stat::Column::Value),
             )
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+            .to_owned(),
+    )
+    .await
 }
 
 /// Records unlocked achievements (once each).
@@ -351,39 +333,27 @@ pub(super) async fn insert_unlocks<C: ConnectionTrait>(
     db: &C,
     rows: &[user_achievement::Model],
 ) -> AppResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    if is_postgres(db) {
-        return execute(
-            db,
-            "INSERT INTO user_achievements (user_id, achievement_key, unlocked_at) \
-             SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) \
-             ON CONFLICT (user_id, achievement_key) DO NOTHING",
+    write::<_, user_achievement::Entity>(
+        db,
+        rows,
+        "INSERT INTO user_achievements (user_id, achievement_key, unlocked_at) \
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) \
+         ON CONFLICT (user_id, achievement_key) DO NOTHING",
+        |rows| {
             vec![
-                rows.iter().map(|r| r.user_id).collect::<Vec<_>>().into(),
-                rows.iter()
-                    .map(|r| r.achievement_key.clone())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter()
-                    .map(|r| r.unlocked_at)
-                    .collect::<Vec<_>>()
-                    .into(),
-            ],
-        )
-        .await;
-    }
-    for chunk in rows.chunks(CHUNK) {
-        user_achievement::Entity::insert_many(chunk.iter().map(|r| r.clone().into_active_model()))
-            .on_conflict_do_nothing_on([
-                user_achievement::Column::UserId,
-                user_achievement::Column::AchievementKey,
-            ])
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+                array(rows, |r| r.user_id),
+                array(rows, |r| r.achievement_key.clone()),
+                array(rows, |r| r.unlocked_at),
+            ]
+        },
+        OnConflict::columns([
+            user_achievement::Column::UserId,
+            user_achievement::Column::AchievementKey,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .await
 }
 
 /// Adds points and actions to each `(user, local day)`.
@@ -391,50 +361,37 @@ pub(super) async fn add_daily<C: ConnectionTrait>(
     db: &C,
     rows: &[daily_activity::Model],
 ) -> AppResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    if is_postgres(db) {
-        return execute(
-            db,
-            "INSERT INTO daily_activity (user_id, local_date, points, actions) \
-             SELECT * FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::int4[]) \
-             ON CONFLICT (user_id, local_date) DO UPDATE SET \
-               points = daily_activity.points + excluded.points, \
-               actions = daily_activity.actions + excluded.actions",
+    write::<_, daily_activity::Entity>(
+        db,
+        rows,
+        "INSERT INTO daily_activity (user_id, local_date, points, actions) \
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::int4[]) \
+         ON CONFLICT (user_id, local_date) DO UPDATE SET \
+           points = daily_activity.points + excluded.points, \
+           actions = daily_activity.actions + excluded.actions",
+        |rows| {
             vec![
-                rows.iter().map(|r| r.user_id).collect::<Vec<_>>().into(),
-                rows.iter()
-                    .map(|r| r.local_date.clone())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter().map(|r| r.points).collect::<Vec<_>>().into(),
-                rows.iter().map(|r| r.actions).collect::<Vec<_>>().into(),
-            ],
+                array(rows, |r| r.user_id),
+                array(rows, |r| r.local_date.clone()),
+                array(rows, |r| r.points),
+                array(rows, |r| r.actions),
+            ]
+        },
+        OnConflict::columns([
+            daily_activity::Column::UserId,
+            daily_activity::Column::LocalDate,
+        ])
+        .value(
+            daily_activity::Column::Points,
+            added(daily_activity::Entity, daily_activity::Column::Points),
         )
-        .await;
-    }
-    for chunk in rows.chunks(CHUNK) {
-        daily_activity::Entity::insert_many(chunk.iter().map(|r| r.clone().into_active_model()))
-            .on_conflict(
-                OnConflict::columns([
-                    daily_activity::Column::UserId,
-                    daily_activity::Column::LocalDate,
-                ])
-                .value(
-                    daily_activity::Column::Points,
-                    added(daily_activity::Entity, daily_activity::Column::Points),
-                )
-                .value(
-                    daily_activity::Column::Actions,
-                    added(daily_activity::Entity, daily_activity::Column::Actions),
-                )
-                .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+        .value(
+            daily_activity::Column::Actions,
+            added(daily_activity::Entity, daily_activity::Column::Actions),
+        )
+        .to_owned(),
+    )
+    .await
 }
 
 /// Adds `points` to each `(board, user)` total, keeping the later `reached_at`; returns the
@@ -456,13 +413,10 @@ pub(super) async fn add_to_boards<C: ConnectionTrait>(
                reached_at = GREATEST(leaderboard_scores.reached_at, excluded.reached_at) \
              RETURNING *",
             vec![
-                rows.iter()
-                    .map(|r| r.board.clone())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter().map(|r| r.user_id).collect::<Vec<_>>().into(),
-                rows.iter().map(|r| r.points).collect::<Vec<_>>().into(),
-                rows.iter().map(|r| r.reached_at).collect::<Vec<_>>().into(),
+                array(rows, |r| r.board.clone()),
+                array(rows, |r| r.user_id),
+                array(rows, |r| r.points),
+                array(rows, |r| r.reached_at),
             ],
         )
         .await;

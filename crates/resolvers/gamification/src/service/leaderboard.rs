@@ -344,16 +344,21 @@ pub async fn push(platform: &Platform, rows: &[leaderboard_score::Model]) -> App
             }
             cmd.ignore();
         }
-        if board.starts_with("weekly:") {
-            pipe.cmd("EXPIRE").arg(&key).arg(WEEKLY_TTL_SECS).ignore();
-            pipe.cmd("EXPIRE")
-                .arg(format!("{key}:built"))
-                .arg(WEEKLY_TTL_SECS)
-                .ignore();
-        }
+        expire_if_weekly(&mut pipe, board, &key);
     }
     let mut conn = redis.clone();
     pipe.query_async::<()>(&mut conn).await.map_err(redis_err)
+}
+
+/// A weekly board (and its built mark) expires once its week is well over.
+fn expire_if_weekly(pipe: &mut redis::Pipeline, board: &str, key: &str) {
+    if board.starts_with("weekly:") {
+        pipe.cmd("EXPIRE").arg(key).arg(WEEKLY_TTL_SECS).ignore();
+        pipe.cmd("EXPIRE")
+            .arg(format!("{key}:built"))
+            .arg(WEEKLY_TTL_SECS)
+            .ignore();
+    }
 }
 
 /// Fills a Redis board from the table (ZADD GT, so totals written meanwhile by the handler
@@ -402,13 +407,7 @@ async fn fill(platform: &Platform, mut redis: ConnectionManager, board: &str) ->
     }
     let mut pipe = redis::pipe();
     pipe.cmd("SET").arg(format!("{key}:built")).arg(1).ignore();
-    if board.starts_with("weekly:") {
-        pipe.cmd("EXPIRE").arg(&key).arg(WEEKLY_TTL_SECS).ignore();
-        pipe.cmd("EXPIRE")
-            .arg(format!("{key}:built"))
-            .arg(WEEKLY_TTL_SECS)
-            .ignore();
-    }
+    expire_if_weekly(&mut pipe, board, &key);
     pipe.cmd("DEL").arg(&lock).ignore();
     pipe.query_async::<()>(&mut redis)
         .await
