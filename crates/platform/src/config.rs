@@ -625,52 +625,52 @@ mod tests {
         );
     }
 
-    #[test]
-    fn outbox_workers_are_bounded() {
-        assert_eq!(parse(&[]).expect("defaults").outbox_workers, 2);
-        for bad in ["0", "65"] {
-            let config = parse(&["--outbox-workers", bad]).expect("parses");
+    /// `flag` refuses each of `bad` at validation, naming `setting`, and accepts `good`.
+    fn assert_bounded(flag: &str, setting: &str, bad: &[&str], good: &str) {
+        for value in bad {
+            let config = parse(&[flag, value]).expect("parses");
             assert!(
                 config
                     .validate()
                     .expect_err("out of range")
-                    .contains("AGORA_OUTBOX_WORKERS")
+                    .contains(setting),
+                "{flag} {value}"
             );
         }
-        let config = parse(&["--outbox-workers", "8"]).expect("parses");
-        assert!(config.validate().is_ok());
+        assert!(parse(&[flag, good]).expect("parses").validate().is_ok());
+    }
+
+    #[test]
+    fn outbox_workers_are_bounded() {
+        assert_eq!(parse(&[]).expect("defaults").outbox_workers, 2);
+        assert_bounded(
+            "--outbox-workers",
+            "AGORA_OUTBOX_WORKERS",
+            &["0", "65"],
+            "8",
+        );
     }
 
     #[test]
     fn points_partitions_are_bounded() {
         assert_eq!(parse(&[]).expect("defaults").points_partitions, 2);
-        for bad in ["0", "17"] {
-            let config = parse(&["--points-partitions", bad]).expect("parses");
-            assert!(
-                config
-                    .validate()
-                    .expect_err("out of range")
-                    .contains("AGORA_POINTS_PARTITIONS")
-            );
-        }
-        let config = parse(&["--points-partitions", "4"]).expect("parses");
-        assert!(config.validate().is_ok());
+        assert_bounded(
+            "--points-partitions",
+            "AGORA_POINTS_PARTITIONS",
+            &["0", "17"],
+            "4",
+        );
     }
 
     #[test]
     fn outbox_batches_are_bounded() {
         assert_eq!(parse(&[]).expect("defaults").outbox_batch, 500);
-        for bad in ["0", "5001"] {
-            let config = parse(&["--outbox-batch", bad]).expect("parses");
-            assert!(
-                config
-                    .validate()
-                    .expect_err("out of range")
-                    .contains("AGORA_OUTBOX_BATCH")
-            );
-        }
+        assert_bounded(
+            "--outbox-batch",
+            "AGORA_OUTBOX_BATCH",
+            &["0", "5001"],
+            "1000",
+        );
         assert!(parse(&["--outbox-batch", "-1"]).is_err());
-        let config = parse(&["--outbox-batch", "1000"]).expect("parses");
-        assert!(config.validate().is_ok());
     }
 }
