@@ -19,6 +19,7 @@ mod m20261202_000011_add_api_key_usage;
 mod m20261202_000012_create_learning;
 mod m20261202_000013_add_outbox_pending_index;
 mod m20261202_000014_lighten_award_writes;
+mod m20261206_000015_fold_award_totals;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_create_learning::Migration),
             Box::new(m20261202_000013_add_outbox_pending_index::Migration),
             Box::new(m20261202_000014_lighten_award_writes::Migration),
+            Box::new(m20261206_000015_fold_award_totals::Migration),
         ]
     }
 }

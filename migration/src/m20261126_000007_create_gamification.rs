@@ -22,6 +22,53 @@ pub(crate) fn leaderboard_rank_index() -> IndexCreateStatement {
         .to_owned()
 }
 
+/// `daily_activity` as this migration made it (migration 000015 turns it into a view and its
+/// `down` makes it again).
+pub(crate) fn daily_activity_table() -> TableCreateStatement {
+    Table::create()
+        .table(DailyActivity::Table)
+        .if_not_exists()
+        .col(uuid(DailyActivity::UserId))
+        .col(string_len(DailyActivity::LocalDate, 10))
+        .col(integer(DailyActivity::Points).default(0))
+        .col(integer(DailyActivity::Actions).default(0))
+        .primary_key(
+            Index::create()
+                .col(DailyActivity::UserId)
+                .col(DailyActivity::LocalDate),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .from(DailyActivity::Table, DailyActivity::UserId)
+                .to(Users::Table, Users::Id)
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .to_owned()
+}
+
+/// `user_stats` as this migration made it (migration 000015 folds it into `user_progress` and
+/// its `down` makes it again).
+pub(crate) fn user_stats_table() -> TableCreateStatement {
+    Table::create()
+        .table(UserStats::Table)
+        .if_not_exists()
+        .col(uuid(UserStats::UserId))
+        .col(string_len(UserStats::Metric, 32))
+        .col(big_integer(UserStats::Value).default(0))
+        .primary_key(
+            Index::create()
+                .col(UserStats::UserId)
+                .col(UserStats::Metric),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .from(UserStats::Table, UserStats::UserId)
+                .to(Users::Table, Users::Id)
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .to_owned()
+}
+
 /// `(event type, flat points, points per score unit, score unit, win bonus, counts for the
 /// streak, description)`.
 const RULES: &[(&str, i32, i32, i32, i32, bool, &str)] = &[
@@ -339,52 +386,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
-        manager
-            .create_table(
-                Table::create()
-                    .table(DailyActivity::Table)
-                    .if_not_exists()
-                    .col(uuid(DailyActivity::UserId))
-                    .col(string_len(DailyActivity::LocalDate, 10))
-                    .col(integer(DailyActivity::Points).default(0))
-                    .col(integer(DailyActivity::Actions).default(0))
-                    .primary_key(
-                        Index::create()
-                            .col(DailyActivity::UserId)
-                            .col(DailyActivity::LocalDate),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(DailyActivity::Table, DailyActivity::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-
-        manager
-            .create_table(
-                Table::create()
-                    .table(UserStats::Table)
-                    .if_not_exists()
-                    .col(uuid(UserStats::UserId))
-                    .col(string_len(UserStats::Metric, 32))
-                    .col(big_integer(UserStats::Value).default(0))
-                    .primary_key(
-                        Index::create()
-                            .col(UserStats::UserId)
-                            .col(UserStats::Metric),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(UserStats::Table, UserStats::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
+        manager.create_table(daily_activity_table()).await?;
+        manager.create_table(user_stats_table()).await?;
 
         manager
             .create_table(

@@ -1169,9 +1169,7 @@ impl OutboxHandler for Failures {
 
 #[tokio::test]
 async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
-    use agora_entities::gamification::{
-        daily_activity, leaderboard_score, user_progress, user_stat,
-    };
+    use agora_entities::gamification::{daily_activity, user_progress};
     use sea_orm::TransactionTrait;
     let clock = ManualClock::new(monday_morning());
     // The server's own dispatcher takes small batches too, so it leaves work to the others.
@@ -1281,11 +1279,7 @@ async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
             .map(|d| i64::from(d.points))
             .sum();
         assert_eq!(daily, sum);
-        let played = user_stat::Entity::find_by_id((who.id, "BATTLES_PLAYED".to_owned()))
-            .one(&platform.db)
-            .await
-            .expect("stat")
-            .map_or(0, |s| s.value);
+        let played = row.stats.get("BATTLES_PLAYED");
         let battles = mine.iter().filter(|a| a.rule == "BATTLE_FINISHED").count();
         assert_eq!(played, battles as i64);
     }
@@ -1302,14 +1296,14 @@ async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
             a.topic_id == Some(topics[1])
         }),
     ] {
-        let mut stored: Vec<(Uuid, i64)> = leaderboard_score::Entity::find()
-            .filter(leaderboard_score::Column::Board.eq(board.as_str()))
-            .all(&platform.db)
-            .await
-            .expect("board")
-            .into_iter()
-            .map(|r| (r.user_id, r.points))
-            .collect();
+        let mut stored: Vec<(Uuid, i64)> =
+            leaderboard::read_sql(&platform.db, &board, 0, 100, None)
+                .await
+                .expect("board")
+                .entries
+                .into_iter()
+                .map(|e| (e.user_id, e.points))
+                .collect();
         stored.sort();
         let mut expected: Vec<(Uuid, i64)> = recompute(&platform, filter).await;
         expected.sort();

@@ -11,6 +11,7 @@ mod corpus;
 mod gamification;
 mod knowledge;
 mod learning;
+mod migrations;
 mod notifications;
 mod outbox;
 mod partner_api;

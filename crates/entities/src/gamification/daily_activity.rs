@@ -1,4 +1,5 @@
-//! `daily_activity`: points and actions per user per local day.
+//! `daily_activity`: points and actions per user per local day, a view over the ledger
+//! (`point_awards` holds each award's local day): read it, never write it.
 
 use sea_orm::entity::prelude::*;
 

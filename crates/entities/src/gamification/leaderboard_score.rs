@@ -1,4 +1,5 @@
-//! `leaderboard_scores`: each user's total on each board, and when it was reached.
+//! `leaderboard_scores`: each user's total on each TOPIC board, and when it was reached (the
+//! GLOBAL and WEEKLY totals are columns of `user_progress`).
 
 use sea_orm::entity::prelude::*;
 
@@ -6,7 +7,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "leaderboard_scores")]
 pub struct Model {
-    /// `global`, `weekly:<ISO week>` or `topic:<uuid>`.
+    /// `topic:<uuid>`.
     #[sea_orm(primary_key, auto_increment = false)]
     pub board: String,
     /// The user.

@@ -1,5 +1,6 @@
-//! Tables of gamification: rules and catalog (data), the points ledger, progress, daily
-//! activity, counters, unlocked achievements and leaderboard totals.
+//! Tables of gamification: rules and catalog (data), the points ledger, progress (with the
+//! counters and the all-time and weekly totals), daily activity (a view over the ledger),
+//! unlocked achievements and the topic boards' totals.
 
 pub mod achievement;
 pub mod daily_activity;
@@ -8,4 +9,3 @@ pub mod point_award;
 pub mod point_rule;
 pub mod user_achievement;
 pub mod user_progress;
-pub mod user_stat;

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use agora_entities::gamification::{achievement, user_achievement, user_progress, user_stat};
+use agora_entities::gamification::{achievement, user_achievement, user_progress};
 use agora_platform::AppResult;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -39,14 +39,11 @@ pub async fn standings<C: ConnectionTrait>(db: &C, user: Uuid) -> AppResult<Vec<
         .into_iter()
         .map(|u| (u.achievement_key, u.unlocked_at))
         .collect();
-    let mut values: HashMap<String, i64> = user_stat::Entity::find()
-        .filter(user_stat::Column::UserId.eq(user))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.metric, s.value))
-        .collect();
     let progress = user_progress::Entity::find_by_id(user).one(db).await?;
+    let mut values: HashMap<String, i64> = progress
+        .as_ref()
+        .map(|p| p.stats.0.clone().into_iter().collect())
+        .unwrap_or_default();
     values.insert(
         metric::LEVEL.into(),
         progress.as_ref().map_or(1, |p| i64::from(p.level)),

@@ -12,7 +12,7 @@
 //! [`awards`](super::awards)).
 
 use agora_entities::gamification::{
-    daily_activity, leaderboard_score, point_award, user_achievement, user_progress, user_stat,
+    leaderboard_score, point_award, user_achievement, user_progress,
 };
 use agora_platform::AppResult;
 use sea_orm::{
@@ -22,6 +22,8 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait as _, OnConflict},
 };
 use uuid::Uuid;
+
+use super::leaderboard::Total;
 
 /// Rows per multi-row statement on SQLite: at most 10 parameters a row, far below its limit.
 const CHUNK: usize = 500;
@@ -212,6 +214,24 @@ pub(super) async fn lock_progress<C: ConnectionTrait>(
     Ok(rows)
 }
 
+/// Every progress row, locked `FOR UPDATE` in user order (a rebuild of the totals).
+pub(super) async fn lock_every_progress<C: ConnectionTrait>(
+    db: &C,
+) -> AppResult<Vec<user_progress::Model>> {
+    if is_postgres(db) {
+        return query(
+            db,
+            "SELECT * FROM user_progress ORDER BY user_id FOR UPDATE",
+            Vec::new(),
+        )
+        .await;
+    }
+    Ok(user_progress::Entity::find()
+        .order_by(user_progress::Column::UserId, Order::Asc)
+        .all(db)
+        .await?)
+}
+
 /// The rows of `E` (keyed by a `user_id`) that belong to `users`.
 async fn of_users<C: ConnectionTrait, E: EntityTrait>(
     db: &C,
@@ -238,14 +258,6 @@ async fn of_users<C: ConnectionTrait, E: EntityTrait>(
     Ok(rows)
 }
 
-/// The counters of `users`.
-pub(super) async fn stats_of<C: ConnectionTrait>(
-    db: &C,
-    users: &[Uuid],
-) -> AppResult<Vec<user_stat::Model>> {
-    of_users::<_, user_stat::Entity>(db, users, user_stat::Column::UserId).await
-}
-
 /// The achievements `users` unlocked.
 pub(super) async fn unlocked_of<C: ConnectionTrait>(
     db: &C,
@@ -259,17 +271,22 @@ pub(super) async fn save_progress<C: ConnectionTrait>(
     db: &C,
     rows: &[user_progress::Model],
 ) -> AppResult<()> {
+    use user_progress::Column as P;
     write::<_, user_progress::Entity>(
         db,
         rows,
         "UPDATE user_progress p SET points = v.points, level = v.level, \
            current_streak = v.current_streak, longest_streak = v.longest_streak, \
            freezes = v.freezes, last_active_date = NULLIF(v.last_active_date, ''), \
-           time_zone = v.time_zone, updated_at = v.updated_at \
+           time_zone = v.time_zone, updated_at = v.updated_at, stats = v.stats::json, \
+           points_reached_at = v.points_reached_at, week = NULLIF(v.week, ''), \
+           week_points = v.week_points, week_reached_at = v.week_reached_at \
          FROM unnest($1::uuid[], $2::int8[], $3::int4[], $4::int4[], $5::int4[], $6::int4[], \
-             $7::text[], $8::text[], $9::timestamptz[]) \
+             $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::int8[], $12::text[], \
+             $13::int8[], $14::int8[]) \
            AS v(user_id, points, level, current_streak, longest_streak, freezes, \
-             last_active_date, time_zone, updated_at) \
+             last_active_date, time_zone, updated_at, stats, points_reached_at, week, \
+             week_points, week_reached_at) \
          WHERE p.user_id = v.user_id",
         |rows| {
             vec![
@@ -282,47 +299,31 @@ pub(super) async fn save_progress<C: ConnectionTrait>(
                 array(rows, |r| r.last_active_date.clone().unwrap_or_default()),
                 array(rows, |r| r.time_zone.clone()),
                 array(rows, |r| r.updated_at),
+                array(rows, |r| {
+                    serde_json::to_string(&r.stats).unwrap_or_else(|_| "{}".to_owned())
+                }),
+                array(rows, |r| r.points_reached_at),
+                array(rows, |r| r.week.clone().unwrap_or_default()),
+                array(rows, |r| r.week_points),
+                array(rows, |r| r.week_reached_at),
             ]
         },
-        OnConflict::column(user_progress::Column::UserId)
+        OnConflict::column(P::UserId)
             .update_columns([
-                user_progress::Column::Points,
-                user_progress::Column::Level,
-                user_progress::Column::CurrentStreak,
-                user_progress::Column::LongestStreak,
-                user_progress::Column::Freezes,
-                user_progress::Column::LastActiveDate,
-                user_progress::Column::TimeZone,
-                user_progress::Column::UpdatedAt,
+                P::Points,
+                P::Level,
+                P::CurrentStreak,
+                P::LongestStreak,
+                P::Freezes,
+                P::LastActiveDate,
+                P::TimeZone,
+                P::UpdatedAt,
+                P::Stats,
+                P::PointsReachedAt,
+                P::Week,
+                P::WeekPoints,
+                P::WeekReachedAt,
             ])
-            .to_owned(),
-    )
-    .await
-}
-
-/// Adds `value` to each `(user, metric)` counter (created at `value`).
-pub(super) async fn add_stats<C: ConnectionTrait>(
-    db: &C,
-    rows: &[user_stat::Model],
-) -> AppResult<()> {
-    write::<_, user_stat::Entity>(
-        db,
-        rows,
-        "INSERT INTO user_stats (user_id, metric, value) \
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int8[]) \
-         ON CONFLICT (user_id, metric) DO UPDATE SET value = user_stats.value + excluded.value",
-        |rows| {
-            vec![
-                array(rows, |r| r.user_id),
-                array(rows, |r| r.metric.clone()),
-                array(rows, |r| r.value),
-            ]
-        },
-        OnConflict::columns([user_stat::Column::UserId, user_stat::Column::Metric])
-            .value(
-                user_stat::Column::Value,
-                added(user_stat::Entity, user_stat::Column::Value),
-            )
             .to_owned(),
     )
     .await
@@ -356,50 +357,12 @@ pub(super) async fn insert_unlocks<C: ConnectionTrait>(
     .await
 }
 
-/// Adds points and actions to each `(user, local day)`.
-pub(super) async fn add_daily<C: ConnectionTrait>(
-    db: &C,
-    rows: &[daily_activity::Model],
-) -> AppResult<()> {
-    write::<_, daily_activity::Entity>(
-        db,
-        rows,
-        "INSERT INTO daily_activity (user_id, local_date, points, actions) \
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int4[], $4::int4[]) \
-         ON CONFLICT (user_id, local_date) DO UPDATE SET \
-           points = daily_activity.points + excluded.points, \
-           actions = daily_activity.actions + excluded.actions",
-        |rows| {
-            vec![
-                array(rows, |r| r.user_id),
-                array(rows, |r| r.local_date.clone()),
-                array(rows, |r| r.points),
-                array(rows, |r| r.actions),
-            ]
-        },
-        OnConflict::columns([
-            daily_activity::Column::UserId,
-            daily_activity::Column::LocalDate,
-        ])
-        .value(
-            daily_activity::Column::Points,
-            added(daily_activity::Entity, daily_activity::Column::Points),
-        )
-        .value(
-            daily_activity::Column::Actions,
-            added(daily_activity::Entity, daily_activity::Column::Actions),
-        )
-        .to_owned(),
-    )
-    .await
-}
-
-/// Adds `points` to each `(board, user)` total, keeping the later `reached_at`; returns the
-/// totals after the change.
+/// Adds `points` to each `(board, user)` total of `leaderboard_scores`, keeping the later
+/// `reached_at`; returns the totals after the change.
 pub(super) async fn add_to_boards<C: ConnectionTrait>(
     db: &C,
     rows: &[leaderboard_score::Model],
-) -> AppResult<Vec<leaderboard_score::Model>> {
+) -> AppResult<Vec<Total>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -421,7 +384,7 @@ pub(super) async fn add_to_boards<C: ConnectionTrait>(
         )
         .await;
     }
-    let mut totals = Vec::with_capacity(rows.len());
+    let mut totals: Vec<leaderboard_score::Model> = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(CHUNK) {
         let table = leaderboard_score::Entity;
         let reached = Expr::col((table, leaderboard_score::Column::ReachedAt));
@@ -449,7 +412,15 @@ pub(super) async fn add_to_boards<C: ConnectionTrait>(
             .await?,
         );
     }
-    Ok(totals)
+    Ok(totals
+        .into_iter()
+        .map(|t| Total {
+            board: t.board,
+            user_id: t.user_id,
+            points: t.points,
+            reached_at: t.reached_at,
+        })
+        .collect())
 }
 
 /// `table.column + excluded.column`, for upserts that add.

@@ -8,11 +8,17 @@
 //!    second);
 //! 3. lock the progress rows of every user the batch mentions (created first if missing), in
 //!    user-id order;
-//! 4. update points, level, streak and freezes (a streak day earlier than the last active one,
-//!    delivered late, replays the user's active days from the ledger); add to counters, daily
-//!    activity and every board's total by upserts that add (`points = points +
-//!    excluded.points`), unlock achievements whose target is met, and write `LEVEL_UP` /
-//!    `ACHIEVEMENT_UNLOCKED` to the outbox for notifications.
+//! 4. compute each user's new progress row: points (the all-time board's total) and when they
+//!    last grew, this week's total, level, streak and freezes (a streak day earlier than the
+//!    last active one, delivered late, replays the user's active days from the ledger), and the
+//!    counters; write them in one statement; add to the TOPIC boards' totals by an upsert that
+//!    adds (`points = points + excluded.points`); unlock achievements whose target is met; and
+//!    write `LEVEL_UP` / `ACHIEVEMENT_UNLOCKED` to the outbox for notifications.
+//!
+//! So an award writes its ledger row, its share of one progress row (a HOT update on
+//! PostgreSQL: no index covers what it changes) and, from a battle, a topic total: three rows,
+//! where it wrote up to seven when the counters, the local day and the all-time and weekly
+//! totals were rows of their own (the local day is now a view over the ledger).
 //!
 //! Concurrent batches (other workers, other replicas) share users, so they wait for each
 //! other's row locks. They never wait in a circle: ledger rows go in key order (two batches
@@ -29,8 +35,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use agora_entities::{
     gamification::{
-        achievement, daily_activity, leaderboard_score, point_award, point_rule, user_achievement,
-        user_progress, user_stat,
+        achievement, leaderboard_score, point_award, point_rule, user_achievement, user_progress,
     },
     platform::outbox_event,
 };
@@ -41,7 +46,7 @@ use uuid::Uuid;
 
 use super::{
     award_rows,
-    leaderboard::boards_for,
+    leaderboard::{Scope, Total, iso_week},
     levels, metric, parse_date,
     rules::{self, Activity, Effect},
     streaks::Streak,
@@ -57,7 +62,7 @@ pub struct Outcome {
     /// Points they carry.
     pub points: i64,
     /// Every board total the batch changed, after the change (for Redis).
-    pub totals: Vec<leaderboard_score::Model>,
+    pub totals: Vec<Total>,
     /// Levels gained and achievements unlocked.
     pub level_ups: usize,
     /// Achievements unlocked.
@@ -204,6 +209,11 @@ pub async fn apply<C: ConnectionTrait>(
             last_active_date: None,
             time_zone: zones.get(u).cloned().unwrap_or_else(|| "UTC".into()),
             updated_at: now,
+            stats: Default::default(),
+            points_reached_at: 0,
+            week: None,
+            week_points: 0,
+            week_reached_at: 0,
         })
         .collect();
     award_rows::create_progress(txn, &blank).await?;
@@ -233,12 +243,6 @@ pub async fn apply<C: ConnectionTrait>(
     }
     let users: Vec<Uuid> = by_user.keys().copied().collect();
     let late = late_streak_days(txn, &by_user, &progress, rules).await?;
-
-    let stats: HashMap<(Uuid, String), i64> = award_rows::stats_of(txn, &users)
-        .await?
-        .into_iter()
-        .map(|row| ((row.user_id, row.metric), row.value))
-        .collect();
     let unlocked: HashSet<(Uuid, String)> = award_rows::unlocked_of(txn, &users)
         .await?
         .into_iter()
@@ -252,7 +256,6 @@ pub async fn apply<C: ConnectionTrait>(
         ..Outcome::default()
     };
     let mut progress_rows = Vec::new();
-    let mut stat_deltas: BTreeMap<(Uuid, &'static str), i64> = BTreeMap::new();
     let mut unlocks = Vec::new();
     let mut new_events = Vec::new();
     for (user, mut list) in by_user {
@@ -278,17 +281,19 @@ pub async fn apply<C: ConnectionTrait>(
                 last_active: row.last_active_date.as_deref().and_then(parse_date),
             },
         };
-        let mut points = row.points;
-        let mut deltas: HashMap<&'static str, i64> = HashMap::new();
+        let mut totals = Totals::of(&row);
+        let mut stats = row.stats.clone();
         for p in &list {
-            points += i64::from(p.points);
+            totals.add(p.points, p.activity.occurred_at);
             if p.counts_for_streak && !late.contains_key(&user) {
                 streak.record(p.local_date);
             }
             for m in &p.activity.metrics {
-                *deltas.entry(m).or_default() += 1;
+                *stats.0.entry((*m).to_owned()).or_default() += 1;
             }
         }
+        totals.changed(&row, &mut outcome.totals);
+        let points = totals.points;
         let level = Ord::max(levels::level_for(points), row.level);
         if level > row.level {
             outcome.level_ups += 1;
@@ -309,10 +314,7 @@ pub async fn apply<C: ConnectionTrait>(
             let value = match a.metric.as_str() {
                 metric::LEVEL => i64::from(level),
                 metric::LONGEST_STREAK => i64::from(streak.longest),
-                other => {
-                    stats.get(&(user, other.to_owned())).copied().unwrap_or(0)
-                        + deltas.get(other).copied().unwrap_or(0)
-                }
+                other => stats.get(other),
             };
             if value >= a.target {
                 unlocks.push(user_achievement::Model {
@@ -332,11 +334,13 @@ pub async fn apply<C: ConnectionTrait>(
                 );
             }
         }
-        for (m, delta) in deltas {
-            stat_deltas.insert((user, m), delta);
-        }
         progress_rows.push(user_progress::Model {
             points,
+            points_reached_at: totals.points_reached_at,
+            week: totals.week,
+            week_points: totals.week_points,
+            week_reached_at: totals.week_reached_at,
+            stats,
             level,
             current_streak: streak.current,
             longest_streak: streak.longest,
@@ -351,32 +355,96 @@ pub async fn apply<C: ConnectionTrait>(
 
     // Write it.
     award_rows::save_progress(txn, &progress_rows).await?;
-    let stat_rows: Vec<user_stat::Model> = stat_deltas
-        .into_iter()
-        .map(|((user_id, m), value)| user_stat::Model {
-            user_id,
-            metric: m.to_owned(),
-            value,
-        })
-        .collect();
-    award_rows::add_stats(txn, &stat_rows).await?;
     award_rows::insert_unlocks(txn, &unlocks).await?;
-    add_to_daily(txn, &inserted).await?;
-    outcome.totals = add_to_boards(txn, &inserted).await?;
+    let topics = add_to_topics(txn, &inserted).await?;
+    outcome.totals.extend(topics);
     outbox::enqueue_many(txn, now, new_events).await?;
     Ok(outcome)
 }
 
-/// Adds fresh awards to every board they count for, in `(board, user)` order; returns the
+/// A user's all-time and weekly board totals, as their progress row holds them.
+struct Totals {
+    points: i64,
+    points_reached_at: i64,
+    week: Option<String>,
+    week_points: i64,
+    week_reached_at: i64,
+}
+
+impl Totals {
+    fn of(row: &user_progress::Model) -> Self {
+        Self {
+            points: row.points,
+            points_reached_at: row.points_reached_at,
+            week: row.week.clone(),
+            week_points: row.week_points,
+            week_reached_at: row.week_reached_at,
+        }
+    }
+
+    /// Adds an award of `points` earned at `at`. Only points count on the boards, and an award
+    /// from a week before the one held belongs to that past week's board, which nothing reads
+    /// any more (`WEEKLY` is always this week's), so it counts all-time only.
+    fn add(&mut self, points: i32, at: DateTime<Utc>) {
+        self.points += i64::from(points);
+        if points <= 0 {
+            return;
+        }
+        let at_secs = at.timestamp();
+        self.points_reached_at = Ord::max(self.points_reached_at, at_secs);
+        let week = iso_week(at);
+        match self.week.as_deref().cmp(&Some(week.as_str())) {
+            std::cmp::Ordering::Less => {
+                self.week = Some(week);
+                self.week_points = i64::from(points);
+                self.week_reached_at = at_secs;
+            }
+            std::cmp::Ordering::Equal => {
+                self.week_points += i64::from(points);
+                self.week_reached_at = Ord::max(self.week_reached_at, at_secs);
+            }
+            std::cmp::Ordering::Greater => {}
+        }
+    }
+
+    /// Appends to `out` the board totals that differ from `before` (for Redis).
+    fn changed(&self, before: &user_progress::Model, out: &mut Vec<Total>) {
+        if self.points > 0
+            && (self.points_reached_at != before.points_reached_at || self.points != before.points)
+        {
+            out.push(Total {
+                board: "global".to_owned(),
+                user_id: before.user_id,
+                points: self.points,
+                reached_at: self.points_reached_at,
+            });
+        }
+        if let Some(week) = &self.week
+            && self.week_points > 0
+            && (self.week != before.week || self.week_points != before.week_points)
+        {
+            out.push(Total {
+                board: format!("weekly:{week}"),
+                user_id: before.user_id,
+                points: self.week_points,
+                reached_at: self.week_reached_at,
+            });
+        }
+    }
+}
+
+/// Adds fresh battle awards to their topic's board, in `(board, user)` order; returns the
 /// changed totals (for Redis).
-async fn add_to_boards<C: ConnectionTrait>(
+async fn add_to_topics<C: ConnectionTrait>(
     txn: &C,
     inserted: &[point_award::Model],
-) -> AppResult<Vec<leaderboard_score::Model>> {
+) -> AppResult<Vec<Total>> {
     let mut board_deltas: BTreeMap<(String, Uuid), (i64, i64)> = BTreeMap::new();
     for award in inserted.iter().filter(|a| a.points > 0) {
-        for board in boards_for(award) {
-            let total = board_deltas.entry((board, award.user_id)).or_default();
+        if let Some(topic) = award.topic_id {
+            let total = board_deltas
+                .entry((Scope::Topic(topic).board(award.occurred_at), award.user_id))
+                .or_default();
             total.0 += i64::from(award.points);
             total.1 = Ord::max(total.1, award.occurred_at.timestamp());
         }
@@ -393,33 +461,6 @@ async fn add_to_boards<C: ConnectionTrait>(
         )
         .collect();
     award_rows::add_to_boards(txn, &rows).await
-}
-
-/// Adds fresh awards to each user's local day, in `(user, day)` order.
-async fn add_to_daily<C: ConnectionTrait>(
-    txn: &C,
-    inserted: &[point_award::Model],
-) -> AppResult<()> {
-    let mut daily: BTreeMap<(Uuid, &str), (i32, i32)> = BTreeMap::new();
-    for award in inserted {
-        let day = daily
-            .entry((award.user_id, award.local_date.as_str()))
-            .or_default();
-        day.0 += award.points;
-        day.1 += 1;
-    }
-    let rows: Vec<daily_activity::Model> = daily
-        .into_iter()
-        .map(
-            |((user_id, date), (points, actions))| daily_activity::Model {
-                user_id,
-                local_date: date.to_owned(),
-                points,
-                actions,
-            },
-        )
-        .collect();
-    award_rows::add_daily(txn, &rows).await
 }
 
 /// The users of `by_user` with a streak day earlier than their last active day, and every

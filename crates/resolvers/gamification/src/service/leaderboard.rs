@@ -1,32 +1,41 @@
-//! Leaderboards. Every board is a set of `(user, points, reached_at)` totals kept in
-//! `leaderboard_scores`, updated in the same transaction as the ledger. Order: more points
-//! first; equal points, who reached them first; then user id, descending (what Redis does
-//! for equal scores, so both stores give one order).
+//! Leaderboards. Every board is a set of `(user, points, reached_at)` totals, updated in the
+//! same transaction as the ledger: the all-time and this-week totals are columns of each
+//! user's `user_progress` row (the row the award handler locks and rewrites anyway), the TOPIC
+//! totals rows of `leaderboard_scores`. Order: more points first; equal points, who reached
+//! them first; then user id, descending (what Redis does for equal scores, so both stores give
+//! one order).
 //!
-//! - Embedded mode reads the table through its `(board, points DESC, reached_at, user_id DESC)`
-//!   index: a page is an index walk, a rank an index range count.
+//! - Embedded mode reads the totals through their rank indexes (`(points DESC,
+//!   points_reached_at, user_id DESC)`, `(week, week_points DESC, ...)` and `(board, points
+//!   DESC, ...)`): a page is an index walk, a rank an index range count.
 //! - Production mode reads Redis sorted sets (`{prefix}:lb:{board}`): ZREVRANGE for a page,
 //!   ZREVRANK for a rank, ZCARD for the count, one round trip. The award handler writes each
 //!   changed total with `ZADD GT` of the absolute total (not ZINCRBY), so a retried or
 //!   reordered write can never count points twice or move a total backwards. A board whose
-//!   `:built` marker is missing (new week, Redis flushed) is filled from the table on first
-//!   read; `agora leaderboards rebuild` recomputes the table from the ledger and replaces every
-//!   Redis board.
+//!   `:built` marker is missing (new week, Redis flushed) is filled from the stored totals on
+//!   first read; `agora leaderboards rebuild` recomputes the totals from the ledger and
+//!   replaces every Redis board.
 //!
 //! The sorted-set score packs the tie-break into one double: `points · 2³¹ + (2³¹ − 1 − s)` with
 //! `s` the seconds since 2024-01-01 the total was reached. Doubles are exact to 2⁵³, so the
 //! order is exact up to 4,194,304 points per board (far above any player); past that, points
 //! still order correctly and only the tie-break loses precision.
 
-use agora_entities::gamification::{leaderboard_score, point_award};
+use std::collections::{HashMap, HashSet};
+
+use agora_entities::gamification::{leaderboard_score, point_award, user_progress};
 use agora_platform::{AppError, AppResult, Platform, db::begin_write};
 use chrono::{DateTime, Datelike, Utc};
 use redis::aio::ConnectionManager;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter,
+    QuerySelect,
+    sea_query::{DynIden, Expr, ExprTrait as _, IntoIden, Query, SelectStatement},
 };
 use uuid::Uuid;
+
+use super::award_rows;
 
 /// How long a weekly board lives in Redis after it was last written.
 const WEEKLY_TTL_SECS: i64 = 15 * 24 * 3600;
@@ -89,16 +98,135 @@ pub fn iso_week(at: DateTime<Utc>) -> String {
     format!("{}-W{:02}", week.year(), week.week())
 }
 
-/// The boards an award counts on.
-pub fn boards_for(award: &point_award::Model) -> Vec<String> {
-    let mut boards = vec![
-        Scope::Global.board(award.occurred_at),
-        Scope::Weekly.board(award.occurred_at),
-    ];
-    if let Some(topic) = award.topic_id {
-        boards.push(Scope::Topic(topic).board(award.occurred_at));
+/// One user's total on one board.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct Total {
+    /// The board key (`global`, `weekly:2026-W48`, `topic:<uuid>`).
+    pub board: String,
+    /// Who.
+    pub user_id: Uuid,
+    /// Points on this board.
+    pub points: i64,
+    /// Unix seconds when they were reached (ties: earlier first).
+    pub reached_at: i64,
+}
+
+/// Where a board's totals are stored: a table, the columns holding the points and when they
+/// were reached, and which rows are on the board.
+struct Stored {
+    table: DynIden,
+    points: DynIden,
+    reached: DynIden,
+    on_board: Condition,
+}
+
+impl Stored {
+    fn of(board: &str) -> Self {
+        use user_progress::Column as P;
+        if let Some(week) = board.strip_prefix("weekly:") {
+            return Self {
+                table: user_progress::Entity.into_iden(),
+                points: P::WeekPoints.into_iden(),
+                reached: P::WeekReachedAt.into_iden(),
+                on_board: Condition::all()
+                    .add(P::Week.eq(week))
+                    .add(P::WeekPoints.gt(0)),
+            };
+        }
+        if board == "global" {
+            return Self {
+                table: user_progress::Entity.into_iden(),
+                points: P::Points.into_iden(),
+                reached: P::PointsReachedAt.into_iden(),
+                on_board: Condition::all().add(P::Points.gt(0)),
+            };
+        }
+        Self {
+            table: leaderboard_score::Entity.into_iden(),
+            points: leaderboard_score::Column::Points.into_iden(),
+            reached: leaderboard_score::Column::ReachedAt.into_iden(),
+            on_board: Condition::all().add(leaderboard_score::Column::Board.eq(board)),
+        }
     }
-    boards
+
+    fn points(&self) -> Expr {
+        Expr::col((self.table.clone(), self.points.clone()))
+    }
+
+    fn reached(&self) -> Expr {
+        Expr::col((self.table.clone(), self.reached.clone()))
+    }
+
+    fn user(&self) -> Expr {
+        Expr::col((
+            self.table.clone(),
+            user_progress::Column::UserId.into_iden(),
+        ))
+    }
+
+    /// `SELECT board, user_id, points, reached_at` of the board's rows matching `filter`.
+    fn totals(&self, board: &str, filter: Condition) -> SelectStatement {
+        Query::select()
+            .expr_as(Expr::val(board), "board")
+            .expr_as(self.user(), "user_id")
+            .expr_as(self.points(), "points")
+            .expr_as(self.reached(), "reached_at")
+            .from(self.table.clone())
+            .cond_where(self.on_board.clone().add(filter))
+            .to_owned()
+    }
+
+    /// The board's order.
+    fn ranked(&self, board: &str, filter: Condition) -> SelectStatement {
+        self.totals(board, filter)
+            .order_by_expr(self.points(), Order::Desc)
+            .order_by_expr(self.reached(), Order::Asc)
+            .order_by_expr(self.user(), Order::Desc)
+            .to_owned()
+    }
+
+    /// Rows ranked above `total`.
+    fn ahead_of(&self, total: &Total) -> Condition {
+        Condition::any()
+            .add(self.points().gt(total.points))
+            .add(
+                Condition::all()
+                    .add(self.points().eq(total.points))
+                    .add(self.reached().lt(total.reached_at)),
+            )
+            .add(
+                Condition::all()
+                    .add(self.points().eq(total.points))
+                    .add(self.reached().eq(total.reached_at))
+                    .add(self.user().gt(total.user_id)),
+            )
+    }
+}
+
+async fn select<C: ConnectionTrait>(db: &C, statement: &SelectStatement) -> AppResult<Vec<Total>> {
+    Ok(
+        Total::find_by_statement(db.get_database_backend().build(statement))
+            .all(db)
+            .await?,
+    )
+}
+
+async fn count<C: ConnectionTrait>(db: &C, stored: &Stored, filter: Condition) -> AppResult<i64> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let statement = Query::select()
+        .expr_as(Expr::col(sea_orm::sea_query::Asterisk).count(), "n")
+        .from(stored.table.clone())
+        .cond_where(stored.on_board.clone().add(filter))
+        .to_owned();
+    Ok(
+        Count::find_by_statement(db.get_database_backend().build(&statement))
+            .one(db)
+            .await?
+            .map_or(0, |c| c.n),
+    )
 }
 
 /// The sorted-set score of a total.
@@ -235,7 +363,7 @@ async fn read_redis(
     }))
 }
 
-/// The same page from `leaderboard_scores`.
+/// The same page from the stored totals.
 pub async fn read_sql<C: ConnectionTrait>(
     db: &C,
     board: &str,
@@ -243,11 +371,15 @@ pub async fn read_sql<C: ConnectionTrait>(
     limit: i64,
     viewer: Option<Uuid>,
 ) -> AppResult<Page> {
-    let rows = ordered(board)
-        .offset(offset.max(0) as u64)
-        .limit(limit.max(0) as u64)
-        .all(db)
-        .await?;
+    let stored = Stored::of(board);
+    let rows = select(
+        db,
+        stored
+            .ranked(board, Condition::all())
+            .offset(Ord::max(offset, 0) as u64)
+            .limit(Ord::max(limit, 0) as u64),
+    )
+    .await?;
     let entries = rows
         .into_iter()
         .enumerate()
@@ -257,12 +389,9 @@ pub async fn read_sql<C: ConnectionTrait>(
             points: row.points,
         })
         .collect();
-    let total = leaderboard_score::Entity::find()
-        .filter(leaderboard_score::Column::Board.eq(board))
-        .count(db)
-        .await? as i64;
+    let total = count(db, &stored, Condition::all()).await?;
     let mine = match viewer {
-        Some(user_id) => rank_sql(db, board, user_id).await?,
+        Some(user_id) => rank_sql(db, &stored, board, user_id).await?,
         None => None,
     };
     Ok(Page {
@@ -272,45 +401,21 @@ pub async fn read_sql<C: ConnectionTrait>(
     })
 }
 
-fn ordered(board: &str) -> sea_orm::Select<leaderboard_score::Entity> {
-    leaderboard_score::Entity::find()
-        .filter(leaderboard_score::Column::Board.eq(board))
-        .order_by(leaderboard_score::Column::Points, Order::Desc)
-        .order_by(leaderboard_score::Column::ReachedAt, Order::Asc)
-        .order_by(leaderboard_score::Column::UserId, Order::Desc)
-}
-
 async fn rank_sql<C: ConnectionTrait>(
     db: &C,
+    stored: &Stored,
     board: &str,
     user_id: Uuid,
 ) -> AppResult<Option<Entry>> {
-    use leaderboard_score::Column as C;
-    let Some(row) = leaderboard_score::Entity::find_by_id((board.to_owned(), user_id))
-        .one(db)
-        .await?
-    else {
+    let Some(row) = select(
+        db,
+        &stored.totals(board, Condition::all().add(stored.user().eq(user_id))),
+    )
+    .await?
+    .pop() else {
         return Ok(None);
     };
-    let ahead = leaderboard_score::Entity::find()
-        .filter(C::Board.eq(board))
-        .filter(
-            Condition::any()
-                .add(C::Points.gt(row.points))
-                .add(
-                    Condition::all()
-                        .add(C::Points.eq(row.points))
-                        .add(C::ReachedAt.lt(row.reached_at)),
-                )
-                .add(
-                    Condition::all()
-                        .add(C::Points.eq(row.points))
-                        .add(C::ReachedAt.eq(row.reached_at))
-                        .add(C::UserId.gt(user_id)),
-                ),
-        )
-        .count(db)
-        .await? as i64;
+    let ahead = count(db, stored, stored.ahead_of(&row)).await?;
     Ok(Some(Entry {
         rank: ahead + 1,
         user_id,
@@ -319,7 +424,7 @@ async fn rank_sql<C: ConnectionTrait>(
 }
 
 /// Writes changed totals to Redis (production mode; nothing in embedded mode).
-pub async fn push(platform: &Platform, rows: &[leaderboard_score::Model]) -> AppResult<()> {
+pub async fn push(platform: &Platform, rows: &[Total]) -> AppResult<()> {
     let Some(redis) = &platform.redis else {
         return Ok(());
     };
@@ -328,7 +433,7 @@ pub async fn push(platform: &Platform, rows: &[leaderboard_score::Model]) -> App
     }
     // One ZADD per board (of at most PUSH_CHUNK members): Redis parses one command instead of
     // one per total.
-    let mut by_board: std::collections::BTreeMap<&str, Vec<&leaderboard_score::Model>> =
+    let mut by_board: std::collections::BTreeMap<&str, Vec<&Total>> =
         std::collections::BTreeMap::new();
     for row in rows {
         by_board.entry(row.board.as_str()).or_default().push(row);
@@ -361,8 +466,8 @@ fn expire_if_weekly(pipe: &mut redis::Pipeline, board: &str, key: &str) {
     }
 }
 
-/// Fills a Redis board from the table (ZADD GT, so totals written meanwhile by the handler
-/// stay), then marks it built. False when another replica holds the fill lock.
+/// Fills a Redis board from the stored totals (ZADD GT, so totals written meanwhile by the
+/// handler stay), then marks it built. False when another replica holds the fill lock.
 async fn fill(platform: &Platform, mut redis: ConnectionManager, board: &str) -> AppResult<bool> {
     let key = redis_key(platform, board);
     let lock = format!("{key}:filling");
@@ -380,17 +485,22 @@ async fn fill(platform: &Platform, mut redis: ConnectionManager, board: &str) ->
         return Ok(false);
     }
     let started = std::time::Instant::now();
+    let stored = Stored::of(board);
     let mut last: Option<Uuid> = None;
     let mut filled = 0usize;
     loop {
-        let mut query = leaderboard_score::Entity::find()
-            .filter(leaderboard_score::Column::Board.eq(board))
-            .order_by(leaderboard_score::Column::UserId, Order::Asc)
-            .limit(FILL_CHUNK);
-        if let Some(after) = last {
-            query = query.filter(leaderboard_score::Column::UserId.gt(after));
-        }
-        let rows = query.all(&platform.db).await?;
+        let after = match last {
+            Some(after) => Condition::all().add(stored.user().gt(after)),
+            None => Condition::all(),
+        };
+        let rows = select(
+            &platform.db,
+            stored
+                .totals(board, after)
+                .order_by_expr(stored.user(), Order::Asc)
+                .limit(FILL_CHUNK),
+        )
+        .await?;
         let Some(tail) = rows.last() else { break };
         last = Some(tail.user_id);
         filled += rows.len();
@@ -431,7 +541,7 @@ pub struct Rebuilt {
 }
 
 #[derive(Debug, FromQueryResult)]
-struct Total {
+struct Sum {
     user_id: Uuid,
     topic_id: Option<Uuid>,
     points: i64,
@@ -442,15 +552,21 @@ struct Total {
 /// source of truth, by aggregate queries; then replaces every Redis board. For operators
 /// (`agora leaderboards rebuild`) and after a Redis loss. Past weeks are history and are not
 /// recomputed.
+///
+/// It runs while awards are applied: it locks every progress row first, in user order (as the
+/// award handler does), and aggregates under those locks, so an award batch either committed
+/// before (and is in the sums) or waits and applies its awards on top of the rebuilt totals.
 pub async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
     use point_award::Column as A;
-    let db = &platform.db;
     let now = platform.clock.now();
+    let week = iso_week(now);
     let week_start = {
         let date = now.date_naive()
             - chrono::Duration::days(i64::from(now.weekday().num_days_from_monday()));
         date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
     };
+    let txn = begin_write(&platform.db).await?;
+    let mut progress = award_rows::lock_every_progress(&txn).await?;
     let aggregate = || {
         point_award::Entity::find()
             .select_only()
@@ -460,72 +576,76 @@ pub async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
             .filter(A::Points.gt(0))
             .group_by(A::UserId)
     };
-    let global = aggregate()
-        .column_as(
-            sea_orm::sea_query::Expr::val(Option::<Uuid>::None),
-            "topic_id",
-        )
-        .into_model::<Total>()
-        .all(db)
-        .await?;
-    let weekly = aggregate()
-        .column_as(
-            sea_orm::sea_query::Expr::val(Option::<Uuid>::None),
-            "topic_id",
-        )
-        .filter(A::OccurredAt.gte(week_start))
-        .into_model::<Total>()
-        .all(db)
-        .await?;
+    let no_topic = || sea_orm::sea_query::Expr::val(Option::<Uuid>::None);
+    let by_user = |sums: Vec<Sum>| -> HashMap<Uuid, (i64, i64)> {
+        sums.into_iter()
+            .map(|s| (s.user_id, (s.points, s.reached.timestamp())))
+            .collect()
+    };
+    let global = by_user(
+        aggregate()
+            .column_as(no_topic(), "topic_id")
+            .into_model::<Sum>()
+            .all(&txn)
+            .await?,
+    );
+    let weekly = by_user(
+        aggregate()
+            .column_as(no_topic(), "topic_id")
+            .filter(A::OccurredAt.gte(week_start))
+            .into_model::<Sum>()
+            .all(&txn)
+            .await?,
+    );
     let topics = aggregate()
         .column(A::TopicId)
         .filter(A::TopicId.is_not_null())
         .group_by(A::TopicId)
-        .into_model::<Total>()
-        .all(db)
+        .into_model::<Sum>()
+        .all(&txn)
         .await?;
-    let mut rows: Vec<leaderboard_score::ActiveModel> = Vec::new();
-    let mut boards: Vec<String> = Vec::new();
-    for (board_of, list) in [
-        (
-            &(|_: &Total| Scope::Global.board(now)) as &dyn Fn(&Total) -> String,
-            &global,
-        ),
-        (&|_: &Total| Scope::Weekly.board(now), &weekly),
-        (
-            &|t: &Total| Scope::Topic(t.topic_id.unwrap_or_default()).board(now),
-            &topics,
-        ),
-    ] {
-        for total in list {
-            let board = board_of(total);
-            if !boards.contains(&board) {
-                boards.push(board.clone());
-            }
-            rows.push(leaderboard_score::ActiveModel {
-                board: Set(board),
-                user_id: Set(total.user_id),
-                points: Set(total.points),
-                reached_at: Set(total.reached.timestamp()),
-            });
+
+    for row in &mut progress {
+        (row.points, row.points_reached_at) = global.get(&row.user_id).copied().unwrap_or((0, 0));
+        if let Some((points, reached)) = weekly.get(&row.user_id) {
+            row.week = Some(week.clone());
+            (row.week_points, row.week_reached_at) = (*points, *reached);
+        } else if row.week.as_deref() == Some(week.as_str()) {
+            (row.week_points, row.week_reached_at) = (0, 0);
         }
     }
-    let txn = begin_write(db).await?;
+    award_rows::save_progress(&txn, &progress).await?;
     leaderboard_score::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(leaderboard_score::Column::Board.eq(Scope::Global.board(now)))
-                .add(leaderboard_score::Column::Board.eq(Scope::Weekly.board(now)))
-                .add(leaderboard_score::Column::Board.starts_with("topic:")),
-        )
+        .filter(leaderboard_score::Column::Board.starts_with("topic:"))
         .exec(&txn)
         .await?;
+    let rows: Vec<leaderboard_score::ActiveModel> = topics
+        .iter()
+        .map(|total| leaderboard_score::ActiveModel {
+            board: Set(Scope::Topic(total.topic_id.unwrap_or_default()).board(now)),
+            user_id: Set(total.user_id),
+            points: Set(total.points),
+            reached_at: Set(total.reached.timestamp()),
+        })
+        .collect();
     for chunk in rows.chunks(1_000) {
         leaderboard_score::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await?;
     }
     txn.commit().await?;
+
+    let mut boards: Vec<String> = Vec::new();
+    for (board, totals) in [
+        (Scope::Global.board(now), global.len()),
+        (Scope::Weekly.board(now), weekly.len()),
+    ] {
+        if totals > 0 {
+            boards.push(board);
+        }
+    }
+    let topic_boards: HashSet<Uuid> = topics.iter().filter_map(|t| t.topic_id).collect();
+    boards.extend(topic_boards.into_iter().map(|t| Scope::Topic(t).board(now)));
     if let Some(redis) = &platform.redis {
         let mut conn = redis.clone();
         // Drop every board (SCAN, not KEYS: Redis keeps serving), then fill each again.
@@ -559,6 +679,6 @@ pub async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
     }
     Ok(Rebuilt {
         boards: boards.len(),
-        rows: rows.len(),
+        rows: global.len() + weekly.len() + rows.len(),
     })
 }

@@ -1,8 +1,8 @@
 //! Gamification's business rules, as plain async functions over the database.
 //!
 //! - [`rules`]: which events earn what (the `point_rules` table) and who earns it.
-//! - [`awards`]: applies a batch of events: ledger, progress, streaks, counters, achievements,
-//!   leaderboard totals, in one transaction.
+//! - [`awards`]: applies a batch of events: ledger, progress (streaks, counters, the all-time
+//!   and weekly totals), achievements, topic totals, in one transaction.
 //! - [`levels`], [`streaks`]: the pure level curve and streak rules.
 //! - [`achievements`], [`progress`]: reading the catalog and a user's progress.
 //! - [`leaderboard`]: the boards, on Redis sorted sets or on SQL.
@@ -18,8 +18,8 @@ pub mod reminders;
 pub mod rules;
 pub mod streaks;
 
-/// The counters achievements watch. `LEVEL` and `LONGEST_STREAK` come from `user_progress`;
-/// the others are `user_stats` rows.
+/// The counters achievements watch. `LEVEL` and `LONGEST_STREAK` are columns of
+/// `user_progress`; the others are keys of its `stats`.
 pub mod metric {
     /// Battles finished.
     pub const BATTLES_PLAYED: &str = "BATTLES_PLAYED";

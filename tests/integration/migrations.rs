@@ -1,0 +1,265 @@
+//! Migrations that move data: rows written under the earlier schema are where the later one
+//! reads them, and `down` puts them back.
+
+use agora_entities::{
+    gamification::{daily_activity, leaderboard_score, point_award, user_progress},
+    identity::user,
+};
+use agora_migration::{Migrator, MigratorTrait};
+use chrono::{TimeZone, Utc};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder,
+    sea_query::{Alias, Expr, ExprTrait as _, Query},
+};
+use uuid::Uuid;
+
+use super::common::TestDb;
+
+async fn insert(
+    db: &DatabaseConnection,
+    table: &str,
+    columns: &[&str],
+    values: Vec<sea_orm::Value>,
+) {
+    let mut statement = Query::insert();
+    statement
+        .into_table(Alias::new(table))
+        .columns(columns.iter().map(|c| Alias::new(*c)))
+        .values_panic(values.into_iter().map(Expr::val));
+    db.execute_raw(db.get_database_backend().build(&statement))
+        .await
+        .unwrap_or_else(|e| panic!("insert into {table}: {e}"));
+}
+
+#[derive(Debug, PartialEq, Eq, FromQueryResult)]
+struct Counter {
+    metric: String,
+    value: i64,
+}
+
+async fn counters(db: &DatabaseConnection, who: Uuid) -> Vec<Counter> {
+    let statement = Query::select()
+        .columns([Alias::new("metric"), Alias::new("value")])
+        .from(Alias::new("user_stats"))
+        .and_where(Expr::col(Alias::new("user_id")).eq(who))
+        .order_by(Alias::new("metric"), sea_orm::Order::Asc)
+        .to_owned();
+    Counter::find_by_statement(db.get_database_backend().build(&statement))
+        .all(db)
+        .await
+        .expect("user_stats")
+}
+
+async fn boards(db: &DatabaseConnection) -> Vec<(String, i64, i64)> {
+    leaderboard_score::Entity::find()
+        .order_by_asc(leaderboard_score::Column::Board)
+        .all(db)
+        .await
+        .expect("boards")
+        .into_iter()
+        .map(|b| (b.board, b.points, b.reached_at))
+        .collect()
+}
+
+#[tokio::test]
+async fn counters_and_board_totals_move_into_progress_and_back() {
+    // One connection, so each step runs where the one before it ran: this tests what the
+    // migrations do to data, not the pool.
+    let test_db = TestDb::fresh().await;
+    let mut options = ConnectOptions::new(test_db.url.clone());
+    options.max_connections(1).sqlx_logging(false);
+    if let Some(schema) = &test_db.search_path {
+        options.set_schema_search_path(schema.clone());
+    }
+    let db = &Database::connect(options).await.expect("connect");
+    Migrator::up(db, None).await.expect("up");
+    let now = Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap();
+    let who = Uuid::now_v7();
+    user::Entity::insert(user::ActiveModel {
+        id: Set(who),
+        email: Set("mover@example.org".into()),
+        display_name: Set("Mover".into()),
+        password_hash: Set("!".into()),
+        role: Set("LEARNER".into()),
+        time_zone: Set("UTC".into()),
+        reputation: Set(0),
+        email_verified_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await
+    .expect("user");
+    let topic = Uuid::now_v7();
+    for (day, points, key) in [
+        ("2026-03-03", 120, "a"),
+        ("2026-03-03", 30, "b"),
+        ("2026-03-04", 40, "c"),
+    ] {
+        point_award::Entity::insert(point_award::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(who),
+            rule: Set("BATTLE_FINISHED".into()),
+            source_event_id: Set(None),
+            dedupe_key: Set(key.into()),
+            points: Set(points),
+            topic_id: Set(Some(topic)),
+            occurred_at: Set(now),
+            local_date: Set(day.into()),
+            created_at: Set(now),
+        })
+        .exec_without_returning(db)
+        .await
+        .expect("award");
+    }
+
+    // The schema before: counters and every board total as rows of their own.
+    Migrator::down(db, Some(1)).await.expect("down to 000014");
+    insert(
+        db,
+        "user_progress",
+        &[
+            "user_id",
+            "points",
+            "level",
+            "current_streak",
+            "longest_streak",
+            "freezes",
+            "last_active_date",
+            "time_zone",
+            "updated_at",
+        ],
+        vec![
+            who.into(),
+            190i64.into(),
+            2.into(),
+            2.into(),
+            2.into(),
+            0.into(),
+            "2026-03-04".into(),
+            "UTC".into(),
+            now.into(),
+        ],
+    )
+    .await;
+    for (metric, value) in [("BATTLES_PLAYED", 3i64), ("BATTLES_WON", 1)] {
+        insert(
+            db,
+            "user_stats",
+            &["user_id", "metric", "value"],
+            vec![who.into(), metric.into(), value.into()],
+        )
+        .await;
+    }
+    let topic_board = format!("topic:{topic}");
+    for (board, points, reached) in [
+        ("global", 190i64, 1_000i64),
+        ("weekly:2026-W09", 120, 900),
+        ("weekly:2026-W10", 70, 1_000),
+        (topic_board.as_str(), 190, 1_000),
+    ] {
+        insert(
+            db,
+            "leaderboard_scores",
+            &["board", "user_id", "points", "reached_at"],
+            vec![board.into(), who.into(), points.into(), reached.into()],
+        )
+        .await;
+    }
+
+    // Up: the counters and the all-time and latest weekly totals are the progress row's.
+    Migrator::up(db, None).await.expect("up");
+    let row = user_progress::Entity::find_by_id(who)
+        .one(db)
+        .await
+        .expect("progress")
+        .expect("row");
+    assert_eq!(row.points, 190);
+    assert_eq!(row.stats.get("BATTLES_PLAYED"), 3);
+    assert_eq!(row.stats.get("BATTLES_WON"), 1);
+    assert_eq!(row.stats.0.len(), 2);
+    assert_eq!(row.points_reached_at, 1_000);
+    assert_eq!(row.week.as_deref(), Some("2026-W10"));
+    assert_eq!((row.week_points, row.week_reached_at), (70, 1_000));
+    assert_eq!(boards(db).await, vec![(topic_board.clone(), 190, 1_000)]);
+    // The local days come from the ledger.
+    let days: Vec<(String, i32, i32)> = daily_activity::Entity::find()
+        .filter(daily_activity::Column::UserId.eq(who))
+        .order_by_asc(daily_activity::Column::LocalDate)
+        .all(db)
+        .await
+        .expect("daily activity")
+        .into_iter()
+        .map(|d| (d.local_date, d.points, d.actions))
+        .collect();
+    assert_eq!(
+        days,
+        vec![("2026-03-03".into(), 150, 2), ("2026-03-04".into(), 40, 1)]
+    );
+
+    // Down: every row is back where it was (of the weekly boards, the latest week).
+    Migrator::down(db, Some(1)).await.expect("down again");
+    assert_eq!(
+        counters(db, who).await,
+        vec![
+            Counter {
+                metric: "BATTLES_PLAYED".into(),
+                value: 3
+            },
+            Counter {
+                metric: "BATTLES_WON".into(),
+                value: 1
+            },
+        ]
+    );
+    assert_eq!(
+        boards(db).await,
+        vec![
+            ("global".into(), 190, 1_000),
+            (topic_board, 190, 1_000),
+            ("weekly:2026-W10".into(), 70, 1_000),
+        ]
+    );
+    #[derive(Debug, PartialEq, Eq, FromQueryResult)]
+    struct Day {
+        local_date: String,
+        points: i32,
+        actions: i32,
+    }
+    let statement = Query::select()
+        .columns([
+            Alias::new("local_date"),
+            Alias::new("points"),
+            Alias::new("actions"),
+        ])
+        .from(Alias::new("daily_activity"))
+        .and_where(Expr::col(Alias::new("user_id")).eq(who))
+        .order_by(Alias::new("local_date"), sea_orm::Order::Asc)
+        .to_owned();
+    let days = Day::find_by_statement(db.get_database_backend().build(&statement))
+        .all(db)
+        .await
+        .expect("daily_activity table");
+    assert_eq!(
+        days,
+        vec![
+            Day {
+                local_date: "2026-03-03".into(),
+                points: 150,
+                actions: 2
+            },
+            Day {
+                local_date: "2026-03-04".into(),
+                points: 40,
+                actions: 1
+            },
+        ]
+    );
+    // And a table again: it takes writes.
+    db.execute_unprepared("DELETE FROM daily_activity")
+        .await
+        .expect("a table");
+    Migrator::up(db, None).await.expect("up again");
+}
