@@ -1311,3 +1311,113 @@ async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
     }
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_rebuild_while_awards_are_applied_loses_and_doubles_nothing() {
+    use agora_entities::gamification::user_progress;
+    let clock = ManualClock::new(monday_morning());
+    // Small batches: the awards arrive in many transactions, between and during the rebuilds.
+    let server = TestServer::start_with(ServerOptions {
+        clock: Some(clock.clone()),
+        args: vec!["--outbox-batch".into(), "4".into()],
+        ..Default::default()
+    })
+    .await;
+    let platform = server.state.platform.clone();
+    let tokens = server.role_tokens().await;
+    let t = topic(&server, &tokens.moderator, "Lakes", None).await;
+    let topic_global = t["id"].as_str().expect("id").to_owned();
+    let topic_id = ids::decode(&ID::from(topic_global.as_str()), "Topic", "id").expect("topic");
+    let mut people = Vec::new();
+    for i in 0..8 {
+        people.push(learner(&server, &format!("r{i}@example.org")).await);
+    }
+    server.wait_for_outbox().await;
+    let awards_before = point_award::Entity::find()
+        .count(&platform.db)
+        .await
+        .expect("ledger");
+    let battles = 160usize;
+    let events: Vec<NewEvent> = (0..battles)
+        .map(|b| {
+            let players: Vec<Value> = (0..4)
+                .map(|k| {
+                    let who = &people[(b * 3 + k * 5) % 8];
+                    json!({ "userId": who.id, "rank": k + 1, "score": 100 * (4 - k) + b, "correctCount": 4 - k })
+                })
+                .collect();
+            NewEvent {
+                event_type: "BATTLE_FINISHED",
+                aggregate_id: None,
+                payload: json!({ "roomId": Uuid::now_v7(), "topicId": topic_id, "questionCount": 5, "players": players }),
+            }
+        })
+        .collect();
+    let txn = sea_orm::TransactionTrait::begin(&platform.db)
+        .await
+        .expect("begin");
+    outbox::enqueue_many(&txn, clock.now(), events)
+        .await
+        .expect("enqueue");
+    txn.commit().await.expect("commit");
+    platform.wake_outbox();
+
+    // Rebuild again and again until every battle is applied, counting the rebuilds that ran
+    // with some of the battles applied and some not.
+    let all = awards_before + battles as u64 * 4;
+    let mut overlapping = 0;
+    for _ in 0..2_000 {
+        let applied = point_award::Entity::find()
+            .count(&platform.db)
+            .await
+            .expect("ledger");
+        if applied == all {
+            break;
+        }
+        if applied > awards_before {
+            overlapping += 1;
+        }
+        agora_gamification::api::rebuild_leaderboards(&platform)
+            .await
+            .expect("rebuild");
+    }
+    server.wait_for_outbox().await;
+    assert!(overlapping > 0, "no rebuild ran while battles were applied");
+
+    let week_start = monday_morning()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let me = &people[0];
+    for (vars, expected) in [
+        (
+            json!({ "s": "GLOBAL", "f": 100 }),
+            recompute(&platform, |_| true).await,
+        ),
+        (
+            json!({ "s": "WEEKLY", "f": 100 }),
+            recompute(&platform, |a| a.occurred_at >= week_start).await,
+        ),
+        (
+            json!({ "s": "TOPIC", "t": topic_global, "f": 100 }),
+            recompute(&platform, |a| a.topic_id == Some(topic_id)).await,
+        ),
+    ] {
+        assert!(expected.len() >= people.len(), "{vars}");
+        assert_eq!(
+            as_pairs(&board(&server, &me.token, vars.clone()).await),
+            expected,
+            "{vars}"
+        );
+    }
+    for who in &people {
+        let row = user_progress::Entity::find_by_id(who.id)
+            .one(&platform.db)
+            .await
+            .expect("progress")
+            .expect("row");
+        assert_eq!(row.points, ledger_sum(&platform, who.id).await);
+    }
+    server.shutdown().await;
+}

@@ -531,6 +531,34 @@ async fn fill(platform: &Platform, mut redis: ConnectionManager, board: &str) ->
     Ok(true)
 }
 
+/// Deletes every board of this prefix from Redis (SCAN, not KEYS: Redis keeps serving).
+async fn drop_boards(platform: &Platform, mut conn: ConnectionManager) -> AppResult<()> {
+    let pattern = format!("{}:lb:*", platform.config.redis_prefix);
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(1_000)
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        if !keys.is_empty() {
+            redis::cmd("DEL")
+                .arg(&keys)
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(redis_err)?;
+        }
+        if next == 0 {
+            return Ok(());
+        }
+        cursor = next;
+    }
+}
+
 /// What `rebuild` did.
 #[derive(Debug, Clone, Default)]
 pub struct Rebuilt {
@@ -633,6 +661,13 @@ pub async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
             .exec_without_returning(&txn)
             .await?;
     }
+    // Drop every Redis board before the commit, while the locks hold every award back: a batch
+    // that pushed its totals before this committed before the locks were taken, so the sums
+    // (and the fill) hold it; one after it pushes to the emptied board, and `ZADD GT` keeps the
+    // larger of its push and the fill.
+    if let Some(redis) = &platform.redis {
+        drop_boards(platform, redis.clone()).await?;
+    }
     txn.commit().await?;
 
     let mut boards: Vec<String> = Vec::new();
@@ -647,32 +682,7 @@ pub async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
     let topic_boards: HashSet<Uuid> = topics.iter().filter_map(|t| t.topic_id).collect();
     boards.extend(topic_boards.into_iter().map(|t| Scope::Topic(t).board(now)));
     if let Some(redis) = &platform.redis {
-        let mut conn = redis.clone();
-        // Drop every board (SCAN, not KEYS: Redis keeps serving), then fill each again.
-        let pattern = format!("{}:lb:*", platform.config.redis_prefix);
-        let mut cursor = 0u64;
-        loop {
-            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(1_000)
-                .query_async(&mut conn)
-                .await
-                .map_err(redis_err)?;
-            if !keys.is_empty() {
-                redis::cmd("DEL")
-                    .arg(&keys)
-                    .query_async::<()>(&mut conn)
-                    .await
-                    .map_err(redis_err)?;
-            }
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
+        let conn = redis.clone();
         for board in &boards {
             fill(platform, conn.clone(), board).await?;
         }
