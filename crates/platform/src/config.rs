@@ -374,11 +374,13 @@ pub struct Config {
     )]
     pub outbox_batch: u32,
 
-    /// Outbox batches a replica applies at once (PostgreSQL; SQLite has one writer).
+    /// Outbox batches a replica applies at once (PostgreSQL; SQLite has one writer). Four keep
+    /// two cores busy: a batch's transaction waits on its round trips and on the row locks of
+    /// the batch ahead of it in the same points partition.
     #[arg(
         long = "outbox-workers",
         env = "AGORA_OUTBOX_WORKERS",
-        default_value_t = 2,
+        default_value_t = 4,
         global = true
     )]
     pub outbox_workers: usize,
@@ -642,7 +644,7 @@ mod tests {
 
     #[test]
     fn outbox_workers_are_bounded() {
-        assert_eq!(parse(&[]).expect("defaults").outbox_workers, 2);
+        assert_eq!(parse(&[]).expect("defaults").outbox_workers, 4);
         assert_bounded(
             "--outbox-workers",
             "AGORA_OUTBOX_WORKERS",
