@@ -1167,18 +1167,56 @@ impl OutboxHandler for Failures {
     }
 }
 
-#[tokio::test]
-async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
-    use agora_entities::gamification::{daily_activity, user_progress};
-    use sea_orm::TransactionTrait;
+/// A server on `monday_morning()` whose dispatcher claims `batch` events at a time.
+async fn small_batches(batch: u32) -> (TestServer, ManualClock) {
     let clock = ManualClock::new(monday_morning());
-    // The server's own dispatcher takes small batches too, so it leaves work to the others.
     let server = TestServer::start_with(ServerOptions {
         clock: Some(clock.clone()),
-        args: vec!["--outbox-batch".into(), "5".into()],
+        args: vec!["--outbox-batch".into(), batch.to_string()],
         ..Default::default()
     })
     .await;
+    (server, clock)
+}
+
+/// `BATTLE_FINISHED` of battle number `b` of `topic` between four of `people`, picked by
+/// `seat(b, k)` for the player ranked `k + 1`.
+fn four_player_battle(
+    b: usize,
+    topic: Uuid,
+    people: &[Learner],
+    seat: impl Fn(usize, usize) -> usize,
+) -> NewEvent {
+    let players: Vec<Value> = (0..4)
+        .map(|k| {
+            let who = &people[seat(b, k) % people.len()];
+            json!({ "userId": who.id, "rank": k + 1, "score": 100 * (4 - k) + b, "correctCount": 4 - k })
+        })
+        .collect();
+    NewEvent {
+        event_type: "BATTLE_FINISHED",
+        aggregate_id: None,
+        payload: json!({ "roomId": Uuid::now_v7(), "topicId": topic, "questionCount": 5, "players": players }),
+    }
+}
+
+/// Writes `events` to the outbox in one transaction and wakes the dispatcher.
+async fn enqueue_all(platform: &Platform, at: DateTime<Utc>, events: Vec<NewEvent>) {
+    let txn = sea_orm::TransactionTrait::begin(&platform.db)
+        .await
+        .expect("begin");
+    outbox::enqueue_many(&txn, at, events)
+        .await
+        .expect("enqueue");
+    txn.commit().await.expect("commit");
+    platform.wake_outbox();
+}
+
+#[tokio::test]
+async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
+    use agora_entities::gamification::{daily_activity, user_progress};
+    // The server's own dispatcher takes small batches too, so it leaves work to the others.
+    let (server, clock) = small_batches(5).await;
     let platform = server.state.platform.clone();
     let mut people = Vec::new();
     for i in 0..12 {
@@ -1191,17 +1229,9 @@ async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
     // of five by the server's dispatcher and three more, two workers each.
     let mut events = Vec::new();
     for b in 0..80usize {
-        let players: Vec<Value> = (0..4)
-            .map(|k| {
-                let who = &people[(b * 5 + k * 7) % 12];
-                json!({ "userId": who.id, "rank": k + 1, "score": 100 * (4 - k) + b, "correctCount": 4 - k })
-            })
-            .collect();
-        events.push(NewEvent {
-            event_type: "BATTLE_FINISHED",
-            aggregate_id: None,
-            payload: json!({ "roomId": Uuid::now_v7(), "topicId": topics[b % 2], "questionCount": 5, "players": players }),
-        });
+        events.push(four_player_battle(b, topics[b % 2], &people, |b, k| {
+            b * 5 + k * 7
+        }));
         if b % 10 == 0 {
             for who in &people {
                 events.push(NewEvent {
@@ -1212,12 +1242,7 @@ async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
             }
         }
     }
-    let txn = platform.db.begin().await.expect("begin");
-    outbox::enqueue_many(&txn, clock.now(), events)
-        .await
-        .expect("enqueue");
-    txn.commit().await.expect("commit");
-    platform.wake_outbox();
+    enqueue_all(&platform, clock.now(), events).await;
     let failures = Arc::new(AtomicUsize::new(0));
     let competitors = (0..3).map(|_| {
         let points: Vec<Arc<dyn OutboxHandler>> =
@@ -1315,14 +1340,8 @@ async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
 #[tokio::test]
 async fn a_rebuild_while_awards_are_applied_loses_and_doubles_nothing() {
     use agora_entities::gamification::user_progress;
-    let clock = ManualClock::new(monday_morning());
     // Small batches: the awards arrive in many transactions, between and during the rebuilds.
-    let server = TestServer::start_with(ServerOptions {
-        clock: Some(clock.clone()),
-        args: vec!["--outbox-batch".into(), "4".into()],
-        ..Default::default()
-    })
-    .await;
+    let (server, clock) = small_batches(4).await;
     let platform = server.state.platform.clone();
     let tokens = server.role_tokens().await;
     let t = topic(&server, &tokens.moderator, "Lakes", None).await;
@@ -1339,28 +1358,9 @@ async fn a_rebuild_while_awards_are_applied_loses_and_doubles_nothing() {
         .expect("ledger");
     let battles = 160usize;
     let events: Vec<NewEvent> = (0..battles)
-        .map(|b| {
-            let players: Vec<Value> = (0..4)
-                .map(|k| {
-                    let who = &people[(b * 3 + k * 5) % 8];
-                    json!({ "userId": who.id, "rank": k + 1, "score": 100 * (4 - k) + b, "correctCount": 4 - k })
-                })
-                .collect();
-            NewEvent {
-                event_type: "BATTLE_FINISHED",
-                aggregate_id: None,
-                payload: json!({ "roomId": Uuid::now_v7(), "topicId": topic_id, "questionCount": 5, "players": players }),
-            }
-        })
+        .map(|b| four_player_battle(b, topic_id, &people, |b, k| b * 3 + k * 5))
         .collect();
-    let txn = sea_orm::TransactionTrait::begin(&platform.db)
-        .await
-        .expect("begin");
-    outbox::enqueue_many(&txn, clock.now(), events)
-        .await
-        .expect("enqueue");
-    txn.commit().await.expect("commit");
-    platform.wake_outbox();
+    enqueue_all(&platform, clock.now(), events).await;
 
     // Rebuild again and again until every battle is applied, counting the rebuilds that ran
     // with some of the battles applied and some not.
