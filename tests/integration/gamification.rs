@@ -177,6 +177,15 @@ pub(super) fn monday_morning() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()
 }
 
+/// Monday 00:00 UTC of `monday_morning()`'s week: where WEEKLY starts.
+fn week_start() -> DateTime<Utc> {
+    monday_morning()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+}
+
 pub(super) async fn clocked() -> (TestServer, ManualClock) {
     let clock = ManualClock::new(monday_morning());
     // Tokens outlive the days these tests skip.
@@ -606,11 +615,7 @@ async fn leaderboards_equal_a_recomputation_from_the_ledger() {
     .await;
     server.wait_for_outbox().await;
 
-    let week_start = monday_morning()
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .unwrap()
-        .and_utc();
+    let week_start = week_start();
     let expected_global = recompute(&platform, |_| true).await;
     let expected_weekly = recompute(&platform, |a| a.occurred_at >= week_start).await;
     let expected_topic = recompute(&platform, |a| a.topic_id == Some(topic_id)).await;
@@ -1384,11 +1389,7 @@ async fn a_rebuild_while_awards_are_applied_loses_and_doubles_nothing() {
     server.wait_for_outbox().await;
     assert!(overlapping > 0, "no rebuild ran while battles were applied");
 
-    let week_start = monday_morning()
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .unwrap()
-        .and_utc();
+    let week_start = week_start();
     let me = &people[0];
     for (vars, expected) in [
         (

@@ -46,7 +46,7 @@ use uuid::Uuid;
 
 use super::{
     award_rows,
-    leaderboard::{Scope, Total, iso_week},
+    leaderboard::{GLOBAL_BOARD, Scope, Total, iso_week, weekly_board},
     levels, metric, parse_date,
     rules::{self, Activity, Effect},
     streaks::Streak,
@@ -413,7 +413,7 @@ impl Totals {
             && (self.points_reached_at != before.points_reached_at || self.points != before.points)
         {
             out.push(Total {
-                board: "global".to_owned(),
+                board: GLOBAL_BOARD.to_owned(),
                 user_id: before.user_id,
                 points: self.points,
                 reached_at: self.points_reached_at,
@@ -424,7 +424,7 @@ impl Totals {
             && (self.week != before.week || self.week_points != before.week_points)
         {
             out.push(Total {
-                board: format!("weekly:{week}"),
+                board: weekly_board(week),
                 user_id: before.user_id,
                 points: self.week_points,
                 reached_at: self.week_reached_at,

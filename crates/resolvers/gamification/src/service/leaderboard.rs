@@ -65,8 +65,8 @@ impl Scope {
     /// The stored board key at `now`.
     pub fn board(self, now: DateTime<Utc>) -> String {
         match self {
-            Self::Global => "global".into(),
-            Self::Weekly => format!("weekly:{}", iso_week(now)),
+            Self::Global => GLOBAL_BOARD.into(),
+            Self::Weekly => weekly_board(&iso_week(now)),
             Self::Topic(id) => format!("topic:{id}"),
         }
     }
@@ -82,7 +82,7 @@ impl Scope {
 
     /// The scope of a stored board key.
     pub fn of_board(board: &str) -> Option<Self> {
-        if board == "global" {
+        if board == GLOBAL_BOARD {
             Some(Self::Global)
         } else if board.starts_with("weekly:") {
             Some(Self::Weekly)
@@ -90,6 +90,14 @@ impl Scope {
             board.strip_prefix("topic:")?.parse().ok().map(Self::Topic)
         }
     }
+}
+
+/// The GLOBAL board's key.
+pub const GLOBAL_BOARD: &str = "global";
+
+/// The WEEKLY board key of `week` (`2026-W48`).
+pub fn weekly_board(week: &str) -> String {
+    format!("weekly:{week}")
 }
 
 /// `2026-W48`: the ISO week of `at` (UTC).
@@ -133,7 +141,7 @@ impl Stored {
                     .add(P::WeekPoints.gt(0)),
             };
         }
-        if board == "global" {
+        if board == GLOBAL_BOARD {
             return Self {
                 table: user_progress::Entity.into_iden(),
                 points: P::Points.into_iden(),
@@ -157,6 +165,7 @@ impl Stored {
         Expr::col((self.table.clone(), self.reached.clone()))
     }
 
+    /// The user column: `user_id` in both tables.
     fn user(&self) -> Expr {
         Expr::col((
             self.table.clone(),
