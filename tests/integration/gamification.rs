@@ -1361,30 +1361,35 @@ async fn a_rebuild_while_awards_are_applied_loses_and_doubles_nothing() {
         .count(&platform.db)
         .await
         .expect("ledger");
-    let battles = 160usize;
-    let events: Vec<NewEvent> = (0..battles)
-        .map(|b| four_player_battle(b, topic_id, &people, |b, k| b * 3 + k * 5))
-        .collect();
-    enqueue_all(&platform, clock.now(), events).await;
-
-    // Rebuild again and again until every battle is applied, counting the rebuilds that ran
-    // with some of the battles applied and some not.
-    let all = awards_before + battles as u64 * 4;
+    // Waves of battles; after each is written, rebuild again and again until it is applied,
+    // counting the rebuilds that ran with some of its battles applied and some not. Whether one
+    // does is up to the scheduler, so waves go on (at most 20) until one has.
+    const WAVE: usize = 40;
+    let mut battles = 0usize;
     let mut overlapping = 0;
-    for _ in 0..2_000 {
-        let applied = point_award::Entity::find()
-            .count(&platform.db)
-            .await
-            .expect("ledger");
-        if applied == all {
-            break;
+    while overlapping == 0 && battles < 20 * WAVE {
+        let events: Vec<NewEvent> = (battles..battles + WAVE)
+            .map(|b| four_player_battle(b, topic_id, &people, |b, k| b * 3 + k * 5))
+            .collect();
+        let before = awards_before + battles as u64 * 4;
+        battles += WAVE;
+        let all = awards_before + battles as u64 * 4;
+        enqueue_all(&platform, clock.now(), events).await;
+        for _ in 0..2_000 {
+            let applied = point_award::Entity::find()
+                .count(&platform.db)
+                .await
+                .expect("ledger");
+            if applied == all {
+                break;
+            }
+            if applied > before {
+                overlapping += 1;
+            }
+            agora_gamification::api::rebuild_leaderboards(&platform)
+                .await
+                .expect("rebuild");
         }
-        if applied > awards_before {
-            overlapping += 1;
-        }
-        agora_gamification::api::rebuild_leaderboards(&platform)
-            .await
-            .expect("rebuild");
     }
     server.wait_for_outbox().await;
     assert!(overlapping > 0, "no rebuild ran while battles were applied");
