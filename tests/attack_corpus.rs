@@ -83,6 +83,11 @@ pub fn http() -> Vec<Attack> {
             "BAD_USER_INPUT",
         ),
         attack(
+            "200 KB operationName naming no operation",
+            json!({ "query": "query Page { __typename }", "operationName": "N".repeat(200_000) }),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        attack(
             "100 aliased logins",
             json!({ "query": format!("mutation {{ {logins} }}") }),
             "LIMIT_EXCEEDED",

@@ -9,8 +9,10 @@ mod community;
 #[path = "../attack_corpus.rs"]
 mod corpus;
 mod gamification;
+mod hardening;
 mod knowledge;
 mod learning;
+mod live_credentials;
 mod migrations;
 mod notifications;
 mod outbox;

@@ -114,6 +114,11 @@ pub(crate) async fn setup(target: &Target) -> anyhow::Result<Bench> {
         "0",
         "--rate-limit-user",
         "0",
+        "--rate-limit-key",
+        "0",
+        // The fan-out phase opens every subscriber's socket from 127.0.0.1.
+        "--ws-connections-per-ip",
+        "0",
     ])
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let state = build_state(

@@ -295,12 +295,14 @@ pub struct Config {
     )]
     pub rate_limit_key: u32,
 
-    /// `login`, `register`, `requestPasswordReset` and `resetPassword` fields per minute from
-    /// one IP address, each aliased copy counted (token bucket; 0 disables).
+    /// Failed `login`, `register`, `resetPassword` and `changePassword` attempts, and every
+    /// `requestPasswordReset`, per minute from one IP address (token bucket; 0 disables).
+    /// Successful sign-ins and sign-ups cost nothing, so a classroom behind one school address
+    /// is never refused; an operation with several of these fields pays for each up front.
     #[arg(
         long = "rate-limit-auth",
         env = "AGORA_RATE_LIMIT_AUTH",
-        default_value_t = 10,
+        default_value_t = 20,
         global = true
     )]
     pub rate_limit_auth: u32,
@@ -347,14 +349,33 @@ pub struct Config {
     )]
     pub cors_origins: Option<Vec<String>>,
 
-    /// Header carrying the client address when behind a proxy (e.g. `x-forwarded-for`, whose
-    /// last entry is used); unset uses the socket peer address.
+    /// Header carrying the client address when behind a proxy (e.g. `x-forwarded-for`);
+    /// unset uses the socket peer address. Read only on connections from
+    /// `AGORA_TRUSTED_PROXIES`, right to left, skipping trusted addresses: the first other
+    /// address is the client.
     #[arg(
         long = "client-ip-header",
         env = "AGORA_CLIENT_IP_HEADER",
         global = true
     )]
     pub client_ip_header: Option<String>,
+
+    /// Bearer token a Prometheus scraper must send for `/metrics`; unset leaves `/metrics`
+    /// open (keep it off the public listener then).
+    #[arg(long = "metrics-token", env = "AGORA_METRICS_TOKEN", global = true)]
+    pub metrics_token: Option<String>,
+
+    /// Proxy addresses or networks (e.g. `10.0.0.5,172.28.0.0/24`) whose client-address header
+    /// is believed; required with `AGORA_CLIENT_IP_HEADER`. A header arriving from any other
+    /// peer is ignored, so a client cannot choose its own rate-limit bucket.
+    #[arg(
+        long = "trusted-proxies",
+        env = "AGORA_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_network,
+        global = true
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 
     /// Delivery attempts before an outbox event is parked for an operator.
     #[arg(
@@ -489,6 +510,13 @@ impl Config {
         if !(1..=16).contains(&self.points_partitions) {
             return Err("AGORA_POINTS_PARTITIONS must be between 1 and 16".into());
         }
+        if self.client_ip_header.is_some() && self.trusted_proxies.is_empty() {
+            return Err(
+                "AGORA_CLIENT_IP_HEADER needs AGORA_TRUSTED_PROXIES: the proxy addresses \
+                 whose header is believed"
+                    .into(),
+            );
+        }
         if self.access_token_ttl >= self.refresh_token_ttl {
             return Err(
                 "AGORA_ACCESS_TOKEN_TTL must be shorter than AGORA_REFRESH_TOKEN_TTL".into(),
@@ -539,6 +567,15 @@ fn parse_redis_url(value: &str) -> Result<String, String> {
     redis::parse_redis_url(value)
         .map(|_| value.to_owned())
         .ok_or_else(|| format!("REDIS_URL: {value:?} is not a redis:// URL"))
+}
+
+/// An address (`10.0.0.5`, taken as a /32 or /128) or a network (`172.28.0.0/24`).
+fn parse_network(value: &str) -> Result<ipnet::IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<ipnet::IpNet>()
+        .or_else(|_| value.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("AGORA_TRUSTED_PROXIES: {value:?} is not an address or a network"))
 }
 
 fn parse_duration(var: &str, value: &str) -> Result<Duration, String> {

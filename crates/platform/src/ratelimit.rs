@@ -11,7 +11,10 @@
 //! If Redis cannot be reached the limit is not applied (and the failure is logged): a limiter
 //! outage must not take the API down with it.
 
-use std::{num::NonZeroU32, time::Duration};
+use std::{
+    num::NonZeroU32,
+    time::{Duration, Instant},
+};
 
 use governor::{
     DefaultKeyedRateLimiter, Quota,
@@ -106,6 +109,9 @@ enum Backend {
 pub struct RateLimits {
     per_minute: [u32; 4],
     backend: Backend,
+    /// Embedded mode's "refused until" marks of buckets charged only after the fact (Redis
+    /// keeps them as expiring keys).
+    blocked: std::sync::Mutex<std::collections::HashMap<(LimitClass, String), Instant>>,
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -141,6 +147,7 @@ impl RateLimits {
         Self {
             per_minute,
             backend,
+            blocked: Default::default(),
         }
     }
 
@@ -211,6 +218,82 @@ impl RateLimits {
         }
         result
     }
+
+    /// Charges one failure to `key`'s bucket of `class` after the fact (a failed sign-in): once
+    /// the bucket is empty, [`RateLimits::blocked`] refuses the key until a token is back.
+    /// Successes are never charged, so a classroom behind one address is not locked out by its
+    /// own sign-ins.
+    pub async fn charge_failure(&self, class: LimitClass, key: &str) {
+        let Err(refusal) = self.check(class, key, 1).await else {
+            return;
+        };
+        match &self.backend {
+            Backend::InProcess(_) => {
+                if let Ok(mut blocked) = self.blocked.lock() {
+                    let now = Instant::now();
+                    if blocked.len() > 10_000 {
+                        blocked.retain(|_, until| *until > now);
+                    }
+                    blocked.insert((class, key.to_owned()), now + refusal.retry_after);
+                }
+            }
+            Backend::Redis {
+                connection, prefix, ..
+            } => {
+                let millis = refusal.retry_after.as_millis().max(1) as u64;
+                let set: redis::RedisResult<()> = redis::cmd("SET")
+                    .arg(format!("{prefix}:blocked:{}:{key}", class.as_str()))
+                    .arg(1)
+                    .arg("PX")
+                    .arg(millis)
+                    .query_async(&mut connection.clone())
+                    .await;
+                if let Err(err) = set {
+                    tracing::warn!(error = %err, "rate limiter unavailable; failure not recorded");
+                }
+            }
+        }
+    }
+
+    /// Whether `key` is refused in `class` because [`RateLimits::charge_failure`] emptied its
+    /// bucket; says how long until it is not. Takes nothing from the bucket.
+    pub async fn blocked(&self, class: LimitClass, key: &str) -> Result<(), Refusal> {
+        if !self.is_enabled(class) {
+            return Ok(());
+        }
+        let remaining = match &self.backend {
+            Backend::InProcess(_) => self
+                .blocked
+                .lock()
+                .ok()
+                .and_then(|blocked| blocked.get(&(class, key.to_owned())).copied())
+                .and_then(|until| until.checked_duration_since(Instant::now())),
+            Backend::Redis {
+                connection, prefix, ..
+            } => {
+                let ttl: redis::RedisResult<i64> = redis::cmd("PTTL")
+                    .arg(format!("{prefix}:blocked:{}:{key}", class.as_str()))
+                    .query_async(&mut connection.clone())
+                    .await;
+                match ttl {
+                    Ok(ms) if ms > 0 => Some(Duration::from_millis(ms.unsigned_abs())),
+                    Ok(_) => None,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "rate limiter unavailable; request admitted");
+                        None
+                    }
+                }
+            }
+        };
+        match remaining {
+            Some(retry_after) if !retry_after.is_zero() => {
+                metrics::counter!("agora_rate_limited_total", "class" => class.as_str())
+                    .increment(1);
+                Err(Refusal { retry_after })
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -249,6 +332,24 @@ mod tests {
         assert_eq!(refusal.retry_after, Duration::from_secs(60));
         // Nothing was taken: the bucket still admits its quota.
         assert!(limits.check(LimitClass::Auth, "ip", 10).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn failures_charged_after_the_fact_block_the_key_once_its_bucket_is_empty() {
+        let limits = limits(&["--rate-limit-auth", "3"]);
+        for _ in 0..3 {
+            assert!(limits.blocked(LimitClass::Auth, "school").await.is_ok());
+            limits.charge_failure(LimitClass::Auth, "school").await;
+        }
+        // Three failures took the bucket; the fourth finds it empty and blocks the address.
+        assert!(limits.blocked(LimitClass::Auth, "school").await.is_ok());
+        limits.charge_failure(LimitClass::Auth, "school").await;
+        let refusal = limits
+            .blocked(LimitClass::Auth, "school")
+            .await
+            .expect_err("blocked after the bucket ran out");
+        assert!(refusal.retry_after <= Duration::from_secs(20));
+        assert!(limits.blocked(LimitClass::Auth, "elsewhere").await.is_ok());
     }
 
     #[tokio::test]

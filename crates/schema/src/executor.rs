@@ -30,7 +30,7 @@ use async_graphql::{
 
 use crate::{
     AgoraSchema,
-    limits::{AUTH_FIELDS, Limits},
+    limits::{AUTH_FIELDS, AUTH_FIELDS_CHARGED_ON_FAILURE, Limits},
     persisted::{DocumentId, Persisted},
 };
 
@@ -42,6 +42,42 @@ pub struct RequestId(pub String);
 /// the request data by the server; the `Auth` rate limit is kept per address.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<IpAddr>);
+
+/// Credentials as a connection received them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnedCredentials {
+    /// The `authorization` value (`Bearer <token>`).
+    pub authorization: Option<String>,
+    /// The `apiKey` value.
+    pub api_key: Option<String>,
+}
+
+/// The credentials a WebSocket connection signed in with, in its connection data. Every
+/// operation on the socket authenticates them afresh, as HTTP does per request: a revoked
+/// session or key, an expired token or a changed role takes effect on the next operation,
+/// not at the next connection. The socket swaps in a fresh token when the client
+/// re-authenticates.
+#[derive(Debug, Clone, Default)]
+pub struct SocketCredentials(Arc<std::sync::RwLock<OwnedCredentials>>);
+
+impl SocketCredentials {
+    /// Holds `credentials`.
+    pub fn new(credentials: OwnedCredentials) -> Self {
+        Self(Arc::new(std::sync::RwLock::new(credentials)))
+    }
+
+    /// The credentials now.
+    pub fn get(&self) -> OwnedCredentials {
+        self.0.read().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the credentials (a client re-authenticated).
+    pub fn replace(&self, credentials: OwnedCredentials) {
+        if let Ok(mut held) = self.0.write() {
+            *held = credentials;
+        }
+    }
+}
 
 /// Put in the request data by a transport that may only run queries (HTTP GET).
 #[derive(Debug, Clone, Copy)]
@@ -73,6 +109,7 @@ pub struct OperationGuard {
     persisted: Persisted,
     rate_limits: Arc<RateLimits>,
     usage: KeyUsage,
+    labels: OperationLabels,
 }
 
 impl OperationGuard {
@@ -84,6 +121,7 @@ impl OperationGuard {
             persisted: Persisted::new(&platform.config, platform.redis.clone()),
             rate_limits,
             usage,
+            labels: OperationLabels::default(),
             platform,
         }
     }
@@ -188,22 +226,71 @@ struct Admitted {
     store_apq: Option<String>,
     /// How long a CDN may keep the answer, if it may at all.
     cache_max_age: Option<i32>,
+    /// The client address and the response key of a sign-in field whose failure is charged
+    /// to the address's `Auth` bucket once the operation has run.
+    failures_charged_to: Option<(String, String)>,
 }
 
-/// The operation's label for spans and metrics: its name, or the document's one named
-/// operation, else `anonymous`.
-fn label(name: Option<&str>, doc: Option<&ExecutableDocument>) -> String {
-    if let Some(name) = name {
-        return name.to_owned();
+/// Longest operation name used as a label; longer names are cut at a character boundary.
+const MAX_LABEL_BYTES: usize = 64;
+/// Distinct operation labels one process reports; names first seen after that count as
+/// [`OTHER_LABEL`], so clients cannot grow `/metrics` (and memory) without bound.
+const MAX_LABELS: usize = 500;
+/// The label of an operation whose document did not parse or was refused before parsing.
+const UNPARSED_LABEL: &str = "unparsed";
+/// The label of names past [`MAX_LABELS`].
+const OTHER_LABEL: &str = "other";
+
+/// The operation names seen so far, each kept once.
+#[derive(Default)]
+struct OperationLabels(std::sync::Mutex<std::collections::HashSet<Arc<str>>>);
+
+impl OperationLabels {
+    /// The label to report for `name`: itself while fewer than [`MAX_LABELS`] are known.
+    fn intern(&self, name: &str) -> Arc<str> {
+        let Ok(mut known) = self.0.lock() else {
+            return Arc::from(OTHER_LABEL);
+        };
+        if let Some(label) = known.get(name) {
+            return label.clone();
+        }
+        if known.len() >= MAX_LABELS {
+            return Arc::from(OTHER_LABEL);
+        }
+        let label: Arc<str> = Arc::from(name);
+        known.insert(label.clone());
+        label
     }
-    if let Some(doc) = doc
-        && let DocumentOperations::Multiple(ops) = &doc.operations
-        && ops.len() == 1
-        && let Some(name) = ops.keys().next()
-    {
-        return name.to_string();
+}
+
+/// `text` cut to at most `max` bytes at a character boundary, with `…` when cut.
+fn shortened(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
     }
-    "anonymous".to_owned()
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// The operation's name for spans and metrics: the selected operation's name as the document
+/// declares it (a client's `operationName` that names nothing in the document is never used),
+/// cut to [`MAX_LABEL_BYTES`]; `anonymous` for an unnamed operation.
+fn label_of(name: Option<&str>, doc: &ExecutableDocument) -> String {
+    let declared = match &doc.operations {
+        DocumentOperations::Single(_) => None,
+        DocumentOperations::Multiple(ops) => match name {
+            Some(name) => ops.keys().find(|n| n.as_str() == name),
+            None if ops.len() == 1 => ops.keys().next(),
+            None => None,
+        },
+    };
+    match declared {
+        Some(name) => shortened(name.as_str(), MAX_LABEL_BYTES),
+        None => "anonymous".to_owned(),
+    }
 }
 
 fn rate_limited(class: LimitClass, retry_after_secs: u64) -> AppError {
@@ -239,7 +326,7 @@ impl AgoraExecutor {
         caller: &Caller,
         operation: &mut String,
     ) -> Result<Admitted, AppError> {
-        *operation = label(request.operation_name.as_deref(), None);
+        *operation = UNPARSED_LABEL.to_owned();
         let guard = &self.guard;
         let viewer = &caller.viewer;
         let bucket = match viewer {
@@ -273,9 +360,21 @@ impl AgoraExecutor {
             // Execution reports the syntax error.
             return Ok(Admitted::default());
         };
-        *operation = label(name.as_deref(), Some(doc));
+        *operation = label_of(name.as_deref(), doc);
         tracing::Span::current().record("operation", operation.as_str());
         let op = selected_operation(doc, name.as_deref());
+        if op.is_none()
+            && let Some(name) = &name
+        {
+            // The engine would echo the whole name back; a client may send megabytes of it.
+            return Err(AppError::Refused(
+                ErrorCode::ValidationFailed,
+                format!(
+                    "the document has no operation named {:?}",
+                    shortened(name, MAX_LABEL_BYTES)
+                ),
+            ));
+        }
         let measure = guard.limits.check_document(doc, op, &variables)?;
         if let Some(op) = op {
             required_variables_given(op, &variables)?;
@@ -285,16 +384,30 @@ impl AgoraExecutor {
             .iter()
             .filter(|f| AUTH_FIELDS.contains(&f.as_str()))
             .count() as u32;
+        let mut failures_charged_to = None;
         if auth_fields > 0 && op.is_some_and(|op| op.ty == OperationType::Mutation) {
             let addr = caller
                 .addr
                 .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-            if let Err(refusal) = guard
-                .rate_limits
-                .check(LimitClass::Auth, &addr, auth_fields)
-                .await
-            {
+            let limits = &guard.rate_limits;
+            if let Err(refusal) = limits.blocked(LimitClass::Auth, &addr).await {
                 return Err(rate_limited(LimitClass::Auth, refusal.retry_after_secs()));
+            }
+            let on_failure = |f: &&String| AUTH_FIELDS_CHARGED_ON_FAILURE.contains(&f.as_str());
+            let up_front = if auth_fields > 1 {
+                auth_fields
+            } else {
+                auth_fields - measure.root_fields.iter().filter(on_failure).count() as u32
+            };
+            if let Err(refusal) = limits.check(LimitClass::Auth, &addr, up_front).await {
+                return Err(rate_limited(LimitClass::Auth, refusal.retry_after_secs()));
+            }
+            if auth_fields == 1 {
+                let keys = measure.root_fields.iter().zip(&measure.root_keys);
+                failures_charged_to = keys
+                    .filter(|(f, _)| on_failure(f))
+                    .map(|(_, key)| (addr.clone(), key.clone()))
+                    .next();
             }
         }
         if !guard.platform.config.introspection()
@@ -347,6 +460,7 @@ impl AgoraExecutor {
         Ok(Admitted {
             store_apq: resolved.store_apq,
             cache_max_age,
+            failures_charged_to,
         })
     }
 }
@@ -372,8 +486,8 @@ fn hide_suggestion(message: &mut String) {
     }
 }
 
-/// Gives every error a code (validation errors get `GRAPHQL_VALIDATION_FAILED`) and `INTERNAL`
-/// ones the request id, and counts them by code.
+/// Gives every error a code (validation errors get `GRAPHQL_VALIDATION_FAILED`) and the
+/// request id (so a client's report of any error finds its log line), and counts them by code.
 fn finish_errors(response: &mut Response, request_id: Option<&str>, suggestions: bool) {
     for error in &mut response.errors {
         let code = error_code(error)
@@ -388,7 +502,7 @@ fn finish_errors(response: &mut Response, request_id: Option<&str>, suggestions:
                 hide_suggestion(&mut error.message);
             }
         }
-        if let (true, Some(id)) = (code == ErrorCode::Internal.as_str(), request_id) {
+        if let Some(id) = request_id {
             error
                 .extensions
                 .get_or_insert_with(Default::default)
@@ -398,7 +512,27 @@ fn finish_errors(response: &mut Response, request_id: Option<&str>, suggestions:
     }
 }
 
+/// Whether `response` holds an error raised by the root field at `key`.
+fn failed_at(response: &Response, key: &str) -> bool {
+    response.errors.iter().any(|e| {
+        matches!(e.path.first(), Some(async_graphql::PathSegment::Field(f)) if f == key)
+            && error_code(e) != Some(ErrorCode::RateLimited.as_str())
+    })
+}
+
 impl AgoraExecutor {
+    /// Charges a failed sign-in field to its address's `Auth` bucket.
+    async fn charge_failure(&self, charged_to: Option<&(String, String)>, response: &Response) {
+        if let Some((addr, key)) = charged_to
+            && failed_at(response, key)
+        {
+            self.guard
+                .rate_limits
+                .charge_failure(LimitClass::Auth, addr)
+                .await;
+        }
+    }
+
     fn finish(&self, response: &mut Response, viewer: &Viewer, request_id: Option<&str>) {
         finish_errors(
             response,
@@ -439,6 +573,8 @@ impl Executor for AgoraExecutor {
                 {
                     self.guard.persisted.store(hash, query).await;
                 }
+                self.charge_failure(admitted.failures_charged_to.as_ref(), &response)
+                    .await;
                 response.cache_control = match admitted.cache_max_age {
                     Some(max_age) if response.errors.is_empty() => CacheControl {
                         public: true,
@@ -454,6 +590,7 @@ impl Executor for AgoraExecutor {
             Err(refusal) => Response::from_errors(vec![refusal.into_server_error()]),
         };
         self.finish(&mut response, &caller.viewer, caller.request_id.as_deref());
+        let operation = self.guard.labels.intern(&operation);
         metrics::counter!("agora_graphql_requests_total", "operation" => operation.clone())
             .increment(1);
         metrics::histogram!("agora_graphql_request_duration_seconds", "operation" => operation)
@@ -470,7 +607,35 @@ impl Executor for AgoraExecutor {
         let this = self.clone();
         async_graphql::futures_util::stream::once(async move {
             // The connection's credentials and address, the operation's document id.
-            let caller = Caller::gather(&[&session, &request.data]);
+            let mut caller = Caller::gather(&[&session, &request.data]);
+            if let Some(credentials) = get::<SocketCredentials>(&session) {
+                let credentials = credentials.get();
+                let fresh = agora_identity::api::authenticate(
+                    &this.guard.platform,
+                    agora_identity::api::Credentials {
+                        authorization: credentials.authorization.as_deref(),
+                        api_key: credentials.api_key.as_deref(),
+                    },
+                )
+                .await;
+                match fresh {
+                    Ok(viewer) => {
+                        // The operation's own data is read before the connection's.
+                        request.data.insert(viewer.clone());
+                        caller.viewer = viewer;
+                    }
+                    Err(refusal) => {
+                        let mut response = Response::from_errors(vec![refusal.into_server_error()]);
+                        finish_errors(
+                            &mut response,
+                            caller.request_id.as_deref(),
+                            this.guard.platform.config.field_suggestions(),
+                        );
+                        return async_graphql::futures_util::stream::once(async move { response })
+                            .boxed();
+                    }
+                }
+            }
             let (viewer, request_id) = (caller.viewer.clone(), caller.request_id.clone());
             let mut operation = String::new();
             let admitted = this.admit(&mut request, &caller, &mut operation).await;
@@ -499,10 +664,16 @@ impl Executor for AgoraExecutor {
                             let executor = executor.clone();
                             let viewer = usage_viewer.clone();
                             let request_id = request_id.clone();
+                            let charged_to = count
+                                .then(|| admitted.failures_charged_to.clone())
+                                .flatten();
                             async move {
                                 if let Some((hash, query)) = store {
                                     executor.guard.persisted.store(&hash, &query).await;
                                 }
+                                executor
+                                    .charge_failure(charged_to.as_ref(), &response)
+                                    .await;
                                 if count {
                                     executor.finish(&mut response, &viewer, request_id.as_deref());
                                 } else {
@@ -537,5 +708,41 @@ impl ActiveSubscription {
 impl Drop for ActiveSubscription {
     fn drop(&mut self) {
         metrics::gauge!("agora_subscriptions_active").decrement(1.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(query: &str) -> ExecutableDocument {
+        async_graphql::parser::parse_query(query).expect("parses")
+    }
+
+    #[test]
+    fn labels_name_only_operations_the_document_declares() {
+        let doc = parsed("query Page { __typename } query Other { __typename }");
+        assert_eq!(label_of(Some("Page"), &doc), "Page");
+        assert_eq!(label_of(Some("NotInTheDocument"), &doc), "anonymous");
+        assert_eq!(label_of(None, &parsed("{ __typename }")), "anonymous");
+        assert_eq!(label_of(None, &parsed("query One { __typename }")), "One");
+        let long = format!("query {} {{ __typename }}", "N".repeat(10_000));
+        assert!(label_of(None, &parsed(&long)).len() <= MAX_LABEL_BYTES + '…'.len_utf8());
+    }
+
+    #[test]
+    fn labels_past_the_cap_count_as_other() {
+        let labels = OperationLabels::default();
+        for i in 0..MAX_LABELS {
+            assert_eq!(&*labels.intern(&format!("Op{i}")), format!("Op{i}"));
+        }
+        assert_eq!(&*labels.intern("OneTooMany"), OTHER_LABEL);
+        assert_eq!(&*labels.intern("Op7"), "Op7");
+    }
+
+    #[test]
+    fn shortened_cuts_at_a_character_boundary() {
+        assert_eq!(shortened("abc", 3), "abc");
+        assert_eq!(shortened("ééé", 3), "é…");
     }
 }

@@ -19,7 +19,10 @@ use agora_platform::{Platform, config::Config};
 use agora_sensors::{SensorsMutation, SensorsQuery, SensorsSubscription};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
-pub use executor::{AgoraExecutor, ClientAddr, OperationGuard, QueriesOnly, RequestId};
+pub use executor::{
+    AgoraExecutor, ClientAddr, OperationGuard, OwnedCredentials, QueriesOnly, RequestId,
+    SocketCredentials,
+};
 pub use node::Node;
 
 /// The query root: every domain's queries plus `node`.

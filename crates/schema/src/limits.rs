@@ -35,9 +35,23 @@ const FIELD_COSTS: &[(&str, u64)] = &[
     ("ingestReadings", 10),
 ];
 
-/// Root fields that sign in, register or reset a password: each copy in an operation takes a
-/// token from the client address's `Auth` bucket.
-pub const AUTH_FIELDS: &[&str] = &["login", "register", "requestPasswordReset", "resetPassword"];
+/// Root fields that sign in, register or reset a password, checked against the client
+/// address's `Auth` bucket. Each copy in an operation with several takes a token up front;
+/// alone, those in [`AUTH_FIELDS_CHARGED_ON_FAILURE`] take one only when they fail, the others
+/// one per attempt.
+pub const AUTH_FIELDS: &[&str] = &[
+    "login",
+    "register",
+    "requestPasswordReset",
+    "resetPassword",
+    "changePassword",
+];
+
+/// Auth fields whose success costs nothing: a classroom signing up and in from one school
+/// address must not be refused, while guessing (each failure) still runs the bucket dry.
+/// `requestPasswordReset` is not among them: it sends mail whatever the outcome.
+pub const AUTH_FIELDS_CHARGED_ON_FAILURE: &[&str] =
+    &["login", "register", "resetPassword", "changePassword"];
 
 /// The limits in force.
 #[derive(Debug, Clone)]
@@ -258,6 +272,8 @@ pub struct Measure {
     pub complexity: u64,
     /// The root fields selected (fragments expanded), in order, with repeats.
     pub root_fields: Vec<String>,
+    /// The response key (alias, else name) of each of `root_fields`, in the same order.
+    pub root_keys: Vec<String>,
 }
 
 struct Meter<'a> {
@@ -296,6 +312,7 @@ impl Meter<'_> {
                         complexity: base
                             .saturating_add(multiplier.saturating_mul(children.complexity)),
                         root_fields: vec![name.to_owned()],
+                        root_keys: vec![field.response_key().node.to_string()],
                     }
                 }
                 Selection::FragmentSpread(spread) => {
@@ -319,6 +336,7 @@ impl Meter<'_> {
             total.complexity = total.complexity.saturating_add(part.complexity);
             if total.root_fields.len() < 1_000 {
                 total.root_fields.extend(part.root_fields);
+                total.root_keys.extend(part.root_keys);
             }
         }
         // Depth counts the fields below this set, not the set itself.
@@ -557,5 +575,6 @@ mod tests {
         )
         .expect("within limits");
         assert_eq!(m.root_fields, ["login", "login", "logout"]);
+        assert_eq!(m.root_keys, ["a", "b", "logout"]);
     }
 }

@@ -77,10 +77,33 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     })
 }
 
-fn request_error(media: MediaType, status: StatusCode, error: AppError) -> Response {
+/// How to answer one HTTP request: its media type, and its id for every error it carries.
+#[derive(Debug, Clone, Copy)]
+struct Reply<'a> {
+    media: MediaType,
+    request_id: Option<&'a str>,
+}
+
+/// The request id the id layer gave the request.
+pub(crate) fn request_id_of(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(REQUEST_ID_HEADER.as_str())
+        .and_then(|v| v.to_str().ok())
+}
+
+/// A response of one request-level error, carrying the request id like every other error.
+fn request_error(reply: Reply<'_>, status: StatusCode, error: AppError) -> Response {
     let code = error.code();
     metrics::counter!("agora_graphql_errors_total", "code" => code.as_str()).increment(1);
-    let body = serde_json::json!({ "errors": [error.into_server_error()] });
+    let mut error = error.into_server_error();
+    if let Some(id) = reply.request_id {
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("requestId", id);
+    }
+    let media = reply.media;
+    let body = serde_json::json!({ "errors": [error] });
     let mut response = (
         status,
         [(header::CONTENT_TYPE, media.content_type())],
@@ -93,18 +116,25 @@ fn request_error(media: MediaType, status: StatusCode, error: AppError) -> Respo
     response
 }
 
-fn bad_request(media: MediaType, message: impl Into<String>) -> Response {
+fn bad_request(reply: Reply<'_>, message: impl Into<String>) -> Response {
     request_error(
-        media,
+        reply,
         StatusCode::BAD_REQUEST,
         AppError::Refused(ErrorCode::BadRequest, message.into()),
     )
 }
 
 /// A 429 for a request over a rate limit, with `Retry-After`.
-pub(crate) fn rate_limited_response(retry_after_secs: u64, message: String) -> Response {
+pub(crate) fn rate_limited_response(
+    request_id: Option<&str>,
+    retry_after_secs: u64,
+    message: String,
+) -> Response {
     let mut response = request_error(
-        MediaType::Json,
+        Reply {
+            media: MediaType::Json,
+            request_id,
+        },
         StatusCode::TOO_MANY_REQUESTS,
         AppError::RateLimited {
             message,
@@ -159,19 +189,38 @@ fn params(object: &Map<String, Value>) -> Result<Params, String> {
     Ok(params)
 }
 
-/// The client's address: the configured proxy header's last entry, else the socket peer.
+/// The client's address. From a trusted proxy, the configured header read right to left
+/// (every line of it, in order), skipping trusted proxies: the first other address is the
+/// client's, as each proxy appends the address it received from. From any other peer, or
+/// when the header holds nothing usable, the socket peer: a client cannot pick its own
+/// address by sending the header itself.
 pub(crate) fn client_addr(
     state: &AppState,
     headers: &HeaderMap,
     peer: Option<IpAddr>,
 ) -> Option<IpAddr> {
-    if let Some(name) = &state.platform.config.client_ip_header
-        && let Some(value) = headers.get(name.as_str()).and_then(|v| v.to_str().ok())
-        && let Some(ip) = value.rsplit(',').next().and_then(|s| s.trim().parse().ok())
-    {
-        return Some(ip);
+    let config = &state.platform.config;
+    let trusted = |ip: &IpAddr| config.trusted_proxies.iter().any(|net| net.contains(ip));
+    let (Some(name), Some(peer)) = (&config.client_ip_header, peer) else {
+        return peer;
+    };
+    if !trusted(&peer) {
+        return Some(peer);
     }
-    peer
+    let entries: Vec<&str> = headers
+        .get_all(name.as_str())
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    for entry in entries.iter().rev() {
+        match entry.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted(&ip) => continue,
+            Ok(ip) => return Some(ip),
+            Err(_) => break,
+        }
+    }
+    Some(peer)
 }
 
 async fn execute_one(
@@ -319,6 +368,10 @@ async fn serve(
     media: MediaType,
     body: Value,
 ) -> Response {
+    let reply = Reply {
+        media,
+        request_id: request_id_of(&headers),
+    };
     let viewer = match viewer_for(&state, &headers).await {
         Ok(viewer) => viewer,
         Err(err) => {
@@ -326,7 +379,7 @@ async fn serve(
                 MediaType::Json => StatusCode::OK,
                 MediaType::GraphqlResponse => StatusCode::UNAUTHORIZED,
             };
-            return request_error(media, status, err);
+            return request_error(reply, status, err);
         }
     };
     let addr = client_addr(&state, &headers, peer);
@@ -334,7 +387,7 @@ async fn serve(
         Value::Object(object) => {
             let params = match params(&object) {
                 Ok(params) => params,
-                Err(message) => return bad_request(media, message),
+                Err(message) => return bad_request(reply, message),
             };
             let response = execute_one(&state, params, &method, &headers, &viewer, addr).await;
             let status = status_of(&response, media);
@@ -347,11 +400,11 @@ async fn serve(
         Value::Array(items) => {
             let max = usize::from(state.platform.config.max_batch);
             if max == 0 {
-                return bad_request(media, "batched requests are not accepted by this server");
+                return bad_request(reply, "batched requests are not accepted by this server");
             }
             if items.len() > max || items.is_empty() {
                 return request_error(
-                    media,
+                    reply,
                     StatusCode::BAD_REQUEST,
                     AppError::LimitExceeded {
                         message: format!("a batch holds 1 to {max} operations"),
@@ -368,7 +421,7 @@ async fn serve(
                     .and_then(params)
                 {
                     Ok(params) => checked.push(params),
-                    Err(message) => return bad_request(media, format!("[{i}]: {message}")),
+                    Err(message) => return bad_request(reply, format!("[{i}]: {message}")),
                 }
             }
             let mut responses = Vec::with_capacity(checked.len());
@@ -381,7 +434,7 @@ async fn serve(
             );
             respond(media, &method, StatusCode::OK, body, None, None)
         }
-        _ => bad_request(media, "the request body must be a JSON object"),
+        _ => bad_request(reply, "the request body must be a JSON object"),
     }
 }
 
@@ -414,6 +467,10 @@ pub async fn graphql_post(
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
+    let reply = Reply {
+        media,
+        request_id: request_id_of(&headers),
+    };
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -421,7 +478,7 @@ pub async fn graphql_post(
     let essence = content_type.split(';').next().unwrap_or("").trim();
     if !essence.eq_ignore_ascii_case("application/json") {
         return request_error(
-            media,
+            reply,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Refused(
                 ErrorCode::BadRequest,
@@ -431,8 +488,8 @@ pub async fn graphql_post(
     }
     let body: Value = match serde_json::from_slice(&body) {
         Ok(body) => body,
-        Err(_) if body.is_empty() => return bad_request(media, "the request body is empty"),
-        Err(err) => return bad_request(media, format!("the request body is not JSON: {err}")),
+        Err(_) if body.is_empty() => return bad_request(reply, "the request body is empty"),
+        Err(err) => return bad_request(reply, format!("the request body is not JSON: {err}")),
     };
     serve(state, Method::POST, headers, peer, media, body).await
 }
@@ -447,12 +504,16 @@ pub async fn graphql_get(
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
+    let reply = Reply {
+        media,
+        request_id: request_id_of(&headers),
+    };
     let mut object = Map::new();
     for (name, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         let value = match name.as_ref() {
             "variables" | "extensions" => match serde_json::from_str::<Value>(&value) {
                 Ok(json) => json,
-                Err(_) => return bad_request(media, format!("`{name}` must be a JSON object")),
+                Err(_) => return bad_request(reply, format!("`{name}` must be a JSON object")),
             },
             _ => Value::String(value.into_owned()),
         };

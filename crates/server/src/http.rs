@@ -66,10 +66,27 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// `GET /metrics`: Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> Response {
-    // Refresh the gauges that are read rather than counted.
-    let _ = &state;
+/// `GET /metrics`: Prometheus text format. With `AGORA_METRICS_TOKEN` set, only for a scraper
+/// that sends it as `Authorization: Bearer <token>` (401 otherwise): operation names, error
+/// counts and queue depths are not for the public.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &state.platform.config.metrics_token {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let matches: bool =
+            subtle::ConstantTimeEq::ct_eq(presented.as_bytes(), expected.as_bytes()).into();
+        if !matches {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "send the metrics token as `Authorization: Bearer <AGORA_METRICS_TOKEN>`",
+            )
+                .into_response();
+        }
+    }
     match crate::telemetry::render_metrics() {
         Some(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
         None => (
@@ -166,6 +183,7 @@ pub async fn limit_by_address(
     {
         let secs = refusal.retry_after_secs();
         return crate::graphql_http::rate_limited_response(
+            crate::graphql_http::request_id_of(request.headers()),
             secs,
             format!("too many requests from this address; retry in {secs} s"),
         );

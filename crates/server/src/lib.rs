@@ -6,6 +6,8 @@
 //! - [`http`]: GraphiQL, `/healthz`, `/readyz`, `/metrics`; security headers, CORS and the
 //!   per-address rate limit wrap every route.
 //! - [`ws`]: `/graphql/ws`, both GraphQL WebSocket subprotocols, closed with 1001 on shutdown.
+//! - [`live_sockets`]: the credentials each open WebSocket holds; revocations announced on the
+//!   bus close the sockets holding them with 4403.
 //! - [`telemetry`]: logs and the Prometheus recorder.
 //! - [`tasks`]: `migrate`, `seed`, `export-schema`, `create-admin`.
 #![warn(missing_docs, unreachable_pub)]
@@ -13,6 +15,7 @@
 pub mod cli;
 pub mod graphql_http;
 pub mod http;
+pub mod live_sockets;
 pub mod sensors;
 pub mod state;
 pub mod tasks;
@@ -99,6 +102,7 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
             .clone()
             .run(state.platform.clone(), shutdown.clone()),
     );
+    let revocations = tokio::spawn(live_sockets::watch_revocations(state.clone()));
     let scheduler = tokio::spawn(agora_platform::schedule::run(
         state.platform.clone(),
         agora_schema::scheduled_jobs(),
@@ -133,6 +137,7 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
         ("battle driver", battle_driver),
         ("API key usage writer", key_usage),
         ("scheduler", scheduler),
+        ("revocation listener", revocations),
     ] {
         if tokio::time::timeout_at(deadline, handle).await.is_err() {
             tracing::warn!(

@@ -3,7 +3,7 @@
 use agora_server::{
     StartOptions,
     cli::{Cli, Command, LeaderboardAction, PersistedAction},
-    state::build_state,
+    state::{SchemaBehind, build_state},
     tasks, telemetry,
 };
 use anyhow::Context as _;
@@ -24,7 +24,13 @@ async fn main() {
     telemetry::init_logging(&cli.config);
     if let Err(err) = run(cli).await {
         eprintln!("error: {err:#}");
-        std::process::exit(1);
+        // An unmigrated database is the operator's to fix, like a bad setting.
+        let code = if err.downcast_ref::<SchemaBehind>().is_some() {
+            2
+        } else {
+            1
+        };
+        std::process::exit(code);
     }
 }
 
@@ -33,7 +39,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::ExportSchema { output } => tasks::export_schema(&output),
         Command::Migrate => {
-            let state = build_state(config, StartOptions::default()).await?;
+            let options = StartOptions {
+                allow_pending_migrations: true,
+                ..Default::default()
+            };
+            let state = build_state(config, options).await?;
             let ran = tasks::migrate(&state.platform).await?;
             println!("applied {ran} migration(s)");
             Ok(())

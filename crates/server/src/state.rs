@@ -33,6 +33,8 @@ pub struct AppState {
     pub key_usage: KeyUsage,
     /// Open WebSockets per client address on this replica.
     pub sockets: crate::ws::SocketCounts,
+    /// The credentials each open WebSocket holds, for revocations.
+    pub live: crate::live_sockets::LiveSockets,
     /// The platform handle.
     pub platform: Platform,
     /// Cancelled to shut down: the server, WebSockets, the dispatcher and the bus stop.
@@ -52,7 +54,32 @@ pub struct StartOptions {
     pub search_path: Option<String>,
     /// Run pending migrations before serving.
     pub migrate: bool,
+    /// Start on a database with migrations pending (only `agora migrate` itself does); any
+    /// other command refuses with [`SchemaBehind`].
+    pub allow_pending_migrations: bool,
 }
+
+/// The database's schema is older than this build: nothing can run on it until it migrates.
+#[derive(Debug)]
+pub struct SchemaBehind {
+    /// Migrations applied to the database.
+    pub applied: usize,
+    /// Migrations this build has.
+    pub latest: usize,
+}
+
+impl std::fmt::Display for SchemaBehind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the database has no schema at version {} (it is at {}): run `agora migrate` \
+             (or `agora serve --migrate true`)",
+            self.latest, self.applied
+        )
+    }
+}
+
+impl std::error::Error for SchemaBehind {}
 
 /// Connects everything `config` names and builds the schema.
 pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Result<AppState> {
@@ -65,6 +92,19 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
         Migrator::up(&db, None)
             .await
             .context("running migrations")?;
+    } else if !options.allow_pending_migrations {
+        let pending = Migrator::get_pending_migrations(&db)
+            .await
+            .context("reading the database's migrations")?
+            .len();
+        if pending > 0 {
+            let latest = Migrator::migrations().len();
+            return Err(SchemaBehind {
+                applied: latest.saturating_sub(pending),
+                latest,
+            }
+            .into());
+        }
     }
     let (bus, redis): (Arc<dyn EventBus>, _) = match &config.redis_url {
         Some(url) => {
@@ -128,6 +168,7 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
         rate_limits,
         key_usage,
         sockets: Default::default(),
+        live: Default::default(),
         platform,
         shutdown,
     })

@@ -4,6 +4,14 @@
 //! `{"apiKey": "..."}`); headers of the upgrade request are the fallback for non-browser
 //! clients. On shutdown every connection is closed with 1001 (going away).
 //!
+//! Every operation on a socket authenticates the connection's credentials afresh, as HTTP does
+//! per request: after `logout`, a password change, a demotion or a revoked key the next
+//! operation runs with the rights held now (or is refused). A session or key revoked on any
+//! replica closes the sockets holding it with 4403 (announced on the bus, see
+//! [`crate::live_sockets`]); so does the access token's `exp`, unless the client sends a
+//! `ping` whose payload carries a fresh token for the same user (`{"authorization": "Bearer
+//! ..."}`), which the pong confirms with `{"reauthenticated": true, "expiresAt": ...}`.
+//!
 //! On `graphql-transport-ws` the connection rules of its PROTOCOL.md hold: no
 //! `connection_init` within `AGORA_WS_INIT_TIMEOUT` closes with 4408, refused credentials
 //! 4403, `subscribe` before the acknowledgement 4401, a malformed message 4400, a second
@@ -13,11 +21,12 @@
 //! (`RATE_LIMITED` error message beyond it), a message over `AGORA_WS_MAX_MESSAGE_BYTES`
 //! closes with 1009, a flood the engine
 //! cannot keep up with closes with 1008, and one address may hold at most
-//! `AGORA_WS_CONNECTIONS_PER_IP` sockets per replica (429 beyond).
+//! `AGORA_WS_CONNECTIONS_PER_IP` sockets per replica (429 beyond). The operation cap, the rate
+//! and the init timeout hold on the legacy `graphql-ws` protocol too.
 
 use agora_identity::api::{self, Credentials};
 use agora_platform::{AppError, auth::Viewer, ratelimit::LimitClass};
-use agora_schema::{ClientAddr, RequestId};
+use agora_schema::{ClientAddr, OwnedCredentials, RequestId, SocketCredentials};
 use async_graphql::{
     Data,
     http::{ALL_WEBSOCKET_PROTOCOLS, WebSocket as GraphQLWebSocket, WebSocketProtocols, WsMessage},
@@ -37,7 +46,12 @@ use std::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
     },
+    time::Duration,
 };
+
+use tokio::sync::watch;
+
+use crate::live_sockets::Identity;
 
 use futures::{SinkExt, StreamExt};
 
@@ -135,6 +149,7 @@ pub async fn upgrade(
             Some(slot) => Some(slot),
             None => {
                 return crate::graphql_http::rate_limited_response(
+                    crate::graphql_http::request_id_of(&headers),
                     60,
                     format!(
                         "at most {} WebSockets may be open from one address",
@@ -151,7 +166,10 @@ pub async fn upgrade(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let fallback = (header("authorization"), header("x-api-key"));
+    let fallback = OwnedCredentials {
+        authorization: header("authorization"),
+        api_key: header("x-api-key"),
+    };
     let request_id = header(crate::REQUEST_ID_HEADER.as_str()).unwrap_or_default();
     // Small buffers: a subscriber mostly receives; tungstenite's 128 KiB defaults per socket
     // dominated memory at thousands of sockets. Writes go out eagerly and a stuck client's
@@ -170,7 +188,7 @@ pub async fn upgrade(
         })
 }
 
-/// What a graphql-transport-ws client message is, as far as the connection rules care.
+/// What a client message is, as far as the connection rules care.
 enum ClientKind {
     Init,
     Subscribe(String),
@@ -178,14 +196,17 @@ enum ClientKind {
     Other,
 }
 
-/// Checks a graphql-transport-ws message's shape; `None` is a 4400.
-fn classify(bytes: &[u8]) -> Option<ClientKind> {
+/// Checks a client message's shape in `protocol` (`subscribe`/`complete` of
+/// graphql-transport-ws, `start`/`stop` of the legacy graphql-ws); `None` is malformed (a
+/// 4400 on graphql-transport-ws, the engine's own answer on the legacy protocol).
+fn classify(bytes: &[u8], protocol: WebSocketProtocols) -> Option<ClientKind> {
     let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
     let id = || value.get("id").and_then(|v| v.as_str()).map(str::to_owned);
-    match value.get("type")?.as_str()? {
-        "connection_init" => Some(ClientKind::Init),
-        "ping" | "pong" => Some(ClientKind::Other),
-        "subscribe" => {
+    let legacy = protocol == WebSocketProtocols::SubscriptionsTransportWS;
+    match (value.get("type")?.as_str()?, legacy) {
+        ("connection_init", _) => Some(ClientKind::Init),
+        ("ping" | "pong", false) | ("connection_terminate", true) => Some(ClientKind::Other),
+        ("subscribe", false) | ("start", true) => {
             let payload = value.get("payload")?;
             let query_ok = match payload.get("query") {
                 Some(q) => q.is_string(),
@@ -200,7 +221,7 @@ fn classify(bytes: &[u8]) -> Option<ClientKind> {
             (payload.is_object() && query_ok).then_some(())?;
             Some(ClientKind::Subscribe(id()?))
         }
-        "complete" => Some(ClientKind::Complete(id()?)),
+        ("complete", false) | ("stop", true) => Some(ClientKind::Complete(id()?)),
         _ => None,
     }
 }
@@ -235,10 +256,15 @@ fn server_kind(text: &str) -> Option<(String, Option<String>)> {
     Some((ty, id))
 }
 
-/// graphql-transport-ws `error` for operation `id`: refused, the connection stays open.
-fn operation_error(id: &str, error: AppError) -> Message {
-    let message =
-        serde_json::json!({ "id": id, "type": "error", "payload": [error.into_server_error()] });
+/// An `error` message for operation `id`: refused, the connection stays open. The legacy
+/// protocol carries one error object, graphql-transport-ws a list.
+fn operation_error(id: &str, error: AppError, protocol: WebSocketProtocols) -> Message {
+    let error = serde_json::to_value(error.into_server_error()).unwrap_or_default();
+    let payload = match protocol {
+        WebSocketProtocols::SubscriptionsTransportWS => error,
+        _ => serde_json::Value::Array(vec![error]),
+    };
+    let message = serde_json::json!({ "id": id, "type": "error", "payload": payload });
     Message::Text(message.to_string().into())
 }
 
@@ -249,11 +275,49 @@ fn close(code: u16, reason: &str) -> Message {
     }))
 }
 
+/// Credentials in a `connection_init` or re-authenticating `ping` payload, else `fallback`
+/// (the upgrade request's headers).
+fn credentials_in(payload: &serde_json::Value, fallback: &OwnedCredentials) -> OwnedCredentials {
+    let field = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| payload.get(*n).and_then(|v| v.as_str()).map(str::to_owned))
+    };
+    OwnedCredentials {
+        authorization: field(&["authorization", "Authorization"])
+            .or_else(|| fallback.authorization.clone()),
+        api_key: field(&["apiKey", "x-api-key", "X-Api-Key"]).or_else(|| fallback.api_key.clone()),
+    }
+}
+
+/// The viewer `credentials` give now, and when the access token among them expires.
+async fn sign_in(
+    platform: &agora_platform::Platform,
+    credentials: &OwnedCredentials,
+) -> Result<Identity, AppError> {
+    let viewer = api::authenticate(
+        platform,
+        Credentials {
+            authorization: credentials.authorization.as_deref(),
+            api_key: credentials.api_key.as_deref(),
+        },
+    )
+    .await?;
+    let expires_at = match (&viewer, &credentials.authorization) {
+        (Viewer::User(_), Some(authorization)) => api::access_token_expiry(platform, authorization),
+        _ => None,
+    };
+    Ok(Identity { viewer, expires_at })
+}
+
+/// Why a socket closes when its access token expires.
+const TOKEN_EXPIRED: &str = "access token expired: ping with a fresh one, or reconnect";
+
 async fn serve_socket(
     state: AppState,
     socket: WebSocket,
     protocol: WebSocketProtocols,
-    fallback: (Option<String>, Option<String>),
+    fallback: OwnedCredentials,
     request_id: String,
     addr: Option<IpAddr>,
 ) {
@@ -261,46 +325,86 @@ async fn serve_socket(
     let (mut sink, mut stream) = socket.split();
     let (input, queue) = tokio::sync::mpsc::channel::<Vec<u8>>(INPUT_QUEUE);
     let platform = state.platform.clone();
-    // async-graphql closes a refused `connection_init` with 1002; graphql-transport-ws asks for
-    // 4403 Forbidden, so remember the refusal and send that instead.
+    // Who the socket is signed in as, kept current by `connection_init` and re-authenticating
+    // pings; the registry closes it when its credentials are revoked on any replica.
+    let credentials = SocketCredentials::default();
+    let (identity_tx, identity_rx) = watch::channel(Identity::default());
+    let identity_tx = Arc::new(identity_tx);
+    let (revoked_tx, mut revoked) = tokio::sync::mpsc::channel::<&'static str>(1);
+    let _registration = state
+        .live
+        .register(identity_rx.clone(), credentials.clone(), revoked_tx);
+    // async-graphql closes a refused `connection_init` (and a refused ping) with 1002;
+    // graphql-transport-ws asks for 4403 Forbidden, so remember the refusal and send that.
     let refused = Arc::new(AtomicBool::new(false));
-    let refused_in_init = Arc::clone(&refused);
-    let on_init = move |payload: serde_json::Value| async move {
-        let field = |names: &[&str]| {
-            names
-                .iter()
-                .find_map(|n| payload.get(*n).and_then(|v| v.as_str()).map(str::to_owned))
-        };
-        let authorization = field(&["authorization", "Authorization"]).or(fallback.0);
-        let api_key = field(&["apiKey", "x-api-key", "X-Api-Key"]).or(fallback.1);
-        let viewer: Viewer = api::authenticate(
-            &platform,
-            Credentials {
-                authorization: authorization.as_deref(),
-                api_key: api_key.as_deref(),
-            },
-        )
-        .await
-        .inspect_err(|_| refused_in_init.store(true, Ordering::SeqCst))?;
-        let mut data = Data::default();
-        data.insert(viewer);
-        data.insert(RequestId(request_id));
-        data.insert(ClientAddr(addr));
-        agora_schema::insert_request_data(&mut data, &platform);
-        Ok(data)
+    let on_init = {
+        let (platform, credentials, identity) =
+            (platform.clone(), credentials.clone(), identity_tx.clone());
+        let refused = Arc::clone(&refused);
+        move |payload: serde_json::Value| async move {
+            let presented = credentials_in(&payload, &fallback);
+            let signed_in = sign_in(&platform, &presented)
+                .await
+                .inspect_err(|_| refused.store(true, Ordering::SeqCst))?;
+            let mut data = Data::default();
+            data.insert(signed_in.viewer.clone());
+            data.insert(RequestId(request_id));
+            data.insert(ClientAddr(addr));
+            credentials.replace(presented);
+            data.insert(credentials);
+            agora_schema::insert_request_data(&mut data, &platform);
+            identity.send_replace(signed_in);
+            Ok(data)
+        }
+    };
+    // A `ping` whose payload carries credentials re-authenticates the socket (the same user
+    // only): a client refreshes its access token before `exp` without reconnecting.
+    let on_ping = {
+        let (platform, credentials, identity) =
+            (platform.clone(), credentials.clone(), identity_tx.clone());
+        let refused = Arc::clone(&refused);
+        move |_: Option<&Data>, payload: Option<serde_json::Value>| async move {
+            let presented =
+                credentials_in(&payload.unwrap_or_default(), &OwnedCredentials::default());
+            if presented == OwnedCredentials::default() {
+                return Ok(None);
+            }
+            let current = identity.borrow().viewer.user_id();
+            let checked = sign_in(&platform, &presented).await.and_then(|fresh| {
+                if current.is_some() && fresh.viewer.user_id() == current {
+                    Ok(fresh)
+                } else {
+                    Err(AppError::Forbidden(
+                        "re-authenticate as the user the connection signed in as".into(),
+                    ))
+                }
+            });
+            let fresh = checked.inspect_err(|_| refused.store(true, Ordering::SeqCst))?;
+            let expires_at = fresh.expires_at;
+            credentials.replace(presented);
+            identity.send_replace(fresh);
+            Ok(Some(
+                serde_json::json!({ "reauthenticated": true, "expiresAt": expires_at }),
+            ))
+        }
     };
     let mut outgoing = GraphQLWebSocket::new(
         state.executor.clone(),
         tokio_stream::wrappers::ReceiverStream::new(queue),
         protocol,
     )
-    .on_connection_init(on_init);
+    .on_connection_init(on_init)
+    .on_ping(on_ping);
     // The connection rules of graphql-transport-ws (PROTOCOL.md) that the engine does not
-    // enforce itself: the legacy protocol is passed through as it is.
+    // enforce itself; the operation cap, rate and init timeout hold on both protocols.
     let strict = protocol == WebSocketProtocols::GraphQLWS;
     let config = &state.platform.config;
     let init_deadline = tokio::time::sleep(config.ws_init_timeout);
     tokio::pin!(init_deadline);
+    let mut identity_changes = identity_rx;
+    let expiry = tokio::time::sleep(Duration::from_secs(86_400));
+    tokio::pin!(expiry);
+    let mut expires = false;
     let (mut initialised, mut acknowledged) = (false, false);
     let mut active: HashSet<String> = HashSet::new();
     loop {
@@ -338,52 +442,30 @@ async fn serve_socket(
                         break;
                     }
                 };
-                if strict {
-                    let refusal = match classify(&bytes) {
-                        None => Some((BAD_MESSAGE, "Invalid message received".to_owned())),
-                        Some(ClientKind::Init) if initialised => Some((TOO_MANY_INITS, "Too many initialisation requests".to_owned())),
-                        Some(ClientKind::Init) => { initialised = true; None }
-                        Some(ClientKind::Subscribe(_)) if !acknowledged => Some((UNAUTHORIZED, "Unauthorized".to_owned())),
-                        Some(ClientKind::Subscribe(id)) if active.contains(&id) => Some((DUPLICATE_ID, format!("Subscriber for {id} already exists"))),
-                        Some(ClientKind::Subscribe(id)) if active.len() >= config.ws_max_subscriptions => {
-                            let error = AppError::LimitExceeded {
-                                message: format!("at most {} operations may run at once on one connection", config.ws_max_subscriptions),
-                                limit: "subscriptions",
-                                max: config.ws_max_subscriptions,
-                            };
-                            if sink.send(operation_error(&id, error)).await.is_err() {
+                let kind = classify(&bytes, protocol);
+                let refusal = match kind {
+                    None if strict => Some((BAD_MESSAGE, "Invalid message received".to_owned())),
+                    Some(ClientKind::Init) if strict && initialised => Some((TOO_MANY_INITS, "Too many initialisation requests".to_owned())),
+                    Some(ClientKind::Init) => { initialised = true; None }
+                    Some(ClientKind::Subscribe(_)) if strict && !acknowledged => Some((UNAUTHORIZED, "Unauthorized".to_owned())),
+                    Some(ClientKind::Subscribe(id)) if strict && active.contains(&id) => Some((DUPLICATE_ID, format!("Subscriber for {id} already exists"))),
+                    Some(ClientKind::Subscribe(id)) => {
+                        if let Some(error) = admit_operation(&state, addr, active.len()).await {
+                            if sink.send(operation_error(&id, error, protocol)).await.is_err() {
                                 break;
                             }
                             continue;
                         }
-                        Some(ClientKind::Subscribe(id)) => {
-                            // Each operation on a socket counts against its address's request
-                            // rate, as an HTTP request does, so subscribe/complete churn cannot
-                            // run unlimited operations.
-                            if let Some(addr) = addr
-                                && let Err(refusal) = state.rate_limits.check(LimitClass::Ip, &addr.to_string(), 1).await
-                            {
-                                let secs = refusal.retry_after_secs();
-                                let error = AppError::RateLimited {
-                                    message: format!("too many operations from this address; retry in {secs} s"),
-                                    retry_after_secs: secs,
-                                };
-                                if sink.send(operation_error(&id, error)).await.is_err() {
-                                    break;
-                                }
-                                continue;
-                            }
-                            active.insert(id);
-                            bytes = document_id_into_extensions(bytes);
-                            None
-                        }
-                        Some(ClientKind::Complete(id)) => { active.remove(&id); None }
-                        Some(ClientKind::Other) => None,
-                    };
-                    if let Some((code, reason)) = refusal {
-                        let _ = sink.send(close(code, &reason)).await;
-                        break;
+                        active.insert(id);
+                        bytes = document_id_into_extensions(bytes);
+                        None
                     }
+                    Some(ClientKind::Complete(id)) => { active.remove(&id); None }
+                    Some(ClientKind::Other) | None => None,
+                };
+                if let Some((code, reason)) = refusal {
+                    let _ = sink.send(close(code, &reason)).await;
+                    break;
                 }
                 if input.try_send(bytes).is_err() {
                     let _ = sink.send(close(POLICY_VIOLATION, "too many messages")).await;
@@ -391,7 +473,20 @@ async fn serve_socket(
                 }
                 continue;
             }
-            _ = &mut init_deadline, if strict && !acknowledged => {
+            changed = identity_changes.changed() => {
+                if changed.is_ok() {
+                    let expires_at = identity_changes.borrow_and_update().expires_at;
+                    expires = expires_at.is_some();
+                    if let Some(at) = expires_at {
+                        let left = (at - platform.clock.now()).to_std().unwrap_or_default();
+                        expiry.as_mut().reset(tokio::time::Instant::now() + left);
+                    }
+                }
+                continue;
+            }
+            _ = &mut expiry, if expires => close(FORBIDDEN, TOKEN_EXPIRED),
+            Some(reason) = revoked.recv() => close(FORBIDDEN, reason),
+            _ = &mut init_deadline, if !acknowledged => {
                 close(INIT_TIMEOUT, "Connection initialisation timeout")
             }
             _ = state.shutdown.cancelled() => close(GOING_AWAY, "server shutting down"),
@@ -402,4 +497,34 @@ async fn serve_socket(
         }
     }
     metrics::gauge!("agora_websockets_open").decrement(1.0);
+}
+
+/// The operation cap and the address's request rate, checked before a new operation starts
+/// on a socket; the refusal to send in its `error` message, if any.
+async fn admit_operation(
+    state: &AppState,
+    addr: Option<IpAddr>,
+    running: usize,
+) -> Option<AppError> {
+    let max = state.platform.config.ws_max_subscriptions;
+    if running >= max {
+        return Some(AppError::LimitExceeded {
+            message: format!("at most {max} operations may run at once on one connection"),
+            limit: "subscriptions",
+            max,
+        });
+    }
+    // Each operation on a socket counts against its address's request rate, as an HTTP
+    // request does, so subscribe/complete churn cannot run unlimited operations.
+    let addr = addr?;
+    let refusal = state
+        .rate_limits
+        .check(LimitClass::Ip, &addr.to_string(), 1)
+        .await
+        .err()?;
+    let secs = refusal.retry_after_secs();
+    Some(AppError::RateLimited {
+        message: format!("too many operations from this address; retry in {secs} s"),
+        retry_after_secs: secs,
+    })
 }

@@ -235,6 +235,7 @@ impl TestServer {
                 clock,
                 search_path: search_path.clone(),
                 migrate: true,
+                allow_pending_migrations: false,
             },
         )
         .await

@@ -184,22 +184,18 @@ impl Viewer {
         matches!(self, Self::ApiKey(k) if k.scopes.contains(&scope))
     }
 
-    /// Whether this is a station device key: `SENSORS_WRITE` and no scope that acts for its
-    /// owner (`READ`, `WRITE`, `PARTNER`). Such a key may only push readings.
+    /// Whether this is a station device key: any key holding `SENSORS_WRITE`. Such a key may
+    /// only push readings for its bound station, whatever else it holds (new keys cannot
+    /// combine `SENSORS_WRITE` with another scope; older ones that do are held to ingestion).
     pub fn is_device_key(&self) -> bool {
-        matches!(self, Self::ApiKey(k)
-            if k.scopes.contains(&ApiScope::SensorsWrite)
-                && !k.scopes.iter().any(|s| matches!(s, ApiScope::Read | ApiScope::Write | ApiScope::Partner)))
+        matches!(self, Self::ApiKey(k) if k.scopes.contains(&ApiScope::SensorsWrite))
     }
 
-    /// Whether this viewer may run mutations: users may; keys need `WRITE`
-    /// (a `SENSORS_WRITE` key may run the ingestion mutation, which checks for itself).
+    /// Whether this viewer may run mutations: users may; keys need `WRITE` (a device key runs
+    /// the ingestion mutation only, which the executor and the mutation check for themselves).
     pub fn may_mutate(&self) -> bool {
         match self {
-            Self::ApiKey(k) => k
-                .scopes
-                .iter()
-                .any(|s| matches!(s, ApiScope::Write | ApiScope::SensorsWrite)),
+            Self::ApiKey(k) => k.scopes.contains(&ApiScope::Write) || self.is_device_key(),
             _ => true,
         }
     }
@@ -249,7 +245,30 @@ mod tests {
             })
         };
         assert!(!key(vec![ApiScope::Read]).may_mutate());
+        assert!(!key(vec![ApiScope::Partner]).may_mutate());
         assert!(key(vec![ApiScope::Read, ApiScope::Write]).may_mutate());
+    }
+
+    #[test]
+    fn any_key_holding_sensors_write_is_a_device_key() {
+        let key = |scopes| {
+            Viewer::ApiKey(KeyViewer {
+                key_id: Uuid::now_v7(),
+                owner_id: Uuid::now_v7(),
+                owner_role: Role::Admin,
+                scopes,
+                station_id: None,
+            })
+        };
+        for scopes in [
+            vec![ApiScope::SensorsWrite],
+            vec![ApiScope::Read, ApiScope::SensorsWrite],
+            vec![ApiScope::Partner, ApiScope::SensorsWrite],
+            vec![ApiScope::Write, ApiScope::SensorsWrite],
+        ] {
+            assert!(key(scopes.clone()).is_device_key(), "{scopes:?}");
+        }
+        assert!(!key(vec![ApiScope::Read, ApiScope::Write]).is_device_key());
     }
 
     #[test]

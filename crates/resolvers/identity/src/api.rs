@@ -5,6 +5,7 @@ use agora_platform::{AppError, AppResult, Platform, auth::Viewer};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+pub use crate::events::{REVOCATIONS_CHANNEL, Revocation};
 pub use crate::service::accounts::{create_or_promote_admin, ensure_account};
 pub use crate::service::api_keys::{CreatedKey, create as create_api_key};
 pub use crate::service::key_usage::KeyUsage;
@@ -41,6 +42,19 @@ pub async fn authenticate(platform: &Platform, credentials: Credentials<'_>) -> 
         (None, Some(key)) => api_keys::authenticate(platform, key.trim()).await,
         (None, None) => Ok(Viewer::Anonymous),
     }
+}
+
+/// When the bearer token in `authorization` expires, if it is a valid one.
+pub fn access_token_expiry(
+    platform: &Platform,
+    authorization: &str,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let token = authorization
+        .strip_prefix("Bearer ")
+        .or_else(|| authorization.strip_prefix("bearer "))?
+        .trim();
+    let claims = platform.jwt.verify(token, platform.clock.now()).ok()?;
+    chrono::DateTime::from_timestamp(claims.exp, 0)
 }
 
 pub use crate::{loaders::UserLoader, types::User};

@@ -20,7 +20,7 @@ use super::{
     policy::{check_password, normalize_display_name, normalize_email},
     sessions::{self, IssuedSession, RevokeReason},
 };
-use crate::events::IdentityEvent;
+use crate::events::{IdentityEvent, Revocation, announce};
 
 /// A new account's details, as the client sent them.
 #[derive(Debug, Clone)]
@@ -210,7 +210,14 @@ pub async fn change_password(
     new: &str,
 ) -> AppResult<()> {
     let user = find_user(&platform.db, user_id).await?;
-    if !password::verify(current.to_owned(), user.password_hash.clone()).await? {
+    // The current password is a password check like a sign-in: a stolen session must not
+    // become an unthrottled oracle for it, so failures count towards the account's lockout.
+    let now = platform.clock.now();
+    sessions::check_lockout(&platform.db, &user.email, now).await?;
+    let verified = password::verify(current.to_owned(), user.password_hash.clone()).await?;
+    if !verified {
+        sessions::record_attempt(&platform.db, &user.email, false, now).await?;
+        metrics::counter!("agora_login_failures_total").increment(1);
         return Err(AppError::bad_input(
             "input.currentPassword",
             "current password is incorrect",
@@ -243,6 +250,14 @@ pub(crate) async fn set_password(
     active.update(&txn).await?;
     sessions::revoke_all(&txn, user_id, keep, RevokeReason::PasswordChanged, now).await?;
     txn.commit().await?;
+    announce(
+        platform,
+        Revocation::UserSessions {
+            user_id,
+            except: keep,
+        },
+    )
+    .await;
     Ok(())
 }
 

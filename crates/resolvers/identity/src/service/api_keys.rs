@@ -13,6 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::role_of;
+use crate::events::{Revocation, announce};
 
 /// Start of every key, so leaked keys are easy to spot (and to scan for).
 pub const KEY_PREFIX: &str = "agk_";
@@ -63,6 +64,16 @@ pub async fn create(
         return Err(AppError::bad_input(
             "input.scopes",
             "give the key at least one scope",
+        ));
+    }
+    // A device key is bound to a station and may only push its readings: held together with
+    // any other scope it would carry its creator's (admin) rights to wherever it leaks.
+    if scopes.contains(&ApiScope::SensorsWrite)
+        && scopes.iter().any(|s| *s != ApiScope::SensorsWrite)
+    {
+        return Err(AppError::bad_input(
+            "input.scopes",
+            "SENSORS_WRITE cannot be combined with another scope: create a separate key",
         ));
     }
     if let Some(scope) = scopes.iter().find(|s| owner_role < s.min_role()) {
@@ -136,7 +147,11 @@ pub async fn revoke(platform: &Platform, viewer: &Viewer, key_id: Uuid) -> AppRe
         .filter(api_key::Column::RevokedAt.is_null())
         .exec(&platform.db)
         .await?;
-    Ok(result.rows_affected > 0)
+    let revoked = result.rows_affected > 0;
+    if revoked {
+        announce(platform, Revocation::ApiKey { key_id: key.id }).await;
+    }
+    Ok(revoked)
 }
 
 /// Turns an `X-Api-Key` value into a viewer; unknown or revoked keys are `UNAUTHENTICATED`.

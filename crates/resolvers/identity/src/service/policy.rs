@@ -77,12 +77,31 @@ pub fn check_password(password: &str, email: Option<&str>, field: &str) -> AppRe
 }
 
 /// Trims a display name and checks it has 1–40 visible characters and no control characters.
+///
+/// Names are NFKC-normalised (look-alike compatibility forms such as full-width letters become
+/// the plain ones) and may hold no control or format characters: a right-to-left override or a
+/// zero-width character would let `"\u{202e}nimdA"` display as another user's name.
 pub fn normalize_display_name(raw: &str, field: &str) -> AppResult<String> {
-    let name = raw.trim();
-    if name.chars().any(char::is_control) {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    let normalized: String = raw.nfkc().collect();
+    let name = normalized.trim();
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(
+                c.general_category(),
+                GeneralCategory::Format
+                    | GeneralCategory::LineSeparator
+                    | GeneralCategory::ParagraphSeparator
+            )
+    };
+    if let Some(c) = name.chars().find(|c| hidden(*c)) {
         return Err(AppError::bad_input(
             field,
-            "display name must not contain control characters",
+            format!(
+                "display name must not contain control or formatting characters (found U+{:04X})",
+                u32::from(c)
+            ),
         ));
     }
     let visible = name.graphemes(true).count();
@@ -101,6 +120,32 @@ pub fn normalize_display_name(raw: &str, field: &str) -> AppResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_names_refuse_bidi_overrides_and_zero_width_characters() {
+        for name in [
+            "\u{202e}Admin",
+            "Ad\u{200b}min",
+            "Admin\u{2066}",
+            "\u{feff}Admin",
+            "A\u{2028}B",
+        ] {
+            let refused = normalize_display_name(name, "displayName");
+            assert!(
+                matches!(refused, Err(AppError::BadInput { .. })),
+                "{name:?} was accepted"
+            );
+        }
+        // Full-width letters are the plain ones after NFKC.
+        assert_eq!(
+            normalize_display_name("Ａｄａ", "displayName").expect("ok"),
+            "Ada"
+        );
+        assert_eq!(
+            normalize_display_name("  Zoë Ünal ", "displayName").expect("ok"),
+            "Zoë Ünal"
+        );
+    }
 
     #[test]
     fn email_is_trimmed_and_lower_cased() {

@@ -16,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{policy, role_of};
-use crate::events::IdentityEvent;
+use crate::events::{IdentityEvent, Revocation, announce};
 
 /// Failed logins within [`LOCKOUT_WINDOW_MINUTES`] that lock an address.
 pub const LOCKOUT_FAILURES: usize = 5;
@@ -85,14 +85,7 @@ pub async fn login(
         }
         None => password::verify_decoy(password_attempt.to_owned()).await?,
     };
-    login_attempt::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        email: Set(email.clone()),
-        succeeded: Set(verified),
-        attempted_at: Set(now),
-    }
-    .insert(db)
-    .await?;
+    record_attempt(db, &email, verified, now).await?;
     match found {
         Some(user) if verified => start_session(platform, user).await,
         _ => {
@@ -102,9 +95,27 @@ pub async fn login(
     }
 }
 
+/// Records a password check against `email` for the lockout: sign-ins and password changes.
+pub(crate) async fn record_attempt<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+    succeeded: bool,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    login_attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(email.to_owned()),
+        succeeded: Set(succeeded),
+        attempted_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
 /// Refuses sign-in while the address has [`LOCKOUT_FAILURES`] failures in the window since its
 /// last success; says when to retry.
-async fn check_lockout<C: ConnectionTrait>(
+pub(crate) async fn check_lockout<C: ConnectionTrait>(
     db: &C,
     email: &str,
     now: DateTime<Utc>,
@@ -219,6 +230,13 @@ pub async fn refresh(platform: &Platform, token: &str) -> AppResult<IssuedSessio
     if claimed.rows_affected == 0 {
         revoke(&txn, session.id, RevokeReason::RefreshTokenReuse, now).await?;
         txn.commit().await?;
+        announce(
+            platform,
+            Revocation::Session {
+                session_id: session.id,
+            },
+        )
+        .await;
         tracing::warn!(session_id = %session.id, user_id = %session.user_id, "refresh token reuse; session revoked");
         return Err(AppError::Unauthenticated(
             "refresh token was already used; the session has been revoked for safety".into(),
@@ -247,7 +265,17 @@ pub async fn logout(platform: &Platform, token: &str) -> AppResult<bool> {
     else {
         return Ok(false);
     };
-    revoke(&platform.db, stored.session_id, RevokeReason::Logout, now).await
+    let revoked = revoke(&platform.db, stored.session_id, RevokeReason::Logout, now).await?;
+    if revoked {
+        announce(
+            platform,
+            Revocation::Session {
+                session_id: stored.session_id,
+            },
+        )
+        .await;
+    }
+    Ok(revoked)
 }
 
 /// Revokes one session; true if it was live.

@@ -98,9 +98,10 @@ pub fn authorize(viewer: &Viewer, station_id: Uuid) -> AppResult<()> {
                 ))
             }
         }
-        _ if viewer.is_admin() => Ok(()),
+        // An admin's READ or PARTNER key only reads: writing readings needs a WRITE key.
+        _ if viewer.is_admin() && viewer.may_mutate() => Ok(()),
         _ => Err(AppError::Forbidden(
-            "readings come from the station's device key or an admin".into(),
+            "readings come from the station's device key, an admin or an admin's WRITE key".into(),
         )),
     }
 }
