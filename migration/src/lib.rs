@@ -20,6 +20,7 @@ mod m20261202_000012_create_learning;
 mod m20261202_000013_add_outbox_pending_index;
 mod m20261202_000014_lighten_award_writes;
 mod m20261206_000015_fold_award_totals;
+mod m20261207_000016_add_point_rule_daily_caps;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_add_outbox_pending_index::Migration),
             Box::new(m20261202_000014_lighten_award_writes::Migration),
             Box::new(m20261206_000015_fold_award_totals::Migration),
+            Box::new(m20261207_000016_add_point_rule_daily_caps::Migration),
         ]
     }
 }

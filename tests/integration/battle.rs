@@ -802,3 +802,112 @@ async fn players_on_two_replicas_play_one_battle_and_a_dead_replica_is_taken_ove
     until(&mut sb, "FINISHED").await;
     two.shutdown().await;
 }
+
+#[tokio::test]
+async fn players_cannot_read_the_answer_of_a_question_still_in_play() {
+    let (server, clock, topic_id) = battle_server(2, &[]).await;
+    // The moderator from the topic's set-up plays; the admin watches.
+    let signed_in = server
+        .login("moderator@example.org", "a long enough passphrase")
+        .await;
+    let moderator = Player {
+        token: signed_in["data"]["login"]["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned(),
+        id: signed_in["data"]["login"]["user"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned(),
+    };
+    let admin = server
+        .login("admin@example.org", "a long enough passphrase")
+        .await["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let pia = player(&server, "pia@example.org").await;
+    let room = create_room(
+        &server,
+        &moderator,
+        json!({ "topicId": topic_id, "questionCount": 2 }),
+    )
+    .await;
+    let room_id = room["id"].as_str().expect("id").to_owned();
+    join(&server, &pia, &room["code"]).await;
+    assert_no_errors(
+        &server
+            .gql_as(&moderator.token, START, json!({ "r": room_id }))
+            .await,
+    );
+    let room_query = "query($r: ID!) { battleRoom(id: $r) { status currentQuestion { id } } }";
+    let current = server
+        .gql_as(&pia.token, room_query, json!({ "r": room_id }))
+        .await["data"]["battleRoom"]["currentQuestion"]["id"]
+        .clone();
+    let read = |token: String| {
+        let server = &server;
+        let current = current.clone();
+        async move {
+            let body = server
+                .gql_as(
+                    &token,
+                    "query($q: ID!) { question(id: $q) { explanation choices { isCorrect } }
+                      node(id: $q) { ... on Question { explanation } } }",
+                    json!({ "q": current }),
+                )
+                .await;
+            assert_no_errors(&body);
+            body["data"].clone()
+        }
+    };
+    for token in [moderator.token.clone(), pia.token.clone()] {
+        let data = read(token).await;
+        assert!(data["question"]["explanation"].is_null(), "{data}");
+        assert!(data["node"]["explanation"].is_null(), "{data}");
+        assert!(
+            data["question"]["choices"]
+                .as_array()
+                .expect("choices")
+                .iter()
+                .all(|c| c["isCorrect"].is_null()),
+            "{data}"
+        );
+    }
+    // Someone not playing sees it all.
+    let watching = read(admin).await;
+    assert!(
+        watching["question"]["explanation"].is_string(),
+        "{watching}"
+    );
+    assert!(
+        watching["question"]["choices"]
+            .as_array()
+            .expect("choices")
+            .iter()
+            .any(|c| c["isCorrect"] == true),
+        "{watching}"
+    );
+    // Once the battle is over the players may read it too.
+    for _ in 0..60 {
+        let status = server
+            .gql_as(&pia.token, room_query, json!({ "r": room_id }))
+            .await["data"]["battleRoom"]["status"]
+            .clone();
+        if status == "FINISHED" {
+            break;
+        }
+        clock.advance(chrono::Duration::seconds(25));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = read(moderator.token.clone()).await;
+    assert!(after["question"]["explanation"].is_string(), "{after}");
+    assert!(
+        after["question"]["choices"]
+            .as_array()
+            .expect("choices")
+            .iter()
+            .any(|c| c["isCorrect"] == true),
+        "{after}"
+    );
+}

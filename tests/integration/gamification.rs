@@ -413,7 +413,12 @@ async fn fifty_concurrent_events_sum_exactly_and_replays_add_nothing() {
         ("TOPIC_COMPLETED", 50),
         ("WORD_MASTERED", 15),
     ];
-    let expected: i64 = 5 + (0..50).map(|i| kinds[i % 3].1).sum::<i64>();
+    // TOPIC_COMPLETED earns at most 10 a day (its daily cap): 17 of them arrive, 10 pay. The
+    // capped awards are counted under the user's progress lock, so concurrent dispatchers
+    // cannot pass the cap together.
+    let topics = (0..50).filter(|i| i % 3 == 1).count() as i64;
+    let expected: i64 =
+        5 + (0..50).map(|i| kinds[i % 3].1).sum::<i64>() - (topics - 10) * kinds[1].1;
     // 50 events written concurrently, while two more dispatchers compete with the server's.
     let writes = (0..50).map(|i| {
         let platform = platform.clone();
@@ -833,7 +838,8 @@ async fn a_live_board_shows_a_finished_battle_within_a_second_and_coalesces_burs
         .gql("query { leaderboard(scope: GLOBAL, first: 3) { entries { rank points user { id } } } }", json!({}))
         .await;
     assert_eq!(last["entries"], query["data"]["leaderboard"]["entries"]);
-    assert_eq!(last["entries"][0]["points"], 20 * 50 + 5);
+    // Each of the 20 TOPIC_COMPLETED is worth 50, but only 10 a day earn (the rule's cap).
+    assert_eq!(last["entries"][0]["points"], 10 * 50 + 5);
     server.shutdown().await;
 }
 
@@ -1426,4 +1432,49 @@ async fn a_rebuild_while_awards_are_applied_loses_and_doubles_nothing() {
         assert_eq!(row.points, ledger_sum(&platform, who.id).await);
     }
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_rule_earns_nothing_past_its_daily_cap() {
+    use agora_entities::gamification::point_award;
+    let (server, clock) = clocked().await;
+    let platform = server.state.platform.clone();
+    let ann = learner(&server, "ann@example.org").await;
+    server.wait_for_outbox().await;
+    let before = progress(&server, &ann).await["points"]
+        .as_i64()
+        .expect("points");
+    // FLASHCARD_REVIEWED: 10 points, at most 100 earning awards a day (point_rules.daily_cap).
+    let at = platform.clock.now();
+    let events = (0..105)
+        .map(|_| NewEvent {
+            event_type: "FLASHCARD_REVIEWED",
+            aggregate_id: None,
+            payload: json!({ "userId": ann.id }),
+        })
+        .collect();
+    enqueue_all(&platform, at, events).await;
+    server.wait_for_outbox().await;
+    let p = progress(&server, &ann).await;
+    assert_eq!(p["points"].as_i64(), Some(before + 1_000), "{p}");
+    // Every review is in the ledger (and counted), the five past the cap at 0 points.
+    let ledger = point_award::Entity::find()
+        .filter(point_award::Column::Rule.eq("FLASHCARD_REVIEWED"))
+        .all(&platform.db)
+        .await
+        .expect("ledger");
+    assert_eq!(ledger.len(), 105);
+    assert_eq!(ledger.iter().filter(|a| a.points == 0).count(), 5);
+    assert!(
+        achievement(&p, "FLASHCARDS_100")["unlockedAt"].is_string(),
+        "{p}"
+    );
+    // The next day earns again.
+    clock.advance(Days::days(1));
+    enqueue(&platform, "FLASHCARD_REVIEWED", json!({ "userId": ann.id })).await;
+    server.wait_for_outbox().await;
+    assert_eq!(
+        progress(&server, &ann).await["points"].as_i64(),
+        Some(before + 1_010)
+    );
 }

@@ -486,3 +486,44 @@ async fn serve_on_an_unmigrated_database_says_to_migrate_and_exits_2() {
     assert!(stderr.contains("run `agora migrate`"), "{stderr}");
     assert!(!stderr.contains("does not exist"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_near_duplicate_of_an_unpublished_draft_is_refused_without_naming_it() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let topic = super::knowledge::topic(&server, &tokens.moderator, "Capitals", None).await;
+    let topic_id = topic["id"].as_str().expect("id");
+    let secret = "Which river runs through the secret draft city of Zanzibarra?";
+    let draft = server
+        .gql_as(
+            &tokens.moderator,
+            "mutation($i: CreateQuestionInput!) { createQuestion(input: $i) { id status } }",
+            json!({ "i": {
+                "topicId": topic_id, "prompt": secret, "status": "DRAFT",
+                "choices": [{ "text": "Zan", "isCorrect": true }, { "text": "Bar", "isCorrect": false }],
+                "explanation": "It is a draft.", "difficulty": 2,
+            } }),
+        )
+        .await;
+    assert_no_errors(&draft);
+    assert_eq!(draft["data"]["createQuestion"]["status"], "DRAFT");
+    let body = server
+        .gql_as(
+            &tokens.learner,
+            "mutation($i: SubmitQuestionInput!) { submitQuestion(input: $i) { id } }",
+            json!({ "i": {
+                "topicId": topic_id,
+                "prompt": "Which river runs through the secret draft city of Zanzibarra ?",
+                "choices": [{ "text": "Zan", "isCorrect": true }, { "text": "Bar", "isCorrect": false }],
+                "explanation": "A copy.", "difficulty": 2,
+            } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["detail"], "NEAR_DUPLICATE");
+    assert!(error["extensions"]["relatedId"].is_null(), "{body}");
+    let draft_id = draft["data"]["createQuestion"]["id"].as_str().expect("id");
+    assert!(!body.to_string().contains("Zanzibarra?"), "{body}");
+    assert!(!body.to_string().contains(draft_id), "{body}");
+}

@@ -130,10 +130,11 @@ async fn flashcards_follow_sm2_and_reviews_and_completions_earn_points_once() {
     assert_eq!(fourth["reviewCount"], 4);
     assert_eq!(at(&fourth["lastReviewedAt"]), clock.now());
 
-    // Each review is one FLASHCARD_REVIEWED, worth 10 points.
+    // Each review on a later day than the card was made is one FLASHCARD_REVIEWED, worth 10
+    // points; the first, on the day it was made, earns nothing.
     let events = events_of(&platform, "FLASHCARD_REVIEWED").await;
     let qualities: Vec<&Value> = events.iter().map(|e| &e.payload["quality"]).collect();
-    assert_eq!(qualities, [&json!(4), &json!(5), &json!(3), &json!(1)]);
+    assert_eq!(qualities, [&json!(5), &json!(3), &json!(1)]);
     // A topic completed twice counts once.
     const COMPLETE: &str =
         "mutation($t: ID!) { completeTopic(topicId: $t) { firstTime completedAt topic { name } } }";
@@ -178,7 +179,7 @@ async fn flashcards_follow_sm2_and_reviews_and_completions_earn_points_once() {
             .map(|a| a["points"].as_i64().unwrap_or(0))
             .collect()
     };
-    assert_eq!(of("FLASHCARD_REVIEWED"), [10, 10, 10, 10], "{awards:?}");
+    assert_eq!(of("FLASHCARD_REVIEWED"), [10, 10, 10], "{awards:?}");
     assert_eq!(of("TOPIC_COMPLETED"), [50], "{awards:?}");
 }
 
@@ -433,12 +434,14 @@ async fn the_morning_reminder_counts_cards_due_today_once_in_each_zone() {
 
 #[tokio::test]
 async fn concurrent_reviews_of_one_card_count_once() {
-    let (server, _clock) = clocked().await;
+    let (server, clock) = clocked().await;
     let platform = server.state.platform.clone();
     let topic = a_topic(&server).await;
     let ann = server.register_token("ann@example.org").await;
     let card = create(&server, &ann, &topic, "race").await;
     let id = card["id"].as_str().expect("id").to_owned();
+    // A day later, so the review earns.
+    clock.advance(Days::days(1));
     let answers = futures::future::join_all((0..8).map(|_| review(&server, &ann, &id, 5))).await;
     let won = answers.iter().filter(|a| a["errors"].is_null()).count();
     assert_eq!(won, 1, "{answers:?}");
@@ -457,4 +460,41 @@ async fn concurrent_reviews_of_one_card_count_once() {
         mine["data"]["flashcard"],
         json!({ "reviewCount": 1, "repetitions": 1 })
     );
+}
+
+#[tokio::test]
+async fn creating_reviewing_and_deleting_cards_earns_nothing() {
+    let (server, clock) = clocked().await;
+    let platform = server.state.platform.clone();
+    let topic = a_topic(&server).await;
+    let ann = server.register_token("ann@example.org").await;
+    for i in 0..5 {
+        let card = create(&server, &ann, &topic, &format!("farm {i}")).await;
+        let id = card["id"].as_str().expect("id").to_owned();
+        reviewed(&server, &ann, &id, 5).await;
+        let deleted = server
+            .gql_as(
+                &ann,
+                "mutation($id: ID!) { deleteFlashcard(id: $id) }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_no_errors(&deleted);
+    }
+    assert!(events_of(&platform, "FLASHCARD_REVIEWED").await.is_empty());
+    // Nor does completing a topic without having studied it.
+    const COMPLETE: &str = "mutation($t: ID!) { completeTopic(topicId: $t) { firstTime } }";
+    let refused = server.gql_as(&ann, COMPLETE, json!({ "t": topic })).await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+    assert!(events_of(&platform, "TOPIC_COMPLETED").await.is_empty());
+    // Studied over two days, it completes.
+    let card = create(&server, &ann, &topic, "studied").await;
+    let id = card["id"].as_str().expect("id").to_owned();
+    clock.advance(Days::days(1));
+    reviewed(&server, &ann, &id, 4).await;
+    clock.advance(Days::days(1));
+    reviewed(&server, &ann, &id, 4).await;
+    let done = server.gql_as(&ann, COMPLETE, json!({ "t": topic })).await;
+    assert_eq!(done["data"]["completeTopic"]["firstTime"], true, "{done}");
+    assert_eq!(events_of(&platform, "FLASHCARD_REVIEWED").await.len(), 2);
 }

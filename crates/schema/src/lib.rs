@@ -68,6 +68,10 @@ pub struct Subscription(
 pub fn insert_request_data(data: &mut async_graphql::Data, platform: &Platform) {
     agora_identity::api::insert_loaders(data, platform);
     agora_knowledge::api::insert_loaders(data, platform);
+    // Knowledge hides the answers of questions a viewer is playing; battle knows which.
+    data.insert(agora_knowledge::api::AnswerSeal::new(
+        agora_battle::api::sealed_questions,
+    ));
     agora_community::api::insert_loaders(data, platform);
     agora_sensors::api::insert_loaders(data, platform);
 }

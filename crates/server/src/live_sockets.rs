@@ -89,12 +89,15 @@ impl LiveSockets {
         let Ok(sockets) = self.sockets.lock() else {
             return 0;
         };
-        sockets
-            .values()
-            .filter(|entry| revocation.applies_to(&entry.identity.borrow().viewer))
-            // A full channel already holds a reason to close.
-            .map(|entry| entry.close.try_send(revocation.reason()))
-            .count()
+        let mut closed = 0;
+        for entry in sockets.values() {
+            if revocation.applies_to(&entry.identity.borrow().viewer) {
+                // A full channel already holds a reason to close.
+                let _ = entry.close.try_send(revocation.reason());
+                closed += 1;
+            }
+        }
+        closed
     }
 
     /// Authenticates every signed-in socket's credentials again and closes those refused: the

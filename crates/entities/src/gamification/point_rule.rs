@@ -21,6 +21,8 @@ pub struct Model {
     pub counts_for_streak: bool,
     /// What it rewards, for people.
     pub description: String,
+    /// Most awards of this rule that earn points for one user in one local day; null: no cap.
+    pub daily_cap: Option<i32>,
 }
 
 /// No relations are navigated.

@@ -5,6 +5,46 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 pub use crate::loaders::insert_loaders;
+
+/// Reads the questions whose answers `user` must not see right now: those open or still to
+/// come in a battle they play. The battle domain supplies it (knowledge cannot depend on
+/// battle); the schema puts an [`AnswerSeal`] holding it in every request's data.
+pub type SealedQuestions =
+    fn(
+        Platform,
+        Uuid,
+    ) -> futures::future::BoxFuture<'static, AppResult<std::collections::HashSet<Uuid>>>;
+
+/// One request's view of [`SealedQuestions`], read at most once per request and only when a
+/// signed-in viewer selects a question's explanation or a choice's correctness.
+pub struct AnswerSeal {
+    read: SealedQuestions,
+    sealed: tokio::sync::OnceCell<std::collections::HashSet<Uuid>>,
+}
+
+impl AnswerSeal {
+    /// A seal reading with `read`.
+    pub fn new(read: SealedQuestions) -> Self {
+        Self {
+            read,
+            sealed: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Whether `user` must not see `question`'s answer now.
+    pub(crate) async fn hides(
+        &self,
+        platform: &Platform,
+        user: Uuid,
+        question: Uuid,
+    ) -> AppResult<bool> {
+        let sealed = self
+            .sealed
+            .get_or_try_init(|| (self.read)(platform.clone(), user))
+            .await?;
+        Ok(sealed.contains(&question))
+    }
+}
 use crate::service::{
     ContentStatus, QuestionSource, articles, questions, topics,
     validation::{QuestionDraft, check_question},

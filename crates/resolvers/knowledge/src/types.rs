@@ -154,6 +154,17 @@ impl Tag {
     }
 }
 
+/// Whether the viewer must not see `question`'s answer now (see [`crate::api::AnswerSeal`]).
+async fn answer_sealed(ctx: &Context<'_>, question: Uuid) -> Result<bool> {
+    let (Some(user), Some(seal)) = (
+        ctx.viewer().user_id(),
+        ctx.data_opt::<crate::api::AnswerSeal>(),
+    ) else {
+        return Ok(false);
+    };
+    Ok(seal.hides(ctx.platform()?, user, question).await?)
+}
+
 /// One answer a question offers.
 pub struct Choice(pub question_choice::Model);
 
@@ -169,12 +180,15 @@ impl Choice {
         &self.0.text
     }
 
-    /// Whether this is the correct answer; null unless you are a moderator or admin.
-    async fn is_correct(&self, ctx: &Context<'_>) -> Option<bool> {
-        ctx.viewer()
-            .role()
-            .is_some_and(|r| r >= Role::Moderator)
-            .then_some(self.0.is_correct)
+    /// Whether this is the correct answer; null unless you are a moderator or admin, and null
+    /// for them too while the question is open or still to come in a battle they play.
+    async fn is_correct(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
+        if ctx.viewer().role().is_none_or(|r| r < Role::Moderator)
+            || answer_sealed(ctx, self.0.question_id).await?
+        {
+            return Ok(None);
+        }
+        Ok(Some(self.0.is_correct))
     }
 }
 
@@ -323,9 +337,13 @@ impl Question {
             .collect())
     }
 
-    /// Why the correct answer is correct.
-    async fn explanation(&self) -> &str {
-        &self.model.explanation
+    /// Why the correct answer is correct; null while this question is open or still to come
+    /// in a battle you play (it gives the answer away).
+    async fn explanation(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        if answer_sealed(ctx, self.model.id).await? {
+            return Ok(None);
+        }
+        Ok(Some(&self.model.explanation))
     }
 
     /// 1 (easy) to 5 (hard).

@@ -67,8 +67,9 @@ impl LearningMutation {
         Ok(true)
     }
 
-    /// Reviews one of your due flashcards: SM-2 sets its next review from `quality`, and the
-    /// review earns points (`FLASHCARD_REVIEWED`). A card not yet due is a `CONFLICT`.
+    /// Reviews one of your due flashcards: SM-2 sets its next review from `quality`. The review
+    /// earns points (`FLASHCARD_REVIEWED`) when it comes on a later local day than the card was
+    /// made (a card made and reviewed today earns nothing). A card not yet due is a `CONFLICT`.
     async fn review_flashcard(
         &self,
         ctx: &Context<'_>,
@@ -81,7 +82,9 @@ impl LearningMutation {
         ))
     }
 
-    /// Marks a topic complete for you; points (`TOPIC_COMPLETED`) come the first time only.
+    /// Marks a topic complete for you once you have studied it (two passing reviews of your
+    /// cards in it, each on a later day than its card was made; `BAD_USER_INPUT` before that);
+    /// points (`TOPIC_COMPLETED`) come the first time only.
     async fn complete_topic(&self, ctx: &Context<'_>, topic_id: ID) -> Result<TopicCompletion> {
         let user = ctx.viewer().require_user()?;
         let topic = ids::decode(&topic_id, TOPIC_TYPE, "topicId")?;

@@ -1,6 +1,9 @@
 //! Flashcards and topic completion: create, edit and delete your cards, review them on their
 //! SM-2 schedule, mark topics complete. Reviews and completions write `FLASHCARD_REVIEWED` and
 //! `TOPIC_COMPLETED` to the outbox in the same transaction (gamification awards the points).
+//! Only reviews on a later local day than the card was made earn, and a topic completes only
+//! with [`TOPIC_EVIDENCE_REVIEWS`] such passing reviews of its cards: points cannot be farmed
+//! by creating, reviewing and deleting cards, or by completing every topic.
 
 use agora_entities::learning::{flashcard, flashcard_review, topic_completion};
 use agora_platform::{
@@ -189,9 +192,30 @@ fn reviewed_event(card: &flashcard::Model, quality: i32) -> NewEvent {
     }
 }
 
+/// Passing reviews (made on a later local day than their card) a learner needs in a topic
+/// before `completeTopic` takes it: completion is evidence of study, not a button.
+pub const TOPIC_EVIDENCE_REVIEWS: usize = 2;
+
+/// `user`'s time zone (UTC if unknown), in which "a later day" is counted.
+async fn zone_of<C: ConnectionTrait>(db: &C, user: Uuid) -> AppResult<chrono_tz::Tz> {
+    let zones = agora_identity::api::time_zones(db, &[user]).await?;
+    Ok(zones
+        .get(&user)
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(chrono_tz::UTC))
+}
+
+/// Whether a review at `at` of a card made at `created` came on a later local day: only such
+/// reviews earn points and count as evidence, so creating, reviewing and deleting cards in a
+/// loop earns nothing.
+fn on_a_later_day(zone: chrono_tz::Tz, created: DateTime<Utc>, at: DateTime<Utc>) -> bool {
+    created.with_timezone(&zone).date_naive() < at.with_timezone(&zone).date_naive()
+}
+
 /// Reviews `user`'s card `id` with `quality` (0..=5): the card must be due. Writes the review,
-/// the new schedule and `FLASHCARD_REVIEWED`, all or nothing; a concurrent review of the same
-/// card loses with `CONFLICT` rather than being counted twice.
+/// the new schedule and, when the review earns (on a later local day than the card was made,
+/// and the card's first review that day), `FLASHCARD_REVIEWED`, all or nothing; a concurrent
+/// review of the same card loses with `CONFLICT` rather than being counted twice.
 pub async fn review(
     platform: &Platform,
     user: Uuid,
@@ -267,9 +291,18 @@ pub async fn review(
     ))
     .exec_without_returning(&txn)
     .await?;
-    outbox::enqueue(&txn, now, reviewed_event(&updated, quality)).await?;
+    let zone = zone_of(&txn, user).await?;
+    let earns = on_a_later_day(zone, card.created_at, now)
+        && card
+            .last_reviewed_at
+            .is_none_or(|last| on_a_later_day(zone, last, now));
+    if earns {
+        outbox::enqueue(&txn, now, reviewed_event(&updated, quality)).await?;
+    }
     txn.commit().await?;
-    platform.wake_outbox();
+    if earns {
+        platform.wake_outbox();
+    }
     Ok(updated)
 }
 
@@ -281,6 +314,22 @@ pub async fn complete_topic(
     topic_id: Uuid,
 ) -> AppResult<(topic_completion::Model, bool)> {
     topic_exists(&platform.db, topic_id, "topicId").await?;
+    if let Some(done) = topic_completion::Entity::find_by_id((user, topic_id))
+        .one(&platform.db)
+        .await?
+    {
+        return Ok((done, false));
+    }
+    let studied = topic_evidence(&platform.db, user, topic_id).await?;
+    if studied < TOPIC_EVIDENCE_REVIEWS {
+        return Err(AppError::bad_input(
+            "topicId",
+            format!(
+                "complete a topic once you have studied it: {TOPIC_EVIDENCE_REVIEWS} passing \
+                 reviews of its flashcards on a later day than each card was made ({studied} so far)"
+            ),
+        ));
+    }
     let now = platform.clock.now();
     let txn = begin_write(&platform.db).await?;
     let inserted = topic_completion::Entity::insert(topic_completion::ActiveModel {
@@ -316,6 +365,41 @@ pub async fn complete_topic(
         platform.wake_outbox();
     }
     Ok((completion, first))
+}
+
+/// `user`'s passing reviews of their cards in `topic_id` made on a later local day than the
+/// card.
+async fn topic_evidence<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    topic_id: Uuid,
+) -> AppResult<usize> {
+    let cards: std::collections::HashMap<Uuid, DateTime<Utc>> = flashcard::Entity::find()
+        .filter(flashcard::Column::OwnerId.eq(user))
+        .filter(flashcard::Column::TopicId.eq(topic_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.created_at))
+        .collect();
+    if cards.is_empty() {
+        return Ok(0);
+    }
+    let zone = zone_of(db, user).await?;
+    let reviews = flashcard_review::Entity::find()
+        .filter(flashcard_review::Column::UserId.eq(user))
+        .filter(flashcard_review::Column::FlashcardId.is_in(cards.keys().copied()))
+        .filter(flashcard_review::Column::Quality.gte(PASSING_QUALITY))
+        .all(db)
+        .await?;
+    Ok(reviews
+        .iter()
+        .filter(|r| {
+            cards
+                .get(&r.flashcard_id)
+                .is_some_and(|made| on_a_later_day(zone, *made, r.reviewed_at))
+        })
+        .count())
 }
 
 /// One page of `user`'s cards by due time (soonest first), optionally of one topic and only

@@ -10,6 +10,7 @@
 
 pub mod play;
 pub mod rooms;
+pub mod seal;
 pub mod view;
 
 use agora_platform::{AppError, AppResult};

@@ -2,6 +2,7 @@
 
 use agora_entities::community::{submission, submission_review};
 use agora_knowledge::service::{
+    ContentStatus,
     questions::{self, DUPLICATE_SIMILARITY},
     topics,
     validation::{CheckedQuestion, QuestionDraft, check_question},
@@ -68,7 +69,8 @@ fn encode<T: Serialize>(value: &T) -> AppResult<String> {
 
 /// The quality gate every submission and revision passes before entering the queue: the
 /// question rules (choice count and uniqueness, lengths, exactly one correct answer, tags),
-/// an existing topic, and no near-duplicate in the bank (the duplicate is named).
+/// an existing topic, and no near-duplicate in the bank (a published duplicate is named; an
+/// unpublished one only said to exist).
 async fn quality_check<C: ConnectionTrait>(
     db: &C,
     topic_id: Uuid,
@@ -79,6 +81,19 @@ async fn quality_check<C: ConnectionTrait>(
         .await
         .map_err(|_| AppError::bad_input("input.topicId", "no such topic"))?;
     if let Some((existing, similarity)) = questions::near_duplicate(db, &checked.prompt).await? {
+        // An unpublished draft is not the submitter's to read: say it exists, not what it is.
+        if existing.status != ContentStatus::Published.as_str() {
+            return Err(AppError::BadInput {
+                message: format!(
+                    "this question is {:.0}% alike to one not yet published; near duplicates (≥ {:.0}%) are refused",
+                    similarity * 100.0,
+                    DUPLICATE_SIMILARITY * 100.0,
+                ),
+                field: Some("input.prompt".into()),
+                detail: Some("NEAR_DUPLICATE"),
+                related: None,
+            });
+        }
         let id = ids::encode(agora_knowledge::types::QUESTION_TYPE, existing.id);
         return Err(AppError::BadInput {
             message: format!(

@@ -162,6 +162,15 @@ pub async fn apply<C: ConnectionTrait>(
         });
     }
 
+    // Awards of a rule with a daily cap are counted against it under the progress locks (step
+    // 3), so concurrent batches of one user cannot pass the cap together; the rest (battles)
+    // take the fast path.
+    let (mut capped, mut priced): (Vec<Priced>, Vec<Priced>) = priced.into_iter().partition(|p| {
+        rules
+            .get(p.activity.rule)
+            .is_some_and(|r| r.daily_cap.is_some())
+    });
+
     let candidates: Vec<Uuid> = mentioned
         .iter()
         .copied()
@@ -169,32 +178,7 @@ pub async fn apply<C: ConnectionTrait>(
         .collect();
     // 2. The ledger decides what is new, in key order, before the progress locks (see the
     //    module doc).
-    priced.sort_by(|a, b| {
-        (a.activity.user_id, &a.dedupe_key).cmp(&(b.activity.user_id, &b.dedupe_key))
-    });
-    let ledger: Vec<point_award::Model> = priced
-        .iter()
-        .map(|p| point_award::Model {
-            id: Uuid::now_v7(),
-            user_id: p.activity.user_id,
-            rule: p.activity.rule.to_owned(),
-            source_event_id: Some(p.activity.event_id),
-            dedupe_key: p.dedupe_key.clone(),
-            points: p.points,
-            topic_id: p.activity.topic_id,
-            occurred_at: p.activity.occurred_at,
-            local_date: p.local_date.to_string(),
-            created_at: now,
-        })
-        .collect();
-    let went_in: HashSet<Uuid> = award_rows::insert_ledger(txn, &ledger)
-        .await?
-        .into_iter()
-        .collect();
-    let inserted: Vec<point_award::Model> = ledger
-        .into_iter()
-        .filter(|a| went_in.contains(&a.id))
-        .collect();
+    let mut inserted = insert_awards(txn, &mut priced, now).await?;
     // 3. Lock (creating) the progress rows of everyone the batch mentions, in user order:
     //    every row written after this belongs to one of them.
     let blank: Vec<user_progress::Model> = candidates
@@ -223,6 +207,11 @@ pub async fn apply<C: ConnectionTrait>(
             .into_iter()
             .map(|row| (row.user_id, row))
             .collect();
+    if !capped.is_empty() {
+        apply_daily_caps(txn, &mut capped, rules).await?;
+        inserted.extend(insert_awards(txn, &mut capped, now).await?);
+        priced.extend(capped);
+    }
     let fresh: HashSet<(Uuid, &str)> = inserted
         .iter()
         .map(|a| (a.user_id, a.dedupe_key.as_str()))
@@ -360,6 +349,105 @@ pub async fn apply<C: ConnectionTrait>(
     outcome.totals.extend(topics);
     outbox::enqueue_many(txn, now, new_events).await?;
     Ok(outcome)
+}
+
+/// Writes `priced` to the ledger in (user, dedupe key) order, the order every batch takes its
+/// row locks in; returns the rows that went in (an event delivered again finds its own).
+async fn insert_awards<C: ConnectionTrait>(
+    txn: &C,
+    priced: &mut [Priced],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<point_award::Model>> {
+    priced.sort_by(|a, b| {
+        (a.activity.user_id, &a.dedupe_key).cmp(&(b.activity.user_id, &b.dedupe_key))
+    });
+    let ledger: Vec<point_award::Model> = priced
+        .iter()
+        .map(|p| point_award::Model {
+            id: Uuid::now_v7(),
+            user_id: p.activity.user_id,
+            rule: p.activity.rule.to_owned(),
+            source_event_id: Some(p.activity.event_id),
+            dedupe_key: p.dedupe_key.clone(),
+            points: p.points,
+            topic_id: p.activity.topic_id,
+            occurred_at: p.activity.occurred_at,
+            local_date: p.local_date.to_string(),
+            created_at: now,
+        })
+        .collect();
+    let went_in: HashSet<Uuid> = award_rows::insert_ledger(txn, &ledger)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(ledger
+        .into_iter()
+        .filter(|a| went_in.contains(&a.id))
+        .collect())
+}
+
+/// Zeroes the points of awards past their rule's `daily_cap` in the user's local day: the
+/// ledger's earning awards of that day count first, then the batch's in the order they
+/// happened. The award itself stays (counters and streaks see the activity); only farming it
+/// earns nothing more. Rules without a cap (battles) cost no read.
+///
+/// Runs under the progress locks of the batch's users, so a concurrent batch of the same user
+/// counts after this one's awards are in.
+async fn apply_daily_caps<C: ConnectionTrait>(
+    txn: &C,
+    priced: &mut [Priced],
+    rules: &HashMap<String, point_rule::Model>,
+) -> AppResult<()> {
+    let cap_of = |p: &Priced| rules.get(p.activity.rule).and_then(|r| r.daily_cap);
+    let mut capped: Vec<usize> = (0..priced.len())
+        .filter(|i| priced[*i].points > 0 && cap_of(&priced[*i]).is_some())
+        .collect();
+    if capped.is_empty() {
+        return Ok(());
+    }
+    let users: BTreeSet<Uuid> = capped.iter().map(|i| priced[*i].activity.user_id).collect();
+    let names: BTreeSet<&str> = capped.iter().map(|i| priced[*i].activity.rule).collect();
+    let days: BTreeSet<String> = capped
+        .iter()
+        .map(|i| priced[*i].local_date.to_string())
+        .collect();
+    let earned: Vec<(Uuid, String, String, i64)> = point_award::Entity::find()
+        .select_only()
+        .column(point_award::Column::UserId)
+        .column(point_award::Column::Rule)
+        .column(point_award::Column::LocalDate)
+        .column_as(point_award::Column::Id.count(), "earned")
+        .filter(point_award::Column::UserId.is_in(users))
+        .filter(point_award::Column::Rule.is_in(names))
+        .filter(point_award::Column::LocalDate.is_in(days))
+        .filter(point_award::Column::Points.gt(0))
+        .group_by(point_award::Column::UserId)
+        .group_by(point_award::Column::Rule)
+        .group_by(point_award::Column::LocalDate)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let mut counts: HashMap<(Uuid, String, String), i64> = earned
+        .into_iter()
+        .map(|(user, rule, day, n)| ((user, rule, day), n))
+        .collect();
+    capped.sort_by_key(|i| priced[*i].activity.occurred_at);
+    for i in capped {
+        let cap = cap_of(&priced[i]).map_or(i64::MAX, i64::from);
+        let p = &mut priced[i];
+        let key = (
+            p.activity.user_id,
+            p.activity.rule.to_owned(),
+            p.local_date.to_string(),
+        );
+        let so_far = counts.entry(key).or_default();
+        if *so_far >= cap {
+            p.points = 0;
+        } else {
+            *so_far += 1;
+        }
+    }
+    Ok(())
 }
 
 /// A user's all-time and weekly board totals, as their progress row holds them.

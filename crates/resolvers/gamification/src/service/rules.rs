@@ -264,6 +264,7 @@ mod tests {
             win_points: 100,
             counts_for_streak: true,
             description: String::new(),
+            daily_cap: None,
         }
     }
 

@@ -83,10 +83,17 @@ pub fn check_password(password: &str, email: Option<&str>, field: &str) -> AppRe
 /// zero-width character would let `"\u{202e}nimdA"` display as another user's name.
 pub fn normalize_display_name(raw: &str, field: &str) -> AppResult<String> {
     use unicode_normalization::UnicodeNormalization;
-    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    use unicode_properties::{GeneralCategory, UnicodeEmoji, UnicodeGeneralCategory};
     let normalized: String = raw.nfkc().collect();
     let name = normalized.trim();
-    let hidden = |c: char| {
+    let chars: Vec<char> = name.chars().collect();
+    let pictographic =
+        |c: Option<&char>| c.is_some_and(|c| !c.is_ascii() && c.is_emoji_char_or_emoji_component());
+    let hidden = |i: usize, c: char| {
+        // A zero-width joiner belongs between two emoji (a family), nowhere else.
+        if c == '\u{200d}' {
+            return !(pictographic(chars.get(i.wrapping_sub(1))) && pictographic(chars.get(i + 1)));
+        }
         c.is_control()
             || matches!(
                 c.general_category(),
@@ -95,7 +102,8 @@ pub fn normalize_display_name(raw: &str, field: &str) -> AppResult<String> {
                     | GeneralCategory::ParagraphSeparator
             )
     };
-    if let Some(c) = name.chars().find(|c| hidden(*c)) {
+    let found = chars.iter().enumerate().find(|(i, c)| hidden(*i, **c));
+    if let Some((_, &c)) = found {
         return Err(AppError::bad_input(
             field,
             format!(
@@ -126,6 +134,7 @@ mod tests {
         for name in [
             "\u{202e}Admin",
             "Ad\u{200b}min",
+            "Ad\u{200d}min",
             "Admin\u{2066}",
             "\u{feff}Admin",
             "A\u{2028}B",
