@@ -118,6 +118,9 @@ pub struct KeyViewer {
     pub scopes: Vec<ApiScope>,
     /// The station a device key is bound to.
     pub station_id: Option<Uuid>,
+    /// The client whose trusted documents a PARTNER key runs (the key's name, which is the
+    /// `clientName` its manifests are imported under).
+    pub client: Option<String>,
 }
 
 /// Who is making a request.
@@ -133,26 +136,40 @@ pub enum Viewer {
 }
 
 impl Viewer {
-    /// The user this viewer acts as, if any.
+    /// Whether this is a PARTNER key. Such a key reads what anyone may read, through its
+    /// client's trusted documents; it acts for nobody, so no viewer-private field (the
+    /// creating admin's keys, notifications or profile) answers it.
+    pub fn is_partner(&self) -> bool {
+        self.has_scope(ApiScope::Partner)
+    }
+
+    /// The user this viewer acts as, if any (a PARTNER key acts for nobody).
     pub fn user_id(&self) -> Option<Uuid> {
         match self {
             Self::Anonymous => None,
             Self::User(u) => Some(u.user_id),
+            Self::ApiKey(_) if self.is_partner() => None,
             Self::ApiKey(k) => Some(k.owner_id),
         }
     }
 
-    /// The role in force: a user's own, or a key owner's.
+    /// The role in force: a user's own, or a key owner's (none for a PARTNER key).
     pub fn role(&self) -> Option<Role> {
         match self {
             Self::Anonymous => None,
             Self::User(u) => Some(u.role),
+            Self::ApiKey(_) if self.is_partner() => None,
             Self::ApiKey(k) => Some(k.owner_role),
         }
     }
 
-    /// The acting user's id, or `UNAUTHENTICATED`.
+    /// The acting user's id: `UNAUTHENTICATED` when anonymous, `FORBIDDEN` for a PARTNER key.
     pub fn require_user(&self) -> AppResult<Uuid> {
+        if self.is_partner() {
+            return Err(AppError::Forbidden(
+                "a partner key reads public data only; this needs a signed-in user".into(),
+            ));
+        }
         self.user_id().ok_or_else(AppError::sign_in_required)
     }
 
@@ -242,6 +259,7 @@ mod tests {
                 owner_role: Role::Admin,
                 scopes,
                 station_id: None,
+                client: None,
             })
         };
         assert!(!key(vec![ApiScope::Read]).may_mutate());
@@ -258,6 +276,7 @@ mod tests {
                 owner_role: Role::Admin,
                 scopes,
                 station_id: None,
+                client: None,
             })
         };
         for scopes in [

@@ -189,6 +189,7 @@ mod tests {
             owner_role: Role::Admin,
             scopes: vec![ApiScope::Write],
             station_id: None,
+            client: None,
         });
         let logout = Revocation::Session { session_id: s1 };
         assert!(logout.applies_to(&user(alice, s1)));

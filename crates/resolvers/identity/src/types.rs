@@ -229,7 +229,8 @@ pub struct ChangePasswordInput {
 /// `createApiKey` input.
 #[derive(InputObject)]
 pub struct CreateApiKeyInput {
-    /// A label, 1 to 100 characters.
+    /// A label, 1 to 100 characters. For a PARTNER key, the client it serves: it runs the
+    /// trusted documents imported with that `clientName` and no others.
     pub name: String,
     /// What the key may do. READ: any user; WRITE: contributors and up; PARTNER and
     /// SENSORS_WRITE: admins.

@@ -100,6 +100,16 @@ impl Persisted {
         viewer: &Viewer,
     ) -> Result<Resolved, AppError> {
         let trusted_only = self.require_trusted || viewer.has_scope(ApiScope::Partner);
+        // A PARTNER key runs the documents imported for its own client only.
+        let partner_client = match viewer {
+            Viewer::ApiKey(key) if viewer.has_scope(ApiScope::Partner) => {
+                Some(key.client.as_deref().unwrap_or_default())
+            }
+            _ => None,
+        };
+        let usable = |document: &trusted::TrustedDocument| {
+            partner_client.is_none_or(|client| *client == *document.client)
+        };
         let apq = apq_hash(request)?;
         let has_query = !request.query.trim().is_empty();
         let hash = match (document_id, &apq) {
@@ -122,8 +132,9 @@ impl Persisted {
         match (hash, has_query) {
             // A hash alone: trusted documents first, then (unless trusted-only) the APQ store.
             (Some(hash), false) => {
-                if let Some(body) = self.trusted.get(platform, &hash).await? {
-                    request.query = body.to_string();
+                let trusted = self.trusted.get(platform, &hash).await?;
+                if let Some(document) = trusted.filter(|d| usable(d)) {
+                    request.query = document.body.to_string();
                     return Ok(Resolved {
                         store_apq: None,
                         persisted: true,
@@ -145,11 +156,11 @@ impl Persisted {
                 }
                 if trusted_only {
                     return match self.trusted.get(platform, &hash).await? {
-                        Some(_) => Ok(Resolved {
+                        Some(document) if usable(&document) => Ok(Resolved {
                             store_apq: None,
                             persisted: true,
                         }),
-                        None => Err(required()),
+                        _ => Err(required()),
                     };
                 }
                 Ok(Resolved {
@@ -161,11 +172,11 @@ impl Persisted {
                 if trusted_only {
                     let hash = manifest::sha256_hex(&request.query);
                     return match self.trusted.get(platform, &hash).await? {
-                        Some(_) => Ok(Resolved {
+                        Some(document) if usable(&document) => Ok(Resolved {
                             store_apq: None,
                             persisted: true,
                         }),
-                        None => Err(required()),
+                        _ => Err(required()),
                     };
                 }
                 Ok(Resolved::default())

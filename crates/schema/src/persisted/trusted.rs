@@ -28,8 +28,17 @@ use crate::limits::Limits;
 
 const CACHE_FOR: Duration = Duration::from_secs(60);
 
+/// A trusted document: its body and the client it was imported for.
+#[derive(Debug, Clone)]
+pub(crate) struct TrustedDocument {
+    /// The document.
+    pub(crate) body: Arc<str>,
+    /// The `clientName` it was imported under; a PARTNER key runs only its own client's.
+    pub(crate) client: Arc<str>,
+}
+
 /// Trusted documents served recently, by hash.
-pub(crate) struct TrustedCache(Mutex<lru::LruCache<String, (Arc<str>, Instant)>>);
+pub(crate) struct TrustedCache(Mutex<lru::LruCache<String, (TrustedDocument, Instant)>>);
 
 impl TrustedCache {
     pub(crate) fn new() -> Self {
@@ -39,27 +48,35 @@ impl TrustedCache {
     }
 
     /// The trusted document with SHA-256 `hash` (lower-case hex), if there is one.
-    pub(crate) async fn get(&self, platform: &Platform, hash: &str) -> AppResult<Option<Arc<str>>> {
+    pub(crate) async fn get(
+        &self,
+        platform: &Platform,
+        hash: &str,
+    ) -> AppResult<Option<TrustedDocument>> {
         if let Ok(mut cache) = self.0.lock()
-            && let Some((body, at)) = cache.get(hash)
+            && let Some((document, at)) = cache.get(hash)
             && at.elapsed() < CACHE_FOR
         {
-            return Ok(Some(body.clone()));
+            return Ok(Some(document.clone()));
         }
         let found = persisted_operation::Entity::find_by_id(format!("sha256:{hash}"))
             .select_only()
             .column(persisted_operation::Column::Body)
-            .into_tuple::<String>()
+            .column(persisted_operation::Column::ClientName)
+            .into_tuple::<(String, String)>()
             .one(&platform.db)
             .await?;
-        let Some(body) = found else {
+        let Some((body, client)) = found else {
             return Ok(None);
         };
-        let body: Arc<str> = Arc::from(body);
+        let document = TrustedDocument {
+            body: Arc::from(body),
+            client: Arc::from(client),
+        };
         if let Ok(mut cache) = self.0.lock() {
-            cache.put(hash.to_owned(), (body.clone(), Instant::now()));
+            cache.put(hash.to_owned(), (document.clone(), Instant::now()));
         }
-        Ok(Some(body))
+        Ok(Some(document))
     }
 }
 

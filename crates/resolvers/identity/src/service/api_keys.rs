@@ -186,9 +186,10 @@ pub async fn authenticate(platform: &Platform, presented: &str) -> AppResult<Vie
     }
     let scopes = scopes_of(&key);
     // Only admins create PARTNER keys, but a partner must not read with an admin's rights: such
-    // a key acts for its creator with a learner's role at most.
+    // a key acts for nobody (see `Viewer::is_partner`), and its owner's role is capped as well.
+    let partner = scopes.contains(&ApiScope::Partner);
     let owner_role = match role_of(&owner)? {
-        role if scopes.contains(&ApiScope::Partner) => role.min(Role::Learner),
+        role if partner => role.min(Role::Learner),
         role => role,
     };
     Ok(Viewer::ApiKey(KeyViewer {
@@ -197,5 +198,6 @@ pub async fn authenticate(platform: &Platform, presented: &str) -> AppResult<Vie
         owner_role,
         scopes,
         station_id: key.station_id,
+        client: partner.then(|| key.name.clone()),
     }))
 }
