@@ -70,6 +70,29 @@ fn field<'a>(payload: &'a Value, name: &str) -> &'a str {
     payload[name].as_str().expect(name)
 }
 
+/// Ends the session `signed_up` (a `register` payload) holds.
+async fn logout(server: &TestServer, signed_up: &Value) {
+    let out = server
+        .gql(
+            "mutation($t: String!) { logout(refreshToken: $t) }",
+            json!({ "t": field(signed_up, "refreshToken") }),
+        )
+        .await;
+    assert_eq!(out["data"]["logout"], true, "{out}");
+}
+
+/// Revokes the key `key_id` as `admin`.
+async fn revoke_key(server: &TestServer, admin: &str, key_id: &str) {
+    let revoked = server
+        .gql_as(
+            admin,
+            "mutation($k: ID!) { revokeApiKey(id: $k) }",
+            json!({ "k": key_id }),
+        )
+        .await;
+    assert_eq!(revoked["data"]["revokeApiKey"], true, "{revoked}");
+}
+
 #[tokio::test]
 async fn logout_closes_the_sessions_socket_with_4403() {
     let server = TestServer::start().await;
@@ -78,13 +101,7 @@ async fn logout_closes_the_sessions_socket_with_4403() {
     let me = run(&mut socket, "1", "{ me { email } }", json!({})).await;
     assert_eq!(me["data"]["me"]["email"], "alice@example.org");
 
-    let out = server
-        .gql(
-            "mutation($t: String!) { logout(refreshToken: $t) }",
-            json!({ "t": field(&alice, "refreshToken") }),
-        )
-        .await;
-    assert_eq!(out["data"]["logout"], true, "{out}");
+    logout(&server, &alice).await;
     assert_closed_forbidden(&mut socket).await;
 }
 
@@ -197,14 +214,7 @@ async fn a_revoked_write_key_can_no_longer_act_on_its_open_socket() {
     let done = run(&mut socket, "1", promote, json!({ "u": learner_id })).await;
     assert_eq!(done["data"]["setUserRole"]["role"], "CONTRIBUTOR", "{done}");
 
-    let revoked = server
-        .gql_as(
-            &admin,
-            "mutation($k: ID!) { revokeApiKey(id: $k) }",
-            json!({ "k": key_id }),
-        )
-        .await;
-    assert_eq!(revoked["data"]["revokeApiKey"], true, "{revoked}");
+    revoke_key(&server, &admin, &key_id).await;
     assert_closed_forbidden(&mut socket).await;
 }
 
@@ -294,22 +304,9 @@ async fn a_revocation_on_one_replica_closes_sockets_on_the_other_requires_postgr
     let mut session_socket = signed_in(&b, bearer(field(&alice, "accessToken"))).await;
     let mut key_socket = signed_in(&b, json!({ "apiKey": secret })).await;
 
-    let out = a
-        .gql(
-            "mutation($t: String!) { logout(refreshToken: $t) }",
-            json!({ "t": field(&alice, "refreshToken") }),
-        )
-        .await;
-    assert_eq!(out["data"]["logout"], true, "{out}");
+    logout(&a, &alice).await;
     assert_closed_forbidden(&mut session_socket).await;
 
-    let revoked = a
-        .gql_as(
-            &admin,
-            "mutation($k: ID!) { revokeApiKey(id: $k) }",
-            json!({ "k": key_id }),
-        )
-        .await;
-    assert_eq!(revoked["data"]["revokeApiKey"], true, "{revoked}");
+    revoke_key(&a, &admin, &key_id).await;
     assert_closed_forbidden(&mut key_socket).await;
 }

@@ -250,18 +250,20 @@ mod tests {
         assert!(user(Role::Admin).require_role(Role::Moderator).is_ok());
     }
 
+    /// An admin's key with `scopes`.
+    fn key(scopes: Vec<ApiScope>) -> Viewer {
+        Viewer::ApiKey(KeyViewer {
+            key_id: Uuid::now_v7(),
+            owner_id: Uuid::now_v7(),
+            owner_role: Role::Admin,
+            scopes,
+            station_id: None,
+            client: None,
+        })
+    }
+
     #[test]
     fn read_keys_cannot_mutate() {
-        let key = |scopes| {
-            Viewer::ApiKey(KeyViewer {
-                key_id: Uuid::now_v7(),
-                owner_id: Uuid::now_v7(),
-                owner_role: Role::Admin,
-                scopes,
-                station_id: None,
-                client: None,
-            })
-        };
         assert!(!key(vec![ApiScope::Read]).may_mutate());
         assert!(!key(vec![ApiScope::Partner]).may_mutate());
         assert!(key(vec![ApiScope::Read, ApiScope::Write]).may_mutate());
@@ -269,16 +271,6 @@ mod tests {
 
     #[test]
     fn any_key_holding_sensors_write_is_a_device_key() {
-        let key = |scopes| {
-            Viewer::ApiKey(KeyViewer {
-                key_id: Uuid::now_v7(),
-                owner_id: Uuid::now_v7(),
-                owner_role: Role::Admin,
-                scopes,
-                station_id: None,
-                client: None,
-            })
-        };
         for scopes in [
             vec![ApiScope::SensorsWrite],
             vec![ApiScope::Read, ApiScope::SensorsWrite],
