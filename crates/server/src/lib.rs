@@ -6,6 +6,7 @@
 //! - [`http`]: GraphiQL, `/healthz`, `/readyz`, `/metrics`; security headers, CORS and the
 //!   per-address rate limit wrap every route.
 //! - [`ws`]: `/graphql/ws`, both GraphQL WebSocket subprotocols, closed with 1001 on shutdown.
+//! - [`send_timeout`]: a per-connection send timeout that streaming handlers arm.
 //! - [`telemetry`]: logs and the Prometheus recorder.
 //! - [`tasks`]: `migrate`, `seed`, `export-schema`, `create-admin`.
 #![warn(missing_docs, unreachable_pub)]
@@ -13,6 +14,7 @@
 pub mod cli;
 pub mod graphql_http;
 pub mod http;
+pub mod send_timeout;
 pub mod sensors;
 pub mod state;
 pub mod tasks;
@@ -111,8 +113,8 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
         "agora listening"
     );
     let server = axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        send_timeout::SendTimeoutListener::new(listener),
+        send_timeout::MakeConnectionService::new(app(state)),
     )
     .with_graceful_shutdown(shutdown.clone().cancelled_owned())
     .into_future();

@@ -35,6 +35,8 @@ pub struct AppState {
     pub sockets: crate::ws::SocketCounts,
     /// The platform handle.
     pub platform: Platform,
+    /// The sensor domain's per-process state (forecast cache, export slots).
+    pub sensors: agora_sensors::api::SensorsRuntime,
     /// Cancelled to shut down: the server, WebSockets, the dispatcher and the bus stop.
     pub shutdown: CancellationToken,
 }
@@ -118,7 +120,8 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
         statements,
     };
     crate::telemetry::install_metrics();
-    let schema = agora_schema::build(platform.clone());
+    let sensors = agora_sensors::api::SensorsRuntime::new(&platform.config);
+    let schema = agora_schema::build(platform.clone(), sensors.clone());
     let rate_limits = Arc::new(RateLimits::new(&platform.config, platform.redis.clone()));
     let key_usage = KeyUsage::default();
     let guard = OperationGuard::new(platform.clone(), rate_limits.clone(), key_usage.clone());
@@ -129,6 +132,7 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
         key_usage,
         sockets: Default::default(),
         platform,
+        sensors,
         shutdown,
     })
 }
