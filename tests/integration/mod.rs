@@ -8,6 +8,7 @@ mod common;
 mod community;
 #[path = "../attack_corpus.rs"]
 mod corpus;
+mod exports;
 mod gamification;
 mod hardening;
 mod knowledge;

@@ -114,7 +114,8 @@ async fn ingest_run(platform: &Platform, args: &SensorsArgs, label: &str) -> any
     }
     let per_writer = args.readings / args.writers;
     let batches = per_writer.div_ceil(args.batch);
-    let start_at = (Utc::now() - Span::days(30))
+    // Within the server's ingest age limit (AGORA_INGEST_MAX_AGE, 30 days by default).
+    let start_at = (Utc::now() - Span::days(29))
         .duration_trunc(Span::minutes(1))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let parameters = Pollutant::ALL;

@@ -10,6 +10,7 @@
 //! - [`pagination`]: Relay connection arguments and keyset cursors; [`ids`]: global ids.
 //! - [`loader`]: DataLoader construction with a tuned batch delay.
 //! - [`clock`]: the time source, which tests control.
+//! - [`csv_cell`]: CSV cells a spreadsheet shows as text, never runs as a formula.
 //! - [`mail`]: the outgoing-mail trait, its development implementation and the SMTP sender.
 //! - [`push`]: the outgoing-push trait, its development implementation and the webhook sender.
 //! - [`ratelimit`]: token-bucket request limits, in process or shared through Redis.
@@ -21,6 +22,7 @@ pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod context;
+pub mod csv_cell;
 pub mod db;
 pub mod error;
 pub mod ids;

@@ -107,18 +107,19 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     )
 }
 
-/// Builds the schema served by `agora serve`, with limits and features from `config`.
+/// Builds the schema served by `agora serve`, with limits and features from `config`, and the
+/// domains' per-process state (`sensors`: the forecast cache) as schema data.
 ///
 /// Depth, complexity, aliases, directives and tokens are measured by [`limits`] before the
 /// schema sees the document; the schema keeps only the parser's recursion limit. Suggestions
 /// stay on here: when they are off, the executor replaces them with `[Suggestion hidden]`.
-pub fn build(platform: Platform) -> AgoraSchema {
+pub fn build(platform: Platform, sensors: agora_sensors::api::SensorsRuntime) -> AgoraSchema {
     let config: &Config = &platform.config;
     let mut builder = builder().limit_recursive_depth(config.max_recursion);
     if !config.introspection() {
         builder = builder.disable_introspection();
     }
-    builder.data(platform).finish()
+    builder.data(platform).data(sensors).finish()
 }
 
 /// Checks `document` against the schema without executing it; the errors as messages.

@@ -8,6 +8,7 @@
 //! - [`ws`]: `/graphql/ws`, both GraphQL WebSocket subprotocols, closed with 1001 on shutdown.
 //! - [`live_sockets`]: the credentials each open WebSocket holds; revocations announced on the
 //!   bus close the sockets holding them with 4403.
+//! - [`send_timeout`]: a per-connection send timeout that streaming handlers arm.
 //! - [`telemetry`]: logs and the Prometheus recorder.
 //! - [`tasks`]: `migrate`, `seed`, `export-schema`, `create-admin`.
 #![warn(missing_docs, unreachable_pub)]
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod graphql_http;
 pub mod http;
 pub mod live_sockets;
+pub mod send_timeout;
 pub mod sensors;
 pub mod state;
 pub mod tasks;
@@ -115,8 +117,8 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
         "agora listening"
     );
     let server = axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        send_timeout::SendTimeoutListener::new(listener),
+        send_timeout::MakeConnectionService::new(app(state)),
     )
     .with_graceful_shutdown(shutdown.clone().cancelled_owned())
     .into_future();

@@ -6,7 +6,7 @@
 use agora_platform::AppError;
 use agora_sensors::{api, model::Provider};
 use axum::{
-    Json,
+    Extension, Json,
     body::{Body, Bytes},
     extract::{Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -14,7 +14,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use crate::{AppState, http::viewer_for};
+use crate::{AppState, http::viewer_for, send_timeout::SendTimeout};
 
 /// `?stationId=` on the ingest endpoints (admins; a device key names its own station).
 #[derive(Debug, Deserialize)]
@@ -30,13 +30,29 @@ fn error(err: AppError) -> Response {
     if matches!(err, AppError::Internal(_)) {
         tracing::error!(error = %err.log_message(), "sensor endpoint failed");
     }
+    let mut extensions = serde_json::json!({ "code": err.code().as_str() });
+    let retry_after = match &err {
+        AppError::RateLimited {
+            retry_after_secs, ..
+        } => Some(*retry_after_secs),
+        _ => None,
+    };
+    if let Some(secs) = retry_after {
+        extensions["retryAfter"] = secs.into();
+    }
     let body = serde_json::json!({
         "errors": [{
             "message": err.client_message(),
-            "extensions": { "code": err.code().as_str() },
+            "extensions": extensions,
         }]
     });
-    (status, Json(body)).into_response()
+    let mut response = (status, Json(body)).into_response();
+    if let Some(secs) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
 }
 
 async fn ingest(
@@ -85,9 +101,12 @@ pub async fn ingest_airqo(
 }
 
 /// `GET /export/readings.csv?stationId=&parameter=&from=&to=`: streams the readings as CSV
-/// (signed-in users and keys).
+/// (signed-in users and keys, not station device keys; at most `AGORA_EXPORT_MAX_RANGE` per
+/// request, `AGORA_EXPORT_MAX_PER_USER` / `_PER_REPLICA` at once). A client that takes no
+/// bytes for `AGORA_EXPORT_WRITE_TIMEOUT` is disconnected.
 pub async fn export_readings(
     State(state): State<AppState>,
+    send_timeout: Option<Extension<SendTimeout>>,
     headers: HeaderMap,
     params: Result<Query<api::ExportParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -104,8 +123,13 @@ pub async fn export_readings(
         Ok(viewer) => viewer,
         Err(err) => return error(err),
     };
-    match api::export_csv(&state.platform, &viewer, params).await {
+    match api::export_csv(&state.platform, &state.sensors, &viewer, params).await {
         Ok((name, stream)) => {
+            // The body cannot notice a client that stopped reading (nothing polls it then);
+            // the connection's socket can.
+            if let Some(Extension(timeout)) = send_timeout {
+                timeout.arm(state.platform.config.export_write_timeout);
+            }
             let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
                 .unwrap_or(HeaderValue::from_static("attachment"));
             (

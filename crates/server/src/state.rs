@@ -37,6 +37,8 @@ pub struct AppState {
     pub live: crate::live_sockets::LiveSockets,
     /// The platform handle.
     pub platform: Platform,
+    /// The sensor domain's per-process state (forecast cache, export slots).
+    pub sensors: agora_sensors::api::SensorsRuntime,
     /// Cancelled to shut down: the server, WebSockets, the dispatcher and the bus stop.
     pub shutdown: CancellationToken,
 }
@@ -158,7 +160,8 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
         statements,
     };
     crate::telemetry::install_metrics();
-    let schema = agora_schema::build(platform.clone());
+    let sensors = agora_sensors::api::SensorsRuntime::new(&platform.config);
+    let schema = agora_schema::build(platform.clone(), sensors.clone());
     let rate_limits = Arc::new(RateLimits::new(&platform.config, platform.redis.clone()));
     let key_usage = KeyUsage::default();
     let guard = OperationGuard::new(platform.clone(), rate_limits.clone(), key_usage.clone());
@@ -170,6 +173,7 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
         sockets: Default::default(),
         live: Default::default(),
         platform,
+        sensors,
         shutdown,
     })
 }

@@ -1,8 +1,10 @@
-//! What the server asks of the sensor domain: per-request loaders, the provider ingest
-//! endpoints, the CSV export and the demo seed.
+//! What the server asks of the sensor domain: its per-process state, per-request loaders, the
+//! provider ingest endpoints, the CSV export and the demo seed.
+
+use std::sync::Arc;
 
 use agora_entities::sensors::station;
-use agora_platform::{AppError, AppResult, Platform, auth::Viewer};
+use agora_platform::{AppError, AppResult, Platform, auth::Viewer, config::Config};
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use futures::Stream;
@@ -13,7 +15,13 @@ use uuid::Uuid;
 use crate::{
     adapters,
     model::{Pollutant, Provider},
-    service::{alerts, find_station, ingest, readings, stations},
+    service::{
+        alerts, describe_span,
+        exports::{self, ExportPacing, ExportSlots},
+        find_station,
+        forecasts::ForecastCache,
+        ingest, readings, stations,
+    },
     simulate::{Simulator, StationProfile},
 };
 
@@ -122,6 +130,30 @@ pub async fn ingest_payload(
     })
 }
 
+/// The sensor domain's per-process state: the forecast cache and the export slots. The
+/// server builds one, puts it in the schema's data and keeps it for the export endpoint.
+#[derive(Clone)]
+pub struct SensorsRuntime {
+    /// Fitted forecast models by station, parameter and hour.
+    pub forecasts: Arc<ForecastCache>,
+    /// Readings exports running on this replica.
+    pub exports: Arc<ExportSlots>,
+    pacing: ExportPacing,
+    max_range: std::time::Duration,
+}
+
+impl SensorsRuntime {
+    /// The state `config` sets up.
+    pub fn new(config: &Config) -> Self {
+        Self {
+            forecasts: Arc::new(ForecastCache::new(config)),
+            exports: Arc::new(ExportSlots::new(config)),
+            pacing: ExportPacing::new(config),
+            max_range: config.export_max_range,
+        }
+    }
+}
+
 /// Query parameters of `GET /export/readings.csv`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -136,17 +168,26 @@ pub struct ExportParams {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// Checks an export request (any signed-in user or key) and returns the file name and the
-/// CSV stream.
+/// Checks an export request and returns the file name and the CSV stream. Signed-in users and
+/// keys that act for their owner may export; a station device key only pushes readings
+/// (`FORBIDDEN`). One request covers at most `AGORA_EXPORT_MAX_RANGE` (31 days), and a user
+/// runs at most `AGORA_EXPORT_MAX_PER_USER` exports at once, a replica
+/// `AGORA_EXPORT_MAX_PER_REPLICA` (`RATE_LIMITED` beyond).
 pub async fn export_csv(
     platform: &Platform,
+    runtime: &SensorsRuntime,
     viewer: &Viewer,
     params: ExportParams,
 ) -> AppResult<(
     String,
     impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
 )> {
-    viewer.require_user()?;
+    let user = viewer.require_user()?;
+    if viewer.is_device_key() {
+        return Err(AppError::Forbidden(
+            "a station device key only pushes readings; export with a user's token".into(),
+        ));
+    }
     let station_id = station_id(&params.station_id)?;
     let parameter = params
         .parameter
@@ -165,16 +206,36 @@ pub async fn export_csv(
     if to <= from {
         return Err(AppError::bad_input("to", "`to` must be after `from`"));
     }
+    if (to - from)
+        .to_std()
+        .is_ok_and(|span| span > runtime.max_range)
+    {
+        return Err(AppError::bad_input(
+            "from",
+            format!(
+                "one export covers at most {} (AGORA_EXPORT_MAX_RANGE); export a longer span \
+                 in parts",
+                describe_span(runtime.max_range)
+            ),
+        ));
+    }
     let station = find_station(&platform.db, station_id).await?;
+    let permit = runtime.exports.acquire(user)?;
     let name = format!(
         "readings-{}-{}-{}.csv",
         station.id,
         parameter.map_or("all", |p| p.as_str()),
         from.format("%Y%m%d")
     );
+    let range = readings::ExportRange {
+        station_id,
+        parameters: parameter.map_or_else(|| Pollutant::ALL.to_vec(), |p| vec![p]),
+        from,
+        to,
+    };
     Ok((
         name,
-        readings::export_csv(platform.db.clone(), station_id, parameter, from, to),
+        exports::stream(platform.db.clone(), range, runtime.pacing, permit),
     ))
 }
 

@@ -116,56 +116,96 @@ pub fn clamp_non_negative(f: &mut Forecast) {
 /// Returns `None` for fewer than 3 points, any non-finite value, a horizon out of
 /// range, or if the arithmetic overflows (values near `f64::MAX`).
 pub fn forecast(history: &[f64], horizon: usize) -> Option<Forecast> {
-    if !(1..=MAX_HORIZON).contains(&horizon)
-        || history.len() < MIN_POINTS
-        || history.iter().any(|v| !v.is_finite())
-    {
-        return None;
-    }
-    let model = fit(history)?;
-    let points = model.predict(horizon);
-
-    let (backtest_mae, persistence_mae) = match backtest(history, horizon) {
-        Some((m, p)) => (Some(m), Some(p)),
-        None => (None, None),
-    };
-
-    let finite = points
-        .iter()
-        .all(|p| p.value.is_finite() && p.lower.is_finite() && p.upper.is_finite())
-        && backtest_mae.is_none_or(f64::is_finite)
-        && persistence_mae.is_none_or(f64::is_finite);
-    finite.then_some(Forecast {
-        method: model.method,
-        points,
-        backtest_mae,
-        persistence_mae,
-    })
+    ModelSet::new(history.to_vec()).forecast(horizon)
 }
 
-/// Rolling-origin backtest; `(model MAE, persistence MAE)` or `None` if no
-/// origin leaves at least two seasons for fitting.
-fn backtest(history: &[f64], horizon: usize) -> Option<(f64, f64)> {
-    let n = history.len();
-    let (mut err_model, mut err_persist, mut count) = (0.0, 0.0, 0usize);
-    for k in 0..BACKTEST_ORIGINS {
-        let Some(cut) = n.checked_sub(horizon + k * ORIGIN_SPACING) else {
-            break;
-        };
-        if cut < MIN_SEASONAL {
-            break;
+/// One history and the models fitted on it so far: the model on the whole history, which
+/// every horizon extrapolates, and the backtest models on its prefixes. Each is fitted once
+/// however many horizons ask (the backtest prefixes of horizon `h` and `h + 24` overlap), so
+/// all 72 horizons together cost at most 121 fits.
+#[derive(Debug, Clone)]
+pub struct ModelSet {
+    history: Vec<f64>,
+    /// Fits by prefix length (`None`: too short to fit).
+    fits: std::collections::HashMap<usize, Option<Fitted>>,
+}
+
+impl ModelSet {
+    /// A set over `history` (hourly, oldest first, gap-free), nothing fitted yet.
+    pub fn new(history: Vec<f64>) -> Self {
+        Self {
+            history,
+            fits: std::collections::HashMap::new(),
         }
-        let train = &history[..cut];
-        let actual = &history[cut..cut + horizon];
-        let model = fit(train)?;
-        let last = train[cut - 1];
-        for (p, a) in model.predict(horizon).iter().zip(actual) {
-            err_model += (p.value - a).abs();
-            err_persist += (last - a).abs();
-        }
-        count += horizon;
     }
-    (count > 0).then(|| (err_model / count as f64, err_persist / count as f64))
+
+    /// Models fitted so far.
+    pub fn fitted(&self) -> usize {
+        self.fits.len()
+    }
+
+    /// [`forecast`] of this history, reusing the fits already made.
+    pub fn forecast(&mut self, horizon: usize) -> Option<Forecast> {
+        if !(1..=MAX_HORIZON).contains(&horizon)
+            || self.history.len() < MIN_POINTS
+            || self.history.iter().any(|v| !v.is_finite())
+        {
+            return None;
+        }
+        let model = self.fit_prefix(self.history.len())?;
+        let method = model.method;
+        let points = model.predict(horizon);
+
+        let (backtest_mae, persistence_mae) = match self.backtest(horizon) {
+            Some((m, p)) => (Some(m), Some(p)),
+            None => (None, None),
+        };
+
+        let finite = points
+            .iter()
+            .all(|p| p.value.is_finite() && p.lower.is_finite() && p.upper.is_finite())
+            && backtest_mae.is_none_or(f64::is_finite)
+            && persistence_mae.is_none_or(f64::is_finite);
+        finite.then_some(Forecast {
+            method,
+            points,
+            backtest_mae,
+            persistence_mae,
+        })
+    }
+
+    /// The model fitted on the first `len` values.
+    fn fit_prefix(&mut self, len: usize) -> Option<&Fitted> {
+        let history = &self.history;
+        self.fits
+            .entry(len)
+            .or_insert_with(|| fit(&history[..len]))
+            .as_ref()
+    }
+
+    /// Rolling-origin backtest; `(model MAE, persistence MAE)` or `None` if no
+    /// origin leaves at least two seasons for fitting.
+    fn backtest(&mut self, horizon: usize) -> Option<(f64, f64)> {
+        let n = self.history.len();
+        let (mut err_model, mut err_persist, mut count) = (0.0, 0.0, 0usize);
+        for k in 0..BACKTEST_ORIGINS {
+            let Some(cut) = n.checked_sub(horizon + k * ORIGIN_SPACING) else {
+                break;
+            };
+            if cut < MIN_SEASONAL {
+                break;
+            }
+            let predicted = self.fit_prefix(cut)?.predict(horizon);
+            let actual = &self.history[cut..cut + horizon];
+            let last = self.history[cut - 1];
+            for (p, a) in predicted.iter().zip(actual) {
+                err_model += (p.value - a).abs();
+                err_persist += (last - a).abs();
+            }
+            count += horizon;
+        }
+        (count > 0).then(|| (err_model / count as f64, err_persist / count as f64))
+    }
 }
 
 /// Smoothing parameters in ETS form (β and γ already multiplied out).
@@ -723,6 +763,27 @@ mod tests {
             coverage * 100.0
         );
         assert!(coverage > 0.5, "coverage {coverage}");
+    }
+
+    #[test]
+    fn a_model_set_fits_each_prefix_once_for_every_horizon() {
+        let y = seasonal_series(24 * 10, 2.0);
+        let mut set = ModelSet::new(y.clone());
+        let day = set.forecast(24).expect("forecast");
+        // The whole history, and the backtest origins n−24, n−48, n−72.
+        assert_eq!(set.fitted(), 4);
+        assert_eq!(set.forecast(24), Some(day.clone()));
+        assert_eq!(set.fitted(), 4, "a repeated horizon fits nothing");
+        // Horizon 48 backtests from n−48, n−72 (fitted already) and n−96.
+        let two_days = set.forecast(48).expect("forecast");
+        assert_eq!(set.fitted(), 5);
+        // Reusing fits changes nothing in the answers.
+        assert_eq!(forecast(&y, 24), Some(day));
+        assert_eq!(forecast(&y, 48), Some(two_days));
+        for h in 1..=MAX_HORIZON {
+            set.forecast(h);
+        }
+        assert!(set.fitted() <= 121, "{}", set.fitted());
     }
 
     #[test]

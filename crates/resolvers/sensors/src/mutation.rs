@@ -83,15 +83,27 @@ impl SensorsMutation {
 
     /// Stores up to 5,000 readings of a station, with the station's device key (`X-Api-Key`)
     /// or as an admin. Invalid readings are refused by index, the valid ones stored; a reading
-    /// already stored counts as a duplicate and changes nothing.
+    /// already stored counts as a duplicate and changes nothing. Readings observed more than
+    /// `AGORA_INGEST_MAX_AGE` (default 30 days) ago are refused unless a signed-in admin sets
+    /// `backfill`.
     async fn ingest_readings(
         &self,
         ctx: &Context<'_>,
         station_id: ID,
         readings: Vec<ReadingInput>,
+        #[graphql(
+            desc = "Admit readings older than AGORA_INGEST_MAX_AGE (signed-in admins only; default false)."
+        )]
+        backfill: Option<bool>,
     ) -> Result<IngestReport> {
         let id = ids::decode(&station_id, STATION_TYPE, "stationId")?;
         ingest::authorize(ctx.viewer(), id)?;
+        let admission = if backfill.unwrap_or(false) {
+            ingest::authorize_backfill(ctx.viewer())?;
+            ingest::Admission::Backfill
+        } else {
+            ingest::Admission::Live
+        };
         let drafts = readings
             .into_iter()
             .map(|r| ingest::ReadingDraft {
@@ -101,7 +113,9 @@ impl SensorsMutation {
                 observed_at: r.observed_at,
             })
             .collect();
-        Ok(ingest::ingest(ctx.platform()?, id, drafts).await?.into())
+        Ok(ingest::ingest_as(ctx.platform()?, id, drafts, admission)
+            .await?
+            .into())
     }
 
     /// Follows a station: its alerts reach you as notifications.

@@ -14,6 +14,7 @@ use async_graphql::{
 use chrono::{DateTime, Duration, Utc};
 
 use crate::{
+    api::SensorsRuntime,
     aqi::AqiCategory,
     events::{LiveAqi, LiveReading},
     loaders::SensorsLoader,
@@ -123,6 +124,7 @@ impl Station {
 
     /// A forecast of one parameter `horizonHours` (1–72) ahead, from Holt-Winters with daily
     /// seasonality fitted on up to 28 days of hourly averages; null without enough history.
+    /// The fit is made once per station, parameter and hour and shared by every horizon.
     async fn forecast(
         &self,
         ctx: &Context<'_>,
@@ -131,26 +133,29 @@ impl Station {
     ) -> Result<Option<Forecast>> {
         let horizon = usize::try_from(horizon_hours).unwrap_or(0);
         let platform = ctx.platform()?;
+        let runtime = ctx
+            .data::<SensorsRuntime>()
+            .map_err(|_| AppError::internal("SensorsRuntime missing from the schema data"))?;
         let now = platform.clock.now();
-        Ok(
-            readings::forecast(&platform.db, self.0.id, parameter, horizon, now)
-                .await?
-                .map(|(forecast, start)| Forecast {
-                    method: forecast.method.to_owned(),
-                    points: forecast
-                        .points
-                        .iter()
-                        .map(|p| ForecastPoint {
-                            at: start + Duration::hours(p.step as i64 - 1),
-                            value: p.value,
-                            lower: p.lower,
-                            upper: p.upper,
-                        })
-                        .collect(),
-                    backtest_mae: forecast.backtest_mae,
-                    persistence_mae: forecast.persistence_mae,
-                }),
-        )
+        Ok(runtime
+            .forecasts
+            .forecast(&platform.db, self.0.id, parameter, horizon, now)
+            .await?
+            .map(|(forecast, start)| Forecast {
+                method: forecast.method.to_owned(),
+                points: forecast
+                    .points
+                    .iter()
+                    .map(|p| ForecastPoint {
+                        at: start + Duration::hours(p.step as i64 - 1),
+                        value: p.value,
+                        lower: p.lower,
+                        upper: p.upper,
+                    })
+                    .collect(),
+                backtest_mae: forecast.backtest_mae,
+                persistence_mae: forecast.persistence_mae,
+            }))
     }
 
     /// Alerts of this station, newest first.
@@ -501,7 +506,8 @@ pub struct ReadingInput {
     pub value: f64,
     /// Its unit (e.g. `ppm`, `µg/m³`, `°F`); omitted means the canonical unit.
     pub unit: Option<String>,
-    /// When it was measured (at most 5 minutes ahead of the server clock).
+    /// When it was measured: at most 5 minutes ahead of the server clock, and at most
+    /// `AGORA_INGEST_MAX_AGE` (default 30 days) ago unless an admin back-fills.
     pub observed_at: DateTime<Utc>,
 }
 

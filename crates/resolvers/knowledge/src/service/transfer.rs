@@ -4,12 +4,14 @@
 //! (`geography/world-capitals`) so files move between deployments. Import is all or nothing:
 //! every row is checked first, and one bad row imports nothing; the report names each bad row
 //! and its field. CSV columns: `topic, prompt, choice1 … choice6, correct` (the 1-based number
-//! of the correct choice), `explanation, difficulty, tags` (separated by `;`).
+//! of the correct choice), `explanation, difficulty, tags` (separated by `;`). CSV cells that a
+//! spreadsheet would run as formulas are exported behind a `'` ([`csv_cell`]), which import
+//! removes again.
 
 use std::collections::HashMap;
 
 use agora_entities::knowledge::{question_choice, question_tag, tag, topic};
-use agora_platform::{AppError, AppResult, Platform, db::begin_write};
+use agora_platform::{AppError, AppResult, Platform, csv_cell, db::begin_write};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -115,11 +117,10 @@ fn parse_csv(data: &str) -> AppResult<Vec<Result<Row, (String, String)>>> {
                 continue;
             }
         };
+        // Cells come back without the quote the export put before formula characters.
         let get = |name: &str| {
-            column(name)
-                .and_then(|i| record.get(i))
-                .unwrap_or("")
-                .to_owned()
+            let cell = column(name).and_then(|i| record.get(i)).unwrap_or("");
+            csv_cell::unescape(cell).to_owned()
         };
         let texts: Vec<String> = (1..=CSV_CHOICES)
             .map(|n| get(&format!("choice{n}")))
@@ -397,7 +398,12 @@ pub async fn export(
                     row.difficulty.to_string(),
                     row.tags.join(";"),
                 ]);
-                writer.write_record(&record).map_err(AppError::internal)?;
+                // OWASP CSV injection: a cell a spreadsheet would run as a formula
+                // (`=HYPERLINK(...)`) is written with a leading quote; import removes it.
+                let record = record
+                    .iter()
+                    .map(|cell| csv_cell::escape(cell).into_owned());
+                writer.write_record(record).map_err(AppError::internal)?;
             }
             let bytes = writer.into_inner().map_err(AppError::internal)?;
             String::from_utf8(bytes).map_err(AppError::internal)

@@ -106,12 +106,43 @@ pub fn authorize(viewer: &Viewer, station_id: Uuid) -> AppResult<()> {
     }
 }
 
-/// Validates and stores `drafts` for `station_id` (the caller has authorized), then publishes
-/// the stored readings and any AQI change.
+/// How old a reading may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Live data from a device: observed within `AGORA_INGEST_MAX_AGE` (default 30 days).
+    Live,
+    /// An admin's back-fill: any age (still not in the future).
+    Backfill,
+}
+
+/// Checks that `viewer` may back-fill: a signed-in admin. A key is refused even when its owner
+/// is an admin, since station device keys are created by admins and act with their role.
+pub fn authorize_backfill(viewer: &Viewer) -> AppResult<()> {
+    match viewer {
+        Viewer::User(user) if user.role == agora_platform::auth::Role::Admin => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "only a signed-in admin back-fills old readings".into(),
+        )),
+    }
+}
+
+/// Validates and stores live `drafts` for `station_id` (the caller has authorized), then
+/// publishes the stored readings and any AQI change.
 pub async fn ingest(
     platform: &Platform,
     station_id: Uuid,
     drafts: Vec<ReadingDraft>,
+) -> AppResult<IngestReport> {
+    ingest_as(platform, station_id, drafts, Admission::Live).await
+}
+
+/// [`ingest`], with readings of any age admitted when `admission` is [`Admission::Backfill`]
+/// (the caller has checked [`authorize_backfill`]).
+pub async fn ingest_as(
+    platform: &Platform,
+    station_id: Uuid,
+    drafts: Vec<ReadingDraft>,
+    admission: Admission,
 ) -> AppResult<IngestReport> {
     if drafts.len() > MAX_BATCH {
         return Err(AppError::bad_input(
@@ -120,6 +151,18 @@ pub async fn ingest(
         ));
     }
     let now = platform.clock.now();
+    // A reading from the year 0 (or last year) is a device clock fault, not data: it would
+    // land outside every window the AQI, alerts and forecasts read and stay there.
+    let max_age = platform.config.ingest_max_age;
+    let oldest = match admission {
+        Admission::Live => Some(
+            Duration::from_std(max_age)
+                .ok()
+                .and_then(|age| now.checked_sub_signed(age))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        ),
+        Admission::Backfill => None,
+    };
     let mut report = IngestReport::default();
     let mut seen: HashMap<(Pollutant, DateTime<Utc>), ()> = HashMap::with_capacity(drafts.len());
     let mut by_parameter: BTreeMap<Pollutant, Vec<(DateTime<Utc>, f64)>> = BTreeMap::new();
@@ -128,6 +171,17 @@ pub async fn ingest(
             report.rejected.push(Rejection {
                 index,
                 reason: "observedAt is more than 5 minutes in the future".into(),
+            });
+            continue;
+        }
+        if oldest.is_some_and(|oldest| draft.observed_at < oldest) {
+            report.rejected.push(Rejection {
+                index,
+                reason: format!(
+                    "observedAt is more than {} old (AGORA_INGEST_MAX_AGE); an admin back-fills \
+                     older readings with ingestReadings(backfill: true)",
+                    super::describe_span(max_age)
+                ),
             });
             continue;
         }

@@ -1,7 +1,10 @@
 //! The sensor domain's rules as plain async functions over a database connection: stations,
-//! ingestion, reading the data back (latest, series, exports), alerts and forecasts.
+//! ingestion, reading the data back (latest, series, exports and their caps), alerts and
+//! forecasts (fitted once per station, parameter and hour).
 
 pub mod alerts;
+pub mod exports;
+pub mod forecasts;
 pub mod ingest;
 pub mod readings;
 pub mod stations;
@@ -33,5 +36,32 @@ pub fn require_manager(viewer: &Viewer, station: &station::Model) -> AppResult<U
         Err(AppError::Forbidden(
             "only admins and the station's owner may do this".into(),
         ))
+    }
+}
+
+/// A configured span in words for messages: whole days, hours or minutes where it is one, else
+/// seconds (`30 days`, `1 hour`).
+pub fn describe_span(span: std::time::Duration) -> String {
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    match span.as_secs() {
+        s if s >= 86_400 && s % 86_400 == 0 => plural(s / 86_400, "day"),
+        s if s >= 3_600 && s % 3_600 == 0 => plural(s / 3_600, "hour"),
+        s if s >= 60 && s % 60 == 0 => plural(s / 60, "minute"),
+        s => plural(s, "second"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn spans_are_described_in_their_largest_whole_unit() {
+        let described = [86_400 * 31, 86_400, 7_200, 90 * 60, 45]
+            .map(|s| super::describe_span(Duration::from_secs(s)));
+        assert_eq!(
+            described,
+            ["31 days", "1 day", "2 hours", "90 minutes", "45 seconds"]
+        );
     }
 }

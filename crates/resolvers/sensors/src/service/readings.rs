@@ -1,5 +1,5 @@
 //! Reading the data back: the AQI from hourly averages, time-bucketed series, the hourly
-//! history a forecast fits, and the CSV export stream.
+//! history a forecast fits, and the CSV export's chunks.
 //!
 //! Bucketing is SQL on both backends: PostgreSQL floors `extract(epoch ...)`, SQLite floors
 //! `strftime('%s', ...)`; both group on the readings' primary key range
@@ -8,20 +8,13 @@
 
 use std::collections::HashMap;
 
-use agora_entities::sensors::reading;
-use agora_platform::{AppError, AppResult};
-use bytes::Bytes;
+use agora_platform::{AppError, AppResult, csv_cell};
 use chrono::{DateTime, Duration, Utc};
-use futures::{Stream, StreamExt};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, Statement,
-};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};
 use uuid::Uuid;
 
 use crate::{
     aqi::{self, HourlySeries, StationAqi},
-    forecast::{self, Forecast},
     model::{Bucket, Pollutant},
 };
 
@@ -183,29 +176,20 @@ pub async fn compute_aqi<C: ConnectionTrait>(
     Ok(aqi::station_aqi(&series))
 }
 
-/// A forecast of `parameter` for the `horizon` hours from the current one, fitted on up to
-/// [`FORECAST_HISTORY_DAYS`] of complete hourly averages (gaps filled by linear interpolation).
-/// Returns the forecast and the start of its first hour (the current hour); None without
-/// enough data.
-pub async fn forecast<C: ConnectionTrait>(
+/// The hourly averages a forecast made in the hour starting at `to` is fitted on: up to
+/// [`FORECAST_HISTORY_DAYS`] of complete hours before `to`, from the first hour with data,
+/// gaps filled by linear interpolation. Empty without data.
+pub async fn hourly_history<C: ConnectionTrait>(
     db: &C,
     station_id: Uuid,
     parameter: Pollutant,
-    horizon: usize,
-    now: DateTime<Utc>,
-) -> AppResult<Option<(Forecast, DateTime<Utc>)>> {
-    if !(1..=forecast::MAX_HORIZON).contains(&horizon) {
-        return Err(AppError::bad_input(
-            "horizonHours",
-            format!("horizonHours must be 1 to {}", forecast::MAX_HORIZON),
-        ));
-    }
-    let current_hour = now.timestamp().div_euclid(3_600);
-    let to = DateTime::from_timestamp(current_hour * 3_600, 0).unwrap_or(now);
+    to: DateTime<Utc>,
+) -> AppResult<Vec<f64>> {
+    let current_hour = to.timestamp().div_euclid(3_600);
     let from = to - Duration::days(FORECAST_HISTORY_DAYS);
     let rows = buckets(db, station_id, &[parameter], 3_600, from, to).await?;
     let Some(first) = rows.first().map(|r| r.bucket.div_euclid(3_600)) else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     let last = current_hour - 1;
     let mut hourly: Vec<Option<f64>> = vec![None; (last - first + 1).max(0) as usize];
@@ -215,14 +199,7 @@ pub async fn forecast<C: ConnectionTrait>(
             *slot = Some(row.avg);
         }
     }
-    let history = interpolate(&hourly);
-    let Some(mut result) = forecast::forecast(&history, horizon) else {
-        return Ok(None);
-    };
-    if parameter != Pollutant::Temperature {
-        forecast::clamp_non_negative(&mut result);
-    }
-    Ok(Some((result, to)))
+    Ok(interpolate(&hourly))
 }
 
 /// Fills gaps linearly between known neighbours (and flat at the ends).
@@ -255,51 +232,117 @@ fn interpolate(values: &[Option<f64>]) -> Vec<f64> {
     out
 }
 
-/// Streams the station's readings in `[from, to)` as CSV, oldest first, one parameter or all,
-/// without holding the result in memory: rows come off a database cursor and leave in
-/// chunks of about 64 KB.
-pub fn export_csv(
-    db: DatabaseConnection,
-    station_id: Uuid,
-    parameter: Option<Pollutant>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
-    async_stream::try_stream! {
-        let mut select = reading::Entity::find()
-            .filter(reading::Column::StationId.eq(station_id))
-            .filter(reading::Column::ObservedAt.gte(from))
-            .filter(reading::Column::ObservedAt.lt(to));
-        if let Some(p) = parameter {
-            select = select.filter(reading::Column::Parameter.eq(p.as_str()));
-        }
-        let mut rows = select
-            .order_by_asc(reading::Column::ObservedAt)
-            .order_by_asc(reading::Column::Parameter)
-            .stream(&db)
-            .await
-            .map_err(std::io::Error::other)?;
-        let mut buffer = String::from("station_id,parameter,unit,observed_at,value,anomaly,stuck,ingested_at\n");
-        while let Some(row) = rows.next().await {
-            let row = row.map_err(std::io::Error::other)?;
-            let unit = Pollutant::unit_of(&row.parameter);
-            buffer.push_str(&format!(
-                "{},{},{},{},{},{},{},{}\n",
-                row.station_id,
-                row.parameter,
-                unit,
-                row.observed_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-                row.value,
-                row.anomaly,
-                row.stuck,
-                row.ingested_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-            ));
-            if buffer.len() >= 64 * 1024 {
-                yield Bytes::from(std::mem::take(&mut buffer));
-            }
-        }
-        if !buffer.is_empty() {
-            yield Bytes::from(buffer);
+/// What one readings export covers.
+#[derive(Debug, Clone)]
+pub struct ExportRange {
+    /// The station.
+    pub station_id: Uuid,
+    /// The parameters exported (one, or all).
+    pub parameters: Vec<Pollutant>,
+    /// Start, inclusive.
+    pub from: DateTime<Utc>,
+    /// End, exclusive.
+    pub to: DateTime<Utc>,
+}
+
+/// Where an export has got to: the last row written, as its observation time and the index of
+/// its parameter in [`ExportRange::parameters`].
+pub type ExportCursor = (DateTime<Utc>, usize);
+
+/// One exported row.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ExportRow {
+    /// The parameter's stored name.
+    pub parameter: String,
+    /// When it was measured.
+    pub observed_at: DateTime<Utc>,
+    /// The value, canonical unit.
+    pub value: f64,
+    /// Anomaly flag.
+    pub anomaly: bool,
+    /// Stuck flag.
+    pub stuck: bool,
+    /// When it was stored.
+    pub ingested_at: DateTime<Utc>,
+}
+
+/// The next `limit` rows of `range` after `after`, ordered by observation time, then
+/// parameter. One statement, each parameter an index range scan on the primary key that stops
+/// at `limit` rows, so a chunk costs the same at the end of a month as at its start, and the
+/// connection goes back to the pool as soon as the chunk is read.
+pub async fn export_chunk<C: ConnectionTrait>(
+    db: &C,
+    range: &ExportRange,
+    after: Option<ExportCursor>,
+    limit: u32,
+) -> AppResult<Vec<ExportRow>> {
+    let (lower, last_k) = match after {
+        Some((at, k)) => (at, Some(k)),
+        None => (range.from, None),
+    };
+    // The parameter names come from the closed enum, never from client text; `k` is the
+    // parameter's position, so the order is the same on every backend and collation.
+    let parts: Vec<String> = range
+        .parameters
+        .iter()
+        .enumerate()
+        .map(|(k, parameter)| {
+            // Past the cursor: a later time, or the same time and a later parameter.
+            let op = if last_k.is_some_and(|last| k <= last) {
+                ">"
+            } else {
+                ">="
+            };
+            format!(
+                "SELECT * FROM (SELECT parameter, observed_at, value, anomaly, stuck, \
+                        ingested_at, CAST({k} AS BIGINT) AS k FROM readings \
+                  WHERE station_id = $1 AND parameter = '{}' AND observed_at {op} $2 \
+                    AND observed_at < $3 \
+                  ORDER BY observed_at LIMIT {limit}) AS p{k}",
+                parameter.as_str()
+            )
+        })
+        .collect();
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{} ORDER BY observed_at, k LIMIT {limit}",
+        parts.join(" UNION ALL ")
+    );
+    let statement = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [range.station_id.into(), lower.into(), range.to.into()],
+    );
+    Ok(ExportRow::find_by_statement(statement).all(db).await?)
+}
+
+/// The first line of a readings export.
+pub const EXPORT_HEADER: &str =
+    "station_id,parameter,unit,observed_at,value,anomaly,stuck,ingested_at\n";
+
+/// Appends `rows` of `station_id` to `out` as CSV lines. Every cell passes through
+/// [`csv_cell::escape`]: none carries client text today, and a column that one day does
+/// cannot open as a formula in a spreadsheet.
+pub fn write_csv(out: &mut String, station_id: Uuid, rows: &[ExportRow]) {
+    use std::fmt::Write as _;
+    let station = station_id.to_string();
+    for row in rows {
+        let time = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        let cells = [
+            station.clone(),
+            row.parameter.clone(),
+            Pollutant::unit_of(&row.parameter).to_owned(),
+            time(row.observed_at),
+            row.value.to_string(),
+            row.anomaly.to_string(),
+            row.stuck.to_string(),
+            time(row.ingested_at),
+        ];
+        for (i, cell) in cells.iter().enumerate() {
+            let separator = if i + 1 == cells.len() { '\n' } else { ',' };
+            let _ = write!(out, "{}{separator}", csv_cell::escape(cell));
         }
     }
 }
