@@ -32,6 +32,10 @@ pub fn http() -> Vec<Attack> {
         .map(|i| format!("l{i}: login(input: {{ email: \"victim@example.org\", password: \"guess-{i}-guess\" }}) {{ accessToken }}"))
         .collect::<Vec<_>>()
         .join(" ");
+    let forecasts = (0..28)
+        .map(|i| format!("f{i}: forecast(parameter: PM25, horizonHours: {}) {{ method }}", i % 72 + 1))
+        .collect::<Vec<_>>()
+        .join(" ");
     let attack = |name, body, code| Attack { name, body, code };
     vec![
         attack(
@@ -86,6 +90,11 @@ pub fn http() -> Vec<Attack> {
             "200 KB operationName naming no operation",
             json!({ "query": "query Page { __typename }", "operationName": "N".repeat(200_000) }),
             "GRAPHQL_VALIDATION_FAILED",
+        ),
+        attack(
+            "28 aliased forecasts on 6 stations",
+            json!({ "query": format!("{{ stations(first: 6) {{ edges {{ node {{ {forecasts} }} }} }} }}") }),
+            "LIMIT_EXCEEDED",
         ),
         attack(
             "100 aliased logins",
