@@ -33,7 +33,12 @@ pub fn http() -> Vec<Attack> {
         .collect::<Vec<_>>()
         .join(" ");
     let forecasts = (0..28)
-        .map(|i| format!("f{i}: forecast(parameter: PM25, horizonHours: {}) {{ method }}", i % 72 + 1))
+        .map(|i| {
+            format!(
+                "f{i}: forecast(parameter: PM25, horizonHours: {}) {{ method }}",
+                i % 72 + 1
+            )
+        })
         .collect::<Vec<_>>()
         .join(" ");
     let attack = |name, body, code| Attack { name, body, code };

@@ -52,6 +52,21 @@ pub struct OwnedCredentials {
     pub api_key: Option<String>,
 }
 
+impl OwnedCredentials {
+    /// The viewer these credentials give now (the session or key re-checked, the role read
+    /// fresh).
+    pub async fn authenticate(&self, platform: &Platform) -> Result<Viewer, AppError> {
+        agora_identity::api::authenticate(
+            platform,
+            agora_identity::api::Credentials {
+                authorization: self.authorization.as_deref(),
+                api_key: self.api_key.as_deref(),
+            },
+        )
+        .await
+    }
+}
+
 /// The credentials a WebSocket connection signed in with, in its connection data. Every
 /// operation on the socket authenticates them afresh, as HTTP does per request: a revoked
 /// session or key, an expired token or a changed role takes effect on the next operation,
@@ -609,16 +624,7 @@ impl Executor for AgoraExecutor {
             // The connection's credentials and address, the operation's document id.
             let mut caller = Caller::gather(&[&session, &request.data]);
             if let Some(credentials) = get::<SocketCredentials>(&session) {
-                let credentials = credentials.get();
-                let fresh = agora_identity::api::authenticate(
-                    &this.guard.platform,
-                    agora_identity::api::Credentials {
-                        authorization: credentials.authorization.as_deref(),
-                        api_key: credentials.api_key.as_deref(),
-                    },
-                )
-                .await;
-                match fresh {
+                match credentials.get().authenticate(&this.guard.platform).await {
                     Ok(viewer) => {
                         // The operation's own data is read before the connection's.
                         request.data.insert(viewer.clone());

@@ -14,7 +14,7 @@ use std::{
     },
 };
 
-use agora_identity::api::{self as identity, Credentials, REVOCATIONS_CHANNEL, Revocation};
+use agora_identity::api::{REVOCATIONS_CHANNEL, Revocation};
 use agora_platform::{Platform, auth::Viewer, bus::BusMessage};
 use agora_schema::SocketCredentials;
 use chrono::{DateTime, Utc};
@@ -113,16 +113,7 @@ impl LiveSockets {
         };
         let mut closed = 0;
         for (credentials, close) in signed_in {
-            let held = credentials.get();
-            let checked = identity::authenticate(
-                platform,
-                Credentials {
-                    authorization: held.authorization.as_deref(),
-                    api_key: held.api_key.as_deref(),
-                },
-            )
-            .await;
-            if checked.is_err() {
+            if credentials.get().authenticate(platform).await.is_err() {
                 let _ = close.try_send("these credentials are no longer valid; sign in again");
                 closed += 1;
             }

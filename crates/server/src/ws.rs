@@ -24,7 +24,7 @@
 //! `AGORA_WS_CONNECTIONS_PER_IP` sockets per replica (429 beyond). The operation cap, the rate
 //! and the init timeout hold on the legacy `graphql-ws` protocol too.
 
-use agora_identity::api::{self, Credentials};
+use agora_identity::api;
 use agora_platform::{AppError, auth::Viewer, ratelimit::LimitClass};
 use agora_schema::{ClientAddr, OwnedCredentials, RequestId, SocketCredentials};
 use async_graphql::{
@@ -295,14 +295,7 @@ async fn sign_in(
     platform: &agora_platform::Platform,
     credentials: &OwnedCredentials,
 ) -> Result<Identity, AppError> {
-    let viewer = api::authenticate(
-        platform,
-        Credentials {
-            authorization: credentials.authorization.as_deref(),
-            api_key: credentials.api_key.as_deref(),
-        },
-    )
-    .await?;
+    let viewer = credentials.authenticate(platform).await?;
     let expires_at = match (&viewer, &credentials.authorization) {
         (Viewer::User(_), Some(authorization)) => api::access_token_expiry(platform, authorization),
         _ => None,
