@@ -10,58 +10,13 @@ use chrono::{DateTime, Duration as Span, DurationRound, Utc};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::common::{ServerOptions, TestServer, assert_no_errors, error_code};
+use super::{
+    common::{ServerOptions, TestServer, assert_no_errors, error_code},
+    sensors::{Station, ingest, reading, station},
+};
 
-const CREATE: &str = "mutation($i: CreateStationInput!) { createStation(input: $i) { id } }";
-const KEY: &str = "mutation($id: ID!) { createStationKey(stationId: $id) { secret } }";
 const INGEST: &str = "mutation($id: ID!, $r: [ReadingInput!]!, $b: Boolean) { ingestReadings(stationId: $id, readings: $r, backfill: $b) { accepted duplicates rejected { index reason } } }";
 const FORECAST: &str = "query($id: ID!, $h: Int!) { station(id: $id) { forecast(parameter: PM25, horizonHours: $h) { method points { value } } } }";
-
-struct Station {
-    id: String,
-    key: String,
-}
-
-async fn station(server: &TestServer, admin: &str, name: &str) -> Station {
-    let body = server
-        .gql_as(
-            admin,
-            CREATE,
-            json!({ "i": { "name": name, "latitude": 0.5, "longitude": 32.5, "city": name, "country": "UG" } }),
-        )
-        .await;
-    assert_no_errors(&body);
-    let id = body["data"]["createStation"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let key = server.gql_as(admin, KEY, json!({ "id": id })).await;
-    assert_no_errors(&key);
-    Station {
-        id,
-        key: key["data"]["createStationKey"]["secret"]
-            .as_str()
-            .expect("secret")
-            .to_owned(),
-    }
-}
-
-fn reading(parameter: &str, value: f64, at: DateTime<Utc>) -> Value {
-    json!({ "parameter": parameter, "value": value, "observedAt": at.to_rfc3339() })
-}
-
-/// Ingests with the station's device key; returns the report.
-async fn ingest(server: &TestServer, s: &Station, readings: Vec<Value>) -> Value {
-    let body = server
-        .gql_with(
-            INGEST,
-            json!({ "id": s.id, "r": readings }),
-            &[("x-api-key", s.key.as_str())],
-        )
-        .await;
-    assert_no_errors(&body);
-    body["data"]["ingestReadings"].clone()
-}
 
 fn hour() -> DateTime<Utc> {
     Utc::now().duration_trunc(Span::hours(1)).expect("trunc")
@@ -118,7 +73,7 @@ async fn stalled_exports_leave_the_pool_to_graphql_and_beyond_the_caps_get_429()
     })
     .await;
     let admin = server.register_token("admin@example.org").await;
-    let s = station(&server, &admin, "Big").await;
+    let s = station(&server, &admin, "Big", 0.5, 32.5).await;
     // 80,000 rows, about 9 MB of CSV: more than the socket buffers (up to 4 MB each way) and
     // hyper's own, so a client that reads nothing stalls the export.
     let start = hour() - Span::days(7);
@@ -222,15 +177,7 @@ async fn stalled_exports_leave_the_pool_to_graphql_and_beyond_the_caps_get_429()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let metrics = server
-        .http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = server.metrics().await;
     let dropped = metrics
         .lines()
         .find_map(|l| l.strip_prefix("agora_send_timeouts_total "))
@@ -286,8 +233,8 @@ async fn stalled_exports_leave_the_pool_to_graphql_and_beyond_the_caps_get_429()
 async fn a_device_key_exports_nothing_and_a_user_exports_at_most_31_days() {
     let server = TestServer::start().await;
     let admin = server.register_token("admin@example.org").await;
-    let own = station(&server, &admin, "Own").await;
-    let other = station(&server, &admin, "Other").await;
+    let own = station(&server, &admin, "Own", 0.5, 32.5).await;
+    let other = station(&server, &admin, "Other", 0.5, 32.5).await;
     let at = hour() - Span::hours(2);
     ingest(&server, &own, vec![reading("TEMPERATURE", -3.5, at)]).await;
     let from = at - Span::days(1);
@@ -345,7 +292,7 @@ async fn a_device_key_exports_nothing_and_a_user_exports_at_most_31_days() {
 async fn readings_older_than_the_max_age_are_refused_unless_an_admin_backfills() {
     let server = TestServer::start().await;
     let admin = server.register_token("admin@example.org").await;
-    let s = station(&server, &admin, "Clock").await;
+    let s = station(&server, &admin, "Clock", 0.5, 32.5).await;
     let now = hour();
     let batch = vec![
         reading("PM25", 10.0, now - Span::days(31)),
@@ -420,7 +367,7 @@ fn history(days: i64) -> Vec<Value> {
 async fn a_forecast_is_fitted_once_per_hour_and_shared_by_every_horizon() {
     let server = TestServer::start().await;
     let admin = server.register_token("admin@example.org").await;
-    let s = station(&server, &admin, "Cached").await;
+    let s = station(&server, &admin, "Cached", 0.5, 32.5).await;
     ingest(&server, &s, history(6)).await;
     let fits = || server.state.sensors.forecasts.fits();
     let day = server.gql(FORECAST, json!({ "id": s.id, "h": 24 })).await;
@@ -462,7 +409,7 @@ async fn many_forecasts_in_one_operation_are_refused_and_the_most_allowed_answer
     let admin = server.register_token("admin@example.org").await;
     let mut stations = Vec::new();
     for n in 0..6 {
-        let s = station(&server, &admin, &format!("Station {n}")).await;
+        let s = station(&server, &admin, &format!("Station {n}"), 0.5, 32.5).await;
         // Four weeks of hourly history: the longest a forecast fits on.
         ingest(&server, &s, history(28)).await;
         stations.push(s);
@@ -538,7 +485,7 @@ async fn many_forecasts_in_one_operation_are_refused_and_the_most_allowed_answer
 
     // 19 horizons of one station and parameter share the whole-history fit but need 57
     // backtest fits, one after another (one entry is fitted by one request at a time).
-    let lone = station(&server, &admin, "Lone").await;
+    let lone = station(&server, &admin, "Lone", 0.5, 32.5).await;
     ingest(&server, &lone, history(28)).await;
     let horizons = (1..=19)
         .map(|h| format!("h{h}: forecast(parameter: PM25, horizonHours: {h}) {{ method backtestMae points {{ value lower upper }} }}"))

@@ -145,23 +145,10 @@ async fn an_admins_read_key_cannot_push_readings_over_http() {
     }
 }
 
-async fn metrics_size(server: &TestServer) -> usize {
-    server
-        .http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("text")
-        .len()
-}
-
 #[tokio::test]
 async fn long_or_made_up_operation_names_do_not_grow_the_metrics() {
     let server = TestServer::start().await;
-    let before = metrics_size(&server).await;
+    let before = server.metrics().await.len();
     for i in 0..60 {
         let name = format!("{i}{}", "N".repeat(200_000));
         let body: Value = server
@@ -183,7 +170,7 @@ async fn long_or_made_up_operation_names_do_not_grow_the_metrics() {
             .await;
         assert_no_errors(&body);
     }
-    let grown = metrics_size(&server).await.saturating_sub(before);
+    let grown = server.metrics().await.len().saturating_sub(before);
     // 120 requests with 60 distinct short labels: a few dozen KB, not megabytes.
     assert!(grown < 200_000, "/metrics grew by {grown} bytes");
 }

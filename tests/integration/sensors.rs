@@ -49,20 +49,26 @@ fn base_time() -> DateTime<Utc> {
         .expect("truncates")
 }
 
-fn reading(parameter: &str, value: f64, at: DateTime<Utc>) -> Value {
+pub(super) fn reading(parameter: &str, value: f64, at: DateTime<Utc>) -> Value {
     json!({ "parameter": parameter, "value": value, "observedAt": at.to_rfc3339() })
 }
 
-struct Station {
-    id: String,
-    key: String,
+pub(super) struct Station {
+    pub(super) id: String,
+    pub(super) key: String,
 }
 
 async fn admin(server: &TestServer) -> String {
     server.register_token("admin@example.org").await
 }
 
-async fn station(server: &TestServer, admin: &str, name: &str, lat: f64, lon: f64) -> Station {
+pub(super) async fn station(
+    server: &TestServer,
+    admin: &str,
+    name: &str,
+    lat: f64,
+    lon: f64,
+) -> Station {
     let body = server
         .gql_as(
             admin,
@@ -90,7 +96,7 @@ async fn station(server: &TestServer, admin: &str, name: &str, lat: f64, lon: f6
     }
 }
 
-async fn ingest(server: &TestServer, s: &Station, readings: Vec<Value>) -> Value {
+pub(super) async fn ingest(server: &TestServer, s: &Station, readings: Vec<Value>) -> Value {
     let body = server
         .gql_with(
             INGEST,

@@ -31,15 +31,7 @@ async fn health_readiness_and_metrics_answer() {
         .await;
     assert_no_errors(&body);
     server.gql_as("forged", "{ me { id } }", json!({})).await;
-    let metrics = server
-        .http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains("agora_graphql_requests_total{operation=\"Probe\"}"),
         "{metrics}"

@@ -385,6 +385,18 @@ impl TestServer {
         }
     }
 
+    /// The `/metrics` text (no token).
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
     /// Stops the server the way SIGTERM does and waits for it.
     pub async fn shutdown(mut self) {
         self.state.shutdown.cancel();
