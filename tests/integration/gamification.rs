@@ -17,7 +17,7 @@ use agora_entities::{
     gamification::point_award,
     platform::{outbox_delivery, outbox_event},
 };
-use agora_gamification::service::leaderboard::{self, Scope};
+use agora_gamification::api::leaderboard::{self, Scope};
 use agora_platform::{
     Platform,
     clock::{Clock, ManualClock},

@@ -825,18 +825,17 @@ async fn a_forecast_has_widening_intervals_and_a_backtest_against_persistence() 
     let admin = admin(&server).await;
     let s = station(&server, &admin, "Forecast", 1.0, 33.3).await;
     let now = Utc::now().duration_trunc(Span::hours(1)).expect("trunc");
-    let mut simulator =
-        agora_sensors::simulate::Simulator::new(agora_sensors::simulate::StationProfile {
-            base_pm25: 25.0,
-            seed: 11,
-            stuck_pm25_after: None,
-            utc_offset_hours: 3,
-        });
+    let mut simulator = agora_sensors::api::Simulator::new(agora_sensors::api::StationProfile {
+        base_pm25: 25.0,
+        seed: 11,
+        stuck_pm25_after: None,
+        utc_offset_hours: 3,
+    });
     let mut batch = Vec::new();
     for h in (1..=24 * 6).rev() {
         let at = now - Span::hours(h);
         for (parameter, value) in simulator.sample(at) {
-            if parameter == agora_sensors::model::Pollutant::Pm25 {
+            if parameter == agora_sensors::api::Pollutant::Pm25 {
                 batch.push(reading("PM25", value, at));
             }
         }

@@ -318,7 +318,7 @@ pub(crate) fn report(label: &str, mut samples: Vec<Duration>) {
 }
 
 pub(crate) async fn leaderboard(args: LeaderboardArgs) -> anyhow::Result<()> {
-    use agora_gamification::service::leaderboard::{self, Scope, encode};
+    use agora_gamification::api::leaderboard::{self, Scope, encode};
     let bench = setup(&args.target).await?;
     let platform = bench.platform.clone();
     let redis = platform

@@ -19,9 +19,9 @@ use agora_platform::{
     auth::{Role, UserViewer, Viewer},
     config,
 };
-use agora_sensors::{
-    model::{Bucket, Pollutant, Provider},
-    service::{ingest, readings, stations},
+use agora_sensors::api::{
+    Bucket, NewStation, Pollutant, Provider, ReadingDraft, create_station, ingest_readings,
+    reading_series,
 };
 use agora_server::{StartOptions, state::build_state};
 use anyhow::Context;
@@ -87,10 +87,10 @@ async fn admin(platform: &Platform) -> anyhow::Result<Uuid> {
 }
 
 async fn new_station(platform: &Platform, admin: Uuid, n: usize) -> anyhow::Result<Uuid> {
-    let created = stations::create(
+    let created = create_station(
         platform,
         &admin_viewer(admin),
-        stations::NewStation {
+        NewStation {
             name: format!("Bench station {n}"),
             latitude: -1.0 + (n % 1_000) as f64 * 0.01,
             longitude: 36.0 + (n % 1_000) as f64 * 0.01,
@@ -132,12 +132,12 @@ async fn ingest_run(platform: &Platform, args: &SensorsArgs, label: &str) -> any
                 <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(id.as_u128() as u64);
             let mut i = 0usize;
             for _ in 0..batches {
-                let drafts: Vec<ingest::ReadingDraft> = (0..batch)
+                let drafts: Vec<ReadingDraft> = (0..batch)
                     .map(|_| {
                         let parameter = parameters[i % parameters.len()];
                         let at = start_at + Span::seconds((i / parameters.len()) as i64 * 10);
                         i += 1;
-                        ingest::ReadingDraft {
+                        ReadingDraft {
                             parameter,
                             value: match parameter {
                                 Pollutant::Temperature => rng.random_range(10.0..30.0),
@@ -151,7 +151,7 @@ async fn ingest_run(platform: &Platform, args: &SensorsArgs, label: &str) -> any
                     })
                     .collect();
                 let t = Instant::now();
-                let report = ingest::ingest(&platform, id, drafts)
+                let report = ingest_readings(&platform, id, drafts)
                     .await
                     .map_err(|e| anyhow::anyhow!(e.log_message()))?;
                 latencies
@@ -261,7 +261,7 @@ async fn series_latency(
         let id = ids[rng.random_range(0..ids.len())];
         let to = now - Span::hours(rng.random_range(0..spread_hours));
         let t = Instant::now();
-        let points = readings::series(
+        let points = reading_series(
             &platform.db,
             id,
             Pollutant::Pm25,
@@ -389,10 +389,10 @@ async fn fanout(
         if let Ok(mut s) = sent_at.lock() {
             s.push(Instant::now());
         }
-        ingest::ingest(
+        ingest_readings(
             platform,
             station,
-            vec![ingest::ReadingDraft {
+            vec![ReadingDraft {
                 parameter: Pollutant::Pm25,
                 value: i as f64,
                 unit: None,

@@ -1,25 +1,13 @@
 //! The Relay `Node` interface and `node(id:)`.
 
-use agora_battle::{
-    service::rooms,
-    types::{BATTLE_ROOM_TYPE, BattleRoom},
-};
-use agora_community::{
-    service::submissions,
-    types::{SUBMISSION_TYPE, Submission},
-};
-use agora_identity::{
-    api,
-    types::{USER_TYPE, User},
-};
-use agora_knowledge::{
-    service::{ContentStatus, articles, questions, topics},
-    types::{ARTICLE_TYPE, Article, QUESTION_TYPE, Question, TOPIC_TYPE, Topic},
-};
-use agora_learning::types::{FLASHCARD_TYPE, Flashcard};
-use agora_notifications::types::{NOTIFICATION_TYPE, Notification};
+use agora_battle::api::{BATTLE_ROOM_TYPE, BattleRoom};
+use agora_community::api::{SUBMISSION_TYPE, Submission};
+use agora_identity::api::{self, USER_TYPE, User};
+use agora_knowledge::api::{ARTICLE_TYPE, Article, QUESTION_TYPE, Question, TOPIC_TYPE, Topic};
+use agora_learning::api::{FLASHCARD_TYPE, Flashcard};
+use agora_notifications::api::{NOTIFICATION_TYPE, Notification};
 use agora_platform::{AppError, auth::Role, context::ContextExt, ids};
-use agora_sensors::types::{STATION_TYPE, Station};
+use agora_sensors::api::{STATION_TYPE, Station};
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 /// An object with a global id that `node(id:)` can refetch.
@@ -63,32 +51,31 @@ impl NodeQuery {
                 let found = api::users_by_ids(platform, &[uuid]).await?;
                 Ok(found.into_iter().next().map(|u| Node::User(User::new(u))))
             }
-            TOPIC_TYPE => match topics::find(&platform.db, uuid).await {
-                Ok(topic) => Ok(Some(Node::Topic(Topic(topic)))),
-                Err(AppError::NotFound(_)) => Ok(None),
-                Err(other) => Err(other.into()),
-            },
-            QUESTION_TYPE => {
-                let found = questions::by_ids(&platform.db, &[uuid]).await?.pop();
-                Ok(found
-                    .filter(|q| q.status == ContentStatus::Published.as_str() || moderator)
-                    .map(|q| Node::Question(Question::new(q))))
-            }
-            ARTICLE_TYPE => match articles::find(&platform.db, uuid).await {
-                Ok(a) if a.status == ContentStatus::Published.as_str() || moderator => {
-                    Ok(Some(Node::Article(Article(a))))
-                }
-                Ok(_) | Err(AppError::NotFound(_)) => Ok(None),
-                Err(other) => Err(other.into()),
-            },
-            SUBMISSION_TYPE => Ok(submissions::find_visible(platform, ctx.viewer(), uuid)
+            TOPIC_TYPE => Ok(agora_knowledge::api::topic_node(platform, uuid)
                 .await?
-                .map(|s| Node::Submission(Submission(s)))),
+                .map(Node::Topic)),
+            QUESTION_TYPE => Ok(
+                agora_knowledge::api::question_node(platform, moderator, uuid)
+                    .await?
+                    .map(Node::Question),
+            ),
+            ARTICLE_TYPE => Ok(
+                agora_knowledge::api::article_node(platform, moderator, uuid)
+                    .await?
+                    .map(Node::Article),
+            ),
+            SUBMISSION_TYPE => {
+                Ok(
+                    agora_community::api::submission_node(platform, ctx.viewer(), uuid)
+                        .await?
+                        .map(Node::Submission),
+                )
+            }
             BATTLE_ROOM_TYPE => {
                 let viewer = ctx.viewer().require_user()?;
-                Ok(rooms::visible(platform, viewer, uuid)
+                Ok(agora_battle::api::room_node(platform, viewer, uuid)
                     .await?
-                    .map(|room| Node::BattleRoom(BattleRoom(std::sync::Arc::new(room)))))
+                    .map(Node::BattleRoom))
             }
             NOTIFICATION_TYPE => {
                 let viewer = ctx.viewer().require_user()?;
@@ -98,18 +85,14 @@ impl NodeQuery {
                         .map(Node::Notification),
                 )
             }
-            STATION_TYPE => match agora_sensors::service::find_station(&platform.db, uuid).await {
-                Ok(found) => Ok(Some(Node::Station(Station(found)))),
-                Err(AppError::NotFound(_)) => Ok(None),
-                Err(other) => Err(other.into()),
-            },
+            STATION_TYPE => Ok(agora_sensors::api::station_node(platform, uuid)
+                .await?
+                .map(Node::Station)),
             FLASHCARD_TYPE => {
                 let viewer = ctx.viewer().require_user()?;
-                match agora_learning::service::own_card(&platform.db, viewer, uuid).await {
-                    Ok(card) => Ok(Some(Node::Flashcard(Flashcard(card)))),
-                    Err(AppError::NotFound(_)) => Ok(None),
-                    Err(other) => Err(other.into()),
-                }
+                Ok(agora_learning::api::flashcard_node(platform, viewer, uuid)
+                    .await?
+                    .map(Node::Flashcard))
             }
             other => Err(AppError::bad_input(
                 "id",

@@ -4,7 +4,7 @@
 //! (`{"errors":[{"message","extensions":{"code"}}]}`), so clients read one error format.
 
 use agora_platform::AppError;
-use agora_sensors::{api, model::Provider};
+use agora_sensors::api::{self, Provider};
 use axum::{
     Extension, Json,
     body::{Body, Bytes},

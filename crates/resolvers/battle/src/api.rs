@@ -14,3 +14,16 @@ pub fn sealed_questions(
 > {
     Box::pin(async move { crate::service::seal::sealed_questions(&platform.db, user).await })
 }
+
+pub use crate::types::{BATTLE_ROOM_TYPE, BattleRoom};
+
+/// Room `id` for `node(id:)`: public rooms, and private ones for their players.
+pub async fn room_node(
+    platform: &agora_platform::Platform,
+    viewer: uuid::Uuid,
+    id: uuid::Uuid,
+) -> agora_platform::AppResult<Option<BattleRoom>> {
+    Ok(crate::service::rooms::visible(platform, viewer, id)
+        .await?
+        .map(|room| BattleRoom(std::sync::Arc::new(room))))
+}

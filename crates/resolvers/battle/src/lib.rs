@@ -8,13 +8,13 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod api;
-pub mod driver;
-pub mod events;
+pub(crate) mod driver;
+pub(crate) mod events;
 mod mutation;
 mod query;
-pub mod service;
+pub(crate) mod service;
 mod subscription;
-pub mod types;
+pub(crate) mod types;
 
 pub use mutation::BattleMutation;
 pub use query::BattleQuery;

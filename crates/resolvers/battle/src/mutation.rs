@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use agora_entities::battle::battle_room;
-use agora_identity::types::USER_TYPE;
-use agora_knowledge::types::{CHOICE_TYPE, QUESTION_TYPE, TOPIC_TYPE};
+use agora_identity::api::USER_TYPE;
+use agora_knowledge::api::{CHOICE_TYPE, QUESTION_TYPE, TOPIC_TYPE};
 use agora_platform::{Platform, context::ContextExt, ids};
 use async_graphql::{Context, ID, Object, Result};
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use agora_knowledge::types::TOPIC_TYPE;
+use agora_knowledge::api::TOPIC_TYPE;
 use agora_platform::{
     context::ContextExt,
     ids,

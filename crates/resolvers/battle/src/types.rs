@@ -3,10 +3,7 @@
 use std::sync::Arc;
 
 use agora_identity::api::{User, load_user};
-use agora_knowledge::{
-    loaders::TopicLoader,
-    types::{CHOICE_TYPE, QUESTION_TYPE, Topic},
-};
+use agora_knowledge::api::{CHOICE_TYPE, QUESTION_TYPE, Topic, TopicLoader};
 use agora_platform::{AppError, context::ContextExt, ids};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};

@@ -1,10 +1,7 @@
 //! What the server and other domains may ask of the contributor workflow: loaders and seeding.
 
 use agora_entities::community::submission;
-use agora_knowledge::{
-    api::QuestionFixture,
-    service::{topics, validation::QuestionDraft},
-};
+use agora_knowledge::api::{QuestionDraft, QuestionFixture, topics};
 use agora_platform::{AppError, AppResult, Platform};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Deserialize;
@@ -62,4 +59,17 @@ pub async fn seed(
         created += 1;
     }
     Ok(created)
+}
+
+pub use crate::types::{SUBMISSION_TYPE, Submission};
+
+/// Submission `id` for `node(id:)`: its author's and reviewers' only.
+pub async fn submission_node(
+    platform: &Platform,
+    viewer: &agora_platform::auth::Viewer,
+    id: Uuid,
+) -> AppResult<Option<Submission>> {
+    Ok(submissions::find_visible(platform, viewer, id)
+        .await?
+        .map(Submission))
 }

@@ -2,18 +2,18 @@
 //! up, or 200 reputation) vote on them; approved submissions become published questions of the
 //! knowledge hub in the same transaction; every decision moves reputation.
 //!
-//! Writes questions through `agora_knowledge::service::questions::insert` (which emits
+//! Writes questions through `agora_knowledge::api::questions::insert` (which emits
 //! `QUESTION_PUBLISHED`) and emits `SUBMISSION_REVIEWED` through the outbox. Reads users
 //! through `agora_identity::api`.
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod api;
-pub mod events;
-pub mod loaders;
+pub(crate) mod events;
+pub(crate) mod loaders;
 mod mutation;
 mod query;
-pub mod service;
-pub mod types;
+pub(crate) mod service;
+pub(crate) mod types;
 
 pub use mutation::CommunityMutation;
 pub use query::CommunityQuery;

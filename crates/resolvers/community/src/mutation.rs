@@ -1,6 +1,6 @@
 //! Contributor workflow mutations: thin wrappers over [`crate::service`].
 
-use agora_knowledge::{service::validation::QuestionDraft, types::TOPIC_TYPE};
+use agora_knowledge::api::{QuestionDraft, TOPIC_TYPE};
 use agora_platform::{context::ContextExt, ids};
 use async_graphql::{Context, ID, Object, Result};
 use uuid::Uuid;

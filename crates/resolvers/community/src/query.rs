@@ -1,6 +1,6 @@
 //! Contributor workflow queries.
 
-use agora_identity::types::USER_TYPE;
+use agora_identity::api::USER_TYPE;
 use agora_platform::{
     AppError,
     auth::Role,

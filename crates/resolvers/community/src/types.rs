@@ -2,10 +2,7 @@
 
 use agora_entities::community::{reputation_event, submission, submission_review};
 use agora_identity::api::{User, load_user};
-use agora_knowledge::{
-    loaders::{QuestionLoader, TopicLoader},
-    types::{ChoiceInput, Question, Topic},
-};
+use agora_knowledge::api::{ChoiceInput, Question, QuestionLoader, Topic, TopicLoader};
 use agora_platform::{AppError, context::ContextExt, ids};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};

@@ -96,3 +96,8 @@ pub async fn seed_demo_activity(platform: &Platform, players: &[uuid::Uuid]) -> 
     platform.wake_outbox();
     Ok(written)
 }
+
+/// The ranking store, for the benchmark and the tests that compare the Redis and SQL reads.
+pub mod leaderboard {
+    pub use crate::service::leaderboard::{Scope, encode, read, read_sql};
+}

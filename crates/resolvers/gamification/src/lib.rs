@@ -10,11 +10,11 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod api;
-pub mod events;
+pub(crate) mod events;
 mod query;
-pub mod service;
+pub(crate) mod service;
 mod subscription;
-pub mod types;
+pub(crate) mod types;
 
 pub use query::GamificationQuery;
 pub use subscription::GamificationSubscription;

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use agora_identity::types::USER_TYPE;
-use agora_knowledge::{service::topics, types::TOPIC_TYPE};
+use agora_identity::api::USER_TYPE;
+use agora_knowledge::api::{TOPIC_TYPE, topics};
 use agora_platform::{
     AppError, AppResult, Platform, context::ContextExt, ids, pagination::decode_cursor,
 };

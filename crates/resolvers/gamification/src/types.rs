@@ -307,7 +307,7 @@ impl Leaderboard {
     /// The topic of a TOPIC board.
     async fn topic_id(&self) -> Option<ID> {
         match self.board {
-            Scope::Topic(id) => Some(ids::encode(agora_knowledge::types::TOPIC_TYPE, id)),
+            Scope::Topic(id) => Some(ids::encode(agora_knowledge::api::TOPIC_TYPE, id)),
             _ => None,
         }
     }

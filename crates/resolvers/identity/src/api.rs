@@ -57,7 +57,11 @@ pub fn access_token_expiry(
     chrono::DateTime::from_timestamp(claims.exp, 0)
 }
 
-pub use crate::{loaders::UserLoader, types::User};
+pub use crate::{
+    events::{UserChannelMessage, user_channel},
+    loaders::UserLoader,
+    types::{USER_TYPE, User},
+};
 
 /// Adds identity's per-request DataLoaders to `data`.
 pub fn insert_loaders(data: &mut async_graphql::Data, platform: &Platform) {

@@ -7,13 +7,13 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod api;
-pub mod events;
-pub mod loaders;
+pub(crate) mod events;
+pub(crate) mod loaders;
 mod mutation;
 mod query;
-pub mod service;
+pub(crate) mod service;
 mod subscription;
-pub mod types;
+pub(crate) mod types;
 
 use std::sync::Arc;
 

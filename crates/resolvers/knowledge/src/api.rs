@@ -6,6 +6,39 @@ use uuid::Uuid;
 
 pub use crate::loaders::insert_loaders;
 
+// What other domains render and read. Battle, community, gamification and learning show topics
+// and questions inside their own objects, decode their ids, and read a few rows; none of them
+// reaches into `service`, `types` or `loaders` (crates/schema/tests/boundaries.rs checks it).
+pub use crate::{
+    loaders::{QuestionLoader, TopicLoader},
+    service::{
+        ContentStatus, QuestionSource,
+        validation::{CheckedQuestion, QuestionDraft, check_question},
+    },
+    types::{
+        ARTICLE_TYPE, Article, CHOICE_TYPE, ChoiceInput, QUESTION_TYPE, Question, TOPIC_TYPE, Topic,
+    },
+};
+
+/// Question reads for battles and submissions, and the one write another domain makes:
+/// publishing an approved submission inside the reviewer's transaction (so the review and its
+/// question commit together; `insert` emits `QUESTION_PUBLISHED`).
+pub mod questions {
+    pub use crate::service::questions::{
+        DUPLICATE_SIMILARITY, by_ids, choices, find, insert, near_duplicate, record_attempts,
+    };
+}
+
+/// Question import and export for the server's `import-questions` task and the export job.
+pub mod transfer {
+    pub use crate::service::transfer::{TransferFormat, export, import};
+}
+
+/// Topic reads: by id, by slug, and a topic with its descendants.
+pub mod topics {
+    pub use crate::service::topics::{by_slug, find, subtree_ids};
+}
+
 /// Reads the questions whose answers `user` must not see right now: those open or still to
 /// come in a battle they play. The battle domain supplies it (knowledge cannot depend on
 /// battle); the schema puts an [`AnswerSeal`] holding it in every request's data.
@@ -45,10 +78,7 @@ impl AnswerSeal {
         Ok(sealed.contains(&question))
     }
 }
-use crate::service::{
-    ContentStatus, QuestionSource, articles, questions, topics,
-    validation::{QuestionDraft, check_question},
-};
+use crate::service::{articles, questions as question_rows, topics as topic_rows};
 
 /// A topic of `fixtures/knowledge/topics.json`.
 #[derive(Debug, Deserialize)]
@@ -143,9 +173,9 @@ pub async fn seed(
     let mut report = SeedReport::default();
     let mut ids = std::collections::HashMap::new();
     for root in tree {
-        let parent = topics::create(
+        let parent = topic_rows::create(
             platform,
-            topics::NewTopic {
+            topic_rows::NewTopic {
                 name: root.name.clone(),
                 slug: Some(root.slug.clone()),
                 parent_id: None,
@@ -156,9 +186,9 @@ pub async fn seed(
         ids.insert(root.slug.clone(), parent.id);
         report.topics += 1;
         for child in &root.children {
-            let topic = topics::create(
+            let topic = topic_rows::create(
                 platform,
-                topics::NewTopic {
+                topic_rows::NewTopic {
                     name: child.name.clone(),
                     slug: Some(child.slug.clone()),
                     parent_id: Some(parent.id),
@@ -192,7 +222,7 @@ pub async fn seed(
         };
         let checked = check_question(&draft, &at)?;
         let topic_id = topic_of(&row.topic, &at)?;
-        questions::insert(
+        question_rows::insert(
             &txn,
             now,
             topic_id,
@@ -224,4 +254,38 @@ pub async fn seed(
     }
     platform.wake_outbox();
     Ok(report)
+}
+
+/// Topic `id` for `node(id:)`; None when it does not exist.
+pub async fn topic_node(platform: &Platform, id: Uuid) -> AppResult<Option<Topic>> {
+    match topic_rows::find(&platform.db, id).await {
+        Ok(topic) => Ok(Some(Topic(topic))),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// Question `id` for `node(id:)`: published ones for everyone, the rest for moderators.
+pub async fn question_node(
+    platform: &Platform,
+    moderator: bool,
+    id: Uuid,
+) -> AppResult<Option<Question>> {
+    let found = question_rows::by_ids(&platform.db, &[id]).await?.pop();
+    Ok(found
+        .filter(|q| q.status == ContentStatus::Published.as_str() || moderator)
+        .map(Question::new))
+}
+
+/// Article `id` for `node(id:)`: published ones for everyone, the rest for moderators.
+pub async fn article_node(
+    platform: &Platform,
+    moderator: bool,
+    id: Uuid,
+) -> AppResult<Option<Article>> {
+    match articles::find(&platform.db, id).await {
+        Ok(a) if a.status == ContentStatus::Published.as_str() || moderator => Ok(Some(Article(a))),
+        Ok(_) | Err(AppError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
 }

@@ -6,12 +6,12 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod api;
-pub mod events;
-pub mod loaders;
+pub(crate) mod events;
+pub(crate) mod loaders;
 mod mutation;
 mod query;
-pub mod service;
-pub mod types;
+pub(crate) mod service;
+pub(crate) mod types;
 
 pub use mutation::KnowledgeMutation;
 pub use query::KnowledgeQuery;

@@ -43,8 +43,7 @@ pub async fn seed_demo(
             continue;
         }
         for card in cards {
-            let Some(topic) =
-                agora_knowledge::service::topics::by_slug(platform, &card.topic).await?
+            let Some(topic) = agora_knowledge::api::topics::by_slug(platform, &card.topic).await?
             else {
                 continue;
             };
@@ -59,4 +58,19 @@ pub async fn seed_demo(
         }
     }
     Ok(created)
+}
+
+pub use crate::types::{FLASHCARD_TYPE, Flashcard};
+
+/// Flashcard `id` for `node(id:)`: its owner's only.
+pub async fn flashcard_node(
+    platform: &Platform,
+    owner: Uuid,
+    id: Uuid,
+) -> AppResult<Option<Flashcard>> {
+    match service::own_card(&platform.db, owner, id).await {
+        Ok(card) => Ok(Some(Flashcard(card))),
+        Err(agora_platform::AppError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
 }

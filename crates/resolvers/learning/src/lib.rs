@@ -7,10 +7,10 @@
 pub mod api;
 mod mutation;
 mod query;
-pub mod reminders;
-pub mod service;
-pub mod sm2;
-pub mod types;
+pub(crate) mod reminders;
+pub(crate) mod service;
+pub(crate) mod sm2;
+pub(crate) mod types;
 
 pub use mutation::LearningMutation;
 pub use query::LearningQuery;

@@ -1,6 +1,6 @@
 //! Learning mutations: your flashcards and their reviews, topics marked complete.
 
-use agora_knowledge::types::TOPIC_TYPE;
+use agora_knowledge::api::TOPIC_TYPE;
 use agora_platform::{context::ContextExt, ids};
 use async_graphql::{Context, ID, Object, Result};
 

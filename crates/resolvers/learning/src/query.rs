@@ -1,6 +1,6 @@
 //! Learning queries: your flashcards, how many are due, the topics you completed.
 
-use agora_knowledge::types::TOPIC_TYPE;
+use agora_knowledge::api::TOPIC_TYPE;
 use agora_platform::{
     context::ContextExt,
     ids,

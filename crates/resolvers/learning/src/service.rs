@@ -73,7 +73,7 @@ fn side(text: &str, field: &str, max: usize) -> AppResult<String> {
 }
 
 async fn topic_exists<C: ConnectionTrait>(db: &C, topic_id: Uuid, field: &str) -> AppResult<()> {
-    agora_knowledge::service::topics::find(db, topic_id)
+    agora_knowledge::api::topics::find(db, topic_id)
         .await
         .map(|_| ())
         .map_err(|err| match err {

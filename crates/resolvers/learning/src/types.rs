@@ -1,7 +1,7 @@
 //! GraphQL types of learning.
 
 use agora_entities::learning::{flashcard, topic_completion};
-use agora_knowledge::{loaders::TopicLoader, types::Topic};
+use agora_knowledge::api::{Topic, TopicLoader};
 use agora_platform::{AppError, context::ContextExt, ids};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};

@@ -3,7 +3,8 @@
 use agora_platform::{AppResult, Platform};
 use uuid::Uuid;
 
-use crate::{service::feed, types::Notification};
+use crate::service::feed;
+pub use crate::types::{NOTIFICATION_TYPE, Notification};
 
 /// Notification `id` if it is `viewer`'s own; None otherwise (another user's is invisible).
 pub async fn find_visible(

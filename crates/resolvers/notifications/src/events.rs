@@ -200,8 +200,8 @@ mod tests {
             notification_id: Uuid::now_v7(),
         })
         .expect("json");
-        let seen: agora_identity::events::UserChannelMessage =
+        let seen: agora_identity::api::UserChannelMessage =
             serde_json::from_str(&text).expect("identity parses it");
-        assert_eq!(seen, agora_identity::events::UserChannelMessage::Other);
+        assert_eq!(seen, agora_identity::api::UserChannelMessage::Other);
     }
 }

@@ -15,12 +15,12 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod api;
-pub mod events;
+pub(crate) mod events;
 mod mutation;
 mod query;
-pub mod service;
+pub(crate) mod service;
 mod subscription;
-pub mod types;
+pub(crate) mod types;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use agora_identity::events::user_channel;
+use agora_identity::api::user_channel;
 use agora_platform::{bus::BusMessage, context::ContextExt};
 use async_graphql::{Context, Result, Subscription};
 use futures::{Stream, StreamExt};

@@ -14,7 +14,6 @@ use uuid::Uuid;
 
 use crate::{
     adapters,
-    model::{Pollutant, Provider},
     service::{
         alerts, describe_span,
         exports::{self, ExportPacing, ExportSlots},
@@ -22,7 +21,6 @@ use crate::{
         forecasts::ForecastCache,
         ingest, readings, stations,
     },
-    simulate::{Simulator, StationProfile},
 };
 
 pub use crate::service::ingest::IngestReport;
@@ -359,3 +357,25 @@ pub async fn seed_demo(
     }
     Ok(stored)
 }
+
+pub use crate::types::Station;
+
+/// Station `id` for `node(id:)`; None when it does not exist.
+pub async fn station_node(platform: &Platform, id: Uuid) -> AppResult<Option<Station>> {
+    match crate::service::find_station(&platform.db, id).await {
+        Ok(found) => Ok(Some(Station(found))),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+// The server's simulator task and the sensors benchmark drive the domain directly.
+pub use crate::{
+    model::{Bucket, Pollutant, Provider},
+    service::{
+        ingest::{ReadingDraft, ingest as ingest_readings},
+        readings::series as reading_series,
+        stations::{NewStation, create as create_station},
+    },
+    simulate::{Simulator, StationProfile},
+};

@@ -14,21 +14,21 @@
 //! the database), and the GraphQL roots.
 #![warn(missing_docs, unreachable_pub)]
 
-pub mod adapters;
-pub mod anomaly;
+pub(crate) mod adapters;
+pub(crate) mod anomaly;
 pub mod api;
-pub mod aqi;
-pub mod events;
-pub mod forecast;
+pub(crate) mod aqi;
+pub(crate) mod events;
+pub(crate) mod forecast;
 mod loaders;
-pub mod model;
+pub(crate) mod model;
 mod mutation;
 mod query;
-pub mod service;
-pub mod simulate;
+pub(crate) mod service;
+pub(crate) mod simulate;
 mod subscription;
-pub mod types;
-pub mod units;
+pub(crate) mod types;
+pub(crate) mod units;
 
 pub use mutation::SensorsMutation;
 pub use query::SensorsQuery;

@@ -38,7 +38,7 @@ pub async fn import_questions(
     format: Option<&str>,
     dry_run: bool,
 ) -> anyhow::Result<bool> {
-    use agora_knowledge::service::transfer::{self, TransferFormat};
+    use agora_knowledge::api::transfer::{self, TransferFormat};
     let data =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let extension = file

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use agora_sensors::simulate::{Simulator, StationProfile};
+use agora_sensors::api::{Simulator, StationProfile};
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use agora_entities::battle::{battle_answer, battle_player, battle_question, battle_room};
-use agora_knowledge::service::questions;
+use agora_knowledge::api::questions;
 use agora_platform::{
     AppError, AppResult, Platform, db::begin_write, error::on_unique_violation, outbox,
 };

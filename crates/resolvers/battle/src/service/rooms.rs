@@ -6,7 +6,7 @@ use agora_entities::{
     battle::{battle_player, battle_question, battle_room},
     knowledge::{question, topic},
 };
-use agora_knowledge::service::{ContentStatus, topics};
+use agora_knowledge::api::{ContentStatus, topics};
 use agora_platform::{
     AppError, AppResult, Platform,
     db::begin_write,

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use agora_entities::battle::{battle_answer, battle_player, battle_question, battle_room};
-use agora_knowledge::service::questions;
+use agora_knowledge::api::questions;
 use agora_platform::{AppError, AppResult, Platform};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};

@@ -6,7 +6,7 @@
 //! `QUESTION_PUBLISHED` and pays reputation in the same transaction as the deciding vote.
 
 use agora_entities::community::{submission, submission_review};
-use agora_knowledge::service::{ContentStatus, QuestionSource, questions};
+use agora_knowledge::api::{ContentStatus, QuestionSource, questions};
 use agora_platform::{
     AppError, AppResult, Platform,
     auth::{Role, Viewer},

@@ -1,11 +1,10 @@
 //! Submitting and revising questions, and reading submissions.
 
 use agora_entities::community::{submission, submission_review};
-use agora_knowledge::service::{
-    ContentStatus,
+use agora_knowledge::api::{
+    CheckedQuestion, ContentStatus, QuestionDraft, check_question,
     questions::{self, DUPLICATE_SIMILARITY},
     topics,
-    validation::{CheckedQuestion, QuestionDraft, check_question},
 };
 use agora_platform::{
     AppError, AppResult, Platform,
@@ -94,7 +93,7 @@ async fn quality_check<C: ConnectionTrait>(
                 related: None,
             });
         }
-        let id = ids::encode(agora_knowledge::types::QUESTION_TYPE, existing.id);
+        let id = ids::encode(agora_knowledge::api::QUESTION_TYPE, existing.id);
         return Err(AppError::BadInput {
             message: format!(
                 "this question is {:.0}% alike to an existing one ({}): {:?}; near duplicates (≥ {:.0}%) are refused",

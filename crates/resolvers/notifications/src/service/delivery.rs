@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use agora_entities::platform::outbox_event;
-use agora_identity::{api::user_contacts, events::user_channel};
+use agora_identity::api::{user_channel, user_contacts};
 use agora_platform::{AppError, AppResult, Platform, mail::Mail, outbox, push::PushMessage};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
