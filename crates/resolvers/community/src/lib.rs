@@ -2,7 +2,7 @@
 //! up, or 200 reputation) vote on them; approved submissions become published questions of the
 //! knowledge hub in the same transaction; every decision moves reputation.
 //!
-//! Writes questions through `agora_knowledge::service::questions::insert` (which emits
+//! Writes questions through `agora_knowledge::api` (which emits
 //! `QUESTION_PUBLISHED`) and emits `SUBMISSION_REVIEWED` through the outbox. Reads users
 //! through `agora_identity::api`.
 #![warn(missing_docs, unreachable_pub)]
