@@ -1,9 +1,11 @@
 //! [`AppError`]: the one error type a client sees, mapped to a GraphQL error whose
 //! `extensions.code` names its kind.
 //!
-//! Domain crates keep their own `thiserror` enums and convert into this once. Database and other
-//! internal failures become [`AppError::Internal`]: logged in full, shown to the client only as
-//! `INTERNAL` (the server adds the request id), never with SQL text.
+//! Domains have no error enums of their own: their services return [`AppResult`] and build the
+//! variant the client should see (add one only for a domain that must match on its own
+//! failures). Database and other internal failures become [`AppError::Internal`]: logged in
+//! full, shown to the client only as `INTERNAL` (the server adds the request id), never with SQL
+//! text.
 
 use async_graphql::ErrorExtensions;
 

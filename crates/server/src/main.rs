@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use clap::Parser;
 
 // mimalloc: GraphQL parsing and execution allocate heavily, and glibc's per-thread arenas kept
-// argon2's 19 MiB buffers long after sign-in bursts (see the README's performance section).
+// argon2's 19 MiB buffers long after sign-in bursts (see bench/README.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

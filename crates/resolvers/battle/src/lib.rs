@@ -4,7 +4,7 @@
 //! [`driver`] (one replica at a time, by Redis lease) advances rooms at their deadlines, and
 //! every change is published on the bus as the full room state (`battle:{roomId}`). Finishing writes `BATTLE_FINISHED` to the outbox and
 //! adds the answers to each question's statistics. Draws questions through
-//! `agora_knowledge::service`; reads users through `agora_identity::api`.
+//! `agora_knowledge::api`; reads users through `agora_identity::api`.
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod api;

@@ -6,7 +6,7 @@
 //! (community); words each with the templates of [`service::sources`]; stores it in the feed
 //! once per source and emits `NOTIFICATION_CREATED`, which three handlers deliver
 //! independently: live (`user:{id}`), e-mail (`Platform::mail`) and push (`Platform::push`).
-//! Reads identity only through `agora_identity::api`.
+//! Reads users only through `agora_identity::api`.
 //!
 //! - [`service`]: the rules as plain async functions ([`service::sources`],
 //!   [`service::feed`], [`service::preferences`], [`service::delivery`]).
