@@ -40,6 +40,10 @@ async fn a_read_key_authenticates_queries_but_not_mutations() {
         )
         .await;
     assert_code!(mutation, "FORBIDDEN");
+    assert_body_snapshot!(
+        "a_read_key_authenticates_queries_but_not_mutations-mutation",
+        mutation
+    );
 
     // The listing never shows the secret, and shows the use.
     let listed = server
@@ -117,6 +121,10 @@ async fn scopes_need_the_right_role_and_keys_cannot_mint_keys() {
         )
         .await;
     assert_code!(minted, "FORBIDDEN");
+    assert_body_snapshot!(
+        "scopes_need_the_right_role_and_keys_cannot_mint_keys-minted",
+        minted
+    );
     // WRITE keys may run other mutations as their owner.
     let update = server
         .gql_with(
@@ -164,6 +172,10 @@ async fn revoked_and_unknown_keys_are_unauthenticated() {
         .gql_with("{ me { id } }", json!({}), &[("x-api-key", secret)])
         .await;
     assert_code!(revoked, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "revoked_and_unknown_keys_are_unauthenticated-revoked",
+        revoked
+    );
     assert!(
         revoked["errors"][0]["message"]
             .as_str()
@@ -178,6 +190,10 @@ async fn revoked_and_unknown_keys_are_unauthenticated() {
         )
         .await;
     assert_code!(unknown, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "revoked_and_unknown_keys_are_unauthenticated-unknown",
+        unknown
+    );
     let both = server
         .gql_with(
             "{ me { id } }",
@@ -189,4 +205,5 @@ async fn revoked_and_unknown_keys_are_unauthenticated() {
         )
         .await;
     assert_code!(both, "UNAUTHENTICATED");
+    assert_body_snapshot!("revoked_and_unknown_keys_are_unauthenticated-both", both);
 }

@@ -175,6 +175,10 @@ async fn three_players_battle_to_the_end_with_exact_scores() {
         )
         .await;
     assert_code!(peek, "FORBIDDEN");
+    assert_body_snapshot!(
+        "three_players_battle_to_the_end_with_exact_scores-peek",
+        peek
+    );
 
     // Question 1: Ann right at 2 s (950), Ben right at 5 s (875), Cid wrong at 5 s.
     clock.advance(chrono::Duration::seconds(2));
@@ -236,6 +240,10 @@ async fn three_players_battle_to_the_end_with_exact_scores() {
     clock.advance(chrono::Duration::seconds(20));
     let late = answer(&server, &c, &room_id, &q2, "Paris").await;
     assert_code!(late, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "three_players_battle_to_the_end_with_exact_scores-late",
+        late
+    );
     assert_eq!(late["errors"][0]["extensions"]["detail"], "TOO_LATE");
     let ended = until(&mut sa, "QUESTION_ENDED").await;
     assert_eq!(score_of(&ended["room"], &a), 950 + 1100);
@@ -561,6 +569,7 @@ async fn bad_input_is_refused_with_the_field_named() {
     let q = json!({ "id": "UXVlc3Rpb246MDE5MmE2ZjAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAw", "choices": [{ "id": "x", "text": "Paris" }] });
     let body = answer(&server, &a, duo["id"].as_str().expect("id"), &q, "Paris").await;
     assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!("bad_input_is_refused_with_the_field_named-body-2", body);
     let _ = Duration::from_secs(0);
     server.shutdown().await;
 }

@@ -678,5 +678,9 @@ async fn the_review_queue_is_oldest_first_and_pages_by_cursor() {
         .gql_as(&tokens.contributor, QUEUE, json!({ "first": 500 }))
         .await;
     assert_code!(bad, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "the_review_queue_is_oldest_first_and_pages_by_cursor-bad",
+        bad
+    );
     server.shutdown().await;
 }

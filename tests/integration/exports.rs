@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::common::{
-    ServerOptions, TestServer, assert_code, assert_no_errors,
+    ServerOptions, TestServer, assert_body_snapshot, assert_code, assert_no_errors,
     sensors::{Station, ingest, reading, station},
 };
 
@@ -265,6 +265,10 @@ async fn a_device_key_exports_nothing_and_a_user_exports_at_most_31_days() {
     assert_eq!(too_long.status(), 400);
     let body: Value = too_long.json().await.expect("json");
     assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "a_device_key_exports_nothing_and_a_user_exports_at_most_31_days-body",
+        body
+    );
     let message = body["errors"][0]["message"].as_str().expect("message");
     assert!(message.contains("at most 31 days"), "{message}");
     let month = server
@@ -330,6 +334,10 @@ async fn readings_older_than_the_max_age_are_refused_unless_an_admin_backfills()
         )
         .await;
     assert_code!(by_key, "FORBIDDEN");
+    assert_body_snapshot!(
+        "readings_older_than_the_max_age_are_refused_unless_an_admin_backfills-by_key",
+        by_key
+    );
     let by_admin = server
         .gql_as(&admin, INGEST, json!({ "id": s.id, "r": old, "b": true }))
         .await;

@@ -263,6 +263,10 @@ async fn the_topic_tree_moves_safely_and_keeps_slugs_unique_among_siblings() {
         )
         .await;
     assert_code!(own, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "the_topic_tree_moves_safely_and_keeps_slugs_unique_among_siblings-own",
+        own
+    );
 
     let duplicate = server
         .gql_as(
@@ -272,6 +276,10 @@ async fn the_topic_tree_moves_safely_and_keeps_slugs_unique_among_siblings() {
         )
         .await;
     assert_code!(duplicate, "CONFLICT");
+    assert_body_snapshot!(
+        "the_topic_tree_moves_safely_and_keeps_slugs_unique_among_siblings-duplicate",
+        duplicate
+    );
     // The same slug under another parent is fine.
     let history = topic(&server, &tokens.admin, "History", None).await;
     topic(&server, &tokens.admin, "Physics", history["id"].as_str()).await;

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration as Days, TimeZone, Utc};
 use serde_json::{Value, json};
 
 use super::common::{
-    TestServer, assert_code, assert_no_errors,
+    TestServer, assert_body_snapshot, assert_code, assert_no_errors,
     clock::clocked,
     knowledge::topic,
     outbox::{events_of, until_events},
@@ -312,6 +312,10 @@ async fn bad_input_and_other_learners_cards_are_refused_clearly() {
         )
         .await;
     assert_code!(anonymous, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "bad_input_and_other_learners_cards_are_refused_clearly-anonymous",
+        anonymous
+    );
     let unknown_topic = agora_platform::ids::encode("Topic", uuid::Uuid::now_v7()).to_string();
     for (input, field) in [
         (
@@ -370,6 +374,10 @@ async fn bad_input_and_other_learners_cards_are_refused_clearly() {
         )
         .await;
     assert_code!(edit, "NOT_FOUND");
+    assert_body_snapshot!(
+        "bad_input_and_other_learners_cards_are_refused_clearly-edit",
+        edit
+    );
     let delete = server
         .gql_as(
             &bob,
@@ -378,6 +386,10 @@ async fn bad_input_and_other_learners_cards_are_refused_clearly() {
         )
         .await;
     assert_code!(delete, "NOT_FOUND");
+    assert_body_snapshot!(
+        "bad_input_and_other_learners_cards_are_refused_clearly-delete",
+        delete
+    );
     let his = server
         .gql_as(
             &bob,
@@ -394,6 +406,10 @@ async fn bad_input_and_other_learners_cards_are_refused_clearly() {
         )
         .await;
     assert_code!(complete, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "bad_input_and_other_learners_cards_are_refused_clearly-complete",
+        complete
+    );
     // Ann's card is untouched.
     let mine = server
         .gql_as(

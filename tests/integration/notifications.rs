@@ -477,6 +477,10 @@ async fn bad_ids_and_lists_are_bad_user_input() {
         .gql_as(&ada.token, MARK, json!({ "ids": [user_id] }))
         .await;
     assert_code!(wrong_type, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "bad_ids_and_lists_are_bad_user_input-wrong_type",
+        wrong_type
+    );
     let many: Vec<String> = (0..101)
         .map(|_| ids::encode("Notification", Uuid::now_v7()).to_string())
         .collect();
@@ -505,8 +509,13 @@ async fn bad_ids_and_lists_are_bad_user_input() {
         .gql_as(&ada.token, UPDATE, json!({ "i": long }))
         .await;
     assert_code!(too_long, "BAD_USER_INPUT");
+    assert_body_snapshot!("bad_ids_and_lists_are_bad_user_input-too_long", too_long);
     let bad_cursor = server
         .gql_as(&ada.token, FEED, json!({ "after": "zzz" }))
         .await;
     assert_code!(bad_cursor, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "bad_ids_and_lists_are_bad_user_input-bad_cursor",
+        bad_cursor
+    );
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::common::{
-    ServerOptions, TestServer, assert_code, assert_no_errors,
+    ServerOptions, TestServer, assert_body_snapshot, assert_code, assert_no_errors,
     ws::{self, Incoming},
 };
 
@@ -61,6 +61,10 @@ async fn an_automatic_persisted_query_is_registered_then_served_by_its_hash() {
     let (status, _, body) = post(&server, json!({ "extensions": apq(&hash) }), &[]).await;
     assert_eq!(status, 200);
     assert_code!(body, "PERSISTED_QUERY_NOT_FOUND");
+    assert_body_snapshot!(
+        "an_automatic_persisted_query_is_registered_then_served_by_its_hash-body",
+        body
+    );
     assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
     assert_eq!(body["errors"].as_array().map(Vec::len), Some(1));
     // The retry with the query registers it.
@@ -123,6 +127,7 @@ async fn persisted_query_mistakes_are_refused_with_400() {
         "provided sha does not match query"
     );
     assert_code!(body, "BAD_REQUEST");
+    assert_body_snapshot!("persisted_query_mistakes_are_refused_with_400-body", body);
     let (status, _, body) = post(
         &server,
         json!({ "query": TOPICS, "extensions": { "persistedQuery": { "version": 2, "sha256Hash": sha256(TOPICS) } } }),
@@ -131,6 +136,7 @@ async fn persisted_query_mistakes_are_refused_with_400() {
     .await;
     assert_eq!(status, 400);
     assert_code!(body, "BAD_REQUEST");
+    assert_body_snapshot!("persisted_query_mistakes_are_refused_with_400-body-2", body);
     // A document that does not validate is not stored.
     let invalid = "{ nope }";
     let (_, _, body) = post(
@@ -140,8 +146,10 @@ async fn persisted_query_mistakes_are_refused_with_400() {
     )
     .await;
     assert_code!(body, "GRAPHQL_VALIDATION_FAILED");
+    assert_body_snapshot!("persisted_query_mistakes_are_refused_with_400-body-3", body);
     let (_, _, body) = post(&server, json!({ "extensions": apq(&sha256(invalid)) }), &[]).await;
     assert_code!(body, "PERSISTED_QUERY_NOT_FOUND");
+    assert_body_snapshot!("persisted_query_mistakes_are_refused_with_400-body-4", body);
     // A persisted mutation over GET is refused with 405.
     let mutation = "mutation { markAllNotificationsRead }";
     let _ = post(
@@ -233,6 +241,10 @@ async fn admins_import_manifests_and_partners_run_only_trusted_documents() {
     let (status, _, body) = post(&server, json!({ "query": "{ topics { name } }" }), &key).await;
     assert_eq!(status, 400);
     assert_code!(body, "PERSISTED_QUERY_REQUIRED");
+    assert_body_snapshot!(
+        "admins_import_manifests_and_partners_run_only_trusted_documents-body",
+        body
+    );
     let (status, _, body) = post(
         &server,
         json!({ "documentId": format!("sha256:{}", sha256(ME)) }),
@@ -321,10 +333,18 @@ async fn admins_import_manifests_and_partners_run_only_trusted_documents() {
     .await;
     assert_eq!(body["errors"].as_array().map(Vec::len), Some(1));
     assert_code!(body, "PERSISTED_QUERY_NOT_FOUND");
+    assert_body_snapshot!(
+        "admins_import_manifests_and_partners_run_only_trusted_documents-body-2",
+        body
+    );
     // Malformed ids are bad requests.
     let (status, _, body) = post(&server, json!({ "documentId": "md5:abc" }), &key).await;
     assert_eq!(status, 400);
     assert_code!(body, "BAD_REQUEST");
+    assert_body_snapshot!(
+        "admins_import_manifests_and_partners_run_only_trusted_documents-body-3",
+        body
+    );
 
     let listed = server
         .gql_as(&admin, "{ persistedOperations(clientName: \"acme-web\", first: 10) { edges { node { documentId name } } } }", json!({}))
@@ -352,6 +372,10 @@ async fn one_invalid_document_rejects_the_whole_import_and_only_admins_import() 
         )
         .await;
     assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "one_invalid_document_rejects_the_whole_import_and_only_admins_import-body",
+        body
+    );
     let message = body["errors"][0]["message"].as_str().expect("message");
     assert!(
         message.contains("Broken") && message.contains("nope"),
@@ -386,6 +410,10 @@ async fn one_invalid_document_rejects_the_whole_import_and_only_admins_import() 
         )
         .await;
     assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "one_invalid_document_rejects_the_whole_import_and_only_admins_import-body-2",
+        body
+    );
     // A document over the request limits would be refused at every call: it is not imported.
     let aliases = (0..31)
         .map(|i| format!("a{i}: __typename"))
@@ -400,6 +428,10 @@ async fn one_invalid_document_rejects_the_whole_import_and_only_admins_import() 
         )
         .await;
     assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "one_invalid_document_rejects_the_whole_import_and_only_admins_import-body-3",
+        body
+    );
     let message = body["errors"][0]["message"].as_str().expect("message");
     assert!(
         message.contains("Wide") && message.contains("aliases"),
@@ -414,6 +446,10 @@ async fn one_invalid_document_rejects_the_whole_import_and_only_admins_import() 
         )
         .await;
     assert_code!(body, "FORBIDDEN");
+    assert_body_snapshot!(
+        "one_invalid_document_rejects_the_whole_import_and_only_admins_import-body-4",
+        body
+    );
 }
 
 #[tokio::test]
@@ -426,8 +462,16 @@ async fn the_lock_down_flag_holds_every_client_to_trusted_documents() {
     let (status, _, body) = post(&server, json!({ "query": "{ topics { name } }" }), &[]).await;
     assert_eq!(status, 400);
     assert_code!(body, "PERSISTED_QUERY_REQUIRED");
+    assert_body_snapshot!(
+        "the_lock_down_flag_holds_every_client_to_trusted_documents-body",
+        body
+    );
     let (_, _, body) = post(&server, json!({ "extensions": apq(&sha256(TOPICS)) }), &[]).await;
     assert_code!(body, "PERSISTED_QUERY_NOT_FOUND");
+    assert_body_snapshot!(
+        "the_lock_down_flag_holds_every_client_to_trusted_documents-body-2",
+        body
+    );
 }
 
 #[tokio::test]
@@ -459,6 +503,10 @@ async fn a_key_over_its_rate_gets_429_and_its_usage_is_counted() {
     )
     .await;
     assert_code!(failed, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "a_key_over_its_rate_gets_429_and_its_usage_is_counted-failed",
+        failed
+    );
     for _ in 0..2 {
         let (status, _, _) = post(&server, json!({ "query": "{ __typename }" }), &key).await;
         assert_eq!(status, 200);

@@ -7,7 +7,7 @@ use std::{path::PathBuf, process::Command, sync::OnceLock, time::Duration};
 use serde_json::{Value, json};
 
 use super::common::{
-    ServerOptions, TestServer, assert_code,
+    ServerOptions, TestServer, assert_body_snapshot, assert_code,
     ws::{self, Incoming},
 };
 
@@ -180,6 +180,10 @@ async fn apollo_clients_persisted_query_link_works_unmodified() {
     assert_eq!(persisted["version"], 1);
     let hash = persisted["sha256Hash"].as_str().expect("hash").to_owned();
     assert_code!(response, "PERSISTED_QUERY_NOT_FOUND");
+    assert_body_snapshot!(
+        "apollo_clients_persisted_query_link_works_unmodified-response",
+        response
+    );
     assert_eq!(response["errors"][0]["message"], "PersistedQueryNotFound");
     let (method, has_query, persisted, response) = exchange(&report, 1);
     assert_eq!((method, has_query), ("POST", true));

@@ -202,6 +202,10 @@ async fn ingest_stores_valid_readings_names_rejected_ones_and_never_doubles() {
         )
         .await;
     assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "ingest_stores_valid_readings_names_rejected_ones_and_never_doubles-body",
+        body
+    );
     server.shutdown().await;
 }
 
@@ -221,12 +225,18 @@ async fn a_device_key_writes_only_to_its_own_station() {
         )
         .await;
     assert_code!(wrong, "FORBIDDEN");
+    assert_body_snapshot!("a_device_key_writes_only_to_its_own_station-wrong", wrong);
     let anonymous = server.gql(INGEST, json!({ "id": b.id, "r": one })).await;
     assert_code!(anonymous, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "a_device_key_writes_only_to_its_own_station-anonymous",
+        anonymous
+    );
     let user = server
         .gql_as(&learner, INGEST, json!({ "id": b.id, "r": one }))
         .await;
     assert_code!(user, "FORBIDDEN");
+    assert_body_snapshot!("a_device_key_writes_only_to_its_own_station-user", user);
     let by_admin = server
         .gql_as(&admin, INGEST, json!({ "id": b.id, "r": one }))
         .await;
@@ -241,6 +251,7 @@ async fn a_device_key_writes_only_to_its_own_station() {
         )
         .await;
     assert_code!(create, "FORBIDDEN");
+    assert_body_snapshot!("a_device_key_writes_only_to_its_own_station-create", create);
     server.shutdown().await;
 }
 
@@ -300,6 +311,10 @@ async fn provider_endpoints_take_purpleair_and_airqo_payloads() {
     assert_eq!(malformed.status(), 400);
     let body: Value = malformed.json().await.expect("json");
     assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "provider_endpoints_take_purpleair_and_airqo_payloads-body",
+        body
+    );
     let anonymous = post("/ingest/purpleair", local, None).await.expect("sent");
     assert_eq!(anonymous.status(), 401);
     server.shutdown().await;
@@ -367,6 +382,10 @@ async fn series_are_bucketed_in_sql_and_flagged_readings_are_kept_out() {
         )
         .await;
     assert_code!(too_long, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "series_are_bucketed_in_sql_and_flagged_readings_are_kept_out-too_long",
+        too_long
+    );
     let backwards = server
         .gql(
             query,
@@ -374,6 +393,10 @@ async fn series_are_bucketed_in_sql_and_flagged_readings_are_kept_out() {
         )
         .await;
     assert_code!(backwards, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "series_are_bucketed_in_sql_and_flagged_readings_are_kept_out-backwards",
+        backwards
+    );
     server.shutdown().await;
 }
 
@@ -541,6 +564,10 @@ async fn an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches
         )
         .await;
     assert_code!(bad, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches_followers-bad",
+        bad
+    );
     let by_learner = server
         .gql_as(
             &follower.token,
@@ -549,6 +576,10 @@ async fn an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches
         )
         .await;
     assert_code!(by_learner, "FORBIDDEN");
+    assert_body_snapshot!(
+        "an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches_followers-by_learner",
+        by_learner
+    );
     let follow = server
         .gql_as(
             &follower.token,
@@ -620,6 +651,10 @@ async fn an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches
         .gql_as(&follower.token, alerts, json!({ "id": s.id }))
         .await;
     assert_code!(hidden, "FORBIDDEN");
+    assert_body_snapshot!(
+        "an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches_followers-hidden",
+        hidden
+    );
 
     server.wait_for_outbox().await;
     let feed = "{ notifications(first: 10) { edges { node { kind title data } } } }";
@@ -698,6 +733,10 @@ async fn stations_are_found_by_radius_and_bounding_box() {
         .gql(query, json!({ "bbox": { "minLatitude": 5, "minLongitude": 0, "maxLatitude": -5, "maxLongitude": 1 } }))
         .await;
     assert_code!(inverted, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "stations_are_found_by_radius_and_bounding_box-inverted",
+        inverted
+    );
     server.shutdown().await;
 }
 
@@ -919,6 +958,10 @@ async fn unknown_stations_wrong_ids_and_rule_removal_give_clear_errors() {
     );
     let wrong_type = server.gql(STATION, json!({ "id": "not-an-id" })).await;
     assert_code!(wrong_type, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "unknown_stations_wrong_ids_and_rule_removal_give_clear_errors-wrong_type",
+        wrong_type
+    );
     let update = "mutation($i: UpdateStationInput!) { updateStation(input: $i) { name } }";
     let blank = server
         .gql_as(&admin, update, json!({ "i": { "id": s.id, "name": "  " } }))

@@ -3,7 +3,9 @@
 
 use serde_json::json;
 
-use super::common::{ServerOptions, TestServer, assert_code, assert_no_errors};
+use super::common::{
+    ServerOptions, TestServer, assert_body_snapshot, assert_code, assert_no_errors,
+};
 
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
@@ -90,6 +92,7 @@ async fn internal_errors_show_a_request_id_and_no_sql() {
         .to_owned();
     let body: serde_json::Value = response.json().await.expect("json");
     assert_code!(body, "INTERNAL");
+    assert_body_snapshot!("internal_errors_show_a_request_id_and_no_sql-body", body);
     assert_eq!(
         body["errors"][0]["extensions"]["requestId"],
         header_id.as_str()

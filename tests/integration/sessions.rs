@@ -227,6 +227,10 @@ async fn unknown_email_and_wrong_password_look_the_same() {
     let wrong = server.login("ada@example.org", "not the password").await;
     let unknown = server.login("nobody@example.org", "not the password").await;
     assert_code!(wrong, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "unknown_email_and_wrong_password_look_the_same-wrong",
+        wrong
+    );
     assert_eq!(
         wrong["errors"][0]["message"],
         unknown["errors"][0]["message"]
@@ -268,10 +272,18 @@ async fn invalid_expired_or_foreign_tokens_are_unauthenticated_not_anonymous() {
         .gql_with(ME, json!({}), &[("authorization", "Token abc")])
         .await;
     assert_code!(malformed, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "invalid_expired_or_foreign_tokens_are_unauthenticated_not_anonymous-malformed",
+        malformed
+    );
     assert_no_errors(&server.gql_as(&token, ME, json!({})).await);
     clock.advance(chrono::Duration::minutes(16));
     let expired = server.gql_as(&token, ME, json!({})).await;
     assert_code!(expired, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "invalid_expired_or_foreign_tokens_are_unauthenticated_not_anonymous-expired",
+        expired
+    );
     assert!(
         expired["errors"][0]["message"]
             .as_str()
@@ -325,6 +337,10 @@ async fn password_reset_is_single_use_and_ends_every_session() {
         .gql(reset, json!({ "t": token, "p": "yet another passphrase" }))
         .await;
     assert_code!(again, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "password_reset_is_single_use_and_ends_every_session-again",
+        again
+    );
     assert_code!(
         server
             .gql(
@@ -391,6 +407,10 @@ async fn email_verification_link_confirms_the_address_once() {
         .gql_as(&token, "mutation { resendEmailVerification }", json!({}))
         .await;
     assert_code!(resend, "CONFLICT");
+    assert_body_snapshot!(
+        "email_verification_link_confirms_the_address_once-resend",
+        resend
+    );
 }
 
 #[tokio::test]
@@ -416,6 +436,10 @@ async fn change_password_checks_the_current_one_and_ends_other_sessions() {
         .gql(change, json!({ "i": { "currentPassword": "a long enough passphrase", "newPassword": "a brand new passphrase" } }))
         .await;
     assert_code!(anonymous, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "change_password_checks_the_current_one_and_ends_other_sessions-anonymous",
+        anonymous
+    );
     let ok = server
         .gql_as(current, change, json!({ "i": { "currentPassword": "a long enough passphrase", "newPassword": "a brand new passphrase" } }))
         .await;

@@ -31,6 +31,7 @@ async fn only_admins_list_users_and_set_roles() {
         .gql_as(learner_token, set, json!({ "u": learner_id, "r": "ADMIN" }))
         .await;
     assert_code!(forbidden, "FORBIDDEN");
+    assert_body_snapshot!("only_admins_list_users_and_set_roles-forbidden", forbidden);
 
     server.set_role(&admin, learner_id, "MODERATOR").await;
     // The new role applies to the existing token at once.
@@ -66,6 +67,7 @@ async fn the_last_admin_cannot_demote_themself() {
         )
         .await;
     assert_code!(body, "CONFLICT");
+    assert_body_snapshot!("the_last_admin_cannot_demote_themself-body", body);
 }
 
 #[tokio::test]
@@ -198,6 +200,10 @@ async fn profile_updates_are_validated_and_email_stays_private() {
         .gql(update, json!({ "i": { "displayName": "X" } }))
         .await;
     assert_code!(anonymous, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "profile_updates_are_validated_and_email_stays_private-anonymous",
+        anonymous
+    );
 
     // Another learner fetching Lea by global id sees her name but not her e-mail; an admin does.
     let other = server.register_token("other@example.org").await;

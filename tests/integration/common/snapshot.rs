@@ -22,6 +22,8 @@ const REDACTIONS: &[(&str, &str)] = &[
     ("expiresAt", "[time]"),
     ("revokedAt", "[time]"),
     ("deadline", "[time]"),
+    ("startedAt", "[time]"),
+    ("resolvedAt", "[time]"),
     ("observedAt", "[time]"),
     ("unlockedAt", "[time]"),
     ("completedAt", "[time]"),
