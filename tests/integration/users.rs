@@ -85,13 +85,9 @@ async fn users_page_forward_and_backward_without_gaps() {
     }
     let page1 = server.gql_as(&admin, USERS, json!({ "f": 3 })).await;
     assert_no_errors(&page1);
+    // Three users, newest first, and a next page.
+    assert_body_snapshot!("users_page_forward_and_backward_without_gaps-page1", page1);
     let users = &page1["data"]["users"];
-    assert_eq!(users["edges"].as_array().expect("edges").len(), 3);
-    assert_eq!(
-        users["edges"][0]["node"]["email"], "user5@example.org",
-        "newest first"
-    );
-    assert_eq!(users["pageInfo"]["hasNextPage"], true);
     let page2 = server
         .gql_as(
             &admin,
