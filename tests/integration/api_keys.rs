@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::common::{TestServer, assert_no_errors, error_code};
+use super::common::{TestServer, assert_body_snapshot, assert_code, assert_no_errors};
 
 const CREATE: &str = "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret apiKey { id name scopes prefix lastUsedAt } } }";
 
@@ -39,7 +39,11 @@ async fn a_read_key_authenticates_queries_but_not_mutations() {
             &[("x-api-key", &secret)],
         )
         .await;
-    assert_eq!(error_code(&mutation), "FORBIDDEN");
+    assert_code!(mutation, "FORBIDDEN");
+    assert_body_snapshot!(
+        "a_read_key_authenticates_queries_but_not_mutations-mutation",
+        mutation
+    );
 
     // The listing never shows the secret, and shows the use.
     let listed = server
@@ -67,7 +71,7 @@ async fn scopes_need_the_right_role_and_keys_cannot_mint_keys() {
                 json!({ "i": { "name": "k", "scopes": [scope] } }),
             )
             .await;
-        assert_eq!(error_code(&body), "FORBIDDEN", "{scope}");
+        assert_code!(body, "FORBIDDEN", "{scope}");
     }
     let empty = server
         .gql_as(
@@ -76,7 +80,10 @@ async fn scopes_need_the_right_role_and_keys_cannot_mint_keys() {
             json!({ "i": { "name": "k", "scopes": [] } }),
         )
         .await;
-    assert_eq!(empty["errors"][0]["extensions"]["field"], "input.scopes");
+    assert_body_snapshot!(
+        "scopes_need_the_right_role_and_keys_cannot_mint_keys-empty",
+        empty
+    );
     let unnamed = server
         .gql_as(
             &learner,
@@ -84,13 +91,14 @@ async fn scopes_need_the_right_role_and_keys_cannot_mint_keys() {
             json!({ "i": { "name": "  ", "scopes": ["READ"] } }),
         )
         .await;
-    assert_eq!(unnamed["errors"][0]["extensions"]["field"], "input.name");
-    assert_eq!(
-        error_code(
-            &server
-                .gql(CREATE, json!({ "i": { "name": "k", "scopes": ["READ"] } }))
-                .await
-        ),
+    assert_body_snapshot!(
+        "scopes_need_the_right_role_and_keys_cannot_mint_keys-unnamed",
+        unnamed
+    );
+    assert_code!(
+        server
+            .gql(CREATE, json!({ "i": { "name": "k", "scopes": ["READ"] } }))
+            .await,
         "UNAUTHENTICATED"
     );
 
@@ -112,7 +120,11 @@ async fn scopes_need_the_right_role_and_keys_cannot_mint_keys() {
             &[("x-api-key", secret)],
         )
         .await;
-    assert_eq!(error_code(&minted), "FORBIDDEN");
+    assert_code!(minted, "FORBIDDEN");
+    assert_body_snapshot!(
+        "scopes_need_the_right_role_and_keys_cannot_mint_keys-minted",
+        minted
+    );
     // WRITE keys may run other mutations as their owner.
     let update = server
         .gql_with(
@@ -143,8 +155,8 @@ async fn revoked_and_unknown_keys_are_unauthenticated() {
     let id = created["data"]["createApiKey"]["apiKey"]["id"].clone();
 
     let revoke = "mutation($id: ID!) { revokeApiKey(id: $id) }";
-    assert_eq!(
-        error_code(&server.gql_as(&other, revoke, json!({ "id": id })).await),
+    assert_code!(
+        server.gql_as(&other, revoke, json!({ "id": id })).await,
         "NOT_FOUND"
     );
     assert_eq!(
@@ -159,7 +171,11 @@ async fn revoked_and_unknown_keys_are_unauthenticated() {
     let revoked = server
         .gql_with("{ me { id } }", json!({}), &[("x-api-key", secret)])
         .await;
-    assert_eq!(error_code(&revoked), "UNAUTHENTICATED");
+    assert_code!(revoked, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "revoked_and_unknown_keys_are_unauthenticated-revoked",
+        revoked
+    );
     assert!(
         revoked["errors"][0]["message"]
             .as_str()
@@ -173,7 +189,11 @@ async fn revoked_and_unknown_keys_are_unauthenticated() {
             &[("x-api-key", "agk_nothing_at_all")],
         )
         .await;
-    assert_eq!(error_code(&unknown), "UNAUTHENTICATED");
+    assert_code!(unknown, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "revoked_and_unknown_keys_are_unauthenticated-unknown",
+        unknown
+    );
     let both = server
         .gql_with(
             "{ me { id } }",
@@ -184,5 +204,6 @@ async fn revoked_and_unknown_keys_are_unauthenticated() {
             ],
         )
         .await;
-    assert_eq!(error_code(&both), "UNAUTHENTICATED");
+    assert_code!(both, "UNAUTHENTICATED");
+    assert_body_snapshot!("revoked_and_unknown_keys_are_unauthenticated-both", both);
 }

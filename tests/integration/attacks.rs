@@ -3,14 +3,12 @@
 
 use std::time::{Duration, Instant};
 
+use agora_testkit::corpus::{self, Attack};
 use serde_json::{Value, json};
 
-use super::{
-    common::{
-        ServerOptions, TestServer, error_code,
-        ws::{self, Incoming},
-    },
-    corpus::{self, Attack},
+use super::common::{
+    ServerOptions, TestServer, assert_code,
+    ws::{self, Incoming},
 };
 
 /// Refusals are cheap: they happen before validation and execution. Debug builds on a busy
@@ -40,7 +38,7 @@ async fn every_attack_is_refused_quickly_with_its_code() {
     let server = TestServer::start().await;
     for Attack { name, body, code } in corpus::http() {
         let (status, answer, took) = timed(&server, &body).await;
-        assert_eq!(error_code(&answer), code, "{name}: {answer}");
+        assert_code!(answer, code, "{name}: {answer}");
         // Refused before execution (no `data` at all), or by the one field's input check.
         assert!(
             answer["data"].is_null(),

@@ -8,41 +8,21 @@ use agora_platform::clock::ManualClock;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::{
-    common::{
-        ServerOptions, TestServer, assert_no_errors, error_code,
-        ws::{self, Incoming, Socket},
-    },
-    knowledge::{question, topic},
+use super::common::{
+    ServerOptions, TestServer, assert_body_snapshot, assert_code, assert_no_errors,
+    battle::{CREATE, Player, START, answer, battle_server, create_room, player},
+    knowledge::capitals,
+    ws::{self, Incoming, Socket},
 };
 
 const ROOM_FIELDS: &str = "id code status version questionIndex questionCount host { id } players { user { id } score correctCount streak connected answered } currentQuestion { id index prompt choices { id text } deadline } results { rank user { id } score correctCount totalAnswerMs }";
-const CREATE: &str = "mutation($i: CreateBattleRoomInput!) { createBattleRoom(input: $i) { id code status players { user { id } } } }";
 const JOIN: &str =
     "mutation($c: String!) { joinBattleRoom(code: $c) { id status players { user { id } } } }";
-pub(super) const START: &str =
-    "mutation($r: ID!) { startBattle(roomId: $r) { status questionIndex } }";
-const ANSWER: &str = "mutation($r: ID!, $q: ID!, $c: ID!) { submitAnswer(roomId: $r, questionId: $q, choiceId: $c) { accepted elapsedMs } }";
 
 fn subscription() -> String {
     format!(
         "subscription($r: ID!) {{ battleRoom(roomId: $r) {{ kind room {{ {ROOM_FIELDS} }} reveal {{ questionId correctChoiceId explanation results {{ user {{ id }} choiceId correct points }} }} }} }}"
     )
-}
-
-pub(super) struct Player {
-    pub(super) token: String,
-    pub(super) id: String,
-}
-
-pub(super) async fn player(server: &TestServer, email: &str) -> Player {
-    let payload = server
-        .register(email, "a long enough passphrase", email)
-        .await;
-    Player {
-        token: payload["accessToken"].as_str().expect("token").to_owned(),
-        id: payload["user"]["id"].as_str().expect("id").to_owned(),
-    }
 }
 
 /// Opens a socket and subscribes `player` to the room; returns it after the SNAPSHOT.
@@ -86,29 +66,6 @@ async fn until(socket: &mut Socket, kind: &str) -> Value {
     panic!("no {kind} event");
 }
 
-pub(super) async fn answer(
-    server: &TestServer,
-    p: &Player,
-    room: &str,
-    q: &Value,
-    choice: &str,
-) -> Value {
-    let choice_id = q["choices"]
-        .as_array()
-        .expect("choices")
-        .iter()
-        .find(|c| c["text"] == choice)
-        .unwrap_or_else(|| panic!("choice {choice} in {q}"))["id"]
-        .clone();
-    server
-        .gql_as(
-            &p.token,
-            ANSWER,
-            json!({ "r": room, "q": q["id"], "c": choice_id }),
-        )
-        .await
-}
-
 async fn accepted(server: &TestServer, p: &Player, room: &str, q: &Value, choice: &str) -> i64 {
     let body = answer(server, p, room, q, choice).await;
     assert_no_errors(&body);
@@ -127,29 +84,6 @@ fn score_of(room: &Value, p: &Player) -> i64 {
         .expect("player")["score"]
         .as_i64()
         .expect("score")
-}
-
-/// A manual clock, a short reveal pause, a topic with `n` questions (answer: Paris).
-pub(super) async fn battle_server(n: usize, extra: &[&str]) -> (TestServer, ManualClock, String) {
-    let clock = ManualClock::new(Utc::now());
-    let mut args = vec!["--battle-reveal-pause".to_owned(), "10ms".to_owned()];
-    args.extend(extra.iter().map(|s| (*s).to_owned()));
-    let server = TestServer::start_with(ServerOptions {
-        clock: Some(clock.clone()),
-        args,
-        ..Default::default()
-    })
-    .await;
-    let topic_id = capitals(&server, n).await;
-    (server, clock, topic_id)
-}
-
-pub(super) async fn create_room(server: &TestServer, host: &Player, input: Value) -> Value {
-    let body = server
-        .gql_as(&host.token, CREATE, json!({ "i": input }))
-        .await;
-    assert_no_errors(&body);
-    body["data"]["createBattleRoom"].clone()
 }
 
 async fn join(server: &TestServer, p: &Player, code: &Value) {
@@ -208,12 +142,10 @@ async fn three_players_battle_to_the_end_with_exact_scores() {
         "FORBIDDEN"
     );
     assert!(refused["payload"]["data"].is_null());
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(&b.token, START, json!({ "r": room_id }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(&b.token, START, json!({ "r": room_id }))
+            .await,
         "FORBIDDEN"
     );
 
@@ -231,8 +163,8 @@ async fn three_players_battle_to_the_end_with_exact_scores() {
     until(&mut sc, "QUESTION_STARTED").await;
 
     // An outsider neither answers nor sees the question.
-    assert_eq!(
-        error_code(&answer(&server, &outsider, &room_id, &q1, "Paris").await),
+    assert_code!(
+        answer(&server, &outsider, &room_id, &q1, "Paris").await,
         "FORBIDDEN"
     );
     let peek = server
@@ -242,15 +174,16 @@ async fn three_players_battle_to_the_end_with_exact_scores() {
             json!({ "r": room_id }),
         )
         .await;
-    assert_eq!(error_code(&peek), "FORBIDDEN");
+    assert_code!(peek, "FORBIDDEN");
+    assert_body_snapshot!(
+        "three_players_battle_to_the_end_with_exact_scores-peek",
+        peek
+    );
 
     // Question 1: Ann right at 2 s (950), Ben right at 5 s (875), Cid wrong at 5 s.
     clock.advance(chrono::Duration::seconds(2));
     assert_eq!(accepted(&server, &a, &room_id, &q1, "Paris").await, 2000);
-    assert_eq!(
-        error_code(&answer(&server, &a, &room_id, &q1, "Lyon").await),
-        "CONFLICT"
-    );
+    assert_code!(answer(&server, &a, &room_id, &q1, "Lyon").await, "CONFLICT");
     let received = until(&mut sb, "ANSWER_RECEIVED").await;
     assert_eq!(
         score_of(&received["room"], &a),
@@ -299,14 +232,18 @@ async fn three_players_battle_to_the_end_with_exact_scores() {
     accepted(&server, &a, &room_id, &q2, "Paris").await;
     clock.advance(chrono::Duration::milliseconds(700));
     accepted(&server, &b, &room_id, &q2, "Marseille").await;
-    assert_eq!(
-        error_code(&answer(&server, &a, &room_id, &q1, "Paris").await),
+    assert_code!(
+        answer(&server, &a, &room_id, &q1, "Paris").await,
         "BAD_USER_INPUT",
         "an old question"
     );
     clock.advance(chrono::Duration::seconds(20));
     let late = answer(&server, &c, &room_id, &q2, "Paris").await;
-    assert_eq!(error_code(&late), "BAD_USER_INPUT");
+    assert_code!(late, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "three_players_battle_to_the_end_with_exact_scores-late",
+        late
+    );
     assert_eq!(late["errors"][0]["extensions"]["detail"], "TOO_LATE");
     let ended = until(&mut sa, "QUESTION_ENDED").await;
     assert_eq!(score_of(&ended["room"], &a), 950 + 1100);
@@ -448,12 +385,10 @@ async fn hosts_hand_over_kicked_players_are_out_and_empty_rooms_are_cancelled() 
 
     // Only the host kicks; a kicked player's stream ends and they are no longer a player.
     let kick = "mutation($r: ID!, $u: ID!) { kickPlayer(roomId: $r, userId: $u) { players { user { id } } } }";
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(&b.token, kick, json!({ "r": room_id, "u": c.id }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(&b.token, kick, json!({ "r": room_id, "u": c.id }))
+            .await,
         "FORBIDDEN"
     );
     assert_no_errors(
@@ -476,21 +411,17 @@ async fn hosts_hand_over_kicked_players_are_out_and_empty_rooms_are_cancelled() 
     );
     let left = until(&mut sb, "PLAYER_LEFT").await;
     assert_eq!(left["room"]["host"]["id"], b.id.as_str());
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(&a.token, START, json!({ "r": room_id }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(&a.token, START, json!({ "r": room_id }))
+            .await,
         "FORBIDDEN"
     );
     // Alone, Ben cannot start; when he leaves the room is cancelled.
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(&b.token, START, json!({ "r": room_id }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(&b.token, START, json!({ "r": room_id }))
+            .await,
         "CONFLICT"
     );
     assert_no_errors(
@@ -566,12 +497,10 @@ async fn quick_match_fills_the_fullest_lobby_and_starts_after_the_wait() {
 async fn bad_input_is_refused_with_the_field_named() {
     let (server, _clock, topic_id) = battle_server(3, &[]).await;
     let a = player(&server, "ann@example.org").await;
-    assert_eq!(
-        error_code(
-            &server
-                .gql(CREATE, json!({ "i": { "topicId": topic_id } }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql(CREATE, json!({ "i": { "topicId": topic_id } }))
+            .await,
         "UNAUTHENTICATED"
     );
     for (input, field) in [
@@ -601,17 +530,15 @@ async fn bad_input_is_refused_with_the_field_named() {
         ),
     ] {
         let body = server.gql_as(&a.token, CREATE, json!({ "i": input })).await;
-        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{input}");
+        assert_code!(body, "BAD_USER_INPUT", "{input}");
         assert_eq!(body["errors"][0]["extensions"]["field"], field, "{input}");
     }
     let body = server.gql_as(&a.token, JOIN, json!({ "c": "abc" })).await;
-    assert_eq!(body["errors"][0]["extensions"]["field"], "code");
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(&a.token, JOIN, json!({ "c": "ZZZZZZ" }))
-                .await
-        ),
+    assert_body_snapshot!("bad_input_is_refused_with_the_field_named-body", body);
+    assert_code!(
+        server
+            .gql_as(&a.token, JOIN, json!({ "c": "ZZZZZZ" }))
+            .await,
         "NOT_FOUND"
     );
     // A solo room starts with one player; a normal one does not.
@@ -632,37 +559,19 @@ async fn bad_input_is_refused_with_the_field_named() {
         json!({ "topicId": topic_id, "questionCount": 3 }),
     )
     .await;
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(&a.token, START, json!({ "r": duo["id"] }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(&a.token, START, json!({ "r": duo["id"] }))
+            .await,
         "CONFLICT"
     );
     // Answering before the start.
     let q = json!({ "id": "UXVlc3Rpb246MDE5MmE2ZjAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAw", "choices": [{ "id": "x", "text": "Paris" }] });
     let body = answer(&server, &a, duo["id"].as_str().expect("id"), &q, "Paris").await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!("bad_input_is_refused_with_the_field_named-body-2", body);
     let _ = Duration::from_secs(0);
     server.shutdown().await;
-}
-
-/// A topic with `n` questions on an existing server (answer: Paris).
-async fn capitals(server: &TestServer, n: usize) -> String {
-    let tokens = server.role_tokens().await;
-    let t = topic(server, &tokens.moderator, "Capitals", None).await;
-    let topic_id = t["id"].as_str().expect("id").to_owned();
-    for i in 0..n {
-        question(
-            server,
-            &tokens.moderator,
-            &topic_id,
-            &format!("Capital quiz number {i}: which city is the capital of France?"),
-        )
-        .await;
-    }
-    topic_id
 }
 
 #[tokio::test]

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::{
-    common::{TestServer, assert_no_errors, error_code},
+use super::common::{
+    TestServer, assert_body_snapshot, assert_code, assert_no_errors,
     knowledge::{question, topic},
 };
 
@@ -139,12 +139,10 @@ async fn two_approvals_publish_into_the_bank_and_pay_reputation() {
 
     // Anyone signed in may submit; anonymous may not.
     let prompt = "Which planet is closest to the Sun?";
-    assert_eq!(
-        error_code(
-            &server
-                .gql(SUBMIT, json!({ "i": submission_input(topic_id, prompt) }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql(SUBMIT, json!({ "i": submission_input(topic_id, prompt) }))
+            .await,
         "UNAUTHENTICATED"
     );
     let submission = submit(&server, &tokens.learner, topic_id, prompt).await;
@@ -158,8 +156,8 @@ async fn two_approvals_publish_into_the_bank_and_pay_reputation() {
     let id = submission["id"].clone();
 
     // A learner without reputation is no reviewer; contributors are, and never of their own.
-    assert_eq!(
-        error_code(&server.gql_as(&tokens.learner, QUEUE, json!({})).await),
+    assert_code!(
+        server.gql_as(&tokens.learner, QUEUE, json!({})).await,
         "FORBIDDEN"
     );
     let own = submit(
@@ -172,8 +170,8 @@ async fn two_approvals_publish_into_the_bank_and_pay_reputation() {
     let queue = queue_ids(&server, &tokens.contributor).await;
     assert!(queue.contains(&id.as_str().expect("id").to_owned()));
     assert!(!queue.contains(&own["id"].as_str().expect("id").to_owned()));
-    assert_eq!(
-        error_code(&review(&server, &tokens.contributor, &own["id"], "APPROVE", None).await),
+    assert_code!(
+        review(&server, &tokens.contributor, &own["id"], "APPROVE", None).await,
         "FORBIDDEN",
         "reviewing your own submission"
     );
@@ -182,8 +180,8 @@ async fn two_approvals_publish_into_the_bank_and_pay_reputation() {
     let after_one = reviewed(&server, &tokens.contributor, &id, "APPROVE", None).await;
     assert_eq!(after_one["status"], "PENDING");
     assert_eq!(after_one["approvals"], 1);
-    assert_eq!(
-        error_code(&review(&server, &tokens.contributor, &id, "APPROVE", None).await),
+    assert_code!(
+        review(&server, &tokens.contributor, &id, "APPROVE", None).await,
         "CONFLICT"
     );
     assert!(
@@ -251,8 +249,8 @@ async fn two_approvals_publish_into_the_bank_and_pay_reputation() {
     );
 
     // A decided submission takes no more votes.
-    assert_eq!(
-        error_code(&review(&server, &tokens.moderator, &id, "REJECT", Some("late")).await),
+    assert_code!(
+        review(&server, &tokens.moderator, &id, "REJECT", Some("late")).await,
         "CONFLICT"
     );
     server.shutdown().await;
@@ -277,10 +275,10 @@ async fn moderators_decide_alone_and_requested_changes_go_back_to_the_author() {
     let second = submit(&server, &tokens.learner, topic_id, &unique_prompt("b")).await;
     reviewed(&server, &tokens.contributor, &second["id"], "APPROVE", None).await;
     let missing_comment = review(&server, &tokens.moderator, &second["id"], "REJECT", None).await;
-    assert_eq!(error_code(&missing_comment), "BAD_USER_INPUT");
-    assert_eq!(
-        missing_comment["errors"][0]["extensions"]["field"],
-        "comment"
+    assert_code!(missing_comment, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "moderators_decide_alone_and_requested_changes_go_back_to_the_author-missing_comment",
+        missing_comment
     );
     let rejected = reviewed(
         &server,
@@ -308,16 +306,14 @@ async fn moderators_decide_alone_and_requested_changes_go_back_to_the_author() {
     // REQUEST_CHANGES returns it; only its author may revise, only while returned.
     let third = submit(&server, &tokens.learner, topic_id, &unique_prompt("c")).await;
     let third_id = third["id"].clone();
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(
-                    &tokens.learner,
-                    REVISE,
-                    json!({ "id": third_id, "i": submission_input(topic_id, &unique_prompt("c2")) })
-                )
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(
+                &tokens.learner,
+                REVISE,
+                json!({ "id": third_id, "i": submission_input(topic_id, &unique_prompt("c2")) })
+            )
+            .await,
         "CONFLICT",
         "a pending submission is not revised"
     );
@@ -335,16 +331,14 @@ async fn moderators_decide_alone_and_requested_changes_go_back_to_the_author() {
             .await
             .contains(&third_id.as_str().expect("id").to_owned())
     );
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(
-                    &tokens.contributor,
-                    REVISE,
-                    json!({ "id": third_id, "i": submission_input(topic_id, &unique_prompt("c3")) })
-                )
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(
+                &tokens.contributor,
+                REVISE,
+                json!({ "id": third_id, "i": submission_input(topic_id, &unique_prompt("c3")) })
+            )
+            .await,
         "FORBIDDEN"
     );
     let revised = server
@@ -408,8 +402,8 @@ async fn moderators_decide_alone_and_requested_changes_go_back_to_the_author() {
         )
         .await;
     assert_no_errors(&deleted);
-    assert_eq!(
-        error_code(&review(&server, &tokens.moderator, &orphan["id"], "APPROVE", None).await),
+    assert_code!(
+        review(&server, &tokens.moderator, &orphan["id"], "APPROVE", None).await,
         "CONFLICT"
     );
     server.shutdown().await;
@@ -463,7 +457,7 @@ async fn the_quality_gate_names_the_field_and_the_near_duplicate() {
         let body = server
             .gql_as(&tokens.learner, SUBMIT, json!({ "i": input }))
             .await;
-        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{change}");
+        assert_code!(body, "BAD_USER_INPUT", "{change}");
         assert_eq!(body["errors"][0]["extensions"]["field"], field, "{change}");
     }
 
@@ -475,7 +469,7 @@ async fn the_quality_gate_names_the_field_and_the_near_duplicate() {
             json!({ "i": submission_input(topic_id, "what is the capital of FRANCE ?") }),
         )
         .await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_code!(body, "BAD_USER_INPUT");
     let extensions = &body["errors"][0]["extensions"];
     assert_eq!(extensions["field"], "input.prompt");
     assert_eq!(extensions["detail"], "NEAR_DUPLICATE");
@@ -524,16 +518,14 @@ async fn reputation_earns_review_rights_and_visibility_is_enforced() {
     // Someone else's submission is for its author and reviewers only.
     let waiting = submit(&server, &tokens.learner, topic_id, &unique_prompt("w")).await;
     let read = "query($id: ID!) { submission(id: $id) { id reviews { verdict } } }";
-    assert_eq!(
-        error_code(&server.gql(read, json!({ "id": waiting["id"] })).await),
+    assert_code!(
+        server.gql(read, json!({ "id": waiting["id"] })).await,
         "UNAUTHENTICATED"
     );
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(&other_learner, read, json!({ "id": waiting["id"] }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(&other_learner, read, json!({ "id": waiting["id"] }))
+            .await,
         "FORBIDDEN"
     );
     for token in [&tokens.learner, &tokens.contributor, &tokens.moderator] {
@@ -551,26 +543,22 @@ async fn reputation_earns_review_rights_and_visibility_is_enforced() {
         )
         .await;
     assert_eq!(node["data"]["node"]["__typename"], "Submission");
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(
-                    &other_learner,
-                    REVIEW,
-                    json!({ "id": waiting["id"], "v": "APPROVE" })
-                )
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(
+                &other_learner,
+                REVIEW,
+                json!({ "id": waiting["id"], "v": "APPROVE" })
+            )
+            .await,
         "FORBIDDEN"
     );
 
     // Reputation history is your own (moderators may read anyone's).
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(&tokens.learner, HISTORY, json!({ "u": other_id }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(&tokens.learner, HISTORY, json!({ "u": other_id }))
+            .await,
         "FORBIDDEN"
     );
     assert_no_errors(
@@ -581,8 +569,8 @@ async fn reputation_earns_review_rights_and_visibility_is_enforced() {
 
     // Twenty published submissions (+10 each) make a learner a reviewer at 200.
     for n in 0..20 {
-        assert_eq!(
-            error_code(&server.gql_as(&other_learner, QUEUE, json!({})).await),
+        assert_code!(
+            server.gql_as(&other_learner, QUEUE, json!({})).await,
             "FORBIDDEN",
             "at {} reputation",
             n * 10
@@ -689,6 +677,10 @@ async fn the_review_queue_is_oldest_first_and_pages_by_cursor() {
     let bad = server
         .gql_as(&tokens.contributor, QUEUE, json!({ "first": 500 }))
         .await;
-    assert_eq!(error_code(&bad), "BAD_USER_INPUT");
+    assert_code!(bad, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "the_review_queue_is_oldest_first_and_pages_by_cursor-bad",
+        bad
+    );
     server.shutdown().await;
 }

@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration as Span, DurationRound, Utc};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{
-    common::{ServerOptions, TestServer, assert_no_errors, error_code},
+use super::common::{
+    ServerOptions, TestServer, assert_body_snapshot, assert_code, assert_no_errors,
     sensors::{Station, ingest, reading, station},
 };
 
@@ -165,7 +165,7 @@ async fn stalled_exports_leave_the_pool_to_graphql_and_beyond_the_caps_get_429()
     assert_eq!(response.status(), 429);
     assert_eq!(response.headers()["retry-after"], "3");
     let body: Value = response.json().await.expect("json");
-    assert_eq!(error_code(&body), "RATE_LIMITED");
+    assert_code!(body, "RATE_LIMITED");
 
     // A client that takes nothing for the write timeout (3 s) is dropped and its slot comes
     // back.
@@ -248,7 +248,7 @@ async fn a_device_key_exports_nothing_and_a_user_exports_at_most_31_days() {
             .expect("sent");
         assert_eq!(response.status(), 403);
         let body: Value = response.json().await.expect("json");
-        assert_eq!(error_code(&body), "FORBIDDEN");
+        assert_code!(body, "FORBIDDEN");
     }
     let to = at + Span::hours(1);
     let too_long = server
@@ -264,7 +264,11 @@ async fn a_device_key_exports_nothing_and_a_user_exports_at_most_31_days() {
         .expect("sent");
     assert_eq!(too_long.status(), 400);
     let body: Value = too_long.json().await.expect("json");
-    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "a_device_key_exports_nothing_and_a_user_exports_at_most_31_days-body",
+        body
+    );
     let message = body["errors"][0]["message"].as_str().expect("message");
     assert!(message.contains("at most 31 days"), "{message}");
     let month = server
@@ -329,7 +333,11 @@ async fn readings_older_than_the_max_age_are_refused_unless_an_admin_backfills()
             &[("x-api-key", s.key.as_str())],
         )
         .await;
-    assert_eq!(error_code(&by_key), "FORBIDDEN");
+    assert_code!(by_key, "FORBIDDEN");
+    assert_body_snapshot!(
+        "readings_older_than_the_max_age_are_refused_unless_an_admin_backfills-by_key",
+        by_key
+    );
     let by_admin = server
         .gql_as(&admin, INGEST, json!({ "id": s.id, "r": old, "b": true }))
         .await;
@@ -427,7 +435,7 @@ async fn many_forecasts_in_one_operation_are_refused_and_the_most_allowed_answer
         .join(" ");
     let paged = format!("{{ stations(first: 6) {{ edges {{ node {{ {five} }} }} }} }}");
     let body = server.gql(&paged, json!({})).await;
-    assert_eq!(error_code(&body), "LIMIT_EXCEEDED", "{body}");
+    assert_code!(body, "LIMIT_EXCEEDED", "{body}");
     assert_eq!(body["errors"][0]["extensions"]["limit"], "complexity");
     assert_eq!(server.state.sensors.forecasts.fits(), 0);
 
@@ -462,7 +470,7 @@ async fn many_forecasts_in_one_operation_are_refused_and_the_most_allowed_answer
         format!("{{ {fields} }}")
     };
     let over = server.gql(&query(20), json!({})).await;
-    assert_eq!(error_code(&over), "LIMIT_EXCEEDED", "{over}");
+    assert_code!(over, "LIMIT_EXCEEDED", "{over}");
     let started = Instant::now();
     let most = server.gql(&query(19), json!({})).await;
     let cold = started.elapsed();

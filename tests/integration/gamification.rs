@@ -27,14 +27,17 @@ use agora_platform::{
 };
 use async_graphql::ID;
 use chrono::{DateTime, Duration as Days, TimeZone, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{
+use super::common::{
+    ServerOptions, TestServer, assert_code, assert_no_errors,
     battle::{START, answer, battle_server, create_room, player},
-    common::{ServerOptions, TestServer, assert_no_errors, error_code, ws},
+    clock::{clocked, monday_morning},
     knowledge::topic,
+    outbox::{events_of, until_events},
+    ws,
 };
 
 const PROGRESS: &str = "{ myProgress { points level xp xpForCurrentLevel xpForNextLevel streak longestStreak freezes activeToday timeZone achievements { achievement { key target } unlockedAt progress target } recentAwards { rule points localDate } } }";
@@ -92,33 +95,6 @@ fn achievement<'a>(progress: &'a Value, key: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("achievement {key}"))
 }
 
-pub(super) async fn events_of(platform: &Platform, kind: &str) -> Vec<outbox_event::Model> {
-    outbox_event::Entity::find()
-        .filter(outbox_event::Column::EventType.eq(kind))
-        .order_by_asc(outbox_event::Column::CreatedAt)
-        .order_by_asc(outbox_event::Column::Id)
-        .all(&platform.db)
-        .await
-        .expect("events")
-}
-
-/// The events of `kind` once there are at least `n` (a background run may still be writing
-/// them), after a moment more for any surplus to show.
-pub(super) async fn until_events(
-    platform: &Platform,
-    kind: &str,
-    n: usize,
-) -> Vec<outbox_event::Model> {
-    for _ in 0..200 {
-        if events_of(platform, kind).await.len() >= n {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    events_of(platform, kind).await
-}
-
 /// Makes every event pending again with no delivery records: the worst replay there is.
 async fn replay_everything(server: &TestServer) {
     let db = &server.state.platform.db;
@@ -173,10 +149,6 @@ async fn ledger_sum(platform: &Platform, user: Uuid) -> i64 {
         .sum()
 }
 
-pub(super) fn monday_morning() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()
-}
-
 /// Monday 00:00 UTC of `monday_morning()`'s week: where WEEKLY starts.
 fn week_start() -> DateTime<Utc> {
     monday_morning()
@@ -184,18 +156,6 @@ fn week_start() -> DateTime<Utc> {
         .and_hms_opt(0, 0, 0)
         .unwrap()
         .and_utc()
-}
-
-pub(super) async fn clocked() -> (TestServer, ManualClock) {
-    let clock = ManualClock::new(monday_morning());
-    // Tokens outlive the days these tests skip.
-    let server = TestServer::start_with(ServerOptions {
-        clock: Some(clock.clone()),
-        args: vec!["--access-token-ttl".into(), "60d".into()],
-        ..Default::default()
-    })
-    .await;
-    (server, clock)
 }
 
 #[tokio::test]
@@ -943,10 +903,7 @@ async fn the_evening_reminder_reaches_only_streaks_that_end_tonight_once() {
 async fn bad_input_is_refused_with_the_field_named() {
     let server = TestServer::start().await;
     let gus = learner(&server, "gus@example.org").await;
-    assert_eq!(
-        error_code(&server.gql(PROGRESS, json!({})).await),
-        "UNAUTHENTICATED"
-    );
+    assert_code!(server.gql(PROGRESS, json!({})).await, "UNAUTHENTICATED");
     for (vars, code, field) in [
         (json!({ "s": "TOPIC" }), "BAD_USER_INPUT", "topicId"),
         (
@@ -977,14 +934,14 @@ async fn bad_input_is_refused_with_the_field_named() {
         ),
     ] {
         let body = server.gql_as(&gus.token, BOARD, vars.clone()).await;
-        assert_eq!(error_code(&body), code, "{vars}: {body}");
+        assert_code!(body, code, "{vars}: {body}");
         if !field.is_empty() {
             assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
         }
     }
     let profile = "query($u: ID!) { userProfile(id: $u) { displayName level points achievements { achievement { key } } } }";
-    assert_eq!(
-        error_code(&server.gql(profile, json!({ "u": "garbage" })).await),
+    assert_code!(
+        server.gql(profile, json!({ "u": "garbage" })).await,
         "BAD_USER_INPUT"
     );
     let nobody = ids::encode("User", Uuid::now_v7()).0;
@@ -995,10 +952,7 @@ async fn bad_input_is_refused_with_the_field_named() {
     assert_no_errors(&body);
     assert_eq!(body["data"]["userProfile"]["displayName"], "gus");
     let card = "query($u: ID!) { shareCard(userId: $u) { text url twitterUrl linkedinUrl } }";
-    assert_eq!(
-        error_code(&server.gql(card, json!({ "u": nobody })).await),
-        "NOT_FOUND"
-    );
+    assert_code!(server.gql(card, json!({ "u": nobody })).await, "NOT_FOUND");
     let body = server.gql(card, json!({ "u": gus.global })).await;
     assert_no_errors(&body);
     let c = &body["data"]["shareCard"];

@@ -4,59 +4,10 @@
 
 use serde_json::{Value, json};
 
-use super::common::{RoleTokens, TestServer, assert_no_errors, error_code};
-
-const CREATE_TOPIC: &str = "mutation($i: CreateTopicInput!) { createTopic(input: $i) { id path } }";
-const CREATE_QUESTION: &str = "mutation($i: CreateQuestionInput!) { createQuestion(input: $i) { id status tags { slug } choices { id text isCorrect } } }";
-
-pub(super) async fn topic(
-    server: &TestServer,
-    token: &str,
-    name: &str,
-    parent: Option<&str>,
-) -> Value {
-    let body = server
-        .gql_as(
-            token,
-            CREATE_TOPIC,
-            json!({ "i": { "name": name, "parentId": parent } }),
-        )
-        .await;
-    assert_no_errors(&body);
-    body["data"]["createTopic"].clone()
-}
-
-fn question_input(topic_id: &str, prompt: &str) -> Value {
-    json!({
-        "topicId": topic_id,
-        "prompt": prompt,
-        "choices": [
-            { "text": "Paris", "isCorrect": true },
-            { "text": "Lyon", "isCorrect": false },
-            { "text": "Marseille", "isCorrect": false }
-        ],
-        "explanation": "Paris has been the capital of France for centuries.",
-        "difficulty": 2,
-        "tags": ["Capitals", "europe"]
-    })
-}
-
-pub(super) async fn question(
-    server: &TestServer,
-    token: &str,
-    topic_id: &str,
-    prompt: &str,
-) -> Value {
-    let body = server
-        .gql_as(
-            token,
-            CREATE_QUESTION,
-            json!({ "i": question_input(topic_id, prompt) }),
-        )
-        .await;
-    assert_no_errors(&body);
-    body["data"]["createQuestion"].clone()
-}
+use super::common::{
+    RoleTokens, TestServer, assert_body_snapshot, assert_code, assert_no_errors,
+    knowledge::{CREATE_QUESTION, CREATE_TOPIC, question, question_input, topic},
+};
 
 /// Runs `query` as anonymous, learner, contributor, moderator and admin: the first three are
 /// refused, the last two allowed.
@@ -66,14 +17,14 @@ async fn only_moderators(
     query: &str,
     variables: impl Fn() -> Value,
 ) {
-    assert_eq!(
-        error_code(&server.gql(query, variables()).await),
+    assert_code!(
+        server.gql(query, variables()).await,
         "UNAUTHENTICATED",
         "anonymous: {query}"
     );
     for token in [&tokens.learner, &tokens.contributor] {
-        assert_eq!(
-            error_code(&server.gql_as(token, query, variables()).await),
+        assert_code!(
+            server.gql_as(token, query, variables()).await,
             "FORBIDDEN",
             "{query}"
         );
@@ -204,7 +155,7 @@ async fn question_input_errors_name_the_field() {
         let body = server
             .gql_as(&tokens.moderator, CREATE_QUESTION, json!({ "i": input }))
             .await;
-        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert_code!(body, "BAD_USER_INPUT", "{body}");
         assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
     }
 }
@@ -267,8 +218,8 @@ async fn learners_never_see_which_choice_is_correct_nor_drafts() {
             .is_null()
     );
     let drafts = "{ questions(filter: { status: DRAFT }) { edges { node { prompt } } } }";
-    assert_eq!(
-        error_code(&server.gql_as(&tokens.learner, drafts, json!({})).await),
+    assert_code!(
+        server.gql_as(&tokens.learner, drafts, json!({})).await,
         "FORBIDDEN"
     );
     let listed = server.gql_as(&tokens.moderator, drafts, json!({})).await;
@@ -299,8 +250,11 @@ async fn the_topic_tree_moves_safely_and_keeps_slugs_unique_among_siblings() {
             json!({ "id": science["id"], "i": { "parentId": optics["id"] } }),
         )
         .await;
-    assert_eq!(error_code(&cycle), "BAD_USER_INPUT");
-    assert_eq!(cycle["errors"][0]["extensions"]["field"], "input.parentId");
+    assert_code!(cycle, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "the_topic_tree_moves_safely_and_keeps_slugs_unique_among_siblings-cycle",
+        cycle
+    );
     let own = server
         .gql_as(
             &tokens.admin,
@@ -308,7 +262,11 @@ async fn the_topic_tree_moves_safely_and_keeps_slugs_unique_among_siblings() {
             json!({ "id": science["id"], "i": { "parentId": science["id"] } }),
         )
         .await;
-    assert_eq!(error_code(&own), "BAD_USER_INPUT");
+    assert_code!(own, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "the_topic_tree_moves_safely_and_keeps_slugs_unique_among_siblings-own",
+        own
+    );
 
     let duplicate = server
         .gql_as(
@@ -317,14 +275,18 @@ async fn the_topic_tree_moves_safely_and_keeps_slugs_unique_among_siblings() {
             json!({ "i": { "name": "physics", "parentId": science["id"] } }),
         )
         .await;
-    assert_eq!(error_code(&duplicate), "CONFLICT");
+    assert_code!(duplicate, "CONFLICT");
+    assert_body_snapshot!(
+        "the_topic_tree_moves_safely_and_keeps_slugs_unique_among_siblings-duplicate",
+        duplicate
+    );
     // The same slug under another parent is fine.
     let history = topic(&server, &tokens.admin, "History", None).await;
     topic(&server, &tokens.admin, "Physics", history["id"].as_str()).await;
     let ambiguous = server
         .gql("{ topic(slug: \"physics\") { path } }", json!({}))
         .await;
-    assert_eq!(error_code(&ambiguous), "BAD_USER_INPUT", "{ambiguous}");
+    assert_code!(ambiguous, "BAD_USER_INPUT", "{ambiguous}");
 
     // Moving physics to the root carries optics along; ancestors follow.
     let moved = server
@@ -367,12 +329,10 @@ async fn deleting_a_topic_with_content_needs_a_reassignment() {
     )
     .await;
     let delete = "mutation($id: ID!, $to: ID) { deleteTopic(id: $id, reassignTo: $to) }";
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(&tokens.admin, delete, json!({ "id": old["id"] }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(&tokens.admin, delete, json!({ "id": old["id"] }))
+            .await,
         "CONFLICT"
     );
     assert_no_errors(
@@ -380,12 +340,10 @@ async fn deleting_a_topic_with_content_needs_a_reassignment() {
             .gql_as(&tokens.admin, delete, json!({ "id": child["id"] }))
             .await,
     );
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(&tokens.admin, delete, json!({ "id": old["id"] }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(&tokens.admin, delete, json!({ "id": old["id"] }))
+            .await,
         "CONFLICT"
     );
     assert_no_errors(
@@ -480,7 +438,7 @@ async fn question_filters_combine() {
         1
     );
     let bad = server.gql(list, json!({ "f": { "difficulty": 0 } })).await;
-    assert_eq!(bad["errors"][0]["extensions"]["field"], "filter.difficulty");
+    assert_body_snapshot!("question_filters_combine-bad", bad);
 }
 
 #[tokio::test]
@@ -626,8 +584,8 @@ async fn search_ranks_published_content_with_highlighted_snippets() {
             .gql(SEARCH, json!({ "q": "\"ozone\" OR NEAR(* -" }))
             .await,
     );
-    assert_eq!(
-        error_code(&server.gql(SEARCH, json!({ "q": "   " })).await),
+    assert_code!(
+        server.gql(SEARCH, json!({ "q": "   " })).await,
         "BAD_USER_INPUT"
     );
     let too_many = server
@@ -636,7 +594,10 @@ async fn search_ranks_published_content_with_highlighted_snippets() {
             json!({}),
         )
         .await;
-    assert_eq!(too_many["errors"][0]["extensions"]["field"], "first");
+    assert_body_snapshot!(
+        "search_ranks_published_content_with_highlighted_snippets-too_many",
+        too_many
+    );
 }
 
 const IMPORT: &str = "mutation($f: TransferFormat!, $d: String!, $dry: Boolean) { importQuestions(format: $f, data: $d, dryRun: $dry) { committed valid invalid rows { index ok field message question } } }";
@@ -747,7 +708,10 @@ async fn json_import_is_all_or_nothing_and_names_bad_rows() {
             json!({ "f": "JSON", "d": "{ not json" }),
         )
         .await;
-    assert_eq!(garbage["errors"][0]["extensions"]["field"], "data");
+    assert_body_snapshot!(
+        "json_import_is_all_or_nothing_and_names_bad_rows-garbage",
+        garbage
+    );
 }
 
 #[tokio::test]
@@ -808,21 +772,19 @@ async fn csv_import_and_export_round_trip() {
     let _ = space;
 
     for token in [&tokens.learner, &tokens.contributor] {
-        assert_eq!(
-            error_code(&server.gql_as(token, export, json!({ "f": "CSV" })).await),
+        assert_code!(
+            server.gql_as(token, export, json!({ "f": "CSV" })).await,
             "FORBIDDEN"
         );
-        assert_eq!(
-            error_code(
-                &server
-                    .gql_as(token, IMPORT, json!({ "f": "CSV", "d": csv }))
-                    .await
-            ),
+        assert_code!(
+            server
+                .gql_as(token, IMPORT, json!({ "f": "CSV", "d": csv }))
+                .await,
             "FORBIDDEN"
         );
     }
-    assert_eq!(
-        error_code(&server.gql(export, json!({ "f": "CSV" })).await),
+    assert_code!(
+        server.gql(export, json!({ "f": "CSV" })).await,
         "UNAUTHENTICATED"
     );
 }

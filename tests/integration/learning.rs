@@ -3,14 +3,18 @@
 //! morning "flashcards due" reminder across time zones, and bad input and other learners'
 //! cards refused with clear codes.
 
-use agora_platform::{clock::Clock, schedule};
+use agora_platform::{
+    clock::{Clock, ManualClock},
+    schedule,
+};
 use chrono::{DateTime, Duration as Days, TimeZone, Utc};
 use serde_json::{Value, json};
 
-use super::{
-    common::{TestServer, assert_no_errors, error_code},
-    gamification::{clocked, events_of, until_events},
+use super::common::{
+    TestServer, assert_body_snapshot, assert_code, assert_no_errors,
+    clock::clocked,
     knowledge::topic,
+    outbox::{events_of, until_events},
 };
 
 const CARD_FIELDS: &str = "id front back difficulty easeFactor intervalDays repetitions nextReviewAt due lastReviewedAt reviewCount lapses topic { name }";
@@ -72,18 +76,14 @@ fn at(value: &Value) -> DateTime<Utc> {
 }
 
 #[tokio::test]
-async fn flashcards_follow_sm2_and_reviews_and_completions_earn_points_once() {
+async fn flashcards_follow_sm2() {
     let (server, clock) = clocked().await;
-    let platform = server.state.platform.clone();
     let topic = a_topic(&server).await;
     let ann = server.register_token("ann@example.org").await;
 
     let card = create(&server, &ann, &topic, "What bends light in a lens?").await;
-    assert_eq!(card["due"], true);
-    assert_eq!(card["easeFactor"], 2.5);
-    assert_eq!(card["intervalDays"], 0);
-    assert_eq!(card["difficulty"], "NORMAL");
-    assert_eq!(card["topic"]["name"], "Optics");
+    // Due at once, ease 2.5, interval 0, NORMAL, in "Optics".
+    assert_body_snapshot!("flashcards_follow_sm2-card", card);
     let id = card["id"].as_str().expect("id").to_owned();
     let count = server
         .gql_as(&ann, "{ dueFlashcardCount }", json!({}))
@@ -100,7 +100,7 @@ async fn flashcards_follow_sm2_and_reviews_and_completions_earn_points_once() {
     assert_eq!(first["due"], false);
     assert_eq!(at(&first["nextReviewAt"]), clock.now() + Days::days(1));
     let early = review(&server, &ann, &id, 5).await;
-    assert_eq!(error_code(&early), "CONFLICT", "{early}");
+    assert_code!(early, "CONFLICT", "{early}");
     // 5 a day later: six days, ease up 0.1.
     clock.advance(Days::days(1));
     let second = reviewed(&server, &ann, &id, 5).await;
@@ -129,13 +129,69 @@ async fn flashcards_follow_sm2_and_reviews_and_completions_earn_points_once() {
     assert_eq!(fourth["easeFactor"], 1.92);
     assert_eq!(fourth["reviewCount"], 4);
     assert_eq!(at(&fourth["lastReviewedAt"]), clock.now());
+}
+
+/// The points of the user's recent awards for `rule`, once the outbox has delivered everything.
+async fn award_points(server: &TestServer, token: &str, rule: &str) -> Vec<i64> {
+    server.wait_for_outbox().await;
+    let progress = server
+        .gql_as(
+            token,
+            "{ myProgress { recentAwards { rule points } } }",
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&progress);
+    let awards = progress["data"]["myProgress"]["recentAwards"]
+        .as_array()
+        .expect("awards")
+        .clone();
+    awards
+        .iter()
+        .filter(|a| a["rule"] == rule)
+        .map(|a| a["points"].as_i64().unwrap_or(0))
+        .collect()
+}
+
+/// One card of `topic` reviewed four times, as in `flashcards_follow_sm2`: 4 on the day it was
+/// made, then 5, 3 and 1 on later days.
+async fn four_reviews(server: &TestServer, clock: &ManualClock, token: &str, topic: &str) {
+    let card = create(server, token, topic, "What bends light in a lens?").await;
+    let id = card["id"].as_str().expect("id").to_owned();
+    reviewed(server, token, &id, 4).await;
+    for (days, quality) in [(1, 5), (6, 3), (16, 1)] {
+        clock.advance(Days::days(days));
+        reviewed(server, token, &id, quality).await;
+    }
+}
+
+#[tokio::test]
+async fn reviews_on_later_days_earn_ten_points_each() {
+    let (server, clock) = clocked().await;
+    let platform = server.state.platform.clone();
+    let topic = a_topic(&server).await;
+    let ann = server.register_token("ann@example.org").await;
+    four_reviews(&server, &clock, &ann, &topic).await;
 
     // Each review on a later day than the card was made is one FLASHCARD_REVIEWED, worth 10
     // points; the first, on the day it was made, earns nothing.
     let events = events_of(&platform, "FLASHCARD_REVIEWED").await;
     let qualities: Vec<&Value> = events.iter().map(|e| &e.payload["quality"]).collect();
     assert_eq!(qualities, [&json!(5), &json!(3), &json!(1)]);
-    // A topic completed twice counts once.
+    assert_eq!(
+        award_points(&server, &ann, "FLASHCARD_REVIEWED").await,
+        [10, 10, 10]
+    );
+}
+
+#[tokio::test]
+async fn a_topic_completed_twice_counts_and_earns_points_once() {
+    let (server, clock) = clocked().await;
+    let platform = server.state.platform.clone();
+    let topic = a_topic(&server).await;
+    let ann = server.register_token("ann@example.org").await;
+    // Completing needs two passing reviews on a later day than the card was made.
+    four_reviews(&server, &clock, &ann, &topic).await;
     const COMPLETE: &str =
         "mutation($t: ID!) { completeTopic(topicId: $t) { firstTime completedAt topic { name } } }";
     let done = server.gql_as(&ann, COMPLETE, json!({ "t": topic })).await;
@@ -159,28 +215,7 @@ async fn flashcards_follow_sm2_and_reviews_and_completions_earn_points_once() {
         completed["data"]["myCompletedTopics"]["edges"][0]["node"]["topic"]["name"],
         "Optics"
     );
-    server.wait_for_outbox().await;
-    let progress = server
-        .gql_as(
-            &ann,
-            "{ myProgress { recentAwards { rule points } } }",
-            json!({}),
-        )
-        .await;
-    assert_no_errors(&progress);
-    let awards = progress["data"]["myProgress"]["recentAwards"]
-        .as_array()
-        .expect("awards")
-        .clone();
-    let of = |rule: &str| -> Vec<i64> {
-        awards
-            .iter()
-            .filter(|a| a["rule"] == rule)
-            .map(|a| a["points"].as_i64().unwrap_or(0))
-            .collect()
-    };
-    assert_eq!(of("FLASHCARD_REVIEWED"), [10, 10, 10], "{awards:?}");
-    assert_eq!(of("TOPIC_COMPLETED"), [50], "{awards:?}");
+    assert_eq!(award_points(&server, &ann, "TOPIC_COMPLETED").await, [50]);
 }
 
 #[tokio::test]
@@ -273,7 +308,11 @@ async fn bad_input_and_other_learners_cards_are_refused_clearly() {
             json!({ "i": { "topicId": topic, "front": "f", "back": "b" } }),
         )
         .await;
-    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    assert_code!(anonymous, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "bad_input_and_other_learners_cards_are_refused_clearly-anonymous",
+        anonymous
+    );
     let unknown_topic = agora_platform::ids::encode("Topic", uuid::Uuid::now_v7()).to_string();
     for (input, field) in [
         (
@@ -294,14 +333,14 @@ async fn bad_input_and_other_learners_cards_are_refused_clearly() {
         ),
     ] {
         let body = server.gql_as(&ann, &create, json!({ "i": input })).await;
-        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert_code!(body, "BAD_USER_INPUT", "{body}");
         assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
     }
     let card = self::create(&server, &ann, &topic, "mine").await;
     let id = card["id"].as_str().expect("id");
     for quality in [-1, 6] {
         let body = review(&server, &ann, id, quality).await;
-        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert_code!(body, "BAD_USER_INPUT", "{body}");
     }
     // Bob cannot see, review, edit or delete Ann's card; to him it does not exist.
     let seen = server
@@ -313,7 +352,7 @@ async fn bad_input_and_other_learners_cards_are_refused_clearly() {
         .await;
     assert_no_errors(&seen);
     assert!(seen["data"]["flashcard"].is_null());
-    assert_eq!(error_code(&review(&server, &bob, id, 5).await), "NOT_FOUND");
+    assert_code!(review(&server, &bob, id, 5).await, "NOT_FOUND");
     const NODE: &str =
         "query($id: ID!) { node(id: $id) { __typename ... on Flashcard { front } } }";
     let node = server.gql_as(&bob, NODE, json!({ "id": id })).await;
@@ -331,7 +370,11 @@ async fn bad_input_and_other_learners_cards_are_refused_clearly() {
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(error_code(&edit), "NOT_FOUND");
+    assert_code!(edit, "NOT_FOUND");
+    assert_body_snapshot!(
+        "bad_input_and_other_learners_cards_are_refused_clearly-edit",
+        edit
+    );
     let delete = server
         .gql_as(
             &bob,
@@ -339,7 +382,11 @@ async fn bad_input_and_other_learners_cards_are_refused_clearly() {
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(error_code(&delete), "NOT_FOUND");
+    assert_code!(delete, "NOT_FOUND");
+    assert_body_snapshot!(
+        "bad_input_and_other_learners_cards_are_refused_clearly-delete",
+        delete
+    );
     let his = server
         .gql_as(
             &bob,
@@ -355,7 +402,11 @@ async fn bad_input_and_other_learners_cards_are_refused_clearly() {
             json!({ "t": unknown_topic }),
         )
         .await;
-    assert_eq!(error_code(&complete), "BAD_USER_INPUT");
+    assert_code!(complete, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "bad_input_and_other_learners_cards_are_refused_clearly-complete",
+        complete
+    );
     // Ann's card is untouched.
     let mine = server
         .gql_as(
@@ -446,7 +497,7 @@ async fn concurrent_reviews_of_one_card_count_once() {
     let won = answers.iter().filter(|a| a["errors"].is_null()).count();
     assert_eq!(won, 1, "{answers:?}");
     for lost in answers.iter().filter(|a| !a["errors"].is_null()) {
-        assert_eq!(error_code(lost), "CONFLICT", "{lost}");
+        assert_code!(lost, "CONFLICT", "{lost}");
     }
     assert_eq!(events_of(&platform, "FLASHCARD_REVIEWED").await.len(), 1);
     let mine = server
@@ -485,7 +536,7 @@ async fn creating_reviewing_and_deleting_cards_earns_nothing() {
     // Nor does completing a topic without having studied it.
     const COMPLETE: &str = "mutation($t: ID!) { completeTopic(topicId: $t) { firstTime } }";
     let refused = server.gql_as(&ann, COMPLETE, json!({ "t": topic })).await;
-    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+    assert_code!(refused, "BAD_USER_INPUT", "{refused}");
     assert!(events_of(&platform, "TOPIC_COMPLETED").await.is_empty());
     // Studied over two days, it completes.
     let card = create(&server, &ann, &topic, "studied").await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::common::{
-    ServerOptions, TestDb, TestServer, assert_no_errors, error_code, postgres_and_redis,
+    ServerOptions, TestDb, TestServer, assert_code, assert_no_errors, postgres_and_redis,
     ws::{self, Incoming, Socket},
 };
 
@@ -120,7 +120,7 @@ async fn an_operation_after_the_session_ended_is_refused_even_without_the_announ
         .await
         .expect("revoked");
     let me = run(&mut socket, "1", "{ me { email } }", json!({})).await;
-    assert_eq!(error_code(&me), "UNAUTHENTICATED", "{me}");
+    assert_code!(me, "UNAUTHENTICATED", "{me}");
 }
 
 #[tokio::test]
@@ -174,7 +174,7 @@ async fn a_demoted_moderator_loses_moderator_rights_on_the_open_socket() {
         json!({ "i": { "name": "Storms" } }),
     )
     .await;
-    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    assert_code!(refused, "FORBIDDEN", "{refused}");
     let export = run(
         &mut socket,
         "3",
@@ -182,7 +182,7 @@ async fn a_demoted_moderator_loses_moderator_rights_on_the_open_socket() {
         json!({}),
     )
     .await;
-    assert_eq!(error_code(&export), "FORBIDDEN", "{export}");
+    assert_code!(export, "FORBIDDEN", "{export}");
 }
 
 /// An API key of `owner` with `scopes`: (id, secret).

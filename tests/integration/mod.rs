@@ -6,8 +6,6 @@ mod battle;
 mod bus;
 mod common;
 mod community;
-#[path = "../attack_corpus.rs"]
-mod corpus;
 mod exports;
 mod gamification;
 mod hardening;

@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::common::{
-    TestServer, assert_no_errors, error_code,
+    TestServer, assert_body_snapshot, assert_code, assert_no_errors,
+    outbox::emit,
+    users::user,
     ws::{self, Incoming},
 };
 
@@ -26,45 +28,6 @@ const MARK_ALL: &str = "mutation { markAllNotificationsRead }";
 const PREFERENCES: &str = "{ notificationPreferences { kind channel enabled } }";
 const UPDATE: &str = "mutation($i: [NotificationPreferenceInput!]!) { updateNotificationPreferences(input: $i) { kind channel enabled } }";
 const RECEIVED: &str = "subscription { notificationReceived { id kind title body data readAt } }";
-
-/// A registered user: token and raw id.
-pub(crate) struct User {
-    pub(crate) token: String,
-    pub(crate) id: Uuid,
-}
-
-pub(crate) async fn user(server: &TestServer, email: &str, name: &str) -> User {
-    let payload = server
-        .register(email, "a long enough passphrase", name)
-        .await;
-    let id = ids::decode(
-        &ID(payload["user"]["id"].as_str().expect("id").to_owned()),
-        "User",
-        "id",
-    )
-    .expect("user id");
-    User {
-        token: payload["accessToken"].as_str().expect("token").to_owned(),
-        id,
-    }
-}
-
-/// Writes a source event to the outbox, as another domain would, and wakes the dispatcher.
-pub(crate) async fn emit(server: &TestServer, event_type: &'static str, payload: Value) {
-    let platform = &server.state.platform;
-    outbox::enqueue(
-        &platform.db,
-        platform.clock.now(),
-        NewEvent {
-            event_type,
-            aggregate_id: None,
-            payload,
-        },
-    )
-    .await
-    .expect("enqueue");
-    platform.wake_outbox();
-}
 
 async fn feed(server: &TestServer, token: &str, vars: Value) -> Value {
     let body = server.gql_as(token, FEED, vars).await;
@@ -478,7 +441,7 @@ async fn anonymous_callers_are_unauthenticated() {
         (UPDATE, json!({ "i": [] })),
     ] {
         let body = server.gql(query, vars).await;
-        assert_eq!(error_code(&body), "UNAUTHENTICATED", "{query}");
+        assert_code!(body, "UNAUTHENTICATED", "{query}");
     }
     let mut socket = ws::connect(&server.ws_url(), "graphql-transport-ws").await;
     let ack = ws::init_transport(&mut socket, json!({})).await;
@@ -507,21 +470,25 @@ async fn bad_ids_and_lists_are_bad_user_input() {
     let garbage = server
         .gql_as(&ada.token, MARK, json!({ "ids": ["not-an-id!"] }))
         .await;
-    assert_eq!(error_code(&garbage), "BAD_USER_INPUT");
-    assert_eq!(garbage["errors"][0]["extensions"]["field"], "ids[0]");
+    assert_code!(garbage, "BAD_USER_INPUT");
+    assert_body_snapshot!("bad_ids_and_lists_are_bad_user_input-garbage", garbage);
     let user_id = ids::encode("User", ada.id);
     let wrong_type = server
         .gql_as(&ada.token, MARK, json!({ "ids": [user_id] }))
         .await;
-    assert_eq!(error_code(&wrong_type), "BAD_USER_INPUT");
+    assert_code!(wrong_type, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "bad_ids_and_lists_are_bad_user_input-wrong_type",
+        wrong_type
+    );
     let many: Vec<String> = (0..101)
         .map(|_| ids::encode("Notification", Uuid::now_v7()).to_string())
         .collect();
     let too_many = server
         .gql_as(&ada.token, MARK, json!({ "ids": many }))
         .await;
-    assert_eq!(error_code(&too_many), "BAD_USER_INPUT");
-    assert_eq!(too_many["errors"][0]["extensions"]["field"], "ids");
+    assert_code!(too_many, "BAD_USER_INPUT");
+    assert_body_snapshot!("bad_ids_and_lists_are_bad_user_input-too_many", too_many);
 
     let twice = server
         .gql_as(
@@ -533,17 +500,22 @@ async fn bad_ids_and_lists_are_bad_user_input() {
             ] }),
         )
         .await;
-    assert_eq!(error_code(&twice), "BAD_USER_INPUT");
-    assert_eq!(twice["errors"][0]["extensions"]["field"], "input[1]");
+    assert_code!(twice, "BAD_USER_INPUT");
+    assert_body_snapshot!("bad_ids_and_lists_are_bad_user_input-twice", twice);
     let long: Vec<Value> = (0..19)
         .map(|_| json!({ "kind": "WELCOME", "channel": "EMAIL", "enabled": true }))
         .collect();
     let too_long = server
         .gql_as(&ada.token, UPDATE, json!({ "i": long }))
         .await;
-    assert_eq!(error_code(&too_long), "BAD_USER_INPUT");
+    assert_code!(too_long, "BAD_USER_INPUT");
+    assert_body_snapshot!("bad_ids_and_lists_are_bad_user_input-too_long", too_long);
     let bad_cursor = server
         .gql_as(&ada.token, FEED, json!({ "after": "zzz" }))
         .await;
-    assert_eq!(error_code(&bad_cursor), "BAD_USER_INPUT");
+    assert_code!(bad_cursor, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "bad_ids_and_lists_are_bad_user_input-bad_cursor",
+        bad_cursor
+    );
 }

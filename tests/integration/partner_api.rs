@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::common::{
-    ServerOptions, TestServer, assert_no_errors, error_code,
+    ServerOptions, TestServer, assert_body_snapshot, assert_code, assert_no_errors,
     ws::{self, Incoming},
 };
 
@@ -60,7 +60,11 @@ async fn an_automatic_persisted_query_is_registered_then_served_by_its_hash() {
     // Apollo's first try: the hash alone.
     let (status, _, body) = post(&server, json!({ "extensions": apq(&hash) }), &[]).await;
     assert_eq!(status, 200);
-    assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND");
+    assert_code!(body, "PERSISTED_QUERY_NOT_FOUND");
+    assert_body_snapshot!(
+        "an_automatic_persisted_query_is_registered_then_served_by_its_hash-body",
+        body
+    );
     assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
     assert_eq!(body["errors"].as_array().map(Vec::len), Some(1));
     // The retry with the query registers it.
@@ -122,7 +126,8 @@ async fn persisted_query_mistakes_are_refused_with_400() {
         body["errors"][0]["message"],
         "provided sha does not match query"
     );
-    assert_eq!(error_code(&body), "BAD_REQUEST");
+    assert_code!(body, "BAD_REQUEST");
+    assert_body_snapshot!("persisted_query_mistakes_are_refused_with_400-body", body);
     let (status, _, body) = post(
         &server,
         json!({ "query": TOPICS, "extensions": { "persistedQuery": { "version": 2, "sha256Hash": sha256(TOPICS) } } }),
@@ -130,7 +135,8 @@ async fn persisted_query_mistakes_are_refused_with_400() {
     )
     .await;
     assert_eq!(status, 400);
-    assert_eq!(error_code(&body), "BAD_REQUEST");
+    assert_code!(body, "BAD_REQUEST");
+    assert_body_snapshot!("persisted_query_mistakes_are_refused_with_400-body-2", body);
     // A document that does not validate is not stored.
     let invalid = "{ nope }";
     let (_, _, body) = post(
@@ -139,9 +145,11 @@ async fn persisted_query_mistakes_are_refused_with_400() {
         &[],
     )
     .await;
-    assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
+    assert_code!(body, "GRAPHQL_VALIDATION_FAILED");
+    assert_body_snapshot!("persisted_query_mistakes_are_refused_with_400-body-3", body);
     let (_, _, body) = post(&server, json!({ "extensions": apq(&sha256(invalid)) }), &[]).await;
-    assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND");
+    assert_code!(body, "PERSISTED_QUERY_NOT_FOUND");
+    assert_body_snapshot!("persisted_query_mistakes_are_refused_with_400-body-4", body);
     // A persisted mutation over GET is refused with 405.
     let mutation = "mutation { markAllNotificationsRead }";
     let _ = post(
@@ -232,7 +240,11 @@ async fn admins_import_manifests_and_partners_run_only_trusted_documents() {
     // A raw query is refused; a trusted one runs by documentId or by its APQ hash.
     let (status, _, body) = post(&server, json!({ "query": "{ topics { name } }" }), &key).await;
     assert_eq!(status, 400);
-    assert_eq!(error_code(&body), "PERSISTED_QUERY_REQUIRED");
+    assert_code!(body, "PERSISTED_QUERY_REQUIRED");
+    assert_body_snapshot!(
+        "admins_import_manifests_and_partners_run_only_trusted_documents-body",
+        body
+    );
     let (status, _, body) = post(
         &server,
         json!({ "documentId": format!("sha256:{}", sha256(ME)) }),
@@ -250,7 +262,7 @@ async fn admins_import_manifests_and_partners_run_only_trusted_documents() {
         &key,
     )
     .await;
-    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    assert_code!(body, "FORBIDDEN", "{body}");
     let (_, _, body) = post(
         &server,
         json!({ "extensions": apq(&sha256(TOPIC_NAMES)), "variables": { "first": 2 } }),
@@ -320,11 +332,19 @@ async fn admins_import_manifests_and_partners_run_only_trusted_documents() {
     )
     .await;
     assert_eq!(body["errors"].as_array().map(Vec::len), Some(1));
-    assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND");
+    assert_code!(body, "PERSISTED_QUERY_NOT_FOUND");
+    assert_body_snapshot!(
+        "admins_import_manifests_and_partners_run_only_trusted_documents-body-2",
+        body
+    );
     // Malformed ids are bad requests.
     let (status, _, body) = post(&server, json!({ "documentId": "md5:abc" }), &key).await;
     assert_eq!(status, 400);
-    assert_eq!(error_code(&body), "BAD_REQUEST");
+    assert_code!(body, "BAD_REQUEST");
+    assert_body_snapshot!(
+        "admins_import_manifests_and_partners_run_only_trusted_documents-body-3",
+        body
+    );
 
     let listed = server
         .gql_as(&admin, "{ persistedOperations(clientName: \"acme-web\", first: 10) { edges { node { documentId name } } } }", json!({}))
@@ -351,7 +371,11 @@ async fn one_invalid_document_rejects_the_whole_import_and_only_admins_import() 
             json!({ "i": { "manifest": manifest, "clientName": "acme" } }),
         )
         .await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "one_invalid_document_rejects_the_whole_import_and_only_admins_import-body",
+        body
+    );
     let message = body["errors"][0]["message"].as_str().expect("message");
     assert!(
         message.contains("Broken") && message.contains("nope"),
@@ -385,7 +409,11 @@ async fn one_invalid_document_rejects_the_whole_import_and_only_admins_import() 
             json!({ "i": { "manifest": forged, "clientName": "acme" } }),
         )
         .await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "one_invalid_document_rejects_the_whole_import_and_only_admins_import-body-2",
+        body
+    );
     // A document over the request limits would be refused at every call: it is not imported.
     let aliases = (0..31)
         .map(|i| format!("a{i}: __typename"))
@@ -399,7 +427,11 @@ async fn one_invalid_document_rejects_the_whole_import_and_only_admins_import() 
             json!({ "i": { "manifest": apollo_manifest(&[("Wide", &wide)]), "clientName": "acme" } }),
         )
         .await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "one_invalid_document_rejects_the_whole_import_and_only_admins_import-body-3",
+        body
+    );
     let message = body["errors"][0]["message"].as_str().expect("message");
     assert!(
         message.contains("Wide") && message.contains("aliases"),
@@ -413,7 +445,11 @@ async fn one_invalid_document_rejects_the_whole_import_and_only_admins_import() 
             json!({ "i": { "manifest": apollo_manifest(&[("Me", ME)]), "clientName": "x" } }),
         )
         .await;
-    assert_eq!(error_code(&body), "FORBIDDEN");
+    assert_code!(body, "FORBIDDEN");
+    assert_body_snapshot!(
+        "one_invalid_document_rejects_the_whole_import_and_only_admins_import-body-4",
+        body
+    );
 }
 
 #[tokio::test]
@@ -425,9 +461,17 @@ async fn the_lock_down_flag_holds_every_client_to_trusted_documents() {
     .await;
     let (status, _, body) = post(&server, json!({ "query": "{ topics { name } }" }), &[]).await;
     assert_eq!(status, 400);
-    assert_eq!(error_code(&body), "PERSISTED_QUERY_REQUIRED");
+    assert_code!(body, "PERSISTED_QUERY_REQUIRED");
+    assert_body_snapshot!(
+        "the_lock_down_flag_holds_every_client_to_trusted_documents-body",
+        body
+    );
     let (_, _, body) = post(&server, json!({ "extensions": apq(&sha256(TOPICS)) }), &[]).await;
-    assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND");
+    assert_code!(body, "PERSISTED_QUERY_NOT_FOUND");
+    assert_body_snapshot!(
+        "the_lock_down_flag_holds_every_client_to_trusted_documents-body-2",
+        body
+    );
 }
 
 #[tokio::test]
@@ -458,14 +502,18 @@ async fn a_key_over_its_rate_gets_429_and_its_usage_is_counted() {
         &key,
     )
     .await;
-    assert_eq!(error_code(&failed), "BAD_USER_INPUT");
+    assert_code!(failed, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "a_key_over_its_rate_gets_429_and_its_usage_is_counted-failed",
+        failed
+    );
     for _ in 0..2 {
         let (status, _, _) = post(&server, json!({ "query": "{ __typename }" }), &key).await;
         assert_eq!(status, 200);
     }
     let (status, headers, body) = post(&server, json!({ "query": "{ __typename }" }), &key).await;
     assert_eq!(status, 429);
-    assert_eq!(error_code(&body), "RATE_LIMITED");
+    assert_code!(body, "RATE_LIMITED");
     let retry: u64 = headers["retry-after"]
         .to_str()
         .expect("header")
@@ -533,10 +581,10 @@ async fn a_hundred_aliased_logins_in_one_operation_are_refused() {
         // The default limits refuse the alias count first; with them raised, the sign-in
         // bucket refuses the 100 attempts as a whole.
         if std::ptr::eq(target, &server_limits) {
-            assert_eq!(error_code(&body), "RATE_LIMITED", "{body}");
+            assert_code!(body, "RATE_LIMITED", "{body}");
             assert_eq!(status, 429);
         } else {
-            assert_eq!(error_code(&body), "LIMIT_EXCEEDED", "{body}");
+            assert_code!(body, "LIMIT_EXCEEDED", "{body}");
         }
     }
 }
@@ -555,7 +603,7 @@ async fn an_address_over_its_request_rate_gets_429() {
     let (status, headers, body) = post(&server, json!({ "query": "{ __typename }" }), &[]).await;
     assert_eq!(status, 429);
     assert!(headers.contains_key("retry-after"));
-    assert_eq!(error_code(&body), "RATE_LIMITED");
+    assert_code!(body, "RATE_LIMITED");
     // Health checks are never limited.
     let health = server
         .http
@@ -598,9 +646,9 @@ async fn a_partner_key_runs_only_its_own_clients_documents_and_reads_nothing_pri
         &key,
     )
     .await;
-    assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND", "{body}");
+    assert_code!(body, "PERSISTED_QUERY_NOT_FOUND", "{body}");
     let (_, _, body) = post(&server, json!({ "query": OTHERS }), &key).await;
-    assert_eq!(error_code(&body), "PERSISTED_QUERY_REQUIRED", "{body}");
+    assert_code!(body, "PERSISTED_QUERY_REQUIRED", "{body}");
     // Its own client's documents run, but the creating admin's keys and notifications are
     // not a partner's to read.
     for document in [KEYS, FEED] {
@@ -610,6 +658,6 @@ async fn a_partner_key_runs_only_its_own_clients_documents_and_reads_nothing_pri
             &key,
         )
         .await;
-        assert_eq!(error_code(&body), "FORBIDDEN", "{document}: {body}");
+        assert_code!(body, "FORBIDDEN", "{document}: {body}");
     }
 }

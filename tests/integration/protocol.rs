@@ -7,7 +7,7 @@ use std::{path::PathBuf, process::Command, sync::OnceLock, time::Duration};
 use serde_json::{Value, json};
 
 use super::common::{
-    ServerOptions, TestServer, error_code,
+    ServerOptions, TestServer, assert_body_snapshot, assert_code,
     ws::{self, Incoming},
 };
 
@@ -179,7 +179,11 @@ async fn apollo_clients_persisted_query_link_works_unmodified() {
     assert_eq!((method, has_query), ("POST", false));
     assert_eq!(persisted["version"], 1);
     let hash = persisted["sha256Hash"].as_str().expect("hash").to_owned();
-    assert_eq!(error_code(response), "PERSISTED_QUERY_NOT_FOUND");
+    assert_code!(response, "PERSISTED_QUERY_NOT_FOUND");
+    assert_body_snapshot!(
+        "apollo_clients_persisted_query_link_works_unmodified-response",
+        response
+    );
     assert_eq!(response["errors"][0]["message"], "PersistedQueryNotFound");
     let (method, has_query, persisted, response) = exchange(&report, 1);
     assert_eq!((method, has_query), ("POST", true));
@@ -225,15 +229,9 @@ async fn apollo_clients_persisted_query_link_works_unmodified() {
             ("POST", true)
         ]
     );
-    assert_eq!(
-        error_code(exchange(&report, 0).3),
-        "PERSISTED_QUERY_NOT_FOUND"
-    );
+    assert_code!(exchange(&report, 0).3, "PERSISTED_QUERY_NOT_FOUND");
     assert!(exchange(&report, 2).3["data"]["topics"].is_array());
-    assert_eq!(
-        error_code(exchange(&report, 3).3),
-        "PERSISTED_QUERY_NOT_FOUND"
-    );
+    assert_code!(exchange(&report, 3).3, "PERSISTED_QUERY_NOT_FOUND");
     assert_eq!(
         exchange(&report, 4).3["data"]["requestPasswordReset"],
         true,
@@ -425,7 +423,7 @@ async fn fields_keep_their_order_and_a_missing_variable_is_a_request_error() {
         assert_eq!(response.status(), 400);
         let body: Value = response.json().await.expect("JSON");
         assert!(body.get("data").is_none(), "{body}");
-        assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
+        assert_code!(body, "GRAPHQL_VALIDATION_FAILED");
         assert!(
             body["errors"][0]["message"]
                 .as_str()

@@ -15,10 +15,7 @@ use tokio::{
 };
 use uuid::Uuid;
 
-use super::{
-    common::{ServerOptions, TestServer},
-    notifications::{emit, user},
-};
+use super::common::{ServerOptions, TestServer, outbox::emit, users::user};
 
 /// What a stand-in SMTP server received: the envelope and the message text.
 #[derive(Debug, Default, Clone)]

@@ -9,16 +9,12 @@ use chrono::{DateTime, Duration as Span, DurationRound, Utc};
 use serde_json::{Value, json};
 
 use super::common::{
-    TestServer, assert_no_errors, error_code,
+    TestServer, assert_body_snapshot, assert_code, assert_no_errors,
+    sensors::{CREATE_KEY, CREATE_STATION, INGEST, ingest, reading, station},
+    users::{User, user},
     ws::{self, Incoming},
 };
-use super::notifications::{User, user};
 
-const CREATE: &str =
-    "mutation($i: CreateStationInput!) { createStation(input: $i) { id name country provider } }";
-const KEY: &str =
-    "mutation($id: ID!) { createStationKey(stationId: $id) { secret apiKey { scopes } } }";
-const INGEST: &str = "mutation($id: ID!, $r: [ReadingInput!]!) { ingestReadings(stationId: $id, readings: $r) { accepted duplicates rejected { index reason } } }";
 const STATION: &str = "query($id: ID!) { station(id: $id) { id name aqi { value category categoryName dominantPollutant } latest { parameter value unit observedAt anomaly stuck } sensors { parameter unit latest { value } } } }";
 
 const PURPLEAIR_LOCAL: &str = r#"{
@@ -49,63 +45,8 @@ fn base_time() -> DateTime<Utc> {
         .expect("truncates")
 }
 
-pub(super) fn reading(parameter: &str, value: f64, at: DateTime<Utc>) -> Value {
-    json!({ "parameter": parameter, "value": value, "observedAt": at.to_rfc3339() })
-}
-
-pub(super) struct Station {
-    pub(super) id: String,
-    pub(super) key: String,
-}
-
 async fn admin(server: &TestServer) -> String {
     server.register_token("admin@example.org").await
-}
-
-pub(super) async fn station(
-    server: &TestServer,
-    admin: &str,
-    name: &str,
-    lat: f64,
-    lon: f64,
-) -> Station {
-    let body = server
-        .gql_as(
-            admin,
-            CREATE,
-            json!({ "i": { "name": name, "latitude": lat, "longitude": lon, "city": name, "country": "ke" } }),
-        )
-        .await;
-    assert_no_errors(&body);
-    let id = body["data"]["createStation"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let key = server.gql_as(admin, KEY, json!({ "id": id })).await;
-    assert_no_errors(&key);
-    assert_eq!(
-        key["data"]["createStationKey"]["apiKey"]["scopes"],
-        json!(["SENSORS_WRITE"])
-    );
-    Station {
-        id,
-        key: key["data"]["createStationKey"]["secret"]
-            .as_str()
-            .expect("secret")
-            .to_owned(),
-    }
-}
-
-pub(super) async fn ingest(server: &TestServer, s: &Station, readings: Vec<Value>) -> Value {
-    let body = server
-        .gql_with(
-            INGEST,
-            json!({ "id": s.id, "r": readings }),
-            &[("x-api-key", s.key.as_str())],
-        )
-        .await;
-    assert_no_errors(&body);
-    body["data"]["ingestReadings"].clone()
 }
 
 #[tokio::test]
@@ -114,33 +55,39 @@ async fn only_admins_register_stations_and_owners_or_admins_edit_them() {
     let admin = admin(&server).await;
     let learner = server.register_token("learner@example.org").await;
     let input = json!({ "i": { "name": "Kibera", "latitude": -1.31, "longitude": 36.78, "city": "Nairobi", "country": "KE", "provider": "AIRQO" } });
-    assert_eq!(
-        error_code(&server.gql(CREATE, input.clone()).await),
+    assert_code!(
+        server.gql(CREATE_STATION, input.clone()).await,
         "UNAUTHENTICATED"
     );
-    assert_eq!(
-        error_code(&server.gql_as(&learner, CREATE, input.clone()).await),
+    assert_code!(
+        server.gql_as(&learner, CREATE_STATION, input.clone()).await,
         "FORBIDDEN"
     );
     let bad = server
         .gql_as(
             &admin,
-            CREATE,
+            CREATE_STATION,
             json!({ "i": { "name": "X", "latitude": 91.0, "longitude": 0.0, "city": "X", "country": "KE" } }),
         )
         .await;
-    assert_eq!(error_code(&bad), "BAD_USER_INPUT");
-    assert_eq!(bad["errors"][0]["extensions"]["field"], "input.latitude");
+    assert_code!(bad, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "only_admins_register_stations_and_owners_or_admins_edit_them-bad",
+        bad
+    );
     let country = server
         .gql_as(
             &admin,
-            CREATE,
+            CREATE_STATION,
             json!({ "i": { "name": "X", "latitude": 1.0, "longitude": 0.0, "city": "X", "country": "Kenya" } }),
         )
         .await;
-    assert_eq!(country["errors"][0]["extensions"]["field"], "input.country");
+    assert_body_snapshot!(
+        "only_admins_register_stations_and_owners_or_admins_edit_them-country",
+        country
+    );
 
-    let created = server.gql_as(&admin, CREATE, input).await;
+    let created = server.gql_as(&admin, CREATE_STATION, input).await;
     assert_no_errors(&created);
     let s = &created["data"]["createStation"];
     assert_eq!(s["provider"], "AIRQO");
@@ -148,22 +95,24 @@ async fn only_admins_register_stations_and_owners_or_admins_edit_them() {
     let id = s["id"].as_str().expect("id");
     let update = "mutation($i: UpdateStationInput!) { updateStation(input: $i) { name city } }";
     let renamed = json!({ "i": { "id": id, "name": "Kibera Olympic" } });
-    assert_eq!(
-        error_code(&server.gql_as(&learner, update, renamed.clone()).await),
+    assert_code!(
+        server.gql_as(&learner, update, renamed.clone()).await,
         "FORBIDDEN"
     );
     let body = server.gql_as(&admin, update, renamed).await;
     assert_no_errors(&body);
     assert_eq!(body["data"]["updateStation"]["name"], "Kibera Olympic");
     assert_eq!(body["data"]["updateStation"]["city"], "Nairobi");
-    assert_eq!(
-        error_code(&server.gql_as(&learner, KEY, json!({ "id": id })).await),
+    assert_code!(
+        server
+            .gql_as(&learner, CREATE_KEY, json!({ "id": id }))
+            .await,
         "FORBIDDEN"
     );
 
     let delete = "mutation($id: ID!) { deleteStation(id: $id) }";
-    assert_eq!(
-        error_code(&server.gql_as(&learner, delete, json!({ "id": id })).await),
+    assert_code!(
+        server.gql_as(&learner, delete, json!({ "id": id })).await,
         "FORBIDDEN"
     );
     let body = server.gql_as(&admin, delete, json!({ "id": id })).await;
@@ -252,7 +201,11 @@ async fn ingest_stores_valid_readings_names_rejected_ones_and_never_doubles() {
             &[("x-api-key", s.key.as_str())],
         )
         .await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "ingest_stores_valid_readings_names_rejected_ones_and_never_doubles-body",
+        body
+    );
     server.shutdown().await;
 }
 
@@ -271,13 +224,19 @@ async fn a_device_key_writes_only_to_its_own_station() {
             &[("x-api-key", a.key.as_str())],
         )
         .await;
-    assert_eq!(error_code(&wrong), "FORBIDDEN");
+    assert_code!(wrong, "FORBIDDEN");
+    assert_body_snapshot!("a_device_key_writes_only_to_its_own_station-wrong", wrong);
     let anonymous = server.gql(INGEST, json!({ "id": b.id, "r": one })).await;
-    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    assert_code!(anonymous, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "a_device_key_writes_only_to_its_own_station-anonymous",
+        anonymous
+    );
     let user = server
         .gql_as(&learner, INGEST, json!({ "id": b.id, "r": one }))
         .await;
-    assert_eq!(error_code(&user), "FORBIDDEN");
+    assert_code!(user, "FORBIDDEN");
+    assert_body_snapshot!("a_device_key_writes_only_to_its_own_station-user", user);
     let by_admin = server
         .gql_as(&admin, INGEST, json!({ "id": b.id, "r": one }))
         .await;
@@ -286,12 +245,13 @@ async fn a_device_key_writes_only_to_its_own_station() {
     // A device key reads nothing private and cannot manage stations.
     let create = server
         .gql_with(
-            CREATE,
+            CREATE_STATION,
             json!({ "i": { "name": "Rogue", "latitude": 0.0, "longitude": 0.0, "city": "X", "country": "KE" } }),
             &[("x-api-key", a.key.as_str())],
         )
         .await;
-    assert!(matches!(error_code(&create), "FORBIDDEN"), "{create}");
+    assert_code!(create, "FORBIDDEN");
+    assert_body_snapshot!("a_device_key_writes_only_to_its_own_station-create", create);
     server.shutdown().await;
 }
 
@@ -350,7 +310,11 @@ async fn provider_endpoints_take_purpleair_and_airqo_payloads() {
         .expect("sent");
     assert_eq!(malformed.status(), 400);
     let body: Value = malformed.json().await.expect("json");
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_code!(body, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "provider_endpoints_take_purpleair_and_airqo_payloads-body",
+        body
+    );
     let anonymous = post("/ingest/purpleair", local, None).await.expect("sent");
     assert_eq!(anonymous.status(), 401);
     server.shutdown().await;
@@ -417,14 +381,22 @@ async fn series_are_bucketed_in_sql_and_flagged_readings_are_kept_out() {
             json!({ "id": s.id, "b": "MINUTE_5", "from": (t - Span::days(30)).to_rfc3339(), "to": t.to_rfc3339() }),
         )
         .await;
-    assert_eq!(error_code(&too_long), "BAD_USER_INPUT");
+    assert_code!(too_long, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "series_are_bucketed_in_sql_and_flagged_readings_are_kept_out-too_long",
+        too_long
+    );
     let backwards = server
         .gql(
             query,
             json!({ "id": s.id, "b": "HOUR", "from": t.to_rfc3339(), "to": t.to_rfc3339() }),
         )
         .await;
-    assert_eq!(error_code(&backwards), "BAD_USER_INPUT");
+    assert_code!(backwards, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "series_are_bucketed_in_sql_and_flagged_readings_are_kept_out-backwards",
+        backwards
+    );
     server.shutdown().await;
 }
 
@@ -442,14 +414,12 @@ async fn twelve_identical_readings_are_flagged_stuck_and_kept_out_of_the_aqi() {
     let report = ingest(&server, &s, batch).await;
     assert_eq!(report["accepted"], 12);
     let body = server.gql(STATION, json!({ "id": s.id })).await;
-    let latest = &body["data"]["station"]["latest"][0];
-    assert_eq!(latest["stuck"], true, "{body}");
-    // The eleven unflagged readings count: PM2.5 42.0 µg/m³ gives AQI 117.
-    let aqi = &body["data"]["station"]["aqi"];
-    assert_eq!(aqi["value"], 117, "{body}");
-    assert_eq!(aqi["category"], "UNHEALTHY_FOR_SENSITIVE_GROUPS");
-    assert_eq!(aqi["categoryName"], "Unhealthy for Sensitive Groups");
-    assert_eq!(aqi["dominantPollutant"], "PM25");
+    // The latest reading is flagged stuck; the eleven unflagged readings count: PM2.5
+    // 42.0 µg/m³ gives AQI 117 (UNHEALTHY_FOR_SENSITIVE_GROUPS).
+    assert_body_snapshot!(
+        "twelve_identical_readings_are_flagged_stuck_and_kept_out_of_the_aqi",
+        body
+    );
     server.shutdown().await;
 }
 
@@ -591,7 +561,11 @@ async fn an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches
             json!({ "i": { "stationId": s.id, "parameter": "PM25", "aqiCategory": "UNHEALTHY" } }),
         )
         .await;
-    assert_eq!(error_code(&bad), "BAD_USER_INPUT");
+    assert_code!(bad, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches_followers-bad",
+        bad
+    );
     let by_learner = server
         .gql_as(
             &follower.token,
@@ -599,7 +573,11 @@ async fn an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches
             json!({ "i": { "stationId": s.id, "aqiCategory": "UNHEALTHY" } }),
         )
         .await;
-    assert_eq!(error_code(&by_learner), "FORBIDDEN");
+    assert_code!(by_learner, "FORBIDDEN");
+    assert_body_snapshot!(
+        "an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches_followers-by_learner",
+        by_learner
+    );
     let follow = server
         .gql_as(
             &follower.token,
@@ -670,7 +648,11 @@ async fn an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches
     let hidden = server
         .gql_as(&follower.token, alerts, json!({ "id": s.id }))
         .await;
-    assert_eq!(error_code(&hidden), "FORBIDDEN");
+    assert_code!(hidden, "FORBIDDEN");
+    assert_body_snapshot!(
+        "an_alert_fires_once_after_its_hold_resolves_with_hysteresis_and_reaches_followers-hidden",
+        hidden
+    );
 
     server.wait_for_outbox().await;
     let feed = "{ notifications(first: 10) { edges { node { kind title data } } } }";
@@ -744,11 +726,15 @@ async fn stations_are_found_by_radius_and_bounding_box() {
             json!({ "near": { "latitude": 0, "longitude": 0, "radiusKm": 0 } }),
         )
         .await;
-    assert_eq!(bad["errors"][0]["extensions"]["field"], "near.radiusKm");
+    assert_body_snapshot!("stations_are_found_by_radius_and_bounding_box-bad", bad);
     let inverted = server
         .gql(query, json!({ "bbox": { "minLatitude": 5, "minLongitude": 0, "maxLatitude": -5, "maxLongitude": 1 } }))
         .await;
-    assert_eq!(error_code(&inverted), "BAD_USER_INPUT");
+    assert_code!(inverted, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "stations_are_found_by_radius_and_bounding_box-inverted",
+        inverted
+    );
     server.shutdown().await;
 }
 
@@ -866,7 +852,7 @@ async fn a_forecast_has_widening_intervals_and_a_backtest_against_persistence() 
     assert!(f["persistenceMae"].as_f64().expect("mae") > 0.0);
     for h in [0, 73] {
         let body = server.gql(query, json!({ "id": s.id, "h": h })).await;
-        assert_eq!(error_code(&body), "BAD_USER_INPUT");
+        assert_code!(body, "BAD_USER_INPUT");
     }
     let empty = station(&server, &admin, "Empty", 1.1, 33.4).await;
     let body = server.gql(query, json!({ "id": empty.id, "h": 4 })).await;
@@ -951,29 +937,36 @@ async fn unknown_stations_wrong_ids_and_rule_removal_give_clear_errors() {
     let s = station(&server, &admin, "Errors", 1.2, 33.5).await;
     let missing = agora_platform::ids::encode("Station", uuid::Uuid::now_v7()).to_string();
     let follow = "mutation($id: ID!) { followStation(id: $id) { id } }";
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(&learner, follow, json!({ "id": missing }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(&learner, follow, json!({ "id": missing }))
+            .await,
         "NOT_FOUND"
     );
-    assert_eq!(
-        error_code(&server.gql(follow, json!({ "id": s.id })).await),
+    assert_code!(
+        server.gql(follow, json!({ "id": s.id })).await,
         "UNAUTHENTICATED"
     );
-    assert_eq!(
-        error_code(&server.gql_as(&admin, KEY, json!({ "id": missing })).await),
+    assert_code!(
+        server
+            .gql_as(&admin, CREATE_KEY, json!({ "id": missing }))
+            .await,
         "NOT_FOUND"
     );
     let wrong_type = server.gql(STATION, json!({ "id": "not-an-id" })).await;
-    assert_eq!(error_code(&wrong_type), "BAD_USER_INPUT");
+    assert_code!(wrong_type, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "unknown_stations_wrong_ids_and_rule_removal_give_clear_errors-wrong_type",
+        wrong_type
+    );
     let update = "mutation($i: UpdateStationInput!) { updateStation(input: $i) { name } }";
     let blank = server
         .gql_as(&admin, update, json!({ "i": { "id": s.id, "name": "  " } }))
         .await;
-    assert_eq!(blank["errors"][0]["extensions"]["field"], "input.name");
+    assert_body_snapshot!(
+        "unknown_stations_wrong_ids_and_rule_removal_give_clear_errors-blank",
+        blank
+    );
     let rule = server
         .gql_as(
             &admin,
@@ -981,7 +974,10 @@ async fn unknown_stations_wrong_ids_and_rule_removal_give_clear_errors() {
             json!({ "i": { "stationId": s.id, "parameter": "PM25", "threshold": 5000.0 } }),
         )
         .await;
-    assert_eq!(rule["errors"][0]["extensions"]["field"], "input.threshold");
+    assert_body_snapshot!(
+        "unknown_stations_wrong_ids_and_rule_removal_give_clear_errors-rule",
+        rule
+    );
     let rule = server
         .gql_as(
             &admin,
@@ -992,16 +988,16 @@ async fn unknown_stations_wrong_ids_and_rule_removal_give_clear_errors() {
     assert_no_errors(&rule);
     let id = rule["data"]["createAlertRule"]["id"].as_str().expect("id");
     let delete = "mutation($id: ID!) { deleteAlertRule(id: $id) }";
-    assert_eq!(
-        error_code(&server.gql_as(&learner, delete, json!({ "id": id })).await),
+    assert_code!(
+        server.gql_as(&learner, delete, json!({ "id": id })).await,
         "FORBIDDEN"
     );
     assert_eq!(
         server.gql_as(&admin, delete, json!({ "id": id })).await["data"]["deleteAlertRule"],
         true
     );
-    assert_eq!(
-        error_code(&server.gql_as(&admin, delete, json!({ "id": id })).await),
+    assert_code!(
+        server.gql_as(&admin, delete, json!({ "id": id })).await,
         "NOT_FOUND"
     );
     server.shutdown().await;

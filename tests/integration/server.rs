@@ -3,7 +3,9 @@
 
 use serde_json::json;
 
-use super::common::{ServerOptions, TestServer, assert_no_errors, error_code};
+use super::common::{
+    ServerOptions, TestServer, assert_body_snapshot, assert_code, assert_no_errors,
+};
 
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
@@ -89,7 +91,8 @@ async fn internal_errors_show_a_request_id_and_no_sql() {
         .expect("id")
         .to_owned();
     let body: serde_json::Value = response.json().await.expect("json");
-    assert_eq!(error_code(&body), "INTERNAL");
+    assert_code!(body, "INTERNAL");
+    assert_body_snapshot!("internal_errors_show_a_request_id_and_no_sql-body", body);
     assert_eq!(
         body["errors"][0]["extensions"]["requestId"],
         header_id.as_str()
@@ -188,12 +191,12 @@ async fn oversized_bodies_and_deep_queries_are_refused() {
     );
     let too_deep = too_deep.as_str();
     let body = server.gql(too_deep, json!({})).await;
-    assert_eq!(error_code(&body), "LIMIT_EXCEEDED", "{body}");
+    assert_code!(body, "LIMIT_EXCEEDED", "{body}");
     assert_eq!(body["errors"][0]["extensions"]["limit"], "depth", "{body}");
 
     let wide: String = (0..3000).map(|n| format!("a{n}: me {{ id }} ")).collect();
     let body = server.gql(&format!("{{ {wide} }}"), json!({})).await;
-    assert_eq!(error_code(&body), "LIMIT_EXCEEDED", "{body}");
+    assert_code!(body, "LIMIT_EXCEEDED", "{body}");
 }
 
 #[test]

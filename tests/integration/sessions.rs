@@ -4,14 +4,16 @@ use agora_platform::clock::{Clock, ManualClock};
 use chrono::Utc;
 use serde_json::json;
 
-use super::common::{ServerOptions, TestServer, assert_no_errors, error_code};
+use super::common::{
+    ServerOptions, TestServer, assert_body_snapshot, assert_code, assert_no_errors,
+};
 
 const ME: &str = "{ me { id email displayName role } }";
 const REFRESH: &str =
     "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }";
 
 #[tokio::test]
-async fn first_user_is_admin_and_can_sign_in_and_query_me() {
+async fn first_user_is_admin_and_later_ones_are_learners() {
     let server = TestServer::start().await;
     let first = server
         .register("  Ada@Example.org ", "a long enough passphrase", "Ada")
@@ -23,7 +25,14 @@ async fn first_user_is_admin_and_can_sign_in_and_query_me() {
         .register("bob@example.org", "another long passphrase", "Bob")
         .await;
     assert_eq!(second["user"]["role"], "LEARNER");
+}
 
+#[tokio::test]
+async fn sign_in_ignores_the_email_case_and_me_is_the_signed_in_user() {
+    let server = TestServer::start().await;
+    let first = server
+        .register("  Ada@Example.org ", "a long enough passphrase", "Ada")
+        .await;
     let login = server
         .login("ADA@example.org", "a long enough passphrase")
         .await;
@@ -34,7 +43,11 @@ async fn first_user_is_admin_and_can_sign_in_and_query_me() {
     let me = server.gql_as(token, ME, json!({})).await;
     assert_eq!(me["data"]["me"]["email"], "ada@example.org");
     assert_eq!(me["data"]["me"]["id"], first["user"]["id"]);
+}
 
+#[tokio::test]
+async fn me_is_null_for_anonymous() {
+    let server = TestServer::start().await;
     let anonymous = server.gql(ME, json!({})).await;
     assert_no_errors(&anonymous);
     assert!(anonymous["data"]["me"].is_null());
@@ -81,16 +94,16 @@ async fn registration_rejects_bad_input_naming_the_field() {
     ];
     for (email, password, name, field) in cases {
         let body = register(email, password, name).await;
-        assert_eq!(
-            error_code(&body),
-            "BAD_USER_INPUT",
-            "{email} {password} {name}: {body}"
-        );
+        assert_code!(body, "BAD_USER_INPUT", "{email} {password} {name}: {body}");
         assert_eq!(body["errors"][0]["extensions"]["field"], field);
     }
     assert_no_errors(&register("ada@example.org", "a long enough passphrase", "Ada").await);
     let duplicate = register("ADA@EXAMPLE.ORG", "a long enough passphrase", "Ada 2").await;
-    assert_eq!(error_code(&duplicate), "CONFLICT");
+    assert_code!(duplicate, "CONFLICT");
+    assert_body_snapshot!(
+        "registration_rejects_bad_input_naming_the_field-duplicate",
+        duplicate
+    );
 }
 
 #[tokio::test]
@@ -116,19 +129,17 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_whole_family() {
 
     // The old token again: reuse. The family dies, including the newest tokens.
     let reused = server.gql(REFRESH, json!({ "t": original })).await;
-    assert_eq!(error_code(&reused), "UNAUTHENTICATED");
-    assert!(
-        reused["errors"][0]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("already used")
+    assert_code!(reused, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "refresh_rotates_and_a_reused_token_revokes_the_whole_family-reused",
+        reused
     );
-    assert_eq!(
-        error_code(&server.gql(REFRESH, json!({ "t": newer_refresh })).await),
+    assert_code!(
+        server.gql(REFRESH, json!({ "t": newer_refresh })).await,
         "UNAUTHENTICATED"
     );
-    assert_eq!(
-        error_code(&server.gql_as(&newer_access, ME, json!({})).await),
+    assert_code!(
+        server.gql_as(&newer_access, ME, json!({})).await,
         "UNAUTHENTICATED"
     );
 
@@ -139,8 +150,8 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_whole_family() {
     let other_access = other["data"]["login"]["accessToken"].as_str().expect("a");
     assert_no_errors(&server.gql_as(other_access, ME, json!({})).await);
 
-    assert_eq!(
-        error_code(&server.gql(REFRESH, json!({ "t": "made-up" })).await),
+    assert_code!(
+        server.gql(REFRESH, json!({ "t": "made-up" })).await,
         "UNAUTHENTICATED"
     );
 }
@@ -157,16 +168,14 @@ async fn logout_ends_the_session_and_its_access_token_at_once() {
         .gql(logout, json!({ "t": session["refreshToken"] }))
         .await;
     assert_eq!(body["data"]["logout"], true);
-    assert_eq!(
-        error_code(&server.gql_as(access, ME, json!({})).await),
+    assert_code!(
+        server.gql_as(access, ME, json!({})).await,
         "UNAUTHENTICATED"
     );
-    assert_eq!(
-        error_code(
-            &server
-                .gql(REFRESH, json!({ "t": session["refreshToken"] }))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql(REFRESH, json!({ "t": session["refreshToken"] }))
+            .await,
         "UNAUTHENTICATED"
     );
     let again = server
@@ -188,14 +197,14 @@ async fn five_failures_lock_the_address_until_the_window_passes() {
         .await;
     for _ in 0..5 {
         let body = server.login("ada@example.org", "wrong password!").await;
-        assert_eq!(error_code(&body), "UNAUTHENTICATED");
+        assert_code!(body, "UNAUTHENTICATED");
         clock.advance(chrono::Duration::seconds(10));
     }
     // Locked: even the right password is refused, with a retry time.
     let locked = server
         .login("ada@example.org", "a long enough passphrase")
         .await;
-    assert_eq!(error_code(&locked), "RATE_LIMITED");
+    assert_code!(locked, "RATE_LIMITED");
     let retry = locked["errors"][0]["extensions"]["retryAfter"]
         .as_u64()
         .expect("retryAfter");
@@ -217,7 +226,11 @@ async fn unknown_email_and_wrong_password_look_the_same() {
         .await;
     let wrong = server.login("ada@example.org", "not the password").await;
     let unknown = server.login("nobody@example.org", "not the password").await;
-    assert_eq!(error_code(&wrong), "UNAUTHENTICATED");
+    assert_code!(wrong, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "unknown_email_and_wrong_password_look_the_same-wrong",
+        wrong
+    );
     assert_eq!(
         wrong["errors"][0]["message"],
         unknown["errors"][0]["message"]
@@ -226,8 +239,8 @@ async fn unknown_email_and_wrong_password_look_the_same() {
     for _ in 0..5 {
         server.login("nobody@example.org", "not the password").await;
     }
-    assert_eq!(
-        error_code(&server.login("nobody@example.org", "x").await),
+    assert_code!(
+        server.login("nobody@example.org", "x").await,
         "RATE_LIMITED"
     );
 }
@@ -241,8 +254,8 @@ async fn invalid_expired_or_foreign_tokens_are_unauthenticated_not_anonymous() {
     })
     .await;
     let token = server.register_token("ada@example.org").await;
-    assert_eq!(
-        error_code(&server.gql_as("garbage", ME, json!({})).await),
+    assert_code!(
+        server.gql_as("garbage", ME, json!({})).await,
         "UNAUTHENTICATED"
     );
     let foreign = agora_platform::auth::jwt::JwtKeys::new(
@@ -251,18 +264,26 @@ async fn invalid_expired_or_foreign_tokens_are_unauthenticated_not_anonymous() {
     )
     .issue(uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), clock.now())
     .expect("token");
-    assert_eq!(
-        error_code(&server.gql_as(&foreign, ME, json!({})).await),
+    assert_code!(
+        server.gql_as(&foreign, ME, json!({})).await,
         "UNAUTHENTICATED"
     );
     let malformed = server
         .gql_with(ME, json!({}), &[("authorization", "Token abc")])
         .await;
-    assert_eq!(error_code(&malformed), "UNAUTHENTICATED");
+    assert_code!(malformed, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "invalid_expired_or_foreign_tokens_are_unauthenticated_not_anonymous-malformed",
+        malformed
+    );
     assert_no_errors(&server.gql_as(&token, ME, json!({})).await);
     clock.advance(chrono::Duration::minutes(16));
     let expired = server.gql_as(&token, ME, json!({})).await;
-    assert_eq!(error_code(&expired), "UNAUTHENTICATED");
+    assert_code!(expired, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "invalid_expired_or_foreign_tokens_are_unauthenticated_not_anonymous-expired",
+        expired
+    );
     assert!(
         expired["errors"][0]["message"]
             .as_str()
@@ -301,8 +322,11 @@ async fn password_reset_is_single_use_and_ends_every_session() {
 
     let reset = "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }";
     let weak = server.gql(reset, json!({ "t": token, "p": "short" })).await;
-    assert_eq!(error_code(&weak), "BAD_USER_INPUT");
-    assert_eq!(weak["errors"][0]["extensions"]["field"], "newPassword");
+    assert_code!(weak, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "password_reset_is_single_use_and_ends_every_session-weak",
+        weak
+    );
     // The weak attempt did not burn the token.
     assert_no_errors(
         &server
@@ -312,33 +336,31 @@ async fn password_reset_is_single_use_and_ends_every_session() {
     let again = server
         .gql(reset, json!({ "t": token, "p": "yet another passphrase" }))
         .await;
-    assert_eq!(error_code(&again), "BAD_USER_INPUT");
-    assert_eq!(
-        error_code(
-            &server
-                .gql(
-                    reset,
-                    json!({ "t": "forged", "p": "yet another passphrase" })
-                )
-                .await
-        ),
+    assert_code!(again, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "password_reset_is_single_use_and_ends_every_session-again",
+        again
+    );
+    assert_code!(
+        server
+            .gql(
+                reset,
+                json!({ "t": "forged", "p": "yet another passphrase" })
+            )
+            .await,
         "BAD_USER_INPUT"
     );
 
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(session["accessToken"].as_str().expect("a"), ME, json!({}))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(session["accessToken"].as_str().expect("a"), ME, json!({}))
+            .await,
         "UNAUTHENTICATED"
     );
-    assert_eq!(
-        error_code(
-            &server
-                .login("ada@example.org", "a long enough passphrase")
-                .await
-        ),
+    assert_code!(
+        server
+            .login("ada@example.org", "a long enough passphrase")
+            .await,
         "UNAUTHENTICATED"
     );
     assert_no_errors(
@@ -377,14 +399,18 @@ async fn email_verification_link_confirms_the_address_once() {
         server.gql_as(&token, verified, json!({})).await["data"]["me"]["emailVerified"],
         true
     );
-    assert_eq!(
-        error_code(&server.gql(verify, json!({ "t": link_token })).await),
+    assert_code!(
+        server.gql(verify, json!({ "t": link_token })).await,
         "BAD_USER_INPUT"
     );
     let resend = server
         .gql_as(&token, "mutation { resendEmailVerification }", json!({}))
         .await;
-    assert_eq!(error_code(&resend), "CONFLICT");
+    assert_code!(resend, "CONFLICT");
+    assert_body_snapshot!(
+        "email_verification_link_confirms_the_address_once-resend",
+        resend
+    );
 }
 
 #[tokio::test]
@@ -401,26 +427,28 @@ async fn change_password_checks_the_current_one_and_ends_other_sessions() {
     let wrong = server
         .gql_as(current, change, json!({ "i": { "currentPassword": "nope nope nope", "newPassword": "a brand new passphrase" } }))
         .await;
-    assert_eq!(error_code(&wrong), "BAD_USER_INPUT");
-    assert_eq!(
-        wrong["errors"][0]["extensions"]["field"],
-        "input.currentPassword"
+    assert_code!(wrong, "BAD_USER_INPUT");
+    assert_body_snapshot!(
+        "change_password_checks_the_current_one_and_ends_other_sessions-wrong",
+        wrong
     );
     let anonymous = server
         .gql(change, json!({ "i": { "currentPassword": "a long enough passphrase", "newPassword": "a brand new passphrase" } }))
         .await;
-    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    assert_code!(anonymous, "UNAUTHENTICATED");
+    assert_body_snapshot!(
+        "change_password_checks_the_current_one_and_ends_other_sessions-anonymous",
+        anonymous
+    );
     let ok = server
         .gql_as(current, change, json!({ "i": { "currentPassword": "a long enough passphrase", "newPassword": "a brand new passphrase" } }))
         .await;
     assert_no_errors(&ok);
     assert_no_errors(&server.gql_as(current, ME, json!({})).await);
-    assert_eq!(
-        error_code(
-            &server
-                .gql_as(first["accessToken"].as_str().expect("a"), ME, json!({}))
-                .await
-        ),
+    assert_code!(
+        server
+            .gql_as(first["accessToken"].as_str().expect("a"), ME, json!({}))
+            .await,
         "UNAUTHENTICATED"
     );
 }

@@ -15,11 +15,7 @@ const RENAME: &str =
 
 /// Renames the user until the socket reports a rename (the subscription may not be live the
 /// instant `subscribe` is sent); returns the message.
-pub(crate) async fn rename_until_seen(
-    server: &TestServer,
-    token: &str,
-    socket: &mut Socket,
-) -> Value {
+async fn rename_until_seen(server: &TestServer, token: &str, socket: &mut Socket) -> Value {
     for attempt in 0..40 {
         let name = format!("Renamed {attempt}");
         assert_no_errors(&server.gql_as(token, RENAME, json!({ "n": name })).await);

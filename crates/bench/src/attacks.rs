@@ -1,4 +1,4 @@
-//! `agora-bench attacks`: replays the attack corpus (`tests/attack_corpus.rs`, the same requests
+//! `agora-bench attacks`: replays the attack corpus (`agora_testkit::corpus`, the same requests
 //! the integration tests send) against a running server, checks each refusal's code, and prints
 //! its latency; then a 100 KB WebSocket frame and a 1,000-subscribe flood; then the latency of a
 //! normal query while attackers replay the corpus without pause.

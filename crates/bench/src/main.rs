@@ -9,8 +9,6 @@
 //! `agora-bench attacks`: see [`attacks`].
 
 mod attacks;
-#[path = "../../../tests/attack_corpus.rs"]
-mod corpus;
 mod gamification;
 mod sensors;
 
@@ -22,6 +20,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use agora_testkit::corpus;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use futures::{SinkExt, StreamExt, stream};
