@@ -84,11 +84,6 @@ impl NewEvent {
             payload,
         }
     }
-
-    /// Its kind.
-    pub fn kind(&self) -> EventKind {
-        self.kind
-    }
 }
 
 /// The body of `event` as `E`; `INTERNAL` when it does not parse (the dispatcher retries the
