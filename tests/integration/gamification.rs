@@ -22,7 +22,7 @@ use agora_platform::{
     Platform,
     clock::{Clock, ManualClock},
     ids,
-    outbox::{self, AfterCommit, NewEvent, OutboxDispatcher, OutboxHandler},
+    outbox::{self, AfterCommit, EventKind, NewEvent, OutboxDispatcher, OutboxHandler},
     schedule,
 };
 use async_graphql::ID;
@@ -69,11 +69,7 @@ async fn enqueue(platform: &Platform, kind: &'static str, payload: Value) {
     outbox::enqueue(
         &platform.db,
         platform.clock.now(),
-        NewEvent {
-            event_type: kind,
-            aggregate_id: None,
-            payload,
-        },
+        NewEvent::raw(kind.parse().expect("a known kind"), None, payload),
     )
     .await
     .expect("enqueue");
@@ -317,11 +313,11 @@ async fn a_late_streak_day_counts_as_if_delivered_in_order() {
     outbox::enqueue(
         &platform.db,
         day0 + Days::days(1),
-        NewEvent {
-            event_type: "FLASHCARD_REVIEWED",
-            aggregate_id: None,
-            payload: json!({ "userId": bea.id }),
-        },
+        NewEvent::raw(
+            EventKind::FlashcardReviewed,
+            None,
+            json!({ "userId": bea.id }),
+        ),
     )
     .await
     .expect("enqueue");
@@ -339,11 +335,7 @@ async fn a_late_streak_day_counts_as_if_delivered_in_order() {
     outbox::enqueue(
         &platform.db,
         day0,
-        NewEvent {
-            event_type: "WORD_MASTERED",
-            aggregate_id: None,
-            payload: json!({ "userId": bea.id }),
-        },
+        NewEvent::raw(EventKind::WordMastered, None, json!({ "userId": bea.id })),
     )
     .await
     .expect("enqueue");
@@ -425,7 +417,11 @@ async fn fifty_concurrent_events_sum_exactly_and_replays_add_nothing() {
     for handler in agora_gamification::api::outbox_handlers(3) {
         let wanted: Vec<&outbox_event::Model> = events
             .iter()
-            .filter(|e| handler.handles(&e.event_type))
+            .filter(|e| {
+                e.event_type
+                    .parse()
+                    .is_ok_and(|kind| handler.consumes().contains(&kind))
+            })
             .collect();
         let txn = sea_orm::TransactionTrait::begin(&platform.db)
             .await
@@ -1105,17 +1101,8 @@ impl OutboxHandler for Failures {
         self.inner.name()
     }
 
-    fn handles(&self, event_type: &str) -> bool {
-        self.inner.handles(event_type)
-    }
-
-    async fn handle(
-        &self,
-        txn: &sea_orm::DatabaseTransaction,
-        event: &outbox_event::Model,
-        platform: &Platform,
-    ) -> agora_platform::AppResult<()> {
-        self.inner.handle(txn, event, platform).await
+    fn consumes(&self) -> &'static [EventKind] {
+        self.inner.consumes()
     }
 
     async fn handle_batch(
@@ -1158,11 +1145,11 @@ fn four_player_battle(
             json!({ "userId": who.id, "rank": k + 1, "score": 100 * (4 - k) + b, "correctCount": 4 - k })
         })
         .collect();
-    NewEvent {
-        event_type: "BATTLE_FINISHED",
-        aggregate_id: None,
-        payload: json!({ "roomId": Uuid::now_v7(), "topicId": topic, "questionCount": 5, "players": players }),
-    }
+    NewEvent::raw(
+        EventKind::BattleFinished,
+        None,
+        json!({ "roomId": Uuid::now_v7(), "topicId": topic, "questionCount": 5, "players": players }),
+    )
 }
 
 /// Writes `events` to the outbox in one transaction and wakes the dispatcher.
@@ -1199,11 +1186,11 @@ async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
         }));
         if b % 10 == 0 {
             for who in &people {
-                events.push(NewEvent {
-                    event_type: "USER_SIGNED_IN",
-                    aggregate_id: None,
-                    payload: json!({ "userId": who.id }),
-                });
+                events.push(NewEvent::raw(
+                    EventKind::UserSignedIn,
+                    None,
+                    json!({ "userId": who.id }),
+                ));
             }
         }
     }
@@ -1401,10 +1388,12 @@ async fn a_rule_earns_nothing_past_its_daily_cap() {
     // FLASHCARD_REVIEWED: 10 points, at most 100 earning awards a day (point_rules.daily_cap).
     let at = platform.clock.now();
     let events = (0..105)
-        .map(|_| NewEvent {
-            event_type: "FLASHCARD_REVIEWED",
-            aggregate_id: None,
-            payload: json!({ "userId": ann.id }),
+        .map(|_| {
+            NewEvent::raw(
+                EventKind::FlashcardReviewed,
+                None,
+                json!({ "userId": ann.id }),
+            )
         })
         .collect();
     enqueue_all(&platform, at, events).await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use agora_platform::{
     ids,
     mail::Mail,
-    outbox::{self, NewEvent},
+    outbox::{self, EventKind, NewEvent},
 };
 use async_graphql::ID;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -288,11 +288,7 @@ async fn one_batch_notifies_each_source_once_and_drops_unknown_users() {
     let platform = &server.state.platform;
     let events = [ada.id, ada.id, bob.id, Uuid::now_v7()]
         .into_iter()
-        .map(|who| NewEvent {
-            event_type: "LEVEL_UP",
-            aggregate_id: None,
-            payload: level_up(who, 4),
-        })
+        .map(|who| NewEvent::raw(EventKind::LevelUp, None, level_up(who, 4)))
         .collect();
     outbox::enqueue_many(&platform.db, platform.clock.now(), events)
         .await

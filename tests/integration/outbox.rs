@@ -10,7 +10,7 @@ use agora_entities::platform::outbox_event;
 use agora_platform::{
     AppError, AppResult, Platform,
     clock::ManualClock,
-    outbox::{self, AfterCommit, NewEvent, OutboxDispatcher, OutboxHandler},
+    outbox::{self, AfterCommit, EventKind, NewEvent, OutboxDispatcher, OutboxHandler},
 };
 use async_trait::async_trait;
 use chrono::Utc;
@@ -18,6 +18,10 @@ use futures::StreamExt;
 use sea_orm::{DatabaseTransaction, EntityTrait};
 
 use super::common::{ServerOptions, TestServer};
+
+/// The kind of the events these tests write: any kind does, as only the tests' own handlers
+/// run (their servers are idle).
+const TEST_EVENT: EventKind = EventKind::UserUpdated;
 
 struct Counting {
     calls: Arc<AtomicUsize>,
@@ -32,22 +36,24 @@ impl OutboxHandler for Counting {
         "test.counting"
     }
 
-    fn handles(&self, event_type: &str) -> bool {
-        event_type == "TEST_EVENT"
+    fn consumes(&self) -> &'static [EventKind] {
+        &[TEST_EVENT]
     }
 
-    async fn handle(
+    async fn handle_batch(
         &self,
         _txn: &DatabaseTransaction,
-        _event: &outbox_event::Model,
+        events: &[&outbox_event::Model],
         _platform: &Platform,
-    ) -> AppResult<()> {
-        let call = self.calls.fetch_add(1, Ordering::SeqCst);
-        tokio::time::sleep(self.pause).await;
-        if call < self.fail_first {
-            return Err(AppError::internal("handler failed on purpose"));
+    ) -> AppResult<AfterCommit> {
+        for _ in events {
+            let call = self.calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(self.pause).await;
+            if call < self.fail_first {
+                return Err(AppError::internal("handler failed on purpose"));
+            }
         }
-        Ok(())
+        Ok(AfterCommit::default())
     }
 }
 
@@ -84,11 +90,7 @@ async fn enqueue(platform: &Platform) -> uuid::Uuid {
     outbox::enqueue(
         &platform.db,
         now,
-        NewEvent {
-            event_type: "TEST_EVENT",
-            aggregate_id: None,
-            payload: serde_json::json!({ "n": 1 }),
-        },
+        NewEvent::raw(TEST_EVENT, None, serde_json::json!({ "n": 1 })),
     )
     .await
     .expect("enqueue")
@@ -187,17 +189,8 @@ impl OutboxHandler for Gate {
         "test.gate"
     }
 
-    fn handles(&self, event_type: &str) -> bool {
-        event_type == "TEST_EVENT"
-    }
-
-    async fn handle(
-        &self,
-        _txn: &DatabaseTransaction,
-        _event: &outbox_event::Model,
-        _platform: &Platform,
-    ) -> AppResult<()> {
-        unreachable!("the dispatcher calls handle_batch")
+    fn consumes(&self) -> &'static [EventKind] {
+        &[TEST_EVENT]
     }
 
     async fn handle_batch(

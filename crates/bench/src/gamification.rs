@@ -13,6 +13,7 @@
 use std::time::{Duration, Instant};
 
 use agora_entities::{gamification::point_award, identity::user};
+use agora_events::{BattleFinished, FinishedPlayer};
 use agora_platform::{
     Platform, config,
     outbox::{self, NewEvent, OutboxDispatcher},
@@ -261,20 +262,28 @@ async fn enqueue_battles(
     let mut events = Vec::with_capacity(n);
     for _ in 0..n {
         let players: Vec<Uuid> = users.choose_multiple(&mut rng, 8).copied().collect();
-        let mut scores: Vec<i64> = players.iter().map(|_| rng.random_range(0..5_000)).collect();
+        let mut scores: Vec<i32> = players.iter().map(|_| rng.random_range(0..5_000)).collect();
         scores.sort_unstable_by(|a, b| b.cmp(a));
-        let room = Uuid::now_v7();
-        events.push(NewEvent {
-            event_type: "BATTLE_FINISHED",
-            aggregate_id: Some(room.to_string()),
-            payload: json!({
-                "roomId": room,
-                "topicId": topics[rng.random_range(0..topics.len())],
-                "questionCount": 5,
-                "players": players.iter().zip(&scores).enumerate().map(|(i, (u, s))| json!({
-                    "userId": u, "rank": i + 1, "score": s, "correctCount": 3 })).collect::<Vec<_>>(),
-            }),
-        });
+        let finished = BattleFinished {
+            room_id: Uuid::now_v7(),
+            topic_id: Some(topics[rng.random_range(0..topics.len())]),
+            question_count: 5,
+            players: players
+                .iter()
+                .zip(&scores)
+                .enumerate()
+                .map(|(i, (u, s))| FinishedPlayer {
+                    user_id: *u,
+                    rank: i as i32 + 1,
+                    score: *s,
+                    correct_count: 3,
+                })
+                .collect(),
+        };
+        events.push(
+            NewEvent::of(finished.room_id, &finished)
+                .map_err(|e| anyhow::anyhow!(e.log_message()))?,
+        );
     }
     outbox::enqueue_many(&platform.db, Utc::now(), events)
         .await

@@ -6,6 +6,9 @@
 //! together with a row in `outbox_deliveries (event_id, handler)`, so a handler's database
 //! effects apply exactly once even when an event is retried or claimed twice. Failures retry
 //! with exponential backoff; after `max_attempts` the event is parked for an operator.
+//! Events are typed ([`agora_events`]): an emitter writes `NewEvent::of(id, &payload)`, a
+//! handler lists the [`EventKind`]s it [`consumes`](OutboxHandler::consumes) and reads each
+//! body with [`payload`]. A stored type no kind has is consumed by no handler (and marked done).
 //! On PostgreSQL, replicas (and the workers inside one replica) claim events with
 //! `FOR UPDATE SKIP LOCKED`; a claim is a lease that lapses if its worker dies. Batches of
 //! different workers apply concurrently, so a handler must not assume it sees one user's
@@ -23,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use agora_entities::platform::{outbox_delivery, outbox_event};
+pub use agora_events::{DomainEvent, EventKind};
 
 use crate::{
     context::Platform,
@@ -52,22 +56,48 @@ impl EventStatus {
     }
 }
 
-/// An event to write: its type name, the entity it concerns, and its JSON body.
+/// An event to write: its kind, the entity it concerns, and its JSON body.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    /// Stable event name, e.g. `USER_UPDATED` (each domain keeps its names in an enum).
-    pub event_type: &'static str,
-    /// The entity id the event concerns.
-    pub aggregate_id: Option<String>,
-    /// The body.
-    pub payload: serde_json::Value,
+    kind: EventKind,
+    aggregate_id: Option<String>,
+    payload: serde_json::Value,
+}
+
+impl NewEvent {
+    /// The outbox record of `payload`, an event about `aggregate_id`.
+    pub fn of<E: DomainEvent>(aggregate_id: impl ToString, payload: &E) -> AppResult<Self> {
+        Ok(Self {
+            kind: E::KIND,
+            aggregate_id: Some(aggregate_id.to_string()),
+            payload: serde_json::to_value(payload)
+                .map_err(|err| AppError::internal(format!("{} payload: {err}", E::KIND)))?,
+        })
+    }
+
+    /// A record with a body written as it is, unchecked: for tests and tools that need a
+    /// stored shape (an old row, a broken payload). Domain code uses [`NewEvent::of`].
+    pub fn raw(kind: EventKind, aggregate_id: Option<String>, payload: serde_json::Value) -> Self {
+        Self {
+            kind,
+            aggregate_id,
+            payload,
+        }
+    }
+}
+
+/// The body of `event` as `E`; `INTERNAL` when it does not parse (the dispatcher retries the
+/// event, then parks it for an operator).
+pub fn payload<E: DomainEvent>(event: &outbox_event::Model) -> AppResult<E> {
+    E::deserialize(&event.payload)
+        .map_err(|err| AppError::internal(format!("{} payload unreadable: {err}", E::KIND)))
 }
 
 /// The pending row of `event`, written at `now`.
 fn pending_row(id: Uuid, now: DateTime<Utc>, event: NewEvent) -> outbox_event::ActiveModel {
     outbox_event::ActiveModel {
         id: Set(id),
-        event_type: Set(event.event_type.to_owned()),
+        event_type: Set(event.kind.as_str().to_owned()),
         aggregate_id: Set(event.aggregate_id),
         payload: Set(event.payload),
         status: Set(EventStatus::Pending.as_str().to_owned()),
@@ -116,7 +146,7 @@ pub async fn enqueue_many<C: ConnectionTrait>(
         let mut payloads = Vec::with_capacity(events.len());
         for event in events {
             ids.push(Uuid::now_v7());
-            types.push(event.event_type.to_owned());
+            types.push(event.kind.as_str().to_owned());
             has_aggregate.push(event.aggregate_id.is_some());
             aggregates.push(event.aggregate_id.unwrap_or_default());
             payloads.push(event.payload.to_string());
@@ -167,32 +197,29 @@ pub trait OutboxHandler: Send + Sync {
     /// A stable name, recorded per delivery; renaming a handler makes it see old events again.
     fn name(&self) -> &str;
 
-    /// Whether this handler wants events of `event_type`.
-    fn handles(&self, event_type: &str) -> bool;
+    /// The kinds of event this handler applies; the dispatcher hands it no others.
+    fn consumes(&self) -> &'static [EventKind];
 
-    /// Applies the event. Database effects go through `txn`, which commits together with the
-    /// delivery record. Side effects outside the database (bus publishes) may repeat on retry.
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: &outbox_event::Model,
-        platform: &Platform,
-    ) -> AppResult<()>;
-
-    /// Applies several events (in claim order) in one transaction, and says what to do once
-    /// it committed. The default calls [`handle`](Self::handle) for each; a handler that can
-    /// do the batch in fewer statements overrides it. If the batch fails, the dispatcher
+    /// Applies several events (in claim order, each of a kind it consumes) in one
+    /// transaction, and says what to do once it committed. Database effects go through
+    /// `txn`, which commits together with the delivery records. Side effects outside the
+    /// database (bus publishes) may repeat on retry. If the batch fails, the dispatcher
     /// retries its events one at a time, so one bad event never holds back the others.
     async fn handle_batch(
         &self,
         txn: &DatabaseTransaction,
         events: &[&outbox_event::Model],
         platform: &Platform,
+    ) -> AppResult<AfterCommit>;
+
+    /// Applies one event: a batch of one.
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &outbox_event::Model,
+        platform: &Platform,
     ) -> AppResult<AfterCommit> {
-        for event in events {
-            self.handle(txn, event, platform).await?;
-        }
-        Ok(AfterCommit::default())
+        self.handle_batch(txn, &[event], platform).await
     }
 }
 
@@ -339,10 +366,17 @@ impl OutboxDispatcher {
     /// (done or parked).
     async fn process(&self, claimed: &[outbox_event::Model]) -> AppResult<usize> {
         let mut failed: Vec<(Uuid, &str, AppError)> = Vec::new();
+        let kinds: Vec<Option<EventKind>> = claimed
+            .iter()
+            .map(|e| EventKind::parse(&e.event_type))
+            .collect();
         for handler in &self.handlers {
+            let consumes = handler.consumes();
             let wanted: Vec<&outbox_event::Model> = claimed
                 .iter()
-                .filter(|e| handler.handles(&e.event_type))
+                .zip(&kinds)
+                .filter(|(_, kind)| kind.is_some_and(|kind| consumes.contains(&kind)))
+                .map(|(e, _)| e)
                 .filter(|e| !failed.iter().any(|(id, ..)| *id == e.id))
                 .collect();
             if wanted.is_empty() {

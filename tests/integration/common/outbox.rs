@@ -18,11 +18,7 @@ pub async fn emit(server: &TestServer, event_type: &'static str, payload: Value)
     outbox::enqueue(
         &platform.db,
         platform.clock.now(),
-        NewEvent {
-            event_type,
-            aggregate_id: None,
-            payload,
-        },
+        NewEvent::raw(event_type.parse().expect("a known kind"), None, payload),
     )
     .await
     .expect("enqueue");

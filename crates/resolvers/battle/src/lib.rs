@@ -2,7 +2,7 @@
 //!
 //! Rooms, players, drawn questions, answers and the next deadline live in the database; the
 //! [`driver`] (one replica at a time, by Redis lease) advances rooms at their deadlines, and
-//! every change is published on the bus as the full room state (`battle:{roomId}`). Finishing writes `BATTLE_FINISHED` to the outbox and
+//! every change is published on the bus as the full room state (`battle:{roomId}`). Finishing writes `BATTLE_FINISHED` (`agora_events::BattleFinished`) to the outbox and
 //! adds the answers to each question's statistics. Draws questions through
 //! `agora_knowledge::api`; reads users through `agora_identity::api`.
 #![warn(missing_docs, unreachable_pub)]

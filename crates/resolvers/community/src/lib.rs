@@ -3,7 +3,8 @@
 //! knowledge hub in the same transaction; every decision moves reputation.
 //!
 //! Writes questions through `agora_knowledge::api::questions::insert` (which emits
-//! `QUESTION_PUBLISHED`) and emits `SUBMISSION_REVIEWED` through the outbox. Reads users
+//! `QUESTION_PUBLISHED`) and emits `SUBMISSION_REVIEWED` (`agora_events::SubmissionReviewed`)
+//! through the outbox. Reads users
 //! through `agora_identity::api`.
 #![warn(missing_docs, unreachable_pub)]
 

@@ -34,7 +34,11 @@ pub async fn rebuild_leaderboards(platform: &Platform) -> AppResult<Rebuilt> {
 /// once written. Returns how many events it wrote.
 pub async fn seed_demo_activity(platform: &Platform, players: &[uuid::Uuid]) -> AppResult<usize> {
     use agora_entities::{knowledge::topic, platform::outbox_event};
-    use agora_platform::{db::begin_write, outbox};
+    use agora_events::{BattleFinished, FinishedPlayer, FlashcardReviewed};
+    use agora_platform::{
+        db::begin_write,
+        outbox::{self, NewEvent},
+    };
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
     const MARK: &str = "demo-activity";
@@ -62,33 +66,36 @@ pub async fn seed_demo_activity(platform: &Platform, players: &[uuid::Uuid]) -> 
                 continue;
             }
             for _ in 0..=(i % 3) {
-                let event = agora_platform::outbox::NewEvent {
-                    event_type: "FLASHCARD_REVIEWED",
-                    aggregate_id: Some(MARK.into()),
-                    payload: serde_json::json!({ "userId": player }),
+                let reviewed = FlashcardReviewed {
+                    user_id: *player,
+                    topic_id: None,
+                    flashcard_id: None,
+                    quality: None,
                 };
-                outbox::enqueue(&txn, at, event).await?;
+                outbox::enqueue(&txn, at, NewEvent::of(MARK, &reviewed)?).await?;
                 written += 1;
             }
         }
         if day % 2 == 0 {
             let mut ranked: Vec<(usize, &uuid::Uuid)> = players.iter().enumerate().collect();
             ranked.rotate_left(day as usize % players.len());
-            let results: Vec<serde_json::Value> = ranked
+            let players: Vec<FinishedPlayer> = ranked
                 .iter()
                 .enumerate()
-                .map(|(rank, (i, p))| {
-                    serde_json::json!({ "userId": p, "rank": rank + 1,
-                        "score": 4_000 - 700 * rank as i64 + 37 * *i as i64, "correctCount": 5 - rank.min(4) })
+                .map(|(rank, (i, p))| FinishedPlayer {
+                    user_id: **p,
+                    rank: rank as i32 + 1,
+                    score: 4_000 - 700 * rank as i32 + 37 * *i as i32,
+                    correct_count: 5 - rank.min(4) as i32,
                 })
                 .collect();
-            let event = agora_platform::outbox::NewEvent {
-                event_type: "BATTLE_FINISHED",
-                aggregate_id: Some(MARK.into()),
-                payload: serde_json::json!({ "roomId": uuid::Uuid::now_v7(), "topicId": topic,
-                    "questionCount": 5, "players": results }),
+            let finished = BattleFinished {
+                room_id: uuid::Uuid::now_v7(),
+                topic_id: topic,
+                question_count: 5,
+                players,
             };
-            outbox::enqueue(&txn, at, event).await?;
+            outbox::enqueue(&txn, at, NewEvent::of(MARK, &finished)?).await?;
             written += 1;
         }
     }

@@ -1,106 +1,23 @@
-//! Events gamification writes to the outbox, and the handler that awards points.
+//! The outbox handler that awards points for other domains' events (the kinds in
+//! [`CONSUMED`]). Gamification emits `LEVEL_UP`, `ACHIEVEMENT_UNLOCKED` (from the points
+//! batch) and `STREAK_AT_RISK` (the evening reminder), typed in `agora_events`.
 
 use std::collections::BTreeSet;
 
 use agora_entities::platform::outbox_event;
+use agora_events::EventKind;
 use agora_platform::{
     AppResult, Platform,
-    outbox::{AfterCommit, NewEvent, OutboxHandler},
+    outbox::{AfterCommit, OutboxHandler},
 };
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::service::{
     awards::{self, Partition},
     leaderboard::{self, Scope},
     rules::{CONSUMED, RuleCache},
 };
-
-/// The outbox record of `body`, an event about `user_id`.
-fn about_user(name: &'static str, user_id: Uuid, body: &impl Serialize) -> NewEvent {
-    NewEvent {
-        event_type: name,
-        aggregate_id: Some(user_id.to_string()),
-        payload: serde_json::to_value(body).unwrap_or_default(),
-    }
-}
-
-/// `LEVEL_UP`: a user reached a new level (notifications tell them).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct LevelUp {
-    /// Who.
-    pub user_id: Uuid,
-    /// The new level.
-    pub level: i32,
-    /// The level before.
-    pub previous_level: i32,
-    /// Total XP now.
-    pub xp: i64,
-}
-
-impl LevelUp {
-    /// Stored event name.
-    pub const NAME: &'static str = "LEVEL_UP";
-
-    /// The outbox record.
-    pub fn event(&self) -> NewEvent {
-        about_user(Self::NAME, self.user_id, self)
-    }
-}
-
-/// `ACHIEVEMENT_UNLOCKED`: a user unlocked an achievement (once per user and achievement).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct AchievementUnlocked {
-    /// Who.
-    pub user_id: Uuid,
-    /// The achievement's key.
-    pub achievement_key: String,
-    /// Its name.
-    pub name: String,
-    /// What it was for.
-    pub description: String,
-    /// When.
-    pub unlocked_at: DateTime<Utc>,
-}
-
-impl AchievementUnlocked {
-    /// Stored event name.
-    pub const NAME: &'static str = "ACHIEVEMENT_UNLOCKED";
-
-    /// The outbox record.
-    pub fn event(&self) -> NewEvent {
-        about_user(Self::NAME, self.user_id, self)
-    }
-}
-
-/// `STREAK_AT_RISK`: the evening reminder for a user with a streak and nothing done today.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct StreakAtRisk {
-    /// Who.
-    pub user_id: Uuid,
-    /// The streak that ends at local midnight.
-    pub streak: i32,
-    /// Freezes held (one would save it).
-    pub freezes: i32,
-    /// The user's local date.
-    pub local_date: String,
-}
-
-impl StreakAtRisk {
-    /// Stored event name.
-    pub const NAME: &'static str = "STREAK_AT_RISK";
-
-    /// The outbox record.
-    pub fn event(&self) -> NewEvent {
-        about_user(Self::NAME, self.user_id, self)
-    }
-}
 
 /// Awards points for every consumed event, a whole claimed batch per transaction; writes the
 /// changed totals to Redis before commit (`ZADD GT`: a retry converges) and announces changed
@@ -143,17 +60,8 @@ impl OutboxHandler for PointsHandler {
         &self.name
     }
 
-    fn handles(&self, event_type: &str) -> bool {
-        CONSUMED.contains(&event_type)
-    }
-
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: &outbox_event::Model,
-        platform: &Platform,
-    ) -> AppResult<()> {
-        self.handle_batch(txn, &[event], platform).await.map(drop)
+    fn consumes(&self) -> &'static [EventKind] {
+        CONSUMED
     }
 
     async fn handle_batch(

@@ -1,56 +1,18 @@
-//! Events identity emits, and the handler that turns them into live updates.
+//! The handler that turns identity's outbox events into live updates, the `user:{id}` channel
+//! and its messages, and revocation announcements. The events identity emits
+//! (`USER_REGISTERED`, `USER_SIGNED_IN`, `USER_UPDATED`) are typed in [`agora_events::identity`].
 
 use agora_entities::platform::outbox_event;
+use agora_events::{EventKind, UserUpdated};
 use agora_platform::{
     AppError, AppResult, Platform,
     auth::Viewer,
-    outbox::{NewEvent, OutboxHandler},
+    outbox::{self, AfterCommit, OutboxHandler},
 };
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// Event names identity writes to the outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdentityEvent {
-    /// A new account exists. Payload: [`UserEventPayload`].
-    UserRegistered,
-    /// A user's profile or role changed. Payload: [`UserEventPayload`].
-    UserUpdated,
-    /// A user signed in (or registered) and got a new session; gamification turns the first
-    /// of each local day into `DAILY_LOGIN` points. Refreshing a session does not count.
-    /// Payload: [`UserEventPayload`].
-    UserSignedIn,
-}
-
-impl IdentityEvent {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::UserRegistered => "USER_REGISTERED",
-            Self::UserUpdated => "USER_UPDATED",
-            Self::UserSignedIn => "USER_SIGNED_IN",
-        }
-    }
-
-    /// The outbox record for this event about `user_id`.
-    pub fn for_user(self, user_id: Uuid) -> NewEvent {
-        NewEvent {
-            event_type: self.as_str(),
-            aggregate_id: Some(user_id.to_string()),
-            payload: serde_json::json!({ "userId": user_id }),
-        }
-    }
-}
-
-/// Body of the user events.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UserEventPayload {
-    /// The user concerned.
-    pub user_id: Uuid,
-}
 
 /// The channel carrying live updates for one user.
 pub fn user_channel(user_id: Uuid) -> String {
@@ -77,24 +39,26 @@ impl OutboxHandler for UserChannelPublisher {
         "identity.user_channel"
     }
 
-    fn handles(&self, event_type: &str) -> bool {
-        event_type == IdentityEvent::UserUpdated.as_str()
+    fn consumes(&self) -> &'static [EventKind] {
+        &[EventKind::UserUpdated]
     }
 
-    async fn handle(
+    async fn handle_batch(
         &self,
         _txn: &DatabaseTransaction,
-        event: &outbox_event::Model,
+        events: &[&outbox_event::Model],
         platform: &Platform,
-    ) -> AppResult<()> {
-        let payload: UserEventPayload =
-            serde_json::from_value(event.payload.clone()).map_err(AppError::internal)?;
+    ) -> AppResult<AfterCommit> {
         let message =
             serde_json::to_string(&UserChannelMessage::UserUpdated).map_err(AppError::internal)?;
-        platform
-            .bus
-            .publish(&user_channel(payload.user_id), &message)
-            .await
+        for event in events {
+            let updated: UserUpdated = outbox::payload(event)?;
+            platform
+                .bus
+                .publish(&user_channel(updated.user_id), &message)
+                .await?;
+        }
+        Ok(AfterCommit::default())
     }
 }
 

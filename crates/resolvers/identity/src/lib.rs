@@ -1,8 +1,9 @@
 //! Identity: accounts, roles, sessions with rotating refresh tokens, API keys, password reset and
 //! e-mail verification.
 //!
-//! Emits `USER_REGISTERED` and `USER_UPDATED` through the outbox; its own handler publishes
-//! `USER_UPDATED` on the `user:{id}` channel, which feeds `viewerUpdated`. Listens to nothing.
+//! Emits `USER_REGISTERED`, `USER_SIGNED_IN` and `USER_UPDATED` through the outbox (payloads in
+//! `agora_events::identity`); its own handler publishes `USER_UPDATED` on the `user:{id}`
+//! channel, which feeds `viewerUpdated`. Listens to nothing else.
 //! Other domains and the server use [`api`] (authentication, user look-ups), never the tables.
 #![warn(missing_docs, unreachable_pub)]
 

@@ -1,8 +1,8 @@
 //! The knowledge hub: the topic tree, tags, the question bank and articles — the content store
 //! battle rooms draw their questions from.
 //!
-//! Emits `QUESTION_PUBLISHED` through the outbox whenever a question goes live (gamification
-//! awards its author). Listens to nothing yet. Reads users through `agora_identity::api`.
+//! Emits `QUESTION_PUBLISHED` (`agora_events::QuestionPublished`) through the outbox whenever a
+//! question goes live (gamification awards its author). Listens to nothing yet. Reads users through `agora_identity::api`.
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod api;

@@ -7,6 +7,7 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use agora_entities::learning::flashcard;
+use agora_events::FlashcardsDue;
 use agora_platform::{
     AppResult, Platform,
     db::begin_write,
@@ -81,7 +82,7 @@ pub async fn remind(platform: &Platform, now: DateTime<Utc>) -> AppResult<usize>
     let mut events = Vec::new();
     for (name, users) in morning {
         let zone: chrono_tz::Tz = name.parse().unwrap_or(chrono_tz::UTC);
-        let local_date = now.with_timezone(&zone).date_naive().to_string();
+        let local_date = now.with_timezone(&zone).date_naive();
         let until = local_midnight_after(zone, now);
         for chunk in users.chunks(1_000) {
             let counts: Vec<(Uuid, i64)> = flashcard::Entity::find()
@@ -95,13 +96,12 @@ pub async fn remind(platform: &Platform, now: DateTime<Utc>) -> AppResult<usize>
                 .all(db)
                 .await?;
             for (user, due) in counts.into_iter().filter(|(_, due)| *due > 0) {
-                events.push(NewEvent {
-                    event_type: "FLASHCARDS_DUE",
-                    aggregate_id: Some(user.to_string()),
-                    payload: serde_json::json!({
-                        "userId": user, "dueCount": due, "localDate": local_date,
-                    }),
-                });
+                let reminder = FlashcardsDue {
+                    user_id: user,
+                    due_count: due,
+                    local_date: Some(local_date),
+                };
+                events.push(NewEvent::of(user, &reminder)?);
             }
         }
     }

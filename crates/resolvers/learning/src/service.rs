@@ -6,6 +6,7 @@
 //! by creating, reviewing and deleting cards, or by completing every topic.
 
 use agora_entities::learning::{flashcard, flashcard_review, topic_completion};
+use agora_events::{FlashcardReviewed, TopicCompleted};
 use agora_platform::{
     AppError, AppResult, Platform,
     db::begin_write,
@@ -179,17 +180,14 @@ pub async fn delete(platform: &Platform, user: Uuid, id: Uuid) -> AppResult<()> 
 }
 
 /// `FLASHCARD_REVIEWED`: gamification awards its points and counts it toward streaks.
-fn reviewed_event(card: &flashcard::Model, quality: i32) -> NewEvent {
-    NewEvent {
-        event_type: "FLASHCARD_REVIEWED",
-        aggregate_id: Some(card.owner_id.to_string()),
-        payload: serde_json::json!({
-            "userId": card.owner_id,
-            "topicId": card.topic_id,
-            "flashcardId": card.id,
-            "quality": quality,
-        }),
-    }
+fn reviewed_event(card: &flashcard::Model, quality: i32) -> AppResult<NewEvent> {
+    let reviewed = FlashcardReviewed {
+        user_id: card.owner_id,
+        topic_id: card.topic_id,
+        flashcard_id: Some(card.id),
+        quality: Some(quality),
+    };
+    NewEvent::of(card.owner_id, &reviewed)
 }
 
 /// Passing reviews (made on a later local day than their card) a learner needs in a topic
@@ -297,7 +295,7 @@ pub async fn review(
             .last_reviewed_at
             .is_none_or(|last| on_a_later_day(zone, last, now));
     if earns {
-        outbox::enqueue(&txn, now, reviewed_event(&updated, quality)).await?;
+        outbox::enqueue(&txn, now, reviewed_event(&updated, quality)?).await?;
     }
     txn.commit().await?;
     if earns {
@@ -349,12 +347,11 @@ pub async fn complete_topic(
     .await?;
     let first = inserted > 0;
     if first {
-        let event = NewEvent {
-            event_type: "TOPIC_COMPLETED",
-            aggregate_id: Some(user.to_string()),
-            payload: serde_json::json!({ "userId": user, "topicId": topic_id }),
+        let completed = TopicCompleted {
+            user_id: user,
+            topic_id: Some(topic_id),
         };
-        outbox::enqueue(&txn, now, event).await?;
+        outbox::enqueue(&txn, now, NewEvent::of(user, &completed)?).await?;
     }
     let completion = topic_completion::Entity::find_by_id((user, topic_id))
         .one(&txn)

@@ -2,71 +2,26 @@
 //! handlers.
 //!
 //! Consumed (see [`crate::service::sources::SOURCES`]): `USER_REGISTERED`, `LEVEL_UP`,
-//! `ACHIEVEMENT_UNLOCKED`, `STREAK_AT_RISK`, `FLASHCARDS_DUE`, `SUBMISSION_REVIEWED`. Handler
-//! `notifications.create` turns each into a feed row and ONE [`NotificationCreated`] event in
-//! the same transaction; three handlers deliver that event, each on its own channel, so a
-//! failing channel is retried without sending again on the others (the outbox records each
-//! handler's delivery separately).
+//! `ACHIEVEMENT_UNLOCKED`, `STREAK_AT_RISK`, `FLASHCARDS_DUE`, `SUBMISSION_REVIEWED`,
+//! `SENSOR_ALERT`. Handler `notifications.create` turns each into a feed row and ONE
+//! [`NotificationCreated`] event in the same transaction; three handlers deliver that event,
+//! each on its own channel, so a failing channel is retried without sending again on the others
+//! (the outbox records each handler's delivery separately). Payloads are typed in
+//! `agora_events`.
 
 use agora_entities::platform::outbox_event;
+use agora_events::EventKind;
+pub(crate) use agora_events::NotificationCreated;
 use agora_platform::{
-    AppError, AppResult, Platform,
-    outbox::{AfterCommit, NewEvent, OutboxHandler},
+    AppResult, Platform,
+    outbox::{self, AfterCommit, OutboxHandler},
 };
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::service::{NotificationKind, delivery, sources};
-
-/// `NOTIFICATION_CREATED`: a notification exists and is to be delivered.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct NotificationCreated {
-    /// The notification (its feed row's id when `inApp`, else an id of its own).
-    pub notification_id: Uuid,
-    /// The recipient.
-    pub user_id: Uuid,
-    /// Its kind, e.g. `LEVEL_UP`.
-    pub kind: String,
-    /// Title.
-    pub title: String,
-    /// Body.
-    pub body: String,
-    /// Kind-specific details.
-    pub data: serde_json::Value,
-    /// Whether it was stored in the feed (IN_APP on when it was created).
-    pub in_app: bool,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-}
-
-impl NotificationCreated {
-    /// Stored event name.
-    pub const NAME: &'static str = "NOTIFICATION_CREATED";
-
-    /// The outbox record.
-    pub fn event(&self) -> AppResult<NewEvent> {
-        Ok(NewEvent {
-            event_type: Self::NAME,
-            aggregate_id: Some(self.user_id.to_string()),
-            payload: serde_json::to_value(self).map_err(AppError::internal)?,
-        })
-    }
-
-    /// Reads the payload of an outbox record.
-    pub fn from_event(event: &outbox_event::Model) -> AppResult<Self> {
-        serde_json::from_value(event.payload.clone())
-            .map_err(|e| AppError::internal(format!("{} payload: {e}", Self::NAME)))
-    }
-
-    /// The kind, parsed.
-    pub fn kind(&self) -> AppResult<NotificationKind> {
-        NotificationKind::parse(&self.kind)
-    }
-}
+use crate::service::{delivery, sources};
 
 /// What notifications publish on a `user:{id}` channel (which identity shares: its
 /// `UserChannelMessage` ignores types it does not know, and so does this).
@@ -93,17 +48,8 @@ impl OutboxHandler for CreateNotifications {
         "notifications.create"
     }
 
-    fn handles(&self, event_type: &str) -> bool {
-        sources::is_source(event_type)
-    }
-
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: &outbox_event::Model,
-        platform: &Platform,
-    ) -> AppResult<()> {
-        delivery::create_from_events(txn, platform, &[event]).await
+    fn consumes(&self) -> &'static [EventKind] {
+        &sources::CONSUMED
     }
 
     async fn handle_batch(
@@ -138,17 +84,8 @@ impl OutboxHandler for Delivery {
         }
     }
 
-    fn handles(&self, event_type: &str) -> bool {
-        event_type == NotificationCreated::NAME
-    }
-
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: &outbox_event::Model,
-        platform: &Platform,
-    ) -> AppResult<()> {
-        self.handle_batch(txn, &[event], platform).await.map(drop)
+    fn consumes(&self) -> &'static [EventKind] {
+        &[EventKind::NotificationCreated]
     }
 
     /// Reads the batch's preferences (and addresses) once; sends one message each. A failed
@@ -163,7 +100,7 @@ impl OutboxHandler for Delivery {
     ) -> AppResult<AfterCommit> {
         let batch = events
             .iter()
-            .map(|event| NotificationCreated::from_event(event))
+            .map(|event| outbox::payload::<NotificationCreated>(event))
             .collect::<AppResult<Vec<_>>>()?;
         match self {
             Self::Live => delivery::live(platform, &batch).await?,

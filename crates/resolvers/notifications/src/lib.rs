@@ -2,8 +2,9 @@
 //! user's choice of which kinds reach them where.
 //!
 //! Listens to `USER_REGISTERED` (identity), `LEVEL_UP`, `ACHIEVEMENT_UNLOCKED`,
-//! `STREAK_AT_RISK` (gamification), `FLASHCARDS_DUE` (learning) and `SUBMISSION_REVIEWED`
-//! (community); words each with the templates of [`service::sources`]; stores it in the feed
+//! `STREAK_AT_RISK` (gamification), `FLASHCARDS_DUE` (learning), `SUBMISSION_REVIEWED`
+//! (community) and `SENSOR_ALERT` (sensors), reading the payloads `agora_events` shares with
+//! their emitters; words each with the templates of [`service::sources`]; stores it in the feed
 //! once per source and emits `NOTIFICATION_CREATED`, which three handlers deliver
 //! independently: live (`user:{id}`), e-mail (`Platform::mail`) and push (`Platform::push`).
 //! Reads users only through `agora_identity::api`.

@@ -1,7 +1,8 @@
-//! What the sensor domain publishes live on `sensor:{stationId}` and the outbox event it
-//! writes when an alert fires.
+//! What the sensor domain publishes live on `sensor:{stationId}`, and the outbox event it
+//! writes when an alert fires: `SENSOR_ALERT`, one per follower of the station (typed in
+//! `agora_events`; notifications turn it into a notification on that user's channels).
 
-use agora_platform::{AppError, AppResult, outbox::NewEvent};
+pub(crate) use agora_events::SensorAlert;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -59,39 +60,4 @@ pub enum LiveMessage {
         /// The new AQI.
         aqi: LiveAqi,
     },
-}
-
-/// `SENSOR_ALERT`: an alert fired at a station one user follows (one event per follower;
-/// notifications turns it into a notification on that user's channels).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SensorAlert {
-    /// The follower told.
-    pub user_id: Uuid,
-    /// The alert.
-    pub alert_id: Uuid,
-    /// Its station.
-    pub station_id: Uuid,
-    /// The station's name.
-    pub station_name: String,
-    /// The condition in words.
-    pub condition: String,
-    /// The value that fired it, with its unit.
-    pub value: String,
-    /// When it fired.
-    pub started_at: DateTime<Utc>,
-}
-
-impl SensorAlert {
-    /// The outbox event name.
-    pub const NAME: &'static str = "SENSOR_ALERT";
-
-    /// The outbox event.
-    pub fn event(&self) -> AppResult<NewEvent> {
-        Ok(NewEvent {
-            event_type: Self::NAME,
-            aggregate_id: Some(self.alert_id.to_string()),
-            payload: serde_json::to_value(self).map_err(AppError::internal)?,
-        })
-    }
 }

@@ -6,7 +6,8 @@
 //! transaction: validated and converted readings are flagged (robust z-score, stuck sensor),
 //! inserted idempotently, the station's sensors and AQI are updated and its alert rules
 //! evaluated; after commit the stored readings are published on `sensor:{stationId}`. A firing
-//! alert writes one `SENSOR_ALERT` outbox event per follower for notifications.
+//! alert writes one `SENSOR_ALERT` outbox event (`agora_events::SensorAlert`) per follower for
+//! notifications.
 //!
 //! Modules: [`model`] (parameters, providers, buckets), [`units`] (conversion and physical
 //! ranges), [`aqi`] (EPA breakpoints and NowCast), [`anomaly`], [`forecast`] (Holt-Winters),

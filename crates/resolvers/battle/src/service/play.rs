@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use agora_entities::battle::{battle_answer, battle_player, battle_question, battle_room};
 use agora_knowledge::api::questions;
 use agora_platform::{
-    AppError, AppResult, Platform, db::begin_write, error::on_unique_violation, outbox,
+    AppError, AppResult, Platform,
+    db::begin_write,
+    error::on_unique_violation,
+    outbox::{self, NewEvent},
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -325,7 +328,7 @@ async fn finish<C: ConnectionTrait>(
             })
             .collect(),
     };
-    outbox::enqueue(db, now, finished.event()).await?;
+    outbox::enqueue(db, now, NewEvent::of(room.id, &finished)?).await?;
     let mut active = touched(room, now);
     active.status = Set(BattleStatus::Finished.as_str().to_owned());
     active.phase = Set(Phase::Done.as_str().to_owned());

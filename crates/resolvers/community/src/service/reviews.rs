@@ -12,7 +12,7 @@ use agora_platform::{
     auth::{Role, Viewer},
     db::begin_write,
     error::on_unique_violation,
-    outbox,
+    outbox::{self, NewEvent},
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -150,7 +150,7 @@ pub async fn review(
         verdict: vote.verdict.as_str().to_owned(),
         status: updated.status.clone(),
     };
-    outbox::enqueue(&txn, now, event.event()).await?;
+    outbox::enqueue(&txn, now, NewEvent::of(submission_id, &event)?).await?;
     txn.commit().await?;
     platform.wake_outbox();
     Ok(updated)

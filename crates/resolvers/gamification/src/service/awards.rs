@@ -39,7 +39,11 @@ use agora_entities::{
     },
     platform::outbox_event,
 };
-use agora_platform::{AppResult, outbox};
+use agora_events::{AchievementUnlocked, LevelUp};
+use agora_platform::{
+    AppResult,
+    outbox::{self, NewEvent},
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
@@ -52,7 +56,6 @@ use super::{
     streaks::Streak,
     zone,
 };
-use crate::events::{AchievementUnlocked, LevelUp};
 
 /// What a batch changed.
 #[derive(Debug, Default)]
@@ -286,15 +289,13 @@ pub async fn apply<C: ConnectionTrait>(
         let level = Ord::max(levels::level_for(points), row.level);
         if level > row.level {
             outcome.level_ups += 1;
-            new_events.push(
-                LevelUp {
-                    user_id: user,
-                    level,
-                    previous_level: row.level,
-                    xp: points,
-                }
-                .event(),
-            );
+            let level_up = LevelUp {
+                user_id: user,
+                level,
+                previous_level: row.level,
+                xp: points,
+            };
+            new_events.push(NewEvent::of(user, &level_up)?);
         }
         for a in catalog {
             if unlocked.contains(&(user, a.key.clone())) {
@@ -311,16 +312,14 @@ pub async fn apply<C: ConnectionTrait>(
                     achievement_key: a.key.clone(),
                     unlocked_at: now,
                 });
-                new_events.push(
-                    AchievementUnlocked {
-                        user_id: user,
-                        achievement_key: a.key.clone(),
-                        name: a.name.clone(),
-                        description: a.description.clone(),
-                        unlocked_at: now,
-                    }
-                    .event(),
-                );
+                let unlocked = AchievementUnlocked {
+                    user_id: user,
+                    achievement_key: a.key.clone(),
+                    name: a.name.clone(),
+                    description: a.description.clone(),
+                    unlocked_at: Some(now),
+                };
+                new_events.push(NewEvent::of(user, &unlocked)?);
             }
         }
         progress_rows.push(user_progress::Model {

@@ -6,10 +6,11 @@
 use std::sync::Arc;
 
 use agora_entities::gamification::user_progress;
+use agora_events::StreakAtRisk;
 use agora_platform::{
     AppResult, Platform,
     db::begin_write,
-    outbox,
+    outbox::{self, NewEvent},
     schedule::{ScheduledJob, hourly},
 };
 use async_trait::async_trait;
@@ -17,7 +18,6 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::zone;
-use crate::events::StreakAtRisk;
 
 /// Local hour of the reminder (19:00, early enough to act on).
 pub const EVENING_HOUR: u32 = 19;
@@ -80,9 +80,9 @@ pub async fn remind(platform: &Platform, now: DateTime<Utc>) -> AppResult<usize>
                 user_id: row.user_id,
                 streak: row.current_streak,
                 freezes: row.freezes,
-                local_date: today.to_string(),
+                local_date: today,
             };
-            outbox::enqueue(&txn, now, event.event()).await?;
+            outbox::enqueue(&txn, now, NewEvent::of(row.user_id, &event)?).await?;
         }
         txn.commit().await?;
         sent += at_risk.len();

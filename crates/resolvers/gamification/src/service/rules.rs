@@ -1,6 +1,7 @@
 //! Which outbox events earn points, and who earns them. The amounts are data (`point_rules`,
-//! seeded by the migration, editable without a deploy); this module only reads each event's
-//! payload to find the users, the battle score and topic, and the counters it advances.
+//! seeded by the migration, editable without a deploy, keyed by the event's stored name); this
+//! module only reads each event's payload (typed in `agora_events`) to find the users, the
+//! battle score and topic, and the counters it advances.
 
 use std::{collections::HashMap, sync::Arc, time::Instant};
 
@@ -8,10 +9,13 @@ use agora_entities::{
     gamification::{achievement, point_rule},
     platform::outbox_event,
 };
-use agora_platform::{AppError, AppResult};
+use agora_events::{
+    BattleFinished, EventKind, FlashcardReviewed, MockTestPassed, QuestionPublished,
+    TopicCompleted, UserSignedIn, UserUpdated, WordMastered,
+};
+use agora_platform::{AppError, AppResult, outbox::payload};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait};
-use serde::Deserialize;
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
@@ -20,16 +24,17 @@ use super::metric;
 /// The rule name for the first sign-in of a local day.
 pub const DAILY_LOGIN: &str = "DAILY_LOGIN";
 
-/// Outbox events gamification reads.
-pub const CONSUMED: &[&str] = &[
-    "BATTLE_FINISHED",
-    "FLASHCARD_REVIEWED",
-    "TOPIC_COMPLETED",
-    "QUESTION_PUBLISHED",
-    "WORD_MASTERED",
-    "MOCK_TEST_PASSED",
-    "USER_SIGNED_IN",
-    "USER_UPDATED",
+/// Outbox events gamification reads. `WORD_MASTERED` and `MOCK_TEST_PASSED` are priced
+/// already; the literacy domain will emit them.
+pub const CONSUMED: &[EventKind] = &[
+    EventKind::BattleFinished,
+    EventKind::FlashcardReviewed,
+    EventKind::TopicCompleted,
+    EventKind::QuestionPublished,
+    EventKind::WordMastered,
+    EventKind::MockTestPassed,
+    EventKind::UserSignedIn,
+    EventKind::UserUpdated,
 ];
 
 /// One user's share of one event, before pricing.
@@ -64,61 +69,32 @@ pub enum Effect {
     ProfileChanged(Uuid),
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct UserPayload {
-    user_id: Uuid,
-    #[serde(default)]
-    topic_id: Option<Uuid>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct BattlePlayer {
-    user_id: Uuid,
-    rank: i32,
-    score: i64,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct BattlePayload {
-    topic_id: Option<Uuid>,
-    players: Vec<BattlePlayer>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PublishedPayload {
-    author_id: Option<Uuid>,
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(event: &outbox_event::Model) -> AppResult<T> {
-    T::deserialize(&event.payload).map_err(|err| {
-        AppError::internal(format!("{} payload unreadable: {err}", event.event_type))
-    })
-}
-
 /// What `event` means; `INTERNAL` for a payload that does not parse (the outbox retries and
 /// then parks it for an operator).
 pub fn effect_of(event: &outbox_event::Model) -> AppResult<Effect> {
-    let single = |rule: &'static str, counter: Option<&'static str>| -> AppResult<Effect> {
-        let body: UserPayload = parse(event)?;
-        Ok(Effect::Activities(vec![Activity {
-            user_id: body.user_id,
-            rule,
-            event_id: event.id,
-            occurred_at: event.created_at,
-            score: 0,
-            won: false,
-            topic_id: body.topic_id,
-            metrics: counter.into_iter().collect(),
-            once_per_day: false,
-        }]))
+    let single =
+        |rule: EventKind, user_id: Uuid, topic_id: Option<Uuid>, counter: &'static str| -> Effect {
+            Effect::Activities(vec![Activity {
+                user_id,
+                rule: rule.as_str(),
+                event_id: event.id,
+                occurred_at: event.created_at,
+                score: 0,
+                won: false,
+                topic_id,
+                metrics: vec![counter],
+                once_per_day: false,
+            }])
+        };
+    let Some(kind) = EventKind::parse(&event.event_type) else {
+        return Err(AppError::internal(format!(
+            "gamification cannot read {}",
+            event.event_type
+        )));
     };
-    match event.event_type.as_str() {
-        "BATTLE_FINISHED" => {
-            let body: BattlePayload = parse(event)?;
+    match kind {
+        EventKind::BattleFinished => {
+            let body: BattleFinished = payload(event)?;
             let contested = body.players.len() >= 2;
             Ok(Effect::Activities(
                 body.players
@@ -131,10 +107,10 @@ pub fn effect_of(event: &outbox_event::Model) -> AppResult<Effect> {
                         }
                         Activity {
                             user_id: p.user_id,
-                            rule: "BATTLE_FINISHED",
+                            rule: kind.as_str(),
                             event_id: event.id,
                             occurred_at: event.created_at,
-                            score: p.score.max(0),
+                            score: i64::from(p.score).max(0),
                             won,
                             topic_id: body.topic_id,
                             metrics,
@@ -144,13 +120,13 @@ pub fn effect_of(event: &outbox_event::Model) -> AppResult<Effect> {
                     .collect(),
             ))
         }
-        "QUESTION_PUBLISHED" => {
-            let body: PublishedPayload = parse(event)?;
+        EventKind::QuestionPublished => {
+            let body: QuestionPublished = payload(event)?;
             Ok(Effect::Activities(
                 body.author_id
                     .map(|user_id| Activity {
                         user_id,
-                        rule: "QUESTION_PUBLISHED",
+                        rule: kind.as_str(),
                         event_id: event.id,
                         occurred_at: event.created_at,
                         score: 0,
@@ -163,21 +139,59 @@ pub fn effect_of(event: &outbox_event::Model) -> AppResult<Effect> {
                     .collect(),
             ))
         }
-        "FLASHCARD_REVIEWED" => single("FLASHCARD_REVIEWED", Some(metric::FLASHCARDS_REVIEWED)),
-        "TOPIC_COMPLETED" => single("TOPIC_COMPLETED", Some(metric::TOPICS_COMPLETED)),
-        "WORD_MASTERED" => single("WORD_MASTERED", Some(metric::WORDS_MASTERED)),
-        "MOCK_TEST_PASSED" => single("MOCK_TEST_PASSED", Some(metric::MOCK_TESTS_PASSED)),
-        "USER_SIGNED_IN" => match single(DAILY_LOGIN, None)? {
-            Effect::Activities(mut list) => {
-                for a in &mut list {
-                    a.once_per_day = true;
-                    a.topic_id = None;
-                }
-                Ok(Effect::Activities(list))
-            }
-            other => Ok(other),
-        },
-        "USER_UPDATED" => Ok(Effect::ProfileChanged(parse::<UserPayload>(event)?.user_id)),
+        EventKind::FlashcardReviewed => {
+            let body: FlashcardReviewed = payload(event)?;
+            Ok(single(
+                kind,
+                body.user_id,
+                body.topic_id,
+                metric::FLASHCARDS_REVIEWED,
+            ))
+        }
+        EventKind::TopicCompleted => {
+            let body: TopicCompleted = payload(event)?;
+            Ok(single(
+                kind,
+                body.user_id,
+                body.topic_id,
+                metric::TOPICS_COMPLETED,
+            ))
+        }
+        EventKind::WordMastered => {
+            let body: WordMastered = payload(event)?;
+            Ok(single(
+                kind,
+                body.user_id,
+                body.topic_id,
+                metric::WORDS_MASTERED,
+            ))
+        }
+        EventKind::MockTestPassed => {
+            let body: MockTestPassed = payload(event)?;
+            Ok(single(
+                kind,
+                body.user_id,
+                body.topic_id,
+                metric::MOCK_TESTS_PASSED,
+            ))
+        }
+        EventKind::UserSignedIn => {
+            let body: UserSignedIn = payload(event)?;
+            Ok(Effect::Activities(vec![Activity {
+                user_id: body.user_id,
+                rule: DAILY_LOGIN,
+                event_id: event.id,
+                occurred_at: event.created_at,
+                score: 0,
+                won: false,
+                topic_id: None,
+                metrics: Vec::new(),
+                once_per_day: true,
+            }]))
+        }
+        EventKind::UserUpdated => Ok(Effect::ProfileChanged(
+            payload::<UserUpdated>(event)?.user_id,
+        )),
         other => Err(AppError::internal(format!(
             "gamification cannot read {other}"
         ))),

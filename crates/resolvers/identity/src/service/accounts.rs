@@ -1,12 +1,13 @@
 //! Accounts: registration, profile, password, roles, the admin user list.
 
 use agora_entities::identity::user;
+use agora_events::{UserRegistered, UserUpdated};
 use agora_platform::{
     AppError, AppResult, Platform,
     auth::{Role, password},
     db::{begin_write, contains_ci},
     error::on_unique_violation,
-    outbox,
+    outbox::{self, NewEvent},
     pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
 };
 use sea_orm::{
@@ -20,7 +21,7 @@ use super::{
     policy::{check_password, normalize_display_name, normalize_email},
     sessions::{self, IssuedSession, RevokeReason},
 };
-use crate::events::{IdentityEvent, Revocation, announce};
+use crate::events::{Revocation, announce};
 
 /// A new account's details, as the client sent them.
 #[derive(Debug, Clone)]
@@ -86,7 +87,8 @@ async fn insert_user(
     .insert(&txn)
     .await
     .map_err(|e| on_unique_violation(e, EMAIL_TAKEN))?;
-    outbox::enqueue(&txn, now, IdentityEvent::UserRegistered.for_user(user.id)).await?;
+    let registered = UserRegistered { user_id: user.id };
+    outbox::enqueue(&txn, now, NewEvent::of(user.id, &registered)?).await?;
     txn.commit().await?;
     platform.wake_outbox();
     Ok(user)
@@ -195,7 +197,8 @@ async fn save_with_event(
     active.updated_at = Set(now);
     let txn = begin_write(&platform.db).await?;
     let user = active.update(&txn).await?;
-    outbox::enqueue(&txn, now, IdentityEvent::UserUpdated.for_user(user.id)).await?;
+    let updated = UserUpdated { user_id: user.id };
+    outbox::enqueue(&txn, now, NewEvent::of(user.id, &updated)?).await?;
     txn.commit().await?;
     platform.wake_outbox();
     Ok(user)

@@ -2,11 +2,12 @@
 //! turning credentials back into a [`Viewer`].
 
 use agora_entities::identity::{login_attempt, refresh_token, session, user};
+use agora_events::UserSignedIn;
 use agora_platform::{
     AppError, AppResult, Platform,
     auth::{UserViewer, Viewer, password, secret},
     db::begin_write,
-    outbox,
+    outbox::{self, NewEvent},
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -16,7 +17,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{policy, role_of};
-use crate::events::{IdentityEvent, Revocation, announce};
+use crate::events::{Revocation, announce};
 
 /// Failed logins within [`LOCKOUT_WINDOW_MINUTES`] that lock an address.
 pub const LOCKOUT_FAILURES: usize = 5;
@@ -160,7 +161,8 @@ pub async fn start_session(platform: &Platform, user: user::Model) -> AppResult<
     .insert(&txn)
     .await?;
     let refresh = insert_refresh_token(platform, &txn, session_id, now).await?;
-    outbox::enqueue(&txn, now, IdentityEvent::UserSignedIn.for_user(user.id)).await?;
+    let signed_in = UserSignedIn { user_id: user.id };
+    outbox::enqueue(&txn, now, NewEvent::of(user.id, &signed_in)?).await?;
     txn.commit().await?;
     platform.wake_outbox();
     issue(platform, user, session_id, refresh, now)

@@ -4,7 +4,7 @@ use agora_entities::knowledge::{question, question_choice, question_tag, tag, to
 use agora_platform::{
     AppError, AppResult, Platform,
     db::{begin_write, contains_ci},
-    outbox,
+    outbox::{self, NewEvent},
     pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
 };
 use chrono::{DateTime, Utc};
@@ -103,7 +103,7 @@ pub async fn insert<C: ConnectionTrait>(
             topic_id,
             author_id,
         };
-        outbox::enqueue(db, now, event.event()).await?;
+        outbox::enqueue(db, now, NewEvent::of(id, &event)?).await?;
     }
     Ok(model)
 }
@@ -233,7 +233,7 @@ pub async fn update(
             topic_id,
             author_id,
         };
-        outbox::enqueue(&txn, now, event.event()).await?;
+        outbox::enqueue(&txn, now, NewEvent::of(id, &event)?).await?;
     }
     txn.commit().await?;
     platform.wake_outbox();

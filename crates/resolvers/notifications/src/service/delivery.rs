@@ -9,7 +9,7 @@ use agora_platform::{AppError, AppResult, Platform, mail::Mail, outbox, push::Pu
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::{NotificationChannel, feed, preferences, sources};
+use super::{NotificationChannel, NotificationKind, feed, preferences, sources};
 use crate::events::{LiveMessage, NotificationCreated};
 
 /// Turns source `events` into notifications inside the dispatcher's transaction `txn`, in a
@@ -80,19 +80,17 @@ pub async fn create_from_events(
         } else {
             Uuid::now_v7()
         };
-        created.push(
-            NotificationCreated {
-                notification_id,
-                user_id: draft.user_id,
-                kind: draft.kind.as_str().to_owned(),
-                title: draft.title,
-                body: draft.body,
-                data: draft.data,
-                in_app,
-                created_at: now,
-            }
-            .event()?,
-        );
+        let notification = NotificationCreated {
+            notification_id,
+            user_id: draft.user_id,
+            kind: draft.kind.as_str().to_owned(),
+            title: draft.title,
+            body: draft.body,
+            data: draft.data,
+            in_app,
+            created_at: now,
+        };
+        created.push(outbox::NewEvent::of(draft.user_id, &notification)?);
     }
     outbox::enqueue_many(txn, now, created).await
 }
@@ -176,7 +174,11 @@ async fn wanting<'a>(
     let choices = preferences::choices(txn, &distinct(batch.iter().map(|c| c.user_id))).await?;
     let mut wanted = Vec::new();
     for created in batch {
-        if choices.enabled(created.user_id, created.kind()?, channel) {
+        if choices.enabled(
+            created.user_id,
+            NotificationKind::parse(&created.kind)?,
+            channel,
+        ) {
             wanted.push(created);
         }
     }

@@ -1,13 +1,15 @@
 //! What each outbox event notifies, and to whom.
 //!
 //! The wording is data: [`TEMPLATES`] holds one title and body per kind with `{placeholders}`.
-//! Each consumed event has its own payload struct (resolver crates never share types), which
-//! names the recipient, fills the placeholders and gives the client its `data`. Adding a source
-//! is a payload struct, a row in [`SOURCES`] and, for a new kind, a template.
+//! Each consumed event's payload (typed in `agora_events`, shared with its emitter) names the
+//! recipient, fills the placeholders and gives the client its `data` ([`Notable::fact`]).
+//! Adding a source is a `Notable` impl, a row in [`SOURCES`] and, for a new kind, a template.
 
+use agora_events::{
+    AchievementUnlocked, DomainEvent, EventKind, FlashcardsDue, LevelUp, SensorAlert, StreakAtRisk,
+    SubmissionReviewed, UserRegistered,
+};
 use agora_platform::{AppError, AppResult, ids};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -83,62 +85,56 @@ pub fn template(kind: NotificationKind) -> &'static Template {
         .unwrap_or(&TEMPLATES[0])
 }
 
-/// A consumed event: its name, the kind it makes, and how to read its payload.
+/// A consumed event: its kind, the notification kind it makes, and how to read its payload.
 pub struct Source {
-    /// Outbox event name.
-    pub event_type: &'static str,
+    /// The event.
+    pub event: EventKind,
     /// The kind of notification it makes.
     pub kind: NotificationKind,
     read: fn(&Value) -> AppResult<Option<Fact>>,
 }
 
-/// Every event that makes a notification.
-pub static SOURCES: [Source; 7] = [
-    Source {
-        event_type: "USER_REGISTERED",
-        kind: NotificationKind::Welcome,
-        read: |v| read::<UserRegistered>(v).map(UserRegistered::fact),
-    },
-    Source {
-        event_type: "LEVEL_UP",
-        kind: NotificationKind::LevelUp,
-        read: |v| read::<LevelUp>(v).map(LevelUp::fact),
-    },
-    Source {
-        event_type: "ACHIEVEMENT_UNLOCKED",
-        kind: NotificationKind::AchievementUnlocked,
-        read: |v| read::<AchievementUnlocked>(v).map(AchievementUnlocked::fact),
-    },
-    Source {
-        event_type: "STREAK_AT_RISK",
-        kind: NotificationKind::StreakAtRisk,
-        read: |v| read::<StreakAtRisk>(v).map(StreakAtRisk::fact),
-    },
-    Source {
-        event_type: "FLASHCARDS_DUE",
-        kind: NotificationKind::FlashcardsDue,
-        read: |v| read::<FlashcardsDue>(v).map(FlashcardsDue::fact),
-    },
-    Source {
-        event_type: "SUBMISSION_REVIEWED",
-        kind: NotificationKind::SubmissionReviewed,
-        read: |v| read::<SubmissionReviewed>(v).map(SubmissionReviewed::fact),
-    },
-    Source {
-        event_type: "SENSOR_ALERT",
-        kind: NotificationKind::SensorAlert,
-        read: |v| read::<SensorAlert>(v).map(SensorAlert::fact),
-    },
-];
-
-/// Whether events named `event_type` make notifications.
-pub fn is_source(event_type: &str) -> bool {
-    SOURCES.iter().any(|s| s.event_type == event_type)
+/// An event payload that notifies someone.
+trait Notable: DomainEvent {
+    /// What it says; None when it tells no one anything.
+    fn fact(self) -> Option<Fact>;
 }
 
-fn read<T: DeserializeOwned>(payload: &Value) -> AppResult<T> {
-    serde_json::from_value(payload.clone())
-        .map_err(|e| AppError::internal(format!("unreadable event payload: {e}")))
+/// The source of events `E`, which make notifications of `kind`.
+const fn source<E: Notable>(kind: NotificationKind) -> Source {
+    Source {
+        event: E::KIND,
+        kind,
+        read: read::<E>,
+    }
+}
+
+/// Every event that makes a notification.
+pub static SOURCES: [Source; 7] = [
+    source::<UserRegistered>(NotificationKind::Welcome),
+    source::<LevelUp>(NotificationKind::LevelUp),
+    source::<AchievementUnlocked>(NotificationKind::AchievementUnlocked),
+    source::<StreakAtRisk>(NotificationKind::StreakAtRisk),
+    source::<FlashcardsDue>(NotificationKind::FlashcardsDue),
+    source::<SubmissionReviewed>(NotificationKind::SubmissionReviewed),
+    source::<SensorAlert>(NotificationKind::SensorAlert),
+];
+
+/// The events of [`SOURCES`], which `notifications.create` consumes.
+pub static CONSUMED: [EventKind; SOURCES.len()] = {
+    let mut kinds = [EventKind::UserRegistered; SOURCES.len()];
+    let mut i = 0;
+    while i < SOURCES.len() {
+        kinds[i] = SOURCES[i].event;
+        i += 1;
+    }
+    kinds
+};
+
+fn read<E: Notable>(payload: &Value) -> AppResult<Option<Fact>> {
+    E::deserialize(payload)
+        .map(E::fact)
+        .map_err(|e| AppError::internal(format!("unreadable {} payload: {e}", E::KIND)))
 }
 
 /// What an event says, before it is worded for its recipient.
@@ -180,7 +176,7 @@ pub fn read_event(
     event_type: &str,
     payload: &Value,
 ) -> AppResult<Option<(NotificationKind, Fact)>> {
-    let Some(source) = SOURCES.iter().find(|s| s.event_type == event_type) else {
+    let Some(source) = SOURCES.iter().find(|s| s.event.as_str() == event_type) else {
         return Ok(None);
     };
     Ok((source.read)(payload)?.map(|fact| (source.kind, fact)))
@@ -255,13 +251,7 @@ fn cut(text: String, max: usize) -> String {
 }
 
 /// `USER_REGISTERED` (identity).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct UserRegistered {
-    user_id: Uuid,
-}
-
-impl UserRegistered {
+impl Notable for UserRegistered {
     fn fact(self) -> Option<Fact> {
         Some(Fact {
             recipient: self.user_id,
@@ -273,16 +263,7 @@ impl UserRegistered {
 }
 
 /// `LEVEL_UP` (gamification).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LevelUp {
-    user_id: Uuid,
-    level: i64,
-    previous_level: i64,
-    xp: i64,
-}
-
-impl LevelUp {
+impl Notable for LevelUp {
     fn fact(self) -> Option<Fact> {
         Some(Fact {
             recipient: self.user_id,
@@ -302,18 +283,7 @@ impl LevelUp {
 }
 
 /// `ACHIEVEMENT_UNLOCKED` (gamification).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AchievementUnlocked {
-    user_id: Uuid,
-    achievement_key: String,
-    name: String,
-    description: String,
-    #[serde(default)]
-    unlocked_at: Option<DateTime<Utc>>,
-}
-
-impl AchievementUnlocked {
+impl Notable for AchievementUnlocked {
     fn fact(self) -> Option<Fact> {
         Some(Fact {
             recipient: self.user_id,
@@ -333,15 +303,7 @@ impl AchievementUnlocked {
 }
 
 /// `STREAK_AT_RISK` (gamification's evening check, in the user's time zone).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StreakAtRisk {
-    user_id: Uuid,
-    streak: i64,
-    local_date: NaiveDate,
-}
-
-impl StreakAtRisk {
+impl Notable for StreakAtRisk {
     fn fact(self) -> Option<Fact> {
         // A streak of zero has nothing to lose.
         (self.streak > 0).then(|| Fact {
@@ -360,14 +322,7 @@ impl StreakAtRisk {
 }
 
 /// `FLASHCARDS_DUE` (learning's daily reminder).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FlashcardsDue {
-    user_id: Uuid,
-    due_count: i64,
-}
-
-impl FlashcardsDue {
+impl Notable for FlashcardsDue {
     fn fact(self) -> Option<Fact> {
         let cards = match self.due_count {
             n if n <= 0 => return None,
@@ -386,16 +341,7 @@ impl FlashcardsDue {
 
 /// `SUBMISSION_REVIEWED` (community): one per vote. Its `reviewerId` is not read: the author
 /// is told the outcome, and who voted is on the submission.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SubmissionReviewed {
-    submission_id: Uuid,
-    author_id: Uuid,
-    verdict: String,
-    status: String,
-}
-
-impl SubmissionReviewed {
+impl Notable for SubmissionReviewed {
     fn fact(self) -> Option<Fact> {
         // Only decisions are news to the author; a vote that leaves the submission PENDING
         // would be noise (two approvals would mean two notifications and then a third).
@@ -430,25 +376,13 @@ impl SubmissionReviewed {
     }
 }
 
-/// `SENSOR_ALERT` (the sensor domain's payload; one event per follower).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SensorAlert {
-    user_id: Uuid,
-    alert_id: Uuid,
-    station_id: Uuid,
-    station_name: String,
-    condition: String,
-    value: String,
-    started_at: DateTime<Utc>,
-}
-
 /// The global-id type names of stations and alerts (the sensor crate's; repeated here because
 /// resolver crates do not import each other).
 const STATION_TYPE: &str = "Station";
 const ALERT_TYPE: &str = "Alert";
 
-impl SensorAlert {
+/// `SENSOR_ALERT` (the sensor domain's; one event per follower).
+impl Notable for SensorAlert {
     fn fact(self) -> Option<Fact> {
         Some(Fact {
             recipient: self.user_id,

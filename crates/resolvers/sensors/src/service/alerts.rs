@@ -12,7 +12,7 @@ use agora_entities::sensors::{alert, alert_rule, station};
 use agora_platform::{
     AppError, AppResult, Platform,
     auth::Viewer,
-    outbox,
+    outbox::{self, NewEvent},
     pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
 };
 use chrono::{DateTime, Duration, Utc};
@@ -323,7 +323,7 @@ pub(super) async fn evaluate(
                 .unwrap_or_default()
                 .iter()
                 .map(|user| {
-                    SensorAlert {
+                    let alert = SensorAlert {
                         user_id: *user,
                         alert_id: opened.id,
                         station_id: station.id,
@@ -331,8 +331,8 @@ pub(super) async fn evaluate(
                         condition: opened.condition.clone(),
                         value: format!("{} {unit}", opened.value),
                         started_at: opened.started_at,
-                    }
-                    .event()
+                    };
+                    NewEvent::of(opened.id, &alert)
                 })
                 .collect::<AppResult<Vec<_>>>()?;
             if !events.is_empty() {
