@@ -13,9 +13,11 @@ pub mod events;
 mod mutation;
 mod query;
 pub mod service;
+mod settings;
 mod subscription;
 pub mod types;
 
 pub use mutation::BattleMutation;
 pub use query::BattleQuery;
+pub use settings::BattleSettings;
 pub use subscription::BattleSubscription;

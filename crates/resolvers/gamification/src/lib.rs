@@ -13,8 +13,10 @@ pub mod api;
 pub mod events;
 mod query;
 pub mod service;
+mod settings;
 mod subscription;
 pub mod types;
 
 pub use query::GamificationQuery;
+pub use settings::GamificationSettings;
 pub use subscription::GamificationSubscription;

@@ -19,6 +19,7 @@ pub mod events;
 mod mutation;
 mod query;
 pub mod service;
+mod settings;
 mod subscription;
 pub mod types;
 
@@ -28,6 +29,7 @@ use agora_platform::outbox::OutboxHandler;
 
 pub use mutation::NotificationsMutation;
 pub use query::NotificationsQuery;
+pub use settings::NotificationsSettings;
 pub use subscription::NotificationsSubscription;
 
 /// The outbox handlers notifications contribute: creation, then one per delivery channel.

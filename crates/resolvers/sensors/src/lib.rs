@@ -25,6 +25,7 @@ pub mod model;
 mod mutation;
 mod query;
 pub mod service;
+mod settings;
 pub mod simulate;
 mod subscription;
 pub mod types;
@@ -32,4 +33,5 @@ pub mod units;
 
 pub use mutation::SensorsMutation;
 pub use query::SensorsQuery;
+pub use settings::SensorsSettings;
 pub use subscription::SensorsSubscription;
