@@ -702,7 +702,7 @@ mod tests {
     /// accepts `good`.
     fn assert_bounded(flag: &str, range: &str, bad: &[&str], good: &str) {
         for value in bad {
-            let err = parse(&[flag, value]).err().expect("out of range");
+            let err = parse(&[flag, value]).expect_err("out of range");
             assert!(
                 err.contains(flag) && err.contains(range),
                 "{flag} {value}: {err}"
@@ -732,14 +732,12 @@ mod tests {
 
     #[test]
     fn durations_refuse_zero_and_nonsense() {
-        let err = parse(&["--apq-ttl", "0s"]).err().expect("zero");
+        let err = parse(&["--apq-ttl", "0s"]).expect_err("zero");
         assert!(
             err.contains("--apq-ttl") && err.contains("greater than zero"),
             "{err}"
         );
-        let err = parse(&["--request-timeout", "soon"])
-            .err()
-            .expect("nonsense");
+        let err = parse(&["--request-timeout", "soon"]).expect_err("nonsense");
         assert!(
             err.contains("--request-timeout") && err.contains("not a duration"),
             "{err}"

@@ -66,14 +66,12 @@ mod tests {
 
     #[test]
     fn a_zero_or_unreadable_pause_is_refused_naming_the_flag() {
-        let err = parse(&["--battle-reveal-pause", "0s"]).err().expect("zero");
+        let err = parse(&["--battle-reveal-pause", "0s"]).expect_err("zero");
         assert!(
             err.contains("--battle-reveal-pause") && err.contains("greater than zero"),
             "{err}"
         );
-        let err = parse(&["--quick-match-wait", "soon"])
-            .err()
-            .expect("not a duration");
+        let err = parse(&["--quick-match-wait", "soon"]).expect_err("not a duration");
         assert!(
             err.contains("--quick-match-wait") && err.contains("not a duration"),
             "{err}"

@@ -32,9 +32,7 @@ mod tests {
     fn points_partitions_are_bounded() {
         assert_eq!(parse(&[]).expect("defaults").points_partitions, 2);
         for bad in ["0", "17"] {
-            let err = parse(&["--points-partitions", bad])
-                .err()
-                .expect("out of range");
+            let err = parse(&["--points-partitions", bad]).expect_err("out of range");
             assert!(
                 err.contains("--points-partitions") && err.contains("1..=16"),
                 "{bad}: {err}"
