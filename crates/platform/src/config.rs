@@ -1,7 +1,11 @@
 //! The `agora` configuration: every field a `--flag` and an environment variable.
 //!
-//! A bad value stops start-up with one line that names the variable, e.g.
-//! `AGORA_BIND: invalid socket address "x"`.
+//! [`Config`] is the platform's part, in small groups (`config.limits.max_depth`); settings
+//! that one domain reads live in that domain and the server flattens them beside it.
+//!
+//! A bad value stops start-up with one line that names the setting: clap checks ranges and
+//! durations as it parses (`invalid value '0' for '--outbox-workers <OUTBOX_WORKERS>': 0 is
+//! not in 1..=64`), [`Config::validate`] the rules that span settings.
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -29,7 +33,7 @@ pub enum LogFormat {
 /// settings live in that domain and are flattened beside it into the `agora` CLI.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
-    /// Where and how the process runs: listener, environment, logs, public URL, schema features, shutdown.
+    /// Where and how the process runs.
     #[command(flatten)]
     pub server: ServerSettings,
 
@@ -74,7 +78,8 @@ pub struct Config {
     pub outbox: OutboxSettings,
 }
 
-/// Where and how the process runs: listener, environment, logs, public URL, schema features, shutdown.
+/// Where and how the process runs: listener, environment, logs, public URL, schema features,
+/// shutdown.
 #[derive(Debug, Clone, Args)]
 pub struct ServerSettings {
     /// Address the HTTP server listens on.
