@@ -379,7 +379,7 @@ async fn fifty_concurrent_events_sum_exactly_and_replays_add_nothing() {
     let extra = (0..2).map(|_| {
         let dispatcher = OutboxDispatcher::new(
             platform.clone(),
-            agora_schema::outbox_handlers(&platform.config),
+            agora_schema::outbox_handlers(&server.state.domains),
         )
         .with_batch_size(7);
         async move {
@@ -625,7 +625,7 @@ async fn leaderboards_equal_a_recomputation_from_the_ledger() {
     assert_eq!(sql, served);
     if let Some(redis) = &platform.redis {
         let mut conn = redis.clone();
-        let prefix = &platform.config.redis_prefix;
+        let prefix = &platform.config.redis.redis_prefix;
         let _: () = redis::cmd("DEL")
             .arg(format!("{prefix}:lb:{key}"))
             .arg(format!("{prefix}:lb:{key}:built"))
@@ -997,7 +997,7 @@ async fn bad_input_is_refused_with_the_field_named() {
 async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
     let server = TestServer::start().await;
     let platform = server.state.platform.clone();
-    agora_server::tasks::seed::seed_demo(&platform)
+    agora_server::tasks::seed::seed_demo(&platform, &server.state.domains.sensors)
         .await
         .expect("demo seed");
     server.wait_for_outbox().await;
@@ -1064,7 +1064,7 @@ async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
         );
     }
     // Seeding again adds nothing.
-    agora_server::tasks::seed::seed_demo(&platform)
+    agora_server::tasks::seed::seed_demo(&platform, &server.state.domains.sensors)
         .await
         .expect("demo seed again");
     server.wait_for_outbox().await;
@@ -1197,16 +1197,17 @@ async fn overlapping_batches_on_competing_workers_add_up_without_deadlock() {
     enqueue_all(&platform, clock.now(), events).await;
     let failures = Arc::new(AtomicUsize::new(0));
     let competitors = (0..3).map(|_| {
-        let points: Vec<Arc<dyn OutboxHandler>> =
-            agora_gamification::api::outbox_handlers(platform.config.points_partitions)
-                .into_iter()
-                .map(|inner| {
-                    Arc::new(Failures {
-                        inner,
-                        count: failures.clone(),
-                    }) as Arc<dyn OutboxHandler>
-                })
-                .collect();
+        let points: Vec<Arc<dyn OutboxHandler>> = agora_gamification::api::outbox_handlers(
+            server.state.domains.gamification.points_partitions,
+        )
+        .into_iter()
+        .map(|inner| {
+            Arc::new(Failures {
+                inner,
+                count: failures.clone(),
+            }) as Arc<dyn OutboxHandler>
+        })
+        .collect();
         let dispatcher = OutboxDispatcher::new(platform.clone(), points)
             .with_batch_size(5)
             .with_workers(2);

@@ -247,7 +247,7 @@ async fn a_forwarded_address_is_believed_only_from_a_trusted_proxy() {
 
 #[test]
 fn a_client_address_header_without_trusted_proxies_is_a_configuration_error() {
-    let error = agora_platform::config::parse_args([
+    let error = agora_platform::config::parse_args::<agora_platform::config::Config>([
         "--client-ip-header",
         "x-forwarded-for",
         "--jwt-secret",
@@ -380,9 +380,13 @@ async fn wrong_current_passwords_lock_the_account_like_failed_sign_ins() {
 
 /// A server with the production sign-in limit (the harness lifts it for other tests).
 async fn with_default_auth_limit() -> TestServer {
-    let default = agora_platform::config::parse_args(["--jwt-secret", "x".repeat(32).as_str()])
-        .expect("defaults")
-        .rate_limit_auth;
+    let default = agora_platform::config::parse_args::<agora_platform::config::Config>([
+        "--jwt-secret",
+        "x".repeat(32).as_str(),
+    ])
+    .expect("defaults")
+    .rate_limits
+    .rate_limit_auth;
     TestServer::start_with(ServerOptions {
         args: vec!["--rate-limit-auth".into(), default.to_string()],
         ..Default::default()

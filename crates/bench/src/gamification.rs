@@ -205,15 +205,18 @@ pub(crate) async fn awards(args: AwardsArgs) -> anyhow::Result<()> {
     );
     let users = insert_users(&platform, args.users).await?;
     let topics: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
-    let mut config = (*platform.config).clone();
-    config.points_partitions = args.partitions.unwrap_or(config.points_partitions);
+    let mut domains = bench.state.domains.clone();
+    let partitions = &mut domains.gamification.points_partitions;
+    *partitions = args.partitions.unwrap_or(*partitions);
     let handlers = if args.all_handlers {
-        agora_schema::outbox_handlers(&config)
+        agora_schema::outbox_handlers(&domains)
     } else {
-        agora_gamification::api::outbox_handlers(config.points_partitions)
+        agora_gamification::api::outbox_handlers(domains.gamification.points_partitions)
     };
-    let batch = args.batch.unwrap_or(platform.config.outbox_batch);
-    let workers = args.workers.unwrap_or(platform.config.outbox_workers);
+    let batch = args.batch.unwrap_or(platform.config.outbox.outbox_batch);
+    let workers = args
+        .workers
+        .unwrap_or(platform.config.outbox.outbox_workers);
     let dispatcher = OutboxDispatcher::new(platform.clone(), handlers)
         .with_batch_size(batch)
         .with_workers(workers);
@@ -246,7 +249,7 @@ pub(crate) async fn awards(args: AwardsArgs) -> anyhow::Result<()> {
         awards as f64 / elapsed.as_secs_f64(),
         batch,
         workers,
-        config.points_partitions,
+        domains.gamification.points_partitions,
     );
     teardown(bench, &args.target).await
 }

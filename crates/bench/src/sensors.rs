@@ -19,9 +19,12 @@ use agora_platform::{
     auth::{Role, UserViewer, Viewer},
     config,
 };
-use agora_sensors::api::{
-    Bucket, NewStation, Pollutant, Provider, ReadingDraft, create_station, ingest_readings,
-    reading_series,
+use agora_sensors::{
+    SensorsSettings,
+    api::{
+        Bucket, NewStation, Pollutant, Provider, ReadingDraft, create_station, ingest_readings,
+        reading_series,
+    },
 };
 use agora_server::{StartOptions, state::build_state};
 use anyhow::Context;
@@ -106,7 +109,12 @@ async fn new_station(platform: &Platform, admin: Uuid, n: usize) -> anyhow::Resu
 
 /// Ingests `total` readings in batches through `writers` concurrent stations; returns
 /// readings per second.
-async fn ingest_run(platform: &Platform, args: &SensorsArgs, label: &str) -> anyhow::Result<f64> {
+async fn ingest_run(
+    platform: &Platform,
+    settings: &SensorsSettings,
+    args: &SensorsArgs,
+    label: &str,
+) -> anyhow::Result<f64> {
     let admin = admin(platform).await?;
     let mut ids = Vec::new();
     for n in 0..args.writers {
@@ -124,6 +132,7 @@ async fn ingest_run(platform: &Platform, args: &SensorsArgs, label: &str) -> any
     let mut tasks = Vec::new();
     for id in ids {
         let platform = platform.clone();
+        let settings = settings.clone();
         let latencies = latencies.clone();
         let batch = args.batch;
         tasks.push(tokio::spawn(async move {
@@ -151,7 +160,7 @@ async fn ingest_run(platform: &Platform, args: &SensorsArgs, label: &str) -> any
                     })
                     .collect();
                 let t = Instant::now();
-                let report = ingest_readings(&platform, id, drafts)
+                let report = ingest_readings(&platform, &settings, id, drafts)
                     .await
                     .map_err(|e| anyhow::anyhow!(e.log_message()))?;
                 latencies
@@ -201,7 +210,13 @@ async fn sqlite_ingest(args: &SensorsArgs) -> anyhow::Result<()> {
     )
     .await?;
     // SQLite has one writer: concurrent stations queue on its lock.
-    let result = ingest_run(&state.platform, args, "SQLite ingest").await;
+    let result = ingest_run(
+        &state.platform,
+        &state.domains.sensors,
+        args,
+        "SQLite ingest",
+    )
+    .await;
     state.shutdown.cancel();
     state.platform.db.clone().close().await.ok();
     std::fs::remove_dir_all(&dir).ok();
@@ -320,11 +335,12 @@ async fn series_latency(
         "series(PM25, HOUR, 7 days) over HTTP (client-measured)",
         over_http,
     );
-    fanout(platform, addr, args).await
+    fanout(platform, &bench_state.domains.sensors, addr, args).await
 }
 
 async fn fanout(
     platform: &Platform,
+    settings: &SensorsSettings,
     addr: std::net::SocketAddr,
     args: &SensorsArgs,
 ) -> anyhow::Result<()> {
@@ -391,6 +407,7 @@ async fn fanout(
         }
         ingest_readings(
             platform,
+            settings,
             station,
             vec![ReadingDraft {
                 parameter: Pollutant::Pm25,
@@ -428,7 +445,13 @@ async fn fanout(
 
 pub(crate) async fn sensors(args: SensorsArgs) -> anyhow::Result<()> {
     let bench = setup(&args.target).await?;
-    ingest_run(&bench.platform, &args, "PostgreSQL ingest").await?;
+    ingest_run(
+        &bench.platform,
+        &bench.state.domains.sensors,
+        &args,
+        "PostgreSQL ingest",
+    )
+    .await?;
     if !args.no_sqlite {
         sqlite_ingest(&args).await?;
     }

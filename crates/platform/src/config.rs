@@ -1,11 +1,15 @@
 //! The `agora` configuration: every field a `--flag` and an environment variable.
 //!
-//! A bad value stops start-up with one line that names the variable, e.g.
-//! `AGORA_BIND: invalid socket address "x"`.
+//! [`Config`] is the platform's part, in small groups (`config.limits.max_depth`); settings
+//! that one domain reads live in that domain and the server flattens them beside it.
+//!
+//! A bad value stops start-up with one line that names the setting: clap checks ranges and
+//! durations as it parses (`invalid value '0' for '--outbox-workers <OUTBOX_WORKERS>': 0 is
+//! not in 1..=64`), [`Config::validate`] the rules that span settings.
 
 use std::{net::SocketAddr, time::Duration};
 
-use clap::{Args, ValueEnum};
+use clap::{Args, ValueEnum, builder::RangedU64ValueParser};
 
 /// Deployment environment; production tightens defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -25,48 +29,63 @@ pub enum LogFormat {
     Json,
 }
 
-/// Everything `agora` reads from flags or the environment.
+/// Everything the platform reads from flags or the environment, in groups; each domain's own
+/// settings live in that domain and are flattened beside it into the `agora` CLI.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
+    /// Where and how the process runs.
+    #[command(flatten)]
+    pub server: ServerSettings,
+
+    /// The database and its pool.
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+
+    /// Redis (production mode).
+    #[command(flatten)]
+    pub redis: RedisSettings,
+
+    /// Access and refresh tokens.
+    #[command(flatten)]
+    pub auth: AuthSettings,
+
+    /// Outgoing mail.
+    #[command(flatten)]
+    pub mail: MailSettings,
+
+    /// Limits on one request: body, document, depth, complexity, time, batches.
+    #[command(flatten)]
+    pub limits: LimitSettings,
+
+    /// Persisted queries: trusted documents and the APQ cache.
+    #[command(flatten)]
+    pub persisted: PersistedSettings,
+
+    /// Request rate limits (token buckets per minute).
+    #[command(flatten)]
+    pub rate_limits: RateLimitSettings,
+
+    /// WebSocket connections.
+    #[command(flatten)]
+    pub websocket: WebSocketSettings,
+
+    /// Who may call: browser origins, client addresses behind proxies, the metrics scraper.
+    #[command(flatten)]
+    pub http: HttpSettings,
+
+    /// The outbox dispatcher.
+    #[command(flatten)]
+    pub outbox: OutboxSettings,
+}
+
+/// Where and how the process runs: listener, environment, logs, public URL, schema features,
+/// shutdown.
+#[derive(Debug, Clone, Args)]
+pub struct ServerSettings {
     /// Address the HTTP server listens on.
     #[arg(long = "bind", env = "AGORA_BIND", default_value = "0.0.0.0:8080", global = true,
           value_parser = parse_bind)]
     pub bind: SocketAddr,
-
-    /// Database URL: `sqlite://FILE?mode=rwc` (embedded) or `postgres://...` (production).
-    #[arg(long = "database-url", env = "DATABASE_URL", default_value = "sqlite://agora.db?mode=rwc",
-          global = true, value_parser = parse_database_url)]
-    pub database_url: String,
-
-    /// Largest database pool (defaults: 20 on PostgreSQL, 8 on SQLite).
-    #[arg(
-        long = "db-max-connections",
-        env = "AGORA_DB_MAX_CONNECTIONS",
-        global = true
-    )]
-    pub db_max_connections: Option<u32>,
-
-    /// Connections the pool keeps open when idle.
-    #[arg(
-        long = "db-min-connections",
-        env = "AGORA_DB_MIN_CONNECTIONS",
-        default_value_t = 1,
-        global = true
-    )]
-    pub db_min_connections: u32,
-
-    /// Redis URL; unset runs the bus, leaderboards, caches and rate limits in process.
-    #[arg(long = "redis-url", env = "REDIS_URL", global = true, value_parser = parse_redis_url)]
-    pub redis_url: Option<String>,
-
-    /// Prefix for every Redis key and channel, so deployments (or test runs) can share a Redis.
-    #[arg(
-        long = "redis-prefix",
-        env = "AGORA_REDIS_PREFIX",
-        default_value = "agora",
-        global = true
-    )]
-    pub redis_prefix: String,
 
     /// `development` or `production`.
     #[arg(
@@ -77,25 +96,6 @@ pub struct Config {
         global = true
     )]
     pub environment: Environment,
-
-    /// HS256 secret for access tokens, at least 32 bytes; required in production.
-    #[arg(
-        long = "jwt-secret",
-        env = "AGORA_JWT_SECRET",
-        global = true,
-        hide_env_values = true
-    )]
-    pub jwt_secret: Option<String>,
-
-    /// Access-token lifetime, e.g. `15m`.
-    #[arg(long = "access-token-ttl", env = "AGORA_ACCESS_TOKEN_TTL", default_value = "15m",
-          global = true, value_parser = parse_ttl_access)]
-    pub access_token_ttl: Duration,
-
-    /// Refresh-token lifetime, e.g. `30d`.
-    #[arg(long = "refresh-token-ttl", env = "AGORA_REFRESH_TOKEN_TTL", default_value = "30d",
-          global = true, value_parser = parse_ttl_refresh)]
-    pub refresh_token_ttl: Duration,
 
     /// `pretty` or `json` (default: pretty in development, json in production).
     #[arg(
@@ -115,6 +115,95 @@ pub struct Config {
     )]
     pub public_url: String,
 
+    /// Allow schema introspection (default: on in development, off in production).
+    #[arg(long = "introspection", env = "AGORA_INTROSPECTION", global = true)]
+    pub introspection: Option<bool>,
+
+    /// Suggest field names in validation errors (default: on in development, off in production).
+    #[arg(
+        long = "field-suggestions",
+        env = "AGORA_FIELD_SUGGESTIONS",
+        global = true
+    )]
+    pub field_suggestions: Option<bool>,
+
+    /// One deadline, from the shutdown signal, for in-flight requests, the outbox's last pass
+    /// and the background workers.
+    #[arg(long = "shutdown-timeout", env = "AGORA_SHUTDOWN_TIMEOUT", default_value = "20s",
+          global = true, value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
+}
+
+/// The database and its pool.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseSettings {
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded) or `postgres://...` (production).
+    #[arg(long = "database-url", env = "DATABASE_URL", default_value = "sqlite://agora.db?mode=rwc",
+          global = true, value_parser = parse_database_url)]
+    pub database_url: String,
+
+    /// Largest database pool (defaults: 20 on PostgreSQL, 8 on SQLite).
+    #[arg(
+        long = "db-max-connections",
+        env = "AGORA_DB_MAX_CONNECTIONS",
+        global = true,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub db_max_connections: Option<u32>,
+
+    /// Connections the pool keeps open when idle.
+    #[arg(
+        long = "db-min-connections",
+        env = "AGORA_DB_MIN_CONNECTIONS",
+        default_value_t = 1,
+        global = true
+    )]
+    pub db_min_connections: u32,
+}
+
+/// Redis (production mode).
+#[derive(Debug, Clone, Args)]
+pub struct RedisSettings {
+    /// Redis URL; unset runs the bus, leaderboards, caches and rate limits in process.
+    #[arg(long = "redis-url", env = "REDIS_URL", global = true, value_parser = parse_redis_url)]
+    pub redis_url: Option<String>,
+
+    /// Prefix for every Redis key and channel, so deployments (or test runs) can share a Redis.
+    #[arg(
+        long = "redis-prefix",
+        env = "AGORA_REDIS_PREFIX",
+        default_value = "agora",
+        global = true
+    )]
+    pub redis_prefix: String,
+}
+
+/// Access and refresh tokens.
+#[derive(Debug, Clone, Args)]
+pub struct AuthSettings {
+    /// HS256 secret for access tokens, at least 32 bytes; required in production.
+    #[arg(
+        long = "jwt-secret",
+        env = "AGORA_JWT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<String>,
+
+    /// Access-token lifetime, e.g. `15m`.
+    #[arg(long = "access-token-ttl", env = "AGORA_ACCESS_TOKEN_TTL", default_value = "15m",
+          global = true, value_parser = parse_duration)]
+    pub access_token_ttl: Duration,
+
+    /// Refresh-token lifetime, e.g. `30d`.
+    #[arg(long = "refresh-token-ttl", env = "AGORA_REFRESH_TOKEN_TTL", default_value = "30d",
+          global = true, value_parser = parse_duration)]
+    pub refresh_token_ttl: Duration,
+}
+
+/// Outgoing mail.
+#[derive(Debug, Clone, Args)]
+pub struct MailSettings {
     /// SMTP server for outgoing mail, e.g. `smtp://relay:25`, `smtp://user:pass@host?tls=required`
     /// (STARTTLS) or `smtps://user:pass@host` (TLS); unset logs mail instead of sending it.
     #[arg(
@@ -133,23 +222,11 @@ pub struct Config {
         global = true
     )]
     pub mail_from: String,
+}
 
-    /// Push gateway webhook: each push is POSTed there as JSON; unset logs pushes instead.
-    #[arg(long = "push-webhook-url", env = "PUSH_WEBHOOK_URL", global = true)]
-    pub push_webhook_url: Option<String>,
-
-    /// Allow schema introspection (default: on in development, off in production).
-    #[arg(long = "introspection", env = "AGORA_INTROSPECTION", global = true)]
-    pub introspection: Option<bool>,
-
-    /// Suggest field names in validation errors (default: on in development, off in production).
-    #[arg(
-        long = "field-suggestions",
-        env = "AGORA_FIELD_SUGGESTIONS",
-        global = true
-    )]
-    pub field_suggestions: Option<bool>,
-
+/// Limits on one request: body, document, depth, complexity, time, batches.
+#[derive(Debug, Clone, Args)]
+pub struct LimitSettings {
     /// Largest request body in bytes.
     #[arg(
         long = "max-body-bytes",
@@ -188,12 +265,12 @@ pub struct Config {
 
     /// Longest a request may run before it is answered with 408/timeout.
     #[arg(long = "request-timeout", env = "AGORA_REQUEST_TIMEOUT", default_value = "30s",
-          global = true, value_parser = parse_ttl_timeout)]
+          global = true, value_parser = parse_duration)]
     pub request_timeout: Duration,
 
     /// Longest an operation may execute before it is answered with a `TIMEOUT` error.
     #[arg(long = "execution-timeout", env = "AGORA_EXECUTION_TIMEOUT", default_value = "10s",
-          global = true, value_parser = parse_execution_timeout)]
+          global = true, value_parser = parse_duration)]
     pub execution_timeout: Duration,
 
     /// Most aliases an operation may use (fragments counted where they are spread).
@@ -241,7 +318,11 @@ pub struct Config {
         value_parser = clap::value_parser!(u16).range(0..=10)
     )]
     pub max_batch: u16,
+}
 
+/// Persisted queries: trusted documents and the APQ cache.
+#[derive(Debug, Clone, Args)]
+pub struct PersistedSettings {
     /// Require every operation to be a trusted document (production lock-down); partner keys
     /// are always held to trusted documents.
     #[arg(
@@ -265,9 +346,13 @@ pub struct Config {
 
     /// How long Redis keeps an automatic persisted query after its last use.
     #[arg(long = "apq-ttl", env = "AGORA_APQ_TTL", default_value = "24h", global = true,
-          value_parser = parse_apq_ttl)]
+          value_parser = parse_duration)]
     pub apq_ttl: Duration,
+}
 
+/// Request rate limits (token buckets per minute).
+#[derive(Debug, Clone, Args)]
+pub struct RateLimitSettings {
     /// Requests per minute from one client IP address (token bucket; 0 disables).
     #[arg(
         long = "rate-limit-ip",
@@ -306,7 +391,11 @@ pub struct Config {
         global = true
     )]
     pub rate_limit_auth: u32,
+}
 
+/// WebSocket connections.
+#[derive(Debug, Clone, Args)]
+pub struct WebSocketSettings {
     /// Open WebSocket connections allowed from one IP address, per replica (0 disables).
     #[arg(
         long = "ws-connections-per-ip",
@@ -318,7 +407,7 @@ pub struct Config {
 
     /// How long a WebSocket may wait before `connection_init` (then it is closed with 4408).
     #[arg(long = "ws-init-timeout", env = "AGORA_WS_INIT_TIMEOUT", default_value = "3s",
-          global = true, value_parser = parse_ws_init_timeout)]
+          global = true, value_parser = parse_duration)]
     pub ws_init_timeout: Duration,
 
     /// Most operations one WebSocket may have running at once.
@@ -338,7 +427,11 @@ pub struct Config {
         global = true
     )]
     pub ws_max_message_bytes: usize,
+}
 
+/// Who may call: browser origins, client addresses behind proxies, the metrics scraper.
+#[derive(Debug, Clone, Args)]
+pub struct HttpSettings {
     /// Origins allowed to call the API from a browser, comma-separated (`*` allows any);
     /// default: any origin in development, none in production.
     #[arg(
@@ -376,13 +469,18 @@ pub struct Config {
         global = true
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+}
 
+/// The outbox dispatcher.
+#[derive(Debug, Clone, Args)]
+pub struct OutboxSettings {
     /// Delivery attempts before an outbox event is parked for an operator.
     #[arg(
         long = "outbox-max-attempts",
         env = "AGORA_OUTBOX_MAX_ATTEMPTS",
         default_value_t = 10,
-        global = true
+        global = true,
+        value_parser = clap::value_parser!(i32).range(1..)
     )]
     pub outbox_max_attempts: i32,
 
@@ -391,7 +489,8 @@ pub struct Config {
         long = "outbox-batch",
         env = "AGORA_OUTBOX_BATCH",
         default_value_t = 500,
-        global = true
+        global = true,
+        value_parser = clap::value_parser!(u32).range(1..=5_000)
     )]
     pub outbox_batch: u32,
 
@@ -402,133 +501,48 @@ pub struct Config {
         long = "outbox-workers",
         env = "AGORA_OUTBOX_WORKERS",
         default_value_t = 4,
-        global = true
+        global = true,
+        value_parser = RangedU64ValueParser::<usize>::new().range(1..=64)
     )]
     pub outbox_workers: usize,
-
-    /// Partitions of the points handler: each applies the awards of its share of the users,
-    /// in its own transaction, so batches on different workers overlap without waiting for
-    /// each other's per-user rows. Changing it is safe: the ledger's unique key stops a
-    /// re-delivered event from awarding twice.
-    #[arg(
-        long = "points-partitions",
-        env = "AGORA_POINTS_PARTITIONS",
-        default_value_t = 2,
-        global = true
-    )]
-    pub points_partitions: u32,
-
-    /// One deadline, from the shutdown signal, for in-flight requests, the outbox's last pass
-    /// and the background workers.
-    #[arg(long = "shutdown-timeout", env = "AGORA_SHUTDOWN_TIMEOUT", default_value = "20s",
-          global = true, value_parser = parse_ttl_shutdown)]
-    pub shutdown_timeout: Duration,
-
-    /// Pause between a battle question's reveal and the next question.
-    #[arg(long = "battle-reveal-pause", env = "AGORA_BATTLE_REVEAL_PAUSE", default_value = "3s",
-          global = true, value_parser = parse_reveal_pause)]
-    pub battle_reveal_pause: Duration,
-
-    /// A quick-match lobby starts this long after its second player joined (or when full).
-    #[arg(long = "quick-match-wait", env = "AGORA_QUICK_MATCH_WAIT", default_value = "30s",
-          global = true, value_parser = parse_quick_match_wait)]
-    pub quick_match_wait: Duration,
-
-    /// A battle lobby without activity for this long is cancelled.
-    #[arg(long = "lobby-idle-timeout", env = "AGORA_LOBBY_IDLE_TIMEOUT", default_value = "10m",
-          global = true, value_parser = parse_lobby_idle)]
-    pub lobby_idle_timeout: Duration,
-
-    /// Readings observed longer ago than this are refused by ingest, each with its reason;
-    /// admins back-fill older ones with `ingestReadings(backfill: true)`.
-    #[arg(long = "ingest-max-age", env = "AGORA_INGEST_MAX_AGE", default_value = "30d",
-          global = true, value_parser = |v: &str| parse_duration("AGORA_INGEST_MAX_AGE", v))]
-    pub ingest_max_age: Duration,
-
-    /// Longest span of time one `GET /export/readings.csv` may cover (400 beyond).
-    #[arg(long = "export-max-range", env = "AGORA_EXPORT_MAX_RANGE", default_value = "31d",
-          global = true, value_parser = |v: &str| parse_duration("AGORA_EXPORT_MAX_RANGE", v))]
-    pub export_max_range: Duration,
-
-    /// Readings exports one user (with their keys) may run at once on a replica (429 beyond).
-    #[arg(
-        long = "export-max-per-user",
-        env = "AGORA_EXPORT_MAX_PER_USER",
-        default_value_t = 2,
-        global = true,
-        value_parser = clap::value_parser!(u32).range(1..)
-    )]
-    pub export_max_per_user: u32,
-
-    /// Readings exports a replica runs at once, all users together (429 beyond).
-    #[arg(
-        long = "export-max-per-replica",
-        env = "AGORA_EXPORT_MAX_PER_REPLICA",
-        default_value_t = 8,
-        global = true,
-        value_parser = clap::value_parser!(u32).range(1..)
-    )]
-    pub export_max_per_replica: u32,
-
-    /// Rows a readings export reads per statement; its database connection goes back to the
-    /// pool between statements.
-    #[arg(
-        long = "export-chunk-rows",
-        env = "AGORA_EXPORT_CHUNK_ROWS",
-        default_value_t = 5_000,
-        global = true,
-        value_parser = clap::value_parser!(u32).range(1..=50_000)
-    )]
-    pub export_chunk_rows: u32,
-
-    /// A client that takes no bytes of a readings export for this long is disconnected.
-    #[arg(long = "export-write-timeout", env = "AGORA_EXPORT_WRITE_TIMEOUT", default_value = "10s",
-          global = true, value_parser = |v: &str| parse_duration("AGORA_EXPORT_WRITE_TIMEOUT", v))]
-    pub export_write_timeout: Duration,
-
-    /// Fitted forecast models kept in memory, one per station, parameter and hour (LRU).
-    #[arg(
-        long = "forecast-cache-size",
-        env = "AGORA_FORECAST_CACHE_SIZE",
-        default_value_t = 1_000,
-        global = true,
-        value_parser = clap::value_parser!(u32).range(1..)
-    )]
-    pub forecast_cache_size: u32,
 }
 
 impl Config {
     /// Whether the database is the embedded SQLite file.
     pub fn is_sqlite(&self) -> bool {
-        self.database_url.starts_with("sqlite:")
+        self.database.database_url.starts_with("sqlite:")
     }
 
     /// Whether this is a production deployment.
     pub fn is_production(&self) -> bool {
-        self.environment == Environment::Production
+        self.server.environment == Environment::Production
     }
 
     /// Log format in force.
     pub fn log_format(&self) -> LogFormat {
-        self.log_format.unwrap_or(match self.environment {
-            Environment::Development => LogFormat::Pretty,
-            Environment::Production => LogFormat::Json,
-        })
+        self.server
+            .log_format
+            .unwrap_or(match self.server.environment {
+                Environment::Development => LogFormat::Pretty,
+                Environment::Production => LogFormat::Json,
+            })
     }
 
     /// Whether introspection is allowed.
     pub fn introspection(&self) -> bool {
-        self.introspection.unwrap_or(!self.is_production())
+        self.server.introspection.unwrap_or(!self.is_production())
     }
 
     /// Whether validation errors suggest field names.
     pub fn field_suggestions(&self) -> bool {
-        self.field_suggestions.unwrap_or(!self.is_production())
+        self.server
+            .field_suggestions
+            .unwrap_or(!self.is_production())
     }
 
     /// Origins allowed by CORS; `None` allows any.
     pub fn cors_origins(&self) -> Option<Vec<String>> {
-        match &self.cors_origins {
+        match &self.http.cors_origins {
             Some(list) if list.iter().any(|o| o.trim() == "*") => None,
             Some(list) => Some(
                 list.iter()
@@ -541,9 +555,10 @@ impl Config {
         }
     }
 
-    /// Checks rules that span fields; the message names the variable.
+    /// Checks rules that span fields (ranges are checked by clap as each value is parsed); the
+    /// message names the variable.
     pub fn validate(&self) -> Result<(), String> {
-        match (&self.jwt_secret, self.environment) {
+        match (&self.auth.jwt_secret, self.server.environment) {
             (None, Environment::Production) => {
                 return Err("AGORA_JWT_SECRET is required when AGORA_ENV=production".into());
             }
@@ -552,29 +567,14 @@ impl Config {
             }
             _ => {}
         }
-        if self.db_max_connections == Some(0) {
-            return Err("AGORA_DB_MAX_CONNECTIONS must be at least 1".into());
-        }
-        if self.outbox_max_attempts < 1 {
-            return Err("AGORA_OUTBOX_MAX_ATTEMPTS must be at least 1".into());
-        }
-        if !(1..=64).contains(&self.outbox_workers) {
-            return Err("AGORA_OUTBOX_WORKERS must be between 1 and 64".into());
-        }
-        if !(1..=5_000).contains(&self.outbox_batch) {
-            return Err("AGORA_OUTBOX_BATCH must be between 1 and 5000".into());
-        }
-        if !(1..=16).contains(&self.points_partitions) {
-            return Err("AGORA_POINTS_PARTITIONS must be between 1 and 16".into());
-        }
-        if self.client_ip_header.is_some() && self.trusted_proxies.is_empty() {
+        if self.http.client_ip_header.is_some() && self.http.trusted_proxies.is_empty() {
             return Err(
                 "AGORA_CLIENT_IP_HEADER needs AGORA_TRUSTED_PROXIES: the proxy addresses \
                  whose header is believed"
                     .into(),
             );
         }
-        if self.access_token_ttl >= self.refresh_token_ttl {
+        if self.auth.access_token_ttl >= self.auth.refresh_token_ttl {
             return Err(
                 "AGORA_ACCESS_TOKEN_TTL must be shorter than AGORA_REFRESH_TOKEN_TTL".into(),
             );
@@ -584,21 +584,20 @@ impl Config {
 }
 
 /// Parses a configuration from command-line style arguments alone (environment variables still
-/// apply); for tools and tests that build one without the `agora` CLI.
-pub fn parse_args<I, T>(args: I) -> Result<Config, clap::Error>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
-{
+/// apply); for tools and tests that build one without the `agora` CLI. `C` is the platform's
+/// [`Config`] or any struct that flattens it (the server's, which adds the domains' settings).
+pub fn parse_args<C: Args>(
+    args: impl IntoIterator<Item = impl Into<std::ffi::OsString> + Clone>,
+) -> Result<C, clap::Error> {
     #[derive(clap::Parser)]
-    struct Only {
+    struct Only<C: Args> {
         #[command(flatten)]
-        config: Config,
+        config: C,
     }
     use clap::Parser;
     let argv =
         std::iter::once(std::ffi::OsString::from("agora")).chain(args.into_iter().map(Into::into));
-    Only::try_parse_from(argv).map(|only| only.config)
+    Only::<C>::try_parse_from(argv).map(|only| only.config)
 }
 
 fn parse_bind(value: &str) -> Result<SocketAddr, String> {
@@ -635,35 +634,15 @@ fn parse_network(value: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("AGORA_TRUSTED_PROXIES: {value:?} is not an address or a network"))
 }
 
-fn parse_duration(var: &str, value: &str) -> Result<Duration, String> {
+/// Parses a duration such as `15m`, `30d` or `500ms` (humantime), refusing zero; the value
+/// parser of every duration setting, the domains' included (clap names the flag in errors).
+pub fn parse_duration(value: &str) -> Result<Duration, String> {
     let duration = humantime::parse_duration(value)
-        .map_err(|e| format!("{var}: {value:?} is not a duration like 15m or 30d ({e})"))?;
+        .map_err(|e| format!("{value:?} is not a duration like 15m or 30d ({e})"))?;
     if duration.is_zero() {
-        return Err(format!("{var}: must be greater than zero"));
+        return Err("must be greater than zero".into());
     }
     Ok(duration)
-}
-
-/// Defines a clap value parser for a duration that names its variable in errors.
-macro_rules! duration_parser {
-    ($($name:ident => $var:literal),* $(,)?) => {$(
-        fn $name(value: &str) -> Result<Duration, String> {
-            parse_duration($var, value)
-        }
-    )*};
-}
-
-duration_parser! {
-    parse_ttl_access => "AGORA_ACCESS_TOKEN_TTL",
-    parse_ttl_refresh => "AGORA_REFRESH_TOKEN_TTL",
-    parse_ttl_timeout => "AGORA_REQUEST_TIMEOUT",
-    parse_ttl_shutdown => "AGORA_SHUTDOWN_TIMEOUT",
-    parse_reveal_pause => "AGORA_BATTLE_REVEAL_PAUSE",
-    parse_quick_match_wait => "AGORA_QUICK_MATCH_WAIT",
-    parse_lobby_idle => "AGORA_LOBBY_IDLE_TIMEOUT",
-    parse_execution_timeout => "AGORA_EXECUTION_TIMEOUT",
-    parse_apq_ttl => "AGORA_APQ_TTL",
-    parse_ws_init_timeout => "AGORA_WS_INIT_TIMEOUT",
 }
 
 #[cfg(test)]
@@ -690,8 +669,11 @@ mod tests {
     fn defaults_are_the_embedded_mode() {
         let config = parse(&[]).expect("defaults parse");
         assert!(config.is_sqlite());
-        assert_eq!(config.access_token_ttl, Duration::from_secs(15 * 60));
-        assert_eq!(config.refresh_token_ttl, Duration::from_secs(30 * 86_400));
+        assert_eq!(config.auth.access_token_ttl, Duration::from_secs(15 * 60));
+        assert_eq!(
+            config.auth.refresh_token_ttl,
+            Duration::from_secs(30 * 86_400)
+        );
         assert!(config.introspection());
         assert!(config.validate().is_ok());
     }
@@ -721,16 +703,14 @@ mod tests {
         );
     }
 
-    /// `flag` refuses each of `bad` at validation, naming `setting`, and accepts `good`.
-    fn assert_bounded(flag: &str, setting: &str, bad: &[&str], good: &str) {
+    /// `flag` refuses each of `bad` as it parses, naming the flag and the accepted range, and
+    /// accepts `good`.
+    fn assert_bounded(flag: &str, range: &str, bad: &[&str], good: &str) {
         for value in bad {
-            let config = parse(&[flag, value]).expect("parses");
+            let err = parse(&[flag, value]).expect_err("out of range");
             assert!(
-                config
-                    .validate()
-                    .expect_err("out of range")
-                    .contains(setting),
-                "{flag} {value}"
+                err.contains(flag) && err.contains(range),
+                "{flag} {value}: {err}"
             );
         }
         assert!(parse(&[flag, good]).expect("parses").validate().is_ok());
@@ -738,35 +718,36 @@ mod tests {
 
     #[test]
     fn outbox_workers_are_bounded() {
-        assert_eq!(parse(&[]).expect("defaults").outbox_workers, 4);
-        assert_bounded(
-            "--outbox-workers",
-            "AGORA_OUTBOX_WORKERS",
-            &["0", "65"],
-            "8",
-        );
-    }
-
-    #[test]
-    fn points_partitions_are_bounded() {
-        assert_eq!(parse(&[]).expect("defaults").points_partitions, 2);
-        assert_bounded(
-            "--points-partitions",
-            "AGORA_POINTS_PARTITIONS",
-            &["0", "17"],
-            "4",
-        );
+        assert_eq!(parse(&[]).expect("defaults").outbox.outbox_workers, 4);
+        assert_bounded("--outbox-workers", "1..=64", &["0", "65"], "8");
     }
 
     #[test]
     fn outbox_batches_are_bounded() {
-        assert_eq!(parse(&[]).expect("defaults").outbox_batch, 500);
-        assert_bounded(
-            "--outbox-batch",
-            "AGORA_OUTBOX_BATCH",
-            &["0", "5001"],
-            "1000",
-        );
+        assert_eq!(parse(&[]).expect("defaults").outbox.outbox_batch, 500);
+        assert_bounded("--outbox-batch", "1..=5000", &["0", "5001"], "1000");
         assert!(parse(&["--outbox-batch", "-1"]).is_err());
+    }
+
+    #[test]
+    fn outbox_attempts_and_pool_size_start_at_one() {
+        assert_bounded("--outbox-max-attempts", "1..", &["0"], "1");
+        assert_bounded("--db-max-connections", "1..", &["0"], "1");
+    }
+
+    #[test]
+    fn durations_refuse_zero_and_nonsense() {
+        let err = parse(&["--apq-ttl", "0s"]).expect_err("zero");
+        assert!(
+            err.contains("--apq-ttl") && err.contains("greater than zero"),
+            "{err}"
+        );
+        let err = parse(&["--request-timeout", "soon"]).expect_err("nonsense");
+        assert!(
+            err.contains("--request-timeout") && err.contains("not a duration"),
+            "{err}"
+        );
+        let config = parse(&["--ws-init-timeout", "500ms"]).expect("parses");
+        assert_eq!(config.websocket.ws_init_timeout, Duration::from_millis(500));
     }
 }

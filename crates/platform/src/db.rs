@@ -28,21 +28,22 @@ impl StatementCounter {
     }
 }
 
-/// Opens the pool for `config.database_url`; `search_path` selects a PostgreSQL schema (tests
+/// Opens the pool for `config.database.database_url`; `search_path` selects a PostgreSQL schema (tests
 /// give each run its own).
 pub async fn connect(
     config: &Config,
     search_path: Option<&str>,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let sqlite = config.is_sqlite();
-    let mut options = ConnectOptions::new(config.database_url.clone());
+    let mut options = ConnectOptions::new(config.database.database_url.clone());
     options
         .max_connections(
             config
+                .database
                 .db_max_connections
                 .unwrap_or(if sqlite { 8 } else { 20 }),
         )
-        .min_connections(config.db_min_connections)
+        .min_connections(config.database.db_min_connections)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);

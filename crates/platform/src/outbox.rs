@@ -237,9 +237,9 @@ pub struct OutboxDispatcher {
 impl OutboxDispatcher {
     /// A dispatcher over `handlers`.
     pub fn new(platform: Platform, handlers: Vec<Arc<dyn OutboxHandler>>) -> Self {
-        let max_attempts = platform.config.outbox_max_attempts;
-        let workers = platform.config.outbox_workers;
-        let batch_size = platform.config.outbox_batch.max(1);
+        let max_attempts = platform.config.outbox.outbox_max_attempts;
+        let workers = platform.config.outbox.outbox_workers;
+        let batch_size = platform.config.outbox.outbox_batch.max(1);
         Self {
             platform,
             handlers,

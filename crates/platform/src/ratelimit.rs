@@ -55,10 +55,10 @@ impl LimitClass {
 
     fn per_minute(self, config: &Config) -> u32 {
         match self {
-            Self::Ip => config.rate_limit_ip,
-            Self::User => config.rate_limit_user,
-            Self::ApiKey => config.rate_limit_key,
-            Self::Auth => config.rate_limit_auth,
+            Self::Ip => config.rate_limits.rate_limit_ip,
+            Self::User => config.rate_limits.rate_limit_user,
+            Self::ApiKey => config.rate_limits.rate_limit_key,
+            Self::Auth => config.rate_limits.rate_limit_auth,
         }
     }
 }
@@ -134,7 +134,7 @@ impl RateLimits {
         let backend = match redis {
             Some(connection) => Backend::Redis {
                 connection,
-                prefix: format!("{}:ratelimit", config.redis_prefix),
+                prefix: format!("{}:ratelimit", config.redis.redis_prefix),
                 script: redis::Script::new(GCRA_LUA),
             },
             None => Backend::InProcess(

@@ -571,7 +571,7 @@ impl Executor for AgoraExecutor {
         let mut response = match admitted {
             Ok(admitted) => {
                 let query = admitted.store_apq.as_ref().map(|_| request.query.clone());
-                let timeout = self.guard.platform.config.execution_timeout;
+                let timeout = self.guard.platform.config.limits.execution_timeout;
                 let mut response =
                     match tokio::time::timeout(timeout, self.schema.execute(request)).await {
                         Ok(response) => response,

@@ -76,14 +76,32 @@ pub fn insert_request_data(data: &mut async_graphql::Data, platform: &Platform) 
     agora_sensors::api::insert_loaders(data, platform);
 }
 
-/// Every domain's outbox handlers, for the dispatcher, as `config` sets them up.
+/// The settings that belong to one domain each, flattened into the `agora` CLI beside the
+/// platform's [`Config`]; the server hands each domain its own.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DomainSettings {
+    /// Battle timings.
+    #[command(flatten)]
+    pub battle: agora_battle::BattleSettings,
+    /// Points partitions.
+    #[command(flatten)]
+    pub gamification: agora_gamification::GamificationSettings,
+    /// The push gateway.
+    #[command(flatten)]
+    pub notifications: agora_notifications::NotificationsSettings,
+    /// Ingest, export and forecast limits.
+    #[command(flatten)]
+    pub sensors: agora_sensors::SensorsSettings,
+}
+
+/// Every domain's outbox handlers, for the dispatcher, as `settings` set them up.
 pub fn outbox_handlers(
-    config: &agora_platform::config::Config,
+    settings: &DomainSettings,
 ) -> Vec<std::sync::Arc<dyn agora_platform::outbox::OutboxHandler>> {
     let mut handlers = Vec::new();
     handlers.extend(agora_identity::outbox_handlers());
     handlers.extend(agora_gamification::api::outbox_handlers(
-        config.points_partitions,
+        settings.gamification.points_partitions,
     ));
     handlers.extend(agora_notifications::outbox_handlers());
     handlers
@@ -107,19 +125,28 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     )
 }
 
-/// Builds the schema served by `agora serve`, with limits and features from `config`, and the
-/// domains' per-process state (`sensors`: the forecast cache) as schema data.
+/// Builds the schema served by `agora serve`, with limits and features from the platform's
+/// config, and the domains' settings (`battle`) and per-process state (`sensors`: the
+/// forecast cache) as schema data.
 ///
 /// Depth, complexity, aliases, directives and tokens are measured by [`limits`] before the
 /// schema sees the document; the schema keeps only the parser's recursion limit. Suggestions
 /// stay on here: when they are off, the executor replaces them with `[Suggestion hidden]`.
-pub fn build(platform: Platform, sensors: agora_sensors::api::SensorsRuntime) -> AgoraSchema {
+pub fn build(
+    platform: Platform,
+    settings: &DomainSettings,
+    sensors: agora_sensors::api::SensorsRuntime,
+) -> AgoraSchema {
     let config: &Config = &platform.config;
-    let mut builder = builder().limit_recursive_depth(config.max_recursion);
+    let mut builder = builder().limit_recursive_depth(config.limits.max_recursion);
     if !config.introspection() {
         builder = builder.disable_introspection();
     }
-    builder.data(platform).data(sensors).finish()
+    builder
+        .data(platform)
+        .data(settings.battle.clone())
+        .data(sensors)
+        .finish()
 }
 
 /// Checks `document` against the schema without executing it; the errors as messages.

@@ -81,13 +81,13 @@ impl Limits {
     /// The limits `config` sets.
     pub fn from_config(config: &Config) -> Self {
         Self {
-            max_document_bytes: config.max_document_bytes,
-            max_tokens: config.max_tokens,
-            max_nesting: config.max_recursion,
-            max_depth: config.max_depth,
-            max_aliases: config.max_aliases,
-            max_directives: config.max_directives,
-            max_complexity: config.max_complexity,
+            max_document_bytes: config.limits.max_document_bytes,
+            max_tokens: config.limits.max_tokens,
+            max_nesting: config.limits.max_recursion,
+            max_depth: config.limits.max_depth,
+            max_aliases: config.limits.max_aliases,
+            max_directives: config.limits.max_directives,
+            max_complexity: config.limits.max_complexity,
         }
     }
 

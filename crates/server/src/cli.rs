@@ -3,7 +3,20 @@
 use std::path::PathBuf;
 
 use agora_platform::config::Config;
-use clap::{Parser, Subcommand};
+use agora_schema::DomainSettings;
+use clap::{Args, Parser, Subcommand};
+
+/// Everything `agora` reads from flags or the environment: the platform's settings and each
+/// domain's own (every flag also reads an environment variable).
+#[derive(Debug, Clone, Args)]
+pub struct AgoraConfig {
+    /// The platform's settings, in groups.
+    #[command(flatten)]
+    pub platform: Config,
+    /// The settings that belong to one domain each.
+    #[command(flatten)]
+    pub domains: DomainSettings,
+}
 
 /// Agora: one GraphQL API for a live learning platform.
 #[derive(Debug, Parser)]
@@ -11,7 +24,7 @@ use clap::{Parser, Subcommand};
 pub struct Cli {
     /// Configuration (every flag also reads an environment variable).
     #[command(flatten)]
-    pub config: Config,
+    pub config: AgoraConfig,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -123,4 +136,123 @@ pub enum PersistedAction {
         #[arg(long, default_value = "default")]
         client_name: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every setting keeps its flag and variable wherever its group or domain puts it (the
+    /// documentation and deployments name them).
+    const SETTINGS: &[(&str, &str)] = &[
+        ("bind", "AGORA_BIND"),
+        ("database-url", "DATABASE_URL"),
+        ("db-max-connections", "AGORA_DB_MAX_CONNECTIONS"),
+        ("db-min-connections", "AGORA_DB_MIN_CONNECTIONS"),
+        ("redis-url", "REDIS_URL"),
+        ("redis-prefix", "AGORA_REDIS_PREFIX"),
+        ("env", "AGORA_ENV"),
+        ("jwt-secret", "AGORA_JWT_SECRET"),
+        ("access-token-ttl", "AGORA_ACCESS_TOKEN_TTL"),
+        ("refresh-token-ttl", "AGORA_REFRESH_TOKEN_TTL"),
+        ("log-format", "AGORA_LOG_FORMAT"),
+        ("public-url", "AGORA_PUBLIC_URL"),
+        ("smtp-url", "SMTP_URL"),
+        ("mail-from", "MAIL_FROM"),
+        ("push-webhook-url", "PUSH_WEBHOOK_URL"),
+        ("introspection", "AGORA_INTROSPECTION"),
+        ("field-suggestions", "AGORA_FIELD_SUGGESTIONS"),
+        ("max-body-bytes", "AGORA_MAX_BODY_BYTES"),
+        ("max-depth", "AGORA_MAX_DEPTH"),
+        ("max-complexity", "AGORA_MAX_COMPLEXITY"),
+        ("max-recursion", "AGORA_MAX_RECURSION"),
+        ("request-timeout", "AGORA_REQUEST_TIMEOUT"),
+        ("execution-timeout", "AGORA_EXECUTION_TIMEOUT"),
+        ("max-aliases", "AGORA_MAX_ALIASES"),
+        ("max-directives", "AGORA_MAX_DIRECTIVES"),
+        ("max-tokens", "AGORA_MAX_TOKENS"),
+        ("max-document-bytes", "AGORA_MAX_DOCUMENT_BYTES"),
+        ("max-batch", "AGORA_MAX_BATCH"),
+        (
+            "require-trusted-documents",
+            "AGORA_REQUIRE_TRUSTED_DOCUMENTS",
+        ),
+        ("apq-cache-size", "AGORA_APQ_CACHE_SIZE"),
+        ("apq-ttl", "AGORA_APQ_TTL"),
+        ("rate-limit-ip", "AGORA_RATE_LIMIT_IP"),
+        ("rate-limit-user", "AGORA_RATE_LIMIT_USER"),
+        ("rate-limit-key", "AGORA_RATE_LIMIT_KEY"),
+        ("rate-limit-auth", "AGORA_RATE_LIMIT_AUTH"),
+        ("ws-connections-per-ip", "AGORA_WS_CONNECTIONS_PER_IP"),
+        ("ws-init-timeout", "AGORA_WS_INIT_TIMEOUT"),
+        ("ws-max-subscriptions", "AGORA_WS_MAX_SUBSCRIPTIONS"),
+        ("ws-max-message-bytes", "AGORA_WS_MAX_MESSAGE_BYTES"),
+        ("cors-origins", "AGORA_CORS_ORIGINS"),
+        ("client-ip-header", "AGORA_CLIENT_IP_HEADER"),
+        ("metrics-token", "AGORA_METRICS_TOKEN"),
+        ("trusted-proxies", "AGORA_TRUSTED_PROXIES"),
+        ("outbox-max-attempts", "AGORA_OUTBOX_MAX_ATTEMPTS"),
+        ("outbox-batch", "AGORA_OUTBOX_BATCH"),
+        ("outbox-workers", "AGORA_OUTBOX_WORKERS"),
+        ("points-partitions", "AGORA_POINTS_PARTITIONS"),
+        ("shutdown-timeout", "AGORA_SHUTDOWN_TIMEOUT"),
+        ("battle-reveal-pause", "AGORA_BATTLE_REVEAL_PAUSE"),
+        ("quick-match-wait", "AGORA_QUICK_MATCH_WAIT"),
+        ("lobby-idle-timeout", "AGORA_LOBBY_IDLE_TIMEOUT"),
+        ("ingest-max-age", "AGORA_INGEST_MAX_AGE"),
+        ("export-max-range", "AGORA_EXPORT_MAX_RANGE"),
+        ("export-max-per-user", "AGORA_EXPORT_MAX_PER_USER"),
+        ("export-max-per-replica", "AGORA_EXPORT_MAX_PER_REPLICA"),
+        ("export-chunk-rows", "AGORA_EXPORT_CHUNK_ROWS"),
+        ("export-write-timeout", "AGORA_EXPORT_WRITE_TIMEOUT"),
+        ("forecast-cache-size", "AGORA_FORECAST_CACHE_SIZE"),
+    ];
+
+    #[test]
+    fn every_setting_keeps_its_flag_and_variable() {
+        let command = Cli::command();
+        command.clone().debug_assert();
+        let mut found: Vec<(String, String)> = command
+            .get_arguments()
+            .filter_map(|arg| {
+                let env = arg.get_env()?.to_str()?.to_owned();
+                Some((arg.get_long()?.to_owned(), env))
+            })
+            .collect();
+        found.sort();
+        let mut expected: Vec<(String, String)> = SETTINGS
+            .iter()
+            .map(|(flag, env)| ((*flag).to_owned(), (*env).to_owned()))
+            .collect();
+        expected.sort();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn domain_settings_parse_beside_the_platform_ones() {
+        let config: AgoraConfig = agora_platform::config::parse_args([
+            "--quick-match-wait",
+            "5s",
+            "--points-partitions",
+            "4",
+            "--max-depth",
+            "9",
+        ])
+        .expect("parses");
+        assert_eq!(
+            config.domains.battle.quick_match_wait,
+            std::time::Duration::from_secs(5)
+        );
+        assert_eq!(config.domains.gamification.points_partitions, 4);
+        assert_eq!(config.platform.limits.max_depth, 9);
+        let err = agora_platform::config::parse_args::<AgoraConfig>(["--points-partitions", "17"])
+            .expect_err("out of range")
+            .to_string();
+        assert!(
+            err.contains("--points-partitions") && err.contains("1..=16"),
+            "{err}"
+        );
+    }
 }

@@ -200,8 +200,14 @@ pub(crate) fn client_addr(
     peer: Option<IpAddr>,
 ) -> Option<IpAddr> {
     let config = &state.platform.config;
-    let trusted = |ip: &IpAddr| config.trusted_proxies.iter().any(|net| net.contains(ip));
-    let (Some(name), Some(peer)) = (&config.client_ip_header, peer) else {
+    let trusted = |ip: &IpAddr| {
+        config
+            .http
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(ip))
+    };
+    let (Some(name), Some(peer)) = (&config.http.client_ip_header, peer) else {
         return peer;
     };
     if !trusted(&peer) {
@@ -398,7 +404,7 @@ async fn serve(
             respond(media, &method, status, body, cache, retry)
         }
         Value::Array(items) => {
-            let max = usize::from(state.platform.config.max_batch);
+            let max = usize::from(state.platform.config.limits.max_batch);
             if max == 0 {
                 return bad_request(reply, "batched requests are not accepted by this server");
             }

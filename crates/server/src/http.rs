@@ -70,7 +70,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// that sends it as `Authorization: Bearer <token>` (401 otherwise): operation names, error
 /// counts and queue depths are not for the public.
 pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(expected) = &state.platform.config.metrics_token {
+    if let Some(expected) = &state.platform.config.http.metrics_token {
         let presented = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())

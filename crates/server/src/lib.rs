@@ -61,9 +61,9 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
+            config.limits.request_timeout,
         ))
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
+        .layer(RequestBodyLimitLayer::new(config.limits.max_body_bytes));
     Router::new()
         .route("/", get(http::graphiql))
         .route(
@@ -88,14 +88,15 @@ pub fn app(state: AppState) -> Router {
 /// from the signal.
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let shutdown = state.shutdown.clone();
-    let grace = state.platform.config.shutdown_timeout;
+    let grace = state.platform.config.server.shutdown_timeout;
     let dispatcher = OutboxDispatcher::new(
         state.platform.clone(),
-        agora_schema::outbox_handlers(&state.platform.config),
+        agora_schema::outbox_handlers(&state.domains),
     );
     let dispatcher = tokio::spawn(dispatcher.run(shutdown.clone()));
     let battle_driver = tokio::spawn(agora_battle::api::run_driver(
         state.platform.clone(),
+        state.domains.battle.clone(),
         shutdown.clone(),
     ));
     let key_usage = tokio::spawn(

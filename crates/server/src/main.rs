@@ -17,11 +17,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
-    if let Err(message) = cli.config.validate() {
+    if let Err(message) = cli.config.platform.validate() {
         eprintln!("error: {message}");
         std::process::exit(2);
     }
-    telemetry::init_logging(&cli.config);
+    telemetry::init_logging(&cli.config.platform);
     if let Err(err) = run(cli).await {
         eprintln!("error: {err:#}");
         // An unmigrated database is the operator's to fix, like a bad setting.
@@ -57,7 +57,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            let created = tasks::seed::seed_demo(&state.platform).await?;
+            let created = tasks::seed::seed_demo(&state.platform, &state.domains.sensors).await?;
             println!("seeded {created} new record(s)");
             Ok(())
         }
@@ -160,8 +160,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tasks::create_admin(&state.platform, &email, &password, display_name.as_deref()).await
         }
         Command::Serve { seed_demo, migrate } => {
-            let migrate = migrate.unwrap_or(config.is_sqlite());
-            let bind = config.bind;
+            let migrate = migrate.unwrap_or(config.platform.is_sqlite());
+            let bind = config.platform.server.bind;
             let state = build_state(
                 config,
                 StartOptions {
@@ -171,7 +171,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             if seed_demo {
-                tasks::seed::seed_demo(&state.platform).await?;
+                tasks::seed::seed_demo(&state.platform, &state.domains.sensors).await?;
             }
             let listener = tokio::net::TcpListener::bind(bind)
                 .await

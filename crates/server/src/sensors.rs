@@ -68,6 +68,7 @@ async fn ingest(
     };
     match api::ingest_payload(
         &state.platform,
+        &state.domains.sensors,
         &viewer,
         provider,
         params.station_id.as_deref(),
@@ -128,7 +129,7 @@ pub async fn export_readings(
             // The body cannot notice a client that stopped reading (nothing polls it then);
             // the connection's socket can.
             if let Some(Extension(timeout)) = send_timeout {
-                timeout.arm(state.platform.config.export_write_timeout);
+                timeout.arm(state.domains.sensors.export_write_timeout);
             }
             let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
                 .unwrap_or(HeaderValue::from_static("attachment"));

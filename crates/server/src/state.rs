@@ -10,13 +10,14 @@ use agora_platform::{
     auth::{jwt::JwtKeys, secret},
     bus::{EventBus, InProcessBus, RedisBus},
     clock::{Clock, SystemClock},
-    config::Config,
     db,
     mail::{LogMailSender, MailSender, SmtpMailSender},
     push::{LogPushSender, PushSender, WebhookPushSender},
 };
-use agora_schema::{AgoraExecutor, AgoraSchema, OperationGuard};
+use agora_schema::{AgoraExecutor, AgoraSchema, DomainSettings, OperationGuard};
 use anyhow::Context as _;
+
+use crate::cli::AgoraConfig;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub live: crate::live_sockets::LiveSockets,
     /// The platform handle.
     pub platform: Platform,
+    /// The settings that belong to one domain each.
+    pub domains: DomainSettings,
     /// The sensor domain's per-process state (forecast cache, export slots).
     pub sensors: agora_sensors::api::SensorsRuntime,
     /// Cancelled to shut down: the server, WebSockets, the dispatcher and the bus stop.
@@ -48,7 +51,8 @@ pub struct AppState {
 pub struct StartOptions {
     /// Mail sender; default: SMTP when `SMTP_URL` is set, else the log.
     pub mail: Option<Arc<dyn MailSender>>,
-    /// Push sender; default: the webhook when `PUSH_WEBHOOK_URL` is set, else the log.
+    /// Push sender; default: the webhook when `PUSH_WEBHOOK_URL` is set (the notifications
+    /// domain's setting), else the log.
     pub push: Option<Arc<dyn PushSender>>,
     /// Clock; default is the system clock.
     pub clock: Option<Arc<dyn Clock>>,
@@ -84,7 +88,11 @@ impl std::fmt::Display for SchemaBehind {
 impl std::error::Error for SchemaBehind {}
 
 /// Connects everything `config` names and builds the schema.
-pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Result<AppState> {
+pub async fn build_state(config: AgoraConfig, options: StartOptions) -> anyhow::Result<AppState> {
+    let AgoraConfig {
+        platform: config,
+        domains,
+    } = config;
     let config = Arc::new(config);
     let shutdown = CancellationToken::new();
     let (db, statements) = db::connect(&config, options.search_path.as_deref())
@@ -108,7 +116,7 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
             .into());
         }
     }
-    let (bus, redis): (Arc<dyn EventBus>, _) = match &config.redis_url {
+    let (bus, redis): (Arc<dyn EventBus>, _) = match &config.redis.redis_url {
         Some(url) => {
             let client = redis::Client::open(url.as_str()).context("REDIS_URL: invalid")?;
             let manager = redis::aio::ConnectionManager::new(client.clone())
@@ -117,7 +125,7 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
             let bus = RedisBus::connect(
                 client,
                 manager.clone(),
-                &config.redis_prefix,
+                &config.redis.redis_prefix,
                 shutdown.clone(),
             )
             .await
@@ -126,7 +134,7 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
         }
         None => (Arc::new(InProcessBus::new()), None),
     };
-    let secret = match &config.jwt_secret {
+    let secret = match &config.auth.jwt_secret {
         Some(secret) => secret.clone(),
         None => {
             tracing::warn!(
@@ -135,20 +143,20 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
             secret::random_token()
         }
     };
-    let mail: Arc<dyn MailSender> = match (options.mail, &config.smtp_url) {
+    let mail: Arc<dyn MailSender> = match (options.mail, &config.mail.smtp_url) {
         (Some(mail), _) => mail,
         (None, Some(url)) => {
-            Arc::new(SmtpMailSender::new(url, &config.mail_from).map_err(anyhow::Error::msg)?)
+            Arc::new(SmtpMailSender::new(url, &config.mail.mail_from).map_err(anyhow::Error::msg)?)
         }
         (None, None) => Arc::new(LogMailSender),
     };
-    let push: Arc<dyn PushSender> = match (options.push, &config.push_webhook_url) {
+    let push: Arc<dyn PushSender> = match (options.push, &domains.notifications.push_webhook_url) {
         (Some(push), _) => push,
         (None, Some(url)) => Arc::new(WebhookPushSender::new(url).map_err(anyhow::Error::msg)?),
         (None, None) => Arc::new(LogPushSender),
     };
     let platform = Platform {
-        jwt: JwtKeys::new(secret.as_bytes(), config.access_token_ttl),
+        jwt: JwtKeys::new(secret.as_bytes(), config.auth.access_token_ttl),
         config,
         db,
         bus,
@@ -160,8 +168,8 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
         statements,
     };
     crate::telemetry::install_metrics();
-    let sensors = agora_sensors::api::SensorsRuntime::new(&platform.config);
-    let schema = agora_schema::build(platform.clone(), sensors.clone());
+    let sensors = agora_sensors::api::SensorsRuntime::new(domains.sensors.clone());
+    let schema = agora_schema::build(platform.clone(), &domains, sensors.clone());
     let rate_limits = Arc::new(RateLimits::new(&platform.config, platform.redis.clone()));
     let key_usage = KeyUsage::default();
     let guard = OperationGuard::new(platform.clone(), rate_limits.clone(), key_usage.clone());
@@ -173,6 +181,7 @@ pub async fn build_state(config: Config, options: StartOptions) -> anyhow::Resul
         sockets: Default::default(),
         live: Default::default(),
         platform,
+        domains,
         sensors,
         shutdown,
     })

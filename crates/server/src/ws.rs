@@ -145,7 +145,10 @@ pub async fn upgrade(
     let config = &state.platform.config;
     let addr = crate::graphql_http::client_addr(&state, &headers, peer);
     let slot = match addr {
-        Some(addr) => match state.sockets.acquire(addr, config.ws_connections_per_ip) {
+        Some(addr) => match state
+            .sockets
+            .acquire(addr, config.websocket.ws_connections_per_ip)
+        {
             Some(slot) => Some(slot),
             None => {
                 return crate::graphql_http::rate_limited_response(
@@ -153,7 +156,7 @@ pub async fn upgrade(
                     60,
                     format!(
                         "at most {} WebSockets may be open from one address",
-                        config.ws_connections_per_ip
+                        config.websocket.ws_connections_per_ip
                     ),
                 );
             }
@@ -174,7 +177,7 @@ pub async fn upgrade(
     // Small buffers: a subscriber mostly receives; tungstenite's 128 KiB defaults per socket
     // dominated memory at thousands of sockets. Writes go out eagerly and a stuck client's
     // backlog is capped.
-    let max_message = config.ws_max_message_bytes;
+    let max_message = config.websocket.ws_max_message_bytes;
     upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
@@ -392,7 +395,7 @@ async fn serve_socket(
     // enforce itself; the operation cap, rate and init timeout hold on both protocols.
     let strict = protocol == WebSocketProtocols::GraphQLWS;
     let config = &state.platform.config;
-    let init_deadline = tokio::time::sleep(config.ws_init_timeout);
+    let init_deadline = tokio::time::sleep(config.websocket.ws_init_timeout);
     tokio::pin!(init_deadline);
     let mut identity_changes = identity_rx;
     let expiry = tokio::time::sleep(Duration::from_secs(86_400));
@@ -499,7 +502,7 @@ async fn admit_operation(
     addr: Option<IpAddr>,
     running: usize,
 ) -> Option<AppError> {
-    let max = state.platform.config.ws_max_subscriptions;
+    let max = state.platform.config.websocket.ws_max_subscriptions;
     if running >= max {
         return Some(AppError::LimitExceeded {
             message: format!("at most {max} operations may run at once on one connection"),

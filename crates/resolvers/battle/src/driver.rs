@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use agora_platform::Platform;
 use tokio_util::sync::CancellationToken;
 
-use crate::service::play;
+use crate::{BattleSettings, service::play};
 
 /// Longest sleep between looks at the deadlines (also bounds how late a step can be when the
 /// clock is moved by hand in tests).
@@ -50,7 +50,7 @@ impl Lease {
     fn new(platform: &Platform) -> Self {
         Self {
             redis: platform.redis.clone(),
-            key: format!("{}:battle:driver", platform.config.redis_prefix),
+            key: format!("{}:battle:driver", platform.config.redis.redis_prefix),
             token: uuid::Uuid::new_v4().to_string(),
             held_until: None,
             renewed: None,
@@ -115,11 +115,11 @@ impl Lease {
 }
 
 /// Runs until `shutdown`.
-pub async fn run(platform: Platform, shutdown: CancellationToken) {
+pub async fn run(platform: Platform, settings: BattleSettings, shutdown: CancellationToken) {
     let mut lease = Lease::new(&platform);
     loop {
         let wait = if lease.hold().await {
-            drive(&platform).await
+            drive(&platform, &settings).await
         } else {
             TICK
         };
@@ -132,12 +132,12 @@ pub async fn run(platform: Platform, shutdown: CancellationToken) {
 }
 
 /// Advances every due room; returns how long to sleep before looking again.
-async fn drive(platform: &Platform) -> Duration {
+async fn drive(platform: &Platform, settings: &BattleSettings) -> Duration {
     let now = platform.clock.now();
     match play::due_rooms(platform, now).await {
         Ok((due, next)) => {
             for room in due {
-                if let Err(e) = play::advance(platform, room).await {
+                if let Err(e) = play::advance(platform, settings, room).await {
                     tracing::warn!(%room, error = e.log_message(), "battle step failed; will retry");
                 }
             }

@@ -13,9 +13,11 @@ pub(crate) mod events;
 mod mutation;
 mod query;
 pub(crate) mod service;
+mod settings;
 mod subscription;
 pub(crate) mod types;
 
 pub use mutation::BattleMutation;
 pub use query::BattleQuery;
+pub use settings::BattleSettings;
 pub use subscription::BattleSubscription;

@@ -9,6 +9,7 @@ use agora_platform::{Platform, context::ContextExt, ids};
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
+    BattleSettings,
     service::{play, rooms, view},
     types::{AnswerReceipt, BATTLE_ROOM_TYPE, BattleRoom, CreateBattleRoomInput},
 };
@@ -37,6 +38,7 @@ impl BattleMutation {
         let platform = ctx.platform()?;
         let room = rooms::create(
             platform,
+            BattleSettings::of(ctx)?,
             host,
             rooms::NewRoom {
                 topic_id,
@@ -56,7 +58,7 @@ impl BattleMutation {
     async fn join_battle_room(&self, ctx: &Context<'_>, code: String) -> Result<BattleRoom> {
         let user = ctx.viewer().require_user()?;
         let platform = ctx.platform()?;
-        let room = rooms::join(platform, user, &code).await?;
+        let room = rooms::join(platform, BattleSettings::of(ctx)?, user, &code).await?;
         render(platform, &room).await
     }
 
@@ -96,7 +98,7 @@ impl BattleMutation {
             .map(|t| ids::decode(&t, TOPIC_TYPE, "topicId"))
             .transpose()?;
         let platform = ctx.platform()?;
-        let room = rooms::quick_match(platform, user, topic_id).await?;
+        let room = rooms::quick_match(platform, BattleSettings::of(ctx)?, user, topic_id).await?;
         render(platform, &room).await
     }
 
@@ -113,8 +115,15 @@ impl BattleMutation {
         let room_id = ids::decode(&room_id, BATTLE_ROOM_TYPE, "roomId")?;
         let question_id = ids::decode(&question_id, QUESTION_TYPE, "questionId")?;
         let choice_id = ids::decode(&choice_id, CHOICE_TYPE, "choiceId")?;
-        let receipt =
-            play::submit_answer(ctx.platform()?, user, room_id, question_id, choice_id).await?;
+        let receipt = play::submit_answer(
+            ctx.platform()?,
+            BattleSettings::of(ctx)?,
+            user,
+            room_id,
+            question_id,
+            choice_id,
+        )
+        .await?;
         Ok(AnswerReceipt {
             accepted: true,
             elapsed_ms: receipt.elapsed_ms,

@@ -10,6 +10,7 @@ use futures::{Stream, StreamExt};
 use uuid::Uuid;
 
 use crate::{
+    BattleSettings,
     service::{BattleEventKind, BattleStatus, play, rooms, view},
     types::{BATTLE_ROOM_TYPE, BattleEvent, BattleRoom},
 };
@@ -21,16 +22,18 @@ pub struct BattleSubscription;
 /// Counts the subscription in the player's presence while it lives.
 struct Presence {
     platform: Platform,
+    settings: BattleSettings,
     room: Uuid,
     user: Uuid,
 }
 
 impl Drop for Presence {
     fn drop(&mut self) {
-        let (platform, room, user) = (self.platform.clone(), self.room, self.user);
+        let (platform, settings) = (self.platform.clone(), self.settings.clone());
+        let (room, user) = (self.room, self.user);
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             handle.spawn(async move {
-                if let Err(e) = rooms::presence(&platform, room, user, -1).await {
+                if let Err(e) = rooms::presence(&platform, &settings, room, user, -1).await {
                     tracing::warn!(%room, error = e.log_message(), "presence not updated");
                 }
             });
@@ -66,15 +69,17 @@ impl BattleSubscription {
         let user = ctx.viewer().require_user()?;
         let room = ids::decode(&room_id, BATTLE_ROOM_TYPE, "roomId")?;
         let platform = ctx.platform()?.clone();
+        let settings = BattleSettings::of(ctx)?.clone();
         if rooms::find(&platform.db, room).await?.is_none() {
             return Err(AppError::NotFound("no such battle room".into()).into());
         }
         play::require_player(&platform.db, room, user).await?;
         // Subscribe before reading the snapshot, so nothing between the two is lost.
         let mut messages = platform.bus.subscribe(&view::channel(room)).await;
-        rooms::presence(&platform, room, user, 1).await?;
+        rooms::presence(&platform, &settings, room, user, 1).await?;
         let presence = Presence {
             platform: platform.clone(),
+            settings,
             room,
             user,
         };

@@ -14,8 +14,10 @@ pub mod api;
 pub(crate) mod events;
 mod query;
 pub(crate) mod service;
+mod settings;
 mod subscription;
 pub(crate) mod types;
 
 pub use query::GamificationQuery;
+pub use settings::GamificationSettings;
 pub use subscription::GamificationSubscription;

@@ -150,7 +150,7 @@ impl GamificationQuery {
             .count();
         let url = format!(
             "{}/users/{}",
-            platform.config.public_url.trim_end_matches('/'),
+            platform.config.server.public_url.trim_end_matches('/'),
             user_id.as_str()
         );
         let card = progress::share_card(&model.display_name, &progress, unlocked, &url);

@@ -20,6 +20,7 @@ pub(crate) mod events;
 mod mutation;
 mod query;
 pub(crate) mod service;
+mod settings;
 mod subscription;
 pub(crate) mod types;
 
@@ -29,6 +30,7 @@ use agora_platform::outbox::OutboxHandler;
 
 pub use mutation::NotificationsMutation;
 pub use query::NotificationsQuery;
+pub use settings::NotificationsSettings;
 pub use subscription::NotificationsSubscription;
 
 /// The outbox handlers notifications contribute: creation, then one per delivery channel.

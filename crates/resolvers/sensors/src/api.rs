@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use agora_entities::sensors::station;
-use agora_platform::{AppError, AppResult, Platform, auth::Viewer, config::Config};
+use agora_platform::{AppError, AppResult, Platform, auth::Viewer};
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use futures::Stream;
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    adapters,
+    SensorsSettings, adapters,
     service::{
         alerts, describe_span,
         exports::{self, ExportPacing, ExportSlots},
@@ -92,6 +92,7 @@ fn target_station(viewer: &Viewer, requested: Option<&str>) -> AppResult<Uuid> {
 /// through the same path as `ingestReadings`.
 pub async fn ingest_payload(
     platform: &Platform,
+    settings: &SensorsSettings,
     viewer: &Viewer,
     provider: Provider,
     station: Option<&str>,
@@ -119,7 +120,7 @@ pub async fn ingest_payload(
             observed_at: r.observed_at,
         })
         .collect();
-    let report = ingest::ingest(platform, station_id, drafts).await?;
+    let report = ingest::ingest(platform, settings, station_id, drafts).await?;
     Ok(ProviderIngest {
         station_id,
         device_id: adapted.device_id,
@@ -136,18 +137,19 @@ pub struct SensorsRuntime {
     pub forecasts: Arc<ForecastCache>,
     /// Readings exports running on this replica.
     pub exports: Arc<ExportSlots>,
+    /// The settings it was built from.
+    pub settings: SensorsSettings,
     pacing: ExportPacing,
-    max_range: std::time::Duration,
 }
 
 impl SensorsRuntime {
-    /// The state `config` sets up.
-    pub fn new(config: &Config) -> Self {
+    /// The state `settings` set up.
+    pub fn new(settings: SensorsSettings) -> Self {
         Self {
-            forecasts: Arc::new(ForecastCache::new(config)),
-            exports: Arc::new(ExportSlots::new(config)),
-            pacing: ExportPacing::new(config),
-            max_range: config.export_max_range,
+            forecasts: Arc::new(ForecastCache::new(&settings)),
+            exports: Arc::new(ExportSlots::new(&settings)),
+            pacing: ExportPacing::new(&settings),
+            settings,
         }
     }
 }
@@ -206,14 +208,14 @@ pub async fn export_csv(
     }
     if (to - from)
         .to_std()
-        .is_ok_and(|span| span > runtime.max_range)
+        .is_ok_and(|span| span > runtime.settings.export_max_range)
     {
         return Err(AppError::bad_input(
             "from",
             format!(
                 "one export covers at most {} (AGORA_EXPORT_MAX_RANGE); export a longer span \
                  in parts",
-                describe_span(runtime.max_range)
+                describe_span(runtime.settings.export_max_range)
             ),
         ));
     }
@@ -275,6 +277,7 @@ pub const DEMO_STEP_MINUTES: i64 = 10;
 /// each. Idempotent by station name. Returns readings stored.
 pub async fn seed_demo(
     platform: &Platform,
+    settings: &SensorsSettings,
     admin: Uuid,
     fixtures: &[StationFixture],
     followers: &[Uuid],
@@ -343,14 +346,16 @@ pub async fn seed_demo(
             }
             if batch.len() + 8 > ingest::MAX_BATCH {
                 station_readings +=
-                    ingest::ingest(platform, created.id, std::mem::take(&mut batch))
+                    ingest::ingest(platform, settings, created.id, std::mem::take(&mut batch))
                         .await?
                         .accepted;
             }
             at += Duration::minutes(DEMO_STEP_MINUTES);
         }
         if !batch.is_empty() {
-            station_readings += ingest::ingest(platform, created.id, batch).await?.accepted;
+            station_readings += ingest::ingest(platform, settings, created.id, batch)
+                .await?
+                .accepted;
         }
         stored += station_readings;
         tracing::info!(station = %fixture.name, readings = station_readings, "demo station ready");

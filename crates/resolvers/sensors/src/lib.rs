@@ -26,6 +26,7 @@ pub(crate) mod model;
 mod mutation;
 mod query;
 pub(crate) mod service;
+mod settings;
 pub(crate) mod simulate;
 mod subscription;
 pub(crate) mod types;
@@ -33,4 +34,5 @@ pub(crate) mod units;
 
 pub use mutation::SensorsMutation;
 pub use query::SensorsQuery;
+pub use settings::SensorsSettings;
 pub use subscription::SensorsSubscription;

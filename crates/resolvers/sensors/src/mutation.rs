@@ -5,6 +5,7 @@ use agora_platform::{AppError, context::ContextExt, ids};
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
+    api::SensorsRuntime,
     service::{alerts, ingest, stations},
     types::{
         ALERT_RULE_TYPE, AlertRule, CreateAlertRuleInput, CreateStationInput, IngestReport,
@@ -102,7 +103,12 @@ impl SensorsMutation {
             ingest::authorize_backfill(ctx.viewer())?;
             ingest::Admission::Backfill
         } else {
-            ingest::Admission::Live
+            let runtime = ctx
+                .data::<SensorsRuntime>()
+                .map_err(|_| AppError::internal("SensorsRuntime missing from the schema data"))?;
+            ingest::Admission::Live {
+                max_age: runtime.settings.ingest_max_age,
+            }
         };
         let drafts = readings
             .into_iter()

@@ -23,12 +23,12 @@ impl ApqStore {
         match redis {
             Some(connection) => Self::Redis {
                 connection,
-                prefix: format!("{}:apq", config.redis_prefix),
-                ttl: config.apq_ttl,
+                prefix: format!("{}:apq", config.redis.redis_prefix),
+                ttl: config.persisted.apq_ttl,
             },
             None => {
-                let size =
-                    NonZeroUsize::new(config.apq_cache_size as usize).unwrap_or(NonZeroUsize::MIN);
+                let size = NonZeroUsize::new(config.persisted.apq_cache_size as usize)
+                    .unwrap_or(NonZeroUsize::MIN);
                 Self::Local(std::sync::Mutex::new(lru::LruCache::new(size)))
             }
         }

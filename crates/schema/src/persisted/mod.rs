@@ -86,7 +86,7 @@ impl Persisted {
         Self {
             apq: apq::ApqStore::new(config, redis),
             trusted: trusted::TrustedCache::new(),
-            require_trusted: config.require_trusted_documents,
+            require_trusted: config.persisted.require_trusted_documents,
         }
     }
 

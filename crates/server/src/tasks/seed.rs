@@ -48,7 +48,10 @@ struct DemoUser {
 }
 
 /// Loads every demo fixture; returns how many records were created.
-pub async fn seed_demo(platform: &Platform) -> anyhow::Result<usize> {
+pub async fn seed_demo(
+    platform: &Platform,
+    sensors: &agora_sensors::SensorsSettings,
+) -> anyhow::Result<usize> {
     let users: Vec<DemoUser> =
         serde_json::from_str(DEMO_USERS).context("fixtures/demo/users.json")?;
     let mut created = 0;
@@ -118,7 +121,7 @@ pub async fn seed_demo(platform: &Platform) -> anyhow::Result<usize> {
     let stations: Vec<agora_sensors::api::StationFixture> =
         serde_json::from_str(STATIONS).context("fixtures/sensors/stations.json")?;
     let readings = match admin {
-        Some(admin) => agora_sensors::api::seed_demo(platform, admin, &stations, &players)
+        Some(admin) => agora_sensors::api::seed_demo(platform, sensors, admin, &stations, &players)
             .await
             .map_err(|e| anyhow::anyhow!("seeding demo stations: {}", e.log_message()))?,
         None => 0,

@@ -23,7 +23,10 @@ use super::{
     BattleEventKind, BattleStatus, Phase, answer_points,
     view::{self, EventView, ResultView, RevealResultView, RevealView},
 };
-use crate::events::{BattleFinished, FinishedPlayer};
+use crate::{
+    BattleSettings,
+    events::{BattleFinished, FinishedPlayer},
+};
 
 /// Loads and locks a room for the transaction (PostgreSQL; SQLite's writer lock serialises).
 pub async fn lock_room<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<battle_room::Model> {
@@ -75,6 +78,7 @@ fn too_late() -> AppError {
 /// reveal; when every connected player has answered, the question closes at once.
 pub async fn submit_answer(
     platform: &Platform,
+    settings: &BattleSettings,
     user_id: Uuid,
     room_id: Uuid,
     question_id: Uuid,
@@ -148,7 +152,7 @@ pub async fn submit_answer(
         reveal: None,
     }];
     if everyone_answered(&txn, &room).await? {
-        events.extend(end_question(platform, &txn, room, now).await?);
+        events.extend(end_question(settings, &txn, room, now).await?);
     }
     view::publish(platform, &events).await;
     txn.commit().await?;
@@ -181,7 +185,7 @@ async fn everyone_answered<C: ConnectionTrait>(
 
 /// Closes the current question: scores the answers, reveals, and schedules the next step.
 async fn end_question<C: ConnectionTrait>(
-    platform: &Platform,
+    settings: &BattleSettings,
     db: &C,
     room: battle_room::Model,
     now: DateTime<Utc>,
@@ -227,8 +231,7 @@ async fn end_question<C: ConnectionTrait>(
         active.answer_ms = Set(answer_ms);
         active.update(db).await?;
     }
-    let pause = chrono::Duration::from_std(platform.config.battle_reveal_pause)
-        .unwrap_or(chrono::Duration::seconds(3));
+    let pause = settings.reveal_pause();
     let mut active = touched(room, now);
     active.phase = Set(Phase::Reveal.as_str().to_owned());
     active.deadline = Set(Some(now + pause));
@@ -366,7 +369,11 @@ pub(crate) async fn cancel<C: ConnectionTrait>(
 
 /// Does whatever is due for the room now (the driver calls this at each deadline); a no-op
 /// when another replica already did it.
-pub async fn advance(platform: &Platform, room_id: Uuid) -> AppResult<()> {
+pub async fn advance(
+    platform: &Platform,
+    settings: &BattleSettings,
+    room_id: Uuid,
+) -> AppResult<()> {
     let txn = begin_write(&platform.db).await?;
     let room = lock_room(&txn, room_id).await?;
     let now = platform.clock.now();
@@ -378,11 +385,11 @@ pub async fn advance(platform: &Platform, room_id: Uuid) -> AppResult<()> {
         (BattleStatus::InProgress, Phase::Question)
             if due || everyone_answered(&txn, &room).await? =>
         {
-            end_question(platform, &txn, room, now).await?
+            end_question(settings, &txn, room, now).await?
         }
         (BattleStatus::InProgress, Phase::Reveal) if due => next_or_finish(&txn, room, now).await?,
         (BattleStatus::Lobby, _) if due => {
-            super::rooms::lobby_due(platform, &txn, room, now).await?
+            super::rooms::lobby_due(settings, &txn, room, now).await?
         }
         _ => Vec::new(),
     };

@@ -13,6 +13,8 @@ use agora_platform::{
     pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
 };
 use chrono::{DateTime, Utc};
+
+use crate::BattleSettings;
 use rand::seq::SliceRandom;
 use sea_orm::{
     ActiveModelTrait,
@@ -149,19 +151,14 @@ async fn add_player<C: ConnectionTrait>(
     Ok(())
 }
 
-/// How long a lobby may stay without activity.
-fn lobby_idle(platform: &Platform) -> chrono::Duration {
-    chrono::Duration::from_std(platform.config.lobby_idle_timeout)
-        .unwrap_or(chrono::Duration::minutes(10))
-}
-
-fn idle_deadline(platform: &Platform, since: DateTime<Utc>) -> DateTime<Utc> {
-    since + lobby_idle(platform)
+fn idle_deadline(settings: &BattleSettings, since: DateTime<Utc>) -> DateTime<Utc> {
+    since + settings.lobby_idle()
 }
 
 /// Opens a room with `host` as its first player.
 pub async fn create(
     platform: &Platform,
+    settings: &BattleSettings,
     host: Uuid,
     input: NewRoom,
     quick_match: bool,
@@ -208,7 +205,7 @@ pub async fn create(
                 max_players: Set(input.max_players),
                 question_index: Set(-1),
                 phase_started_at: Set(None),
-                deadline: Set(Some(idle_deadline(platform, now))),
+                deadline: Set(Some(idle_deadline(settings, now))),
                 version: Set(1),
                 results: Set(None),
                 created_at: Set(now),
@@ -230,7 +227,7 @@ pub async fn create(
 /// Joins `room` (locked) inside `txn`; starts a quick-match lobby when it fills, and arms its
 /// start timer when its second player arrives.
 async fn join_locked<C: ConnectionTrait>(
-    platform: &Platform,
+    settings: &BattleSettings,
     db: &C,
     room: battle_room::Model,
     user_id: Uuid,
@@ -252,10 +249,9 @@ async fn join_locked<C: ConnectionTrait>(
     let full = players >= room.max_players;
     let mut active = touched(room, now);
     active.deadline = Set(Some(if quick && players >= 2 {
-        now + chrono::Duration::from_std(platform.config.quick_match_wait)
-            .unwrap_or(chrono::Duration::seconds(30))
+        now + settings.quick_match_wait()
     } else {
-        idle_deadline(platform, now)
+        idle_deadline(settings, now)
     }));
     let room = active.update(db).await?;
     let mut events = vec![EventView {
@@ -272,7 +268,12 @@ async fn join_locked<C: ConnectionTrait>(
 }
 
 /// Joins the room with `code`.
-pub async fn join(platform: &Platform, user_id: Uuid, code: &str) -> AppResult<battle_room::Model> {
+pub async fn join(
+    platform: &Platform,
+    settings: &BattleSettings,
+    user_id: Uuid,
+    code: &str,
+) -> AppResult<battle_room::Model> {
     let code = normalize_code(code)?;
     let txn = begin_write(&platform.db).await?;
     let found = battle_room::Entity::find()
@@ -281,7 +282,7 @@ pub async fn join(platform: &Platform, user_id: Uuid, code: &str) -> AppResult<b
         .await?
         .ok_or_else(|| AppError::NotFound("no room has that code".into()))?;
     let room = lock_room(&txn, found.id).await?;
-    let (room, events) = join_locked(platform, &txn, room, user_id, platform.clock.now()).await?;
+    let (room, events) = join_locked(settings, &txn, room, user_id, platform.clock.now()).await?;
     view::publish(platform, &events).await;
     txn.commit().await?;
     Ok(room)
@@ -440,6 +441,7 @@ pub async fn kick(
 /// Joins the fullest open public quick-match lobby for the topic, or opens one.
 pub async fn quick_match(
     platform: &Platform,
+    settings: &BattleSettings,
     user_id: Uuid,
     topic_id: Option<Uuid>,
 ) -> AppResult<battle_room::Model> {
@@ -468,7 +470,7 @@ pub async fn quick_match(
     }
     if let Some((_, lobby)) = best {
         let room = lock_room(&txn, lobby.id).await?;
-        let (room, events) = join_locked(platform, &txn, room, user_id, now).await?;
+        let (room, events) = join_locked(settings, &txn, room, user_id, now).await?;
         view::publish(platform, &events).await;
         txn.commit().await?;
         return Ok(room);
@@ -476,6 +478,7 @@ pub async fn quick_match(
     drop(txn);
     create(
         platform,
+        settings,
         user_id,
         NewRoom {
             topic_id,
@@ -489,7 +492,7 @@ pub async fn quick_match(
 /// A lobby's deadline passed: a quick-match lobby with two or more players starts; any other
 /// lobby was idle too long and is cancelled.
 pub(crate) async fn lobby_due<C: ConnectionTrait>(
-    platform: &Platform,
+    settings: &BattleSettings,
     db: &C,
     room: battle_room::Model,
     now: DateTime<Utc>,
@@ -504,12 +507,12 @@ pub(crate) async fn lobby_due<C: ConnectionTrait>(
             }
         }
     }
-    if now - idle_since >= lobby_idle(platform) || players == 0 {
+    if now - idle_since >= settings.lobby_idle() || players == 0 {
         return cancel(db, room, now).await;
     }
     // Not idle yet (activity moved the clock): look again at the idle deadline.
     let mut active: battle_room::ActiveModel = room.into();
-    active.deadline = Set(Some(idle_deadline(platform, idle_since)));
+    active.deadline = Set(Some(idle_deadline(settings, idle_since)));
     active.update(db).await?;
     Ok(Vec::new())
 }
@@ -580,6 +583,7 @@ pub async fn mine(
 /// question end early (everyone still connected has answered).
 pub async fn presence(
     platform: &Platform,
+    settings: &BattleSettings,
     room_id: Uuid,
     user_id: Uuid,
     delta: i32,
@@ -595,7 +599,7 @@ pub async fn presence(
         .exec(&platform.db)
         .await?;
     if delta < 0 {
-        play::advance(platform, room_id).await?;
+        play::advance(platform, settings, room_id).await?;
     }
     Ok(())
 }

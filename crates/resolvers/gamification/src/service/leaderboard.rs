@@ -272,7 +272,7 @@ pub struct Page {
 }
 
 fn redis_key(platform: &Platform, board: &str) -> String {
-    format!("{}:lb:{board}", platform.config.redis_prefix)
+    format!("{}:lb:{board}", platform.config.redis.redis_prefix)
 }
 
 fn redis_err(err: redis::RedisError) -> AppError {
@@ -542,7 +542,7 @@ async fn fill(platform: &Platform, mut redis: ConnectionManager, board: &str) ->
 
 /// Deletes every board of this prefix from Redis (SCAN, not KEYS: Redis keeps serving).
 async fn drop_boards(platform: &Platform, mut conn: ConnectionManager) -> AppResult<()> {
-    let pattern = format!("{}:lb:*", platform.config.redis_prefix);
+    let pattern = format!("{}:lb:*", platform.config.redis.redis_prefix);
     let mut cursor = 0u64;
     loop {
         let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")

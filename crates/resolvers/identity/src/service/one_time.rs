@@ -62,7 +62,7 @@ pub async fn send_email_verification(platform: &Platform, user: &user::Model) ->
             subject: "Confirm your Agora e-mail address".into(),
             body: format!(
                 "Hello {},\n\nconfirm your address within 24 hours:\n{}/verify-email?token={token}\n",
-                user.display_name, platform.config.public_url
+                user.display_name, platform.config.server.public_url
             ),
         })
         .await
@@ -88,7 +88,7 @@ pub async fn request_password_reset(platform: &Platform, email: &str) -> AppResu
             subject: "Reset your Agora password".into(),
             body: format!(
                 "Hello {},\n\nset a new password within 1 hour:\n{}/reset-password?token={token}\n\nIf you did not ask for this, ignore this message.\n",
-                user.display_name, platform.config.public_url
+                user.display_name, platform.config.server.public_url
             ),
         })
         .await

@@ -175,7 +175,8 @@ async fn insert_refresh_token<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<String> {
     let token = secret::random_token();
-    let ttl = Duration::from_std(platform.config.refresh_token_ttl).map_err(AppError::internal)?;
+    let ttl =
+        Duration::from_std(platform.config.auth.refresh_token_ttl).map_err(AppError::internal)?;
     refresh_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         session_id: Set(session_id),

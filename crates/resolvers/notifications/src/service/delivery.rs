@@ -134,8 +134,8 @@ pub async fn email(
                      open your notification settings: {}/settings/notifications\n",
                     contact.display_name,
                     created.body,
-                    platform.config.public_url,
-                    platform.config.public_url,
+                    platform.config.server.public_url,
+                    platform.config.server.public_url,
                 ),
             })
             .await?;

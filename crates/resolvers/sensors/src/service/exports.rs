@@ -18,13 +18,14 @@ use std::{
     time::Duration,
 };
 
-use agora_platform::{AppError, AppResult, config::Config};
+use agora_platform::{AppError, AppResult};
 use bytes::Bytes;
 use futures::Stream;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::readings::{self, ExportRange};
+use crate::SensorsSettings;
 
 /// The exports running on this replica, by user.
 pub struct ExportSlots {
@@ -41,12 +42,12 @@ pub struct ExportPermit {
 }
 
 impl ExportSlots {
-    /// Slots as `config` sets them.
-    pub fn new(config: &Config) -> Self {
+    /// Slots as `settings` set them.
+    pub fn new(settings: &SensorsSettings) -> Self {
         Self {
-            per_user: config.export_max_per_user as usize,
-            per_replica: config.export_max_per_replica as usize,
-            retry_after_secs: config.export_write_timeout.as_secs().max(1),
+            per_user: settings.export_max_per_user as usize,
+            per_replica: settings.export_max_per_replica as usize,
+            retry_after_secs: settings.export_write_timeout.as_secs().max(1),
             running: Mutex::new(HashMap::new()),
         }
     }
@@ -114,11 +115,11 @@ pub struct ExportPacing {
 }
 
 impl ExportPacing {
-    /// Pacing as `config` sets it.
-    pub fn new(config: &Config) -> Self {
+    /// Pacing as `settings` set it.
+    pub fn new(settings: &SensorsSettings) -> Self {
         Self {
-            chunk_rows: config.export_chunk_rows.max(1),
-            write_timeout: config.export_write_timeout,
+            chunk_rows: settings.export_chunk_rows.max(1),
+            write_timeout: settings.export_write_timeout,
         }
     }
 }
@@ -204,14 +205,14 @@ mod tests {
     use super::*;
 
     fn slots(per_user: u32, per_replica: u32) -> Arc<ExportSlots> {
-        let config = agora_platform::config::parse_args([
+        let settings = agora_platform::config::parse_args([
             "--export-max-per-user",
             &per_user.to_string(),
             "--export-max-per-replica",
             &per_replica.to_string(),
         ])
         .expect("parses");
-        Arc::new(ExportSlots::new(&config))
+        Arc::new(ExportSlots::new(&settings))
     }
 
     fn refused(result: AppResult<ExportPermit>) -> bool {

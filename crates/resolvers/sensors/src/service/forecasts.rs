@@ -17,7 +17,7 @@ use std::{
     },
 };
 
-use agora_platform::{AppError, AppResult, config::Config};
+use agora_platform::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use tokio::sync::Semaphore;
@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use super::readings;
 use crate::{
+    SensorsSettings,
     forecast::{self, Forecast, ModelSet},
     model::Pollutant,
 };
@@ -43,9 +44,9 @@ pub struct ForecastCache {
 
 impl ForecastCache {
     /// An empty cache of `AGORA_FORECAST_CACHE_SIZE` entries.
-    pub fn new(config: &Config) -> Self {
+    pub fn new(settings: &SensorsSettings) -> Self {
         let size =
-            NonZeroUsize::new(config.forecast_cache_size as usize).unwrap_or(NonZeroUsize::MIN);
+            NonZeroUsize::new(settings.forecast_cache_size as usize).unwrap_or(NonZeroUsize::MIN);
         let cpus = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
         Self {
             entries: Mutex::new(lru::LruCache::new(size)),

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::{alerts, find_station, readings};
 use crate::{
-    anomaly,
+    SensorsSettings, anomaly,
     events::{LiveAqi, LiveMessage, LiveReading, channel},
     model::Pollutant,
     units,
@@ -109,8 +109,12 @@ pub fn authorize(viewer: &Viewer, station_id: Uuid) -> AppResult<()> {
 /// How old a reading may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
-    /// Live data from a device: observed within `AGORA_INGEST_MAX_AGE` (default 30 days).
-    Live,
+    /// Live data from a device: observed within `max_age` (`AGORA_INGEST_MAX_AGE`, default
+    /// 30 days).
+    Live {
+        /// The oldest a reading may be.
+        max_age: std::time::Duration,
+    },
     /// An admin's back-fill: any age (still not in the future).
     Backfill,
 }
@@ -130,10 +134,14 @@ pub fn authorize_backfill(viewer: &Viewer) -> AppResult<()> {
 /// publishes the stored readings and any AQI change.
 pub async fn ingest(
     platform: &Platform,
+    settings: &SensorsSettings,
     station_id: Uuid,
     drafts: Vec<ReadingDraft>,
 ) -> AppResult<IngestReport> {
-    ingest_as(platform, station_id, drafts, Admission::Live).await
+    let admission = Admission::Live {
+        max_age: settings.ingest_max_age,
+    };
+    ingest_as(platform, station_id, drafts, admission).await
 }
 
 /// [`ingest`], with readings of any age admitted when `admission` is [`Admission::Backfill`]
@@ -153,15 +161,17 @@ pub async fn ingest_as(
     let now = platform.clock.now();
     // A reading from the year 0 (or last year) is a device clock fault, not data: it would
     // land outside every window the AQI, alerts and forecasts read and stay there.
-    let max_age = platform.config.ingest_max_age;
-    let oldest = match admission {
-        Admission::Live => Some(
-            Duration::from_std(max_age)
-                .ok()
-                .and_then(|age| now.checked_sub_signed(age))
-                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+    let (oldest, max_age) = match admission {
+        Admission::Live { max_age } => (
+            Some(
+                Duration::from_std(max_age)
+                    .ok()
+                    .and_then(|age| now.checked_sub_signed(age))
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC),
+            ),
+            max_age,
         ),
-        Admission::Backfill => None,
+        Admission::Backfill => (None, std::time::Duration::ZERO),
     };
     let mut report = IngestReport::default();
     let mut seen: HashMap<(Pollutant, DateTime<Utc>), ()> = HashMap::with_capacity(drafts.len());
