@@ -3,6 +3,7 @@
 mod api_keys;
 mod attacks;
 mod battle;
+mod battle_lists;
 mod bus;
 mod common;
 mod community;

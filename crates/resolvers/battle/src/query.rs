@@ -6,7 +6,7 @@ use agora_knowledge::api::TOPIC_TYPE;
 use agora_platform::{
     context::ContextExt,
     ids,
-    pagination::{PageRequest, TimeCursor},
+    pagination::{Page, PageRequest, TimeCursor},
 };
 use async_graphql::{Context, ID, Object, Result, connection::Connection};
 
@@ -43,12 +43,14 @@ impl BattleQuery {
         let viewer = ctx.viewer().require_user()?;
         let platform = ctx.platform()?;
         let page = rooms::mine(platform, viewer, &page).await?;
-        let mut views = Vec::with_capacity(page.rows.len());
-        for (_, room) in &page.rows {
-            views.push(Arc::new(view::load(&platform.db, room).await?));
-        }
-        let mut views = views.into_iter();
-        Ok(page.into_connection(|_| BattleRoom(views.next().expect("one view per row"))))
+        let (cursors, models): (Vec<String>, Vec<_>) = page.rows.into_iter().unzip();
+        let views = view::load_many(&platform.db, &models).await?;
+        let page = Page {
+            rows: cursors.into_iter().zip(views).collect(),
+            has_previous: page.has_previous,
+            has_next: page.has_next,
+        };
+        Ok(page.into_connection(|room| BattleRoom(Arc::new(room))))
     }
 
     /// Public lobbies waiting for players, newest first (at most 50), optionally of one topic.
@@ -62,10 +64,11 @@ impl BattleQuery {
             .map(|t| ids::decode(&t, TOPIC_TYPE, "topicId"))
             .transpose()?;
         let platform = ctx.platform()?;
-        let mut out = Vec::new();
-        for room in rooms::open_rooms(platform, topic_id).await? {
-            out.push(BattleRoom(Arc::new(view::load(&platform.db, &room).await?)));
-        }
-        Ok(out)
+        let rooms = rooms::open_rooms(platform, topic_id).await?;
+        Ok(view::load_many(&platform.db, &rooms)
+            .await?
+            .into_iter()
+            .map(|room| BattleRoom(Arc::new(room)))
+            .collect())
     }
 }

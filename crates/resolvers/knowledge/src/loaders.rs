@@ -1,6 +1,6 @@
 //! The knowledge hub's DataLoaders: one SQL statement per batch, whatever the page size.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, marker::PhantomData};
 
 use agora_entities::knowledge::{
     article, article_tag, question, question_choice, question_tag, tag, topic,
@@ -12,7 +12,7 @@ use agora_platform::{
 use async_graphql::{Data, dataloader::Loader};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, Related,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -78,11 +78,49 @@ impl Loader<Uuid> for ChoicesLoader {
     }
 }
 
+/// A link table between tags and what they tag: which table, and its column holding the
+/// tagged row's id.
+pub trait TagLink: Send + Sync + 'static {
+    /// The link table.
+    type Link: EntityTrait;
+    /// Its column holding the tagged row's id.
+    const OWNER: <Self::Link as EntityTrait>::Column;
+    /// What a failed load names.
+    const WHAT: &'static str;
+}
+
+/// Questions' tags (`question_tags`).
+pub struct QuestionTags;
+
+impl TagLink for QuestionTags {
+    type Link = question_tag::Entity;
+    const OWNER: question_tag::Column = question_tag::Column::QuestionId;
+    const WHAT: &'static str = "question tags";
+}
+
+/// Articles' tags (`article_tags`).
+pub struct ArticleTags;
+
+impl TagLink for ArticleTags {
+    type Link = article_tag::Entity;
+    const OWNER: article_tag::Column = article_tag::Column::ArticleId;
+    const WHAT: &'static str = "article tags";
+}
+
+/// Tags in slug order, by the id of what they tag (a question or an article, by `L`).
+pub struct TagsLoader<L>(DatabaseConnection, PhantomData<fn() -> L>);
+
+impl<L> TagsLoader<L> {
+    fn new(db: DatabaseConnection) -> Self {
+        Self(db, PhantomData)
+    }
+}
+
 /// Tags of questions, by question id.
-pub struct QuestionTagsLoader(DatabaseConnection);
+pub type QuestionTagsLoader = TagsLoader<QuestionTags>;
 
 /// Tags of articles, by article id.
-pub struct ArticleTagsLoader(DatabaseConnection);
+pub type ArticleTagsLoader = TagsLoader<ArticleTags>;
 
 #[derive(FromQueryResult)]
 struct TaggedRow {
@@ -93,68 +131,38 @@ struct TaggedRow {
     created_at: chrono::DateTime<chrono::Utc>,
 }
 
-fn group_tags(rows: Vec<TaggedRow>) -> HashMap<Uuid, Vec<tag::Model>> {
-    let mut map: HashMap<Uuid, Vec<tag::Model>> = HashMap::new();
-    for row in rows {
-        map.entry(row.owner_id).or_default().push(tag::Model {
-            id: row.id,
-            slug: row.slug,
-            name: row.name,
-            created_at: row.created_at,
-        });
-    }
-    map
-}
-
-impl Loader<Uuid> for QuestionTagsLoader {
+impl<L: TagLink> Loader<Uuid> for TagsLoader<L>
+where
+    tag::Entity: Related<L::Link>,
+{
     type Value = Vec<tag::Model>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
         let rows = tag::Entity::find()
             .select_only()
-            .column_as(
-                Expr::col((question_tag::Entity, question_tag::Column::QuestionId)),
-                "owner_id",
-            )
+            .column_as(Expr::col((L::Link::default(), L::OWNER)), "owner_id")
             .column(tag::Column::Id)
             .column(tag::Column::Slug)
             .column(tag::Column::Name)
             .column(tag::Column::CreatedAt)
-            .inner_join(question_tag::Entity)
-            .filter(question_tag::Column::QuestionId.is_in(keys.iter().copied()))
+            .inner_join(L::Link::default())
+            .filter(L::OWNER.is_in(keys.iter().copied()))
             .order_by_asc(tag::Column::Slug)
             .into_model::<TaggedRow>()
             .all(&self.0)
             .await
-            .map_err(db_error("question tags"))?;
-        Ok(group_tags(rows))
-    }
-}
-
-impl Loader<Uuid> for ArticleTagsLoader {
-    type Value = Vec<tag::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        let rows = tag::Entity::find()
-            .select_only()
-            .column_as(
-                Expr::col((article_tag::Entity, article_tag::Column::ArticleId)),
-                "owner_id",
-            )
-            .column(tag::Column::Id)
-            .column(tag::Column::Slug)
-            .column(tag::Column::Name)
-            .column(tag::Column::CreatedAt)
-            .inner_join(article_tag::Entity)
-            .filter(article_tag::Column::ArticleId.is_in(keys.iter().copied()))
-            .order_by_asc(tag::Column::Slug)
-            .into_model::<TaggedRow>()
-            .all(&self.0)
-            .await
-            .map_err(db_error("article tags"))?;
-        Ok(group_tags(rows))
+            .map_err(db_error(L::WHAT))?;
+        let mut map: HashMap<Uuid, Vec<tag::Model>> = HashMap::new();
+        for row in rows {
+            map.entry(row.owner_id).or_default().push(tag::Model {
+                id: row.id,
+                slug: row.slug,
+                name: row.name,
+                created_at: row.created_at,
+            });
+        }
+        Ok(map)
     }
 }
 
@@ -237,7 +245,7 @@ pub fn insert_loaders(data: &mut Data, platform: &Platform) {
         |a| a.id,
     )));
     data.insert(batched(ChoicesLoader(db())));
-    data.insert(batched(QuestionTagsLoader(db())));
-    data.insert(batched(ArticleTagsLoader(db())));
+    data.insert(batched(QuestionTagsLoader::new(db())));
+    data.insert(batched(ArticleTagsLoader::new(db())));
     data.insert(batched(TopicCountsLoader(db())));
 }

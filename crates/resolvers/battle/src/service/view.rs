@@ -1,13 +1,19 @@
 //! A room's full state as every player sees it, built once per change and shared: the writer
 //! publishes it on `battle:{roomId}` and each subscriber only renders it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use agora_entities::battle::{battle_answer, battle_player, battle_question, battle_room};
-use agora_knowledge::api::questions;
+use agora_entities::{
+    battle::{battle_answer, battle_player, battle_question, battle_room},
+    knowledge::{question, question_choice},
+};
+use agora_knowledge::api::{self as knowledge, questions};
 use agora_platform::{AppError, AppResult, Platform};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, ExprTrait as _},
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -215,36 +221,192 @@ pub async fn answers_at<C: ConnectionTrait>(
 
 /// Builds the view of `room` from the database.
 pub async fn load<C: ConnectionTrait>(db: &C, room: &battle_room::Model) -> AppResult<RoomView> {
-    let status = BattleStatus::parse(&room.status)?;
     let phase = Phase::parse(&room.phase)?;
     let players = present_players(db, room.id).await?;
-    let mut current_question = None;
-    let mut answered = HashSet::new();
-    if matches!(phase, Phase::Question | Phase::Reveal) && room.question_index >= 0 {
+    let mut open = None;
+    if has_open_question(room, phase) {
         let question_id = question_at(db, room.id, room.question_index).await?;
         let question = questions::find(db, question_id).await?;
         let choices = questions::choices(db, question_id).await?;
-        answered = answers_at(db, room.id, room.question_index)
+        let answered = answers_at(db, room.id, room.question_index)
             .await?
             .into_iter()
             .map(|a| a.user_id)
             .collect();
-        let started_at = room.phase_started_at.unwrap_or(room.updated_at);
-        current_question = Some(QuestionView {
-            id: question.id,
+        open = Some(OpenQuestion {
+            question,
+            choices,
+            answered,
+        });
+    }
+    assemble(room, phase, players, open)
+}
+
+/// Builds the views of a page of rooms with one statement per table whatever the page's size
+/// (players; then, if any room has an open question, the drawn questions, their text, their
+/// choices and the answers), in the page's order. For lists: [`load`] per room would cost up
+/// to five statements a room.
+pub async fn load_many<C: ConnectionTrait>(
+    db: &C,
+    rooms: &[battle_room::Model],
+) -> AppResult<Vec<RoomView>> {
+    if rooms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let phases = rooms
+        .iter()
+        .map(|room| Phase::parse(&room.phase))
+        .collect::<AppResult<Vec<_>>>()?;
+    let mut players: HashMap<Uuid, Vec<battle_player::Model>> = HashMap::new();
+    for player in battle_player::Entity::find()
+        .filter(battle_player::Column::RoomId.is_in(rooms.iter().map(|r| r.id)))
+        .filter(battle_player::Column::LeftAt.is_null())
+        .order_by_asc(battle_player::Column::JoinedAt)
+        .order_by_asc(battle_player::Column::UserId)
+        .all(db)
+        .await?
+    {
+        players.entry(player.room_id).or_default().push(player);
+    }
+    let open: Vec<&battle_room::Model> = rooms
+        .iter()
+        .zip(&phases)
+        .filter(|(room, phase)| has_open_question(room, **phase))
+        .map(|(room, _)| room)
+        .collect();
+    let mut current = open_questions(db, &open).await?;
+    rooms
+        .iter()
+        .zip(phases)
+        .map(|(room, phase)| {
+            assemble(
+                room,
+                phase,
+                players.remove(&room.id).unwrap_or_default(),
+                current.remove(&room.id),
+            )
+        })
+        .collect()
+}
+
+/// The open questions of `rooms` (each has one), by room: four statements for them all.
+async fn open_questions<C: ConnectionTrait>(
+    db: &C,
+    rooms: &[&battle_room::Model],
+) -> AppResult<HashMap<Uuid, OpenQuestion>> {
+    if rooms.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let at_current = |room_id: Expr, position: Expr| {
+        rooms.iter().fold(Condition::any(), |any, room| {
+            any.add(
+                Condition::all()
+                    .add(room_id.clone().eq(room.id))
+                    .add(position.clone().eq(room.question_index)),
+            )
+        })
+    };
+    let drawn: HashMap<Uuid, Uuid> = battle_question::Entity::find()
+        .filter(at_current(
+            Expr::col(battle_question::Column::RoomId),
+            Expr::col(battle_question::Column::Position),
+        ))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|q| (q.room_id, q.question_id))
+        .collect();
+    let ids: Vec<Uuid> = drawn
+        .values()
+        .copied()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let texts: HashMap<Uuid, question::Model> = knowledge::questions_by_ids(db, &ids)
+        .await?
+        .into_iter()
+        .map(|q| (q.id, q))
+        .collect();
+    let choices = knowledge::choices_by_question(db, &ids).await?;
+    let mut answered: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    for answer in battle_answer::Entity::find()
+        .filter(at_current(
+            Expr::col(battle_answer::Column::RoomId),
+            Expr::col(battle_answer::Column::Position),
+        ))
+        .all(db)
+        .await?
+    {
+        answered
+            .entry(answer.room_id)
+            .or_default()
+            .insert(answer.user_id);
+    }
+    let mut open = HashMap::with_capacity(rooms.len());
+    for room in rooms {
+        let question_id = drawn.get(&room.id).copied().ok_or_else(|| {
+            AppError::internal(format!(
+                "room {} has no question {}",
+                room.id, room.question_index
+            ))
+        })?;
+        // Two rooms may have drawn the same question, so each takes a copy.
+        let question = texts
+            .get(&question_id)
+            .cloned()
+            .ok_or_else(|| AppError::NotFound("no such question".into()))?;
+        let choices = choices.get(&question_id).cloned().unwrap_or_default();
+        open.insert(
+            room.id,
+            OpenQuestion {
+                question,
+                choices,
+                answered: answered.remove(&room.id).unwrap_or_default(),
+            },
+        );
+    }
+    Ok(open)
+}
+
+/// The question a room has open, with what the view shows of it.
+struct OpenQuestion {
+    question: question::Model,
+    choices: Vec<question_choice::Model>,
+    answered: HashSet<Uuid>,
+}
+
+/// Whether `room` shows a current question.
+fn has_open_question(room: &battle_room::Model, phase: Phase) -> bool {
+    matches!(phase, Phase::Question | Phase::Reveal) && room.question_index >= 0
+}
+
+/// The view of `room` from its rows.
+fn assemble(
+    room: &battle_room::Model,
+    phase: Phase,
+    players: Vec<battle_player::Model>,
+    open: Option<OpenQuestion>,
+) -> AppResult<RoomView> {
+    let status = BattleStatus::parse(&room.status)?;
+    let mut answered = HashSet::new();
+    let current_question = open.map(|open| {
+        answered = open.answered;
+        QuestionView {
+            id: open.question.id,
             index: room.question_index,
-            prompt: question.prompt,
-            choices: choices
+            prompt: open.question.prompt,
+            choices: open
+                .choices
                 .into_iter()
                 .map(|c| ChoiceView {
                     id: c.id,
                     text: c.text,
                 })
                 .collect(),
-            started_at,
+            started_at: room.phase_started_at.unwrap_or(room.updated_at),
             deadline: question_deadline(room),
-        });
-    }
+        }
+    });
     let results = room
         .results
         .as_deref()

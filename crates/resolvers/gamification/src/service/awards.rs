@@ -111,6 +111,59 @@ pub async fn apply<C: ConnectionTrait>(
     catalog: &[achievement::Model],
     now: DateTime<Utc>,
 ) -> AppResult<Outcome> {
+    let asked = read_events(events, partition)?;
+    if asked.mentioned.is_empty() {
+        return Ok(Outcome::default());
+    }
+    // Users deleted since the event have nothing to earn.
+    let zones = agora_identity::api::time_zones(txn, &asked.mentioned).await?;
+    // 1. Price and date each activity.
+    let (mut capped, mut priced) = set_aside_capped(price(asked.activities, &zones, rules), rules);
+    // 2. The ledger decides what is new, in key order, before the progress locks (see the
+    //    module doc).
+    let mut inserted = insert_awards(txn, &mut priced, now).await?;
+    // 3. Lock (creating) the progress rows of everyone the batch mentions, in user order:
+    //    every row written after this belongs to one of them.
+    let mut progress = lock_progress(txn, &asked.mentioned, &zones, now).await?;
+    if !capped.is_empty() {
+        apply_daily_caps(txn, &mut capped, rules).await?;
+        inserted.extend(insert_awards(txn, &mut capped, now).await?);
+        priced.extend(capped);
+    }
+    let by_user = fresh_by_user(&priced, &inserted, &asked.profile_changed, &zones);
+    if by_user.is_empty() {
+        return Ok(Outcome::default());
+    }
+    let history = read_history(txn, &by_user, &progress, rules).await?;
+    // 4. The new state, user by user, then written.
+    let mut outcome = Outcome {
+        awards: inserted.len(),
+        points: inserted.iter().map(|a| i64::from(a.points)).sum(),
+        ..Outcome::default()
+    };
+    let changes = next_state(
+        by_user,
+        &mut progress,
+        &history,
+        &zones,
+        catalog,
+        now,
+        &mut outcome,
+    )?;
+    write(txn, changes, &inserted, now, &mut outcome).await?;
+    Ok(outcome)
+}
+
+/// What a batch asks of the points handler: the activities of the partition's users, whose
+/// profile changed, and every user either mentions, in user order.
+struct Asked {
+    activities: Vec<Activity>,
+    profile_changed: BTreeSet<Uuid>,
+    mentioned: Vec<Uuid>,
+}
+
+/// Reads what each event means (rules are data) and keeps the partition's share.
+fn read_events(events: &[&outbox_event::Model], partition: Partition) -> AppResult<Asked> {
     let mut activities = Vec::new();
     let mut profile_changed = BTreeSet::new();
     for event in events {
@@ -131,12 +184,20 @@ pub async fn apply<C: ConnectionTrait>(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    if mentioned.is_empty() {
-        return Ok(Outcome::default());
-    }
-    // Users deleted since the event have nothing to earn.
-    let zones = agora_identity::api::time_zones(txn, &mentioned).await?;
+    Ok(Asked {
+        activities,
+        profile_changed,
+        mentioned,
+    })
+}
 
+/// Prices each user's share of each event and dates it in the user's zone; drops users
+/// without a zone (deleted) and repeats of one dedupe key.
+fn price(
+    activities: Vec<Activity>,
+    zones: &HashMap<Uuid, String>,
+    rules: &HashMap<String, point_rule::Model>,
+) -> Vec<Priced> {
     let mut seen = HashSet::new();
     let mut priced = Vec::new();
     for activity in activities {
@@ -164,26 +225,37 @@ pub async fn apply<C: ConnectionTrait>(
             local_date,
         });
     }
+    priced
+}
 
+/// Splits `priced` into (awards of a rule with a daily cap, the rest).
+fn set_aside_capped(
+    priced: Vec<Priced>,
+    rules: &HashMap<String, point_rule::Model>,
+) -> (Vec<Priced>, Vec<Priced>) {
     // Awards of a rule with a daily cap are counted against it under the progress locks (step
     // 3), so concurrent batches of one user cannot pass the cap together; the rest (battles)
     // take the fast path.
-    let (mut capped, mut priced): (Vec<Priced>, Vec<Priced>) = priced.into_iter().partition(|p| {
+    priced.into_iter().partition(|p| {
         rules
             .get(p.activity.rule)
             .is_some_and(|r| r.daily_cap.is_some())
-    });
+    })
+}
 
+/// Creates the missing progress rows of the `mentioned` users that still exist (have a zone),
+/// then locks them all in user order.
+async fn lock_progress<C: ConnectionTrait>(
+    txn: &C,
+    mentioned: &[Uuid],
+    zones: &HashMap<Uuid, String>,
+    now: DateTime<Utc>,
+) -> AppResult<HashMap<Uuid, user_progress::Model>> {
     let candidates: Vec<Uuid> = mentioned
         .iter()
         .copied()
         .filter(|u| zones.contains_key(u))
         .collect();
-    // 2. The ledger decides what is new, in key order, before the progress locks (see the
-    //    module doc).
-    let mut inserted = insert_awards(txn, &mut priced, now).await?;
-    // 3. Lock (creating) the progress rows of everyone the batch mentions, in user order:
-    //    every row written after this belongs to one of them.
     let blank: Vec<user_progress::Model> = candidates
         .iter()
         .map(|u| user_progress::Model {
@@ -204,75 +276,89 @@ pub async fn apply<C: ConnectionTrait>(
         })
         .collect();
     award_rows::create_progress(txn, &blank).await?;
-    let mut progress: HashMap<Uuid, user_progress::Model> =
-        award_rows::lock_progress(txn, &candidates)
-            .await?
-            .into_iter()
-            .map(|row| (row.user_id, row))
-            .collect();
-    if !capped.is_empty() {
-        apply_daily_caps(txn, &mut capped, rules).await?;
-        inserted.extend(insert_awards(txn, &mut capped, now).await?);
-        priced.extend(capped);
-    }
+    Ok(award_rows::lock_progress(txn, &candidates)
+        .await?
+        .into_iter()
+        .map(|row| (row.user_id, row))
+        .collect())
+}
+
+/// The awards that went into the ledger, by user (and every user whose profile changed, with
+/// none): who gets a new progress row.
+fn fresh_by_user<'a>(
+    priced: &'a [Priced],
+    inserted: &[point_award::Model],
+    profile_changed: &BTreeSet<Uuid>,
+    zones: &HashMap<Uuid, String>,
+) -> BTreeMap<Uuid, Vec<&'a Priced>> {
     let fresh: HashSet<(Uuid, &str)> = inserted
         .iter()
         .map(|a| (a.user_id, a.dedupe_key.as_str()))
         .collect();
     let mut by_user: BTreeMap<Uuid, Vec<&Priced>> = BTreeMap::new();
-    for p in &priced {
+    for p in priced {
         if fresh.contains(&(p.activity.user_id, p.dedupe_key.as_str())) {
             by_user.entry(p.activity.user_id).or_default().push(p);
         }
     }
-    for user in &profile_changed {
+    for user in profile_changed {
         if zones.contains_key(user) {
             by_user.entry(*user).or_default();
         }
     }
-    if by_user.is_empty() {
-        return Ok(Outcome::default());
-    }
+    by_user
+}
+
+/// What the new state depends on beyond the progress rows: late streak days and the
+/// achievements already unlocked.
+struct History {
+    late: HashMap<Uuid, BTreeSet<NaiveDate>>,
+    unlocked: HashSet<(Uuid, String)>,
+}
+
+async fn read_history<C: ConnectionTrait>(
+    txn: &C,
+    by_user: &BTreeMap<Uuid, Vec<&Priced>>,
+    progress: &HashMap<Uuid, user_progress::Model>,
+    rules: &HashMap<String, point_rule::Model>,
+) -> AppResult<History> {
     let users: Vec<Uuid> = by_user.keys().copied().collect();
-    let late = late_streak_days(txn, &by_user, &progress, rules).await?;
+    let late = late_streak_days(txn, by_user, progress, rules).await?;
     let unlocked: HashSet<(Uuid, String)> = award_rows::unlocked_of(txn, &users)
         .await?
         .into_iter()
         .map(|row| (row.user_id, row.achievement_key))
         .collect();
+    Ok(History { late, unlocked })
+}
 
-    // 4. The new state, user by user, then written.
-    let mut outcome = Outcome {
-        awards: inserted.len(),
-        points: inserted.iter().map(|a| i64::from(a.points)).sum(),
-        ..Outcome::default()
-    };
-    let mut progress_rows = Vec::new();
-    let mut unlocks = Vec::new();
-    let mut new_events = Vec::new();
+/// The rows and events a batch writes.
+#[derive(Default)]
+struct Changes {
+    progress_rows: Vec<user_progress::Model>,
+    unlocks: Vec<user_achievement::Model>,
+    new_events: Vec<outbox::NewEvent>,
+}
+
+/// Computes each user's new progress row (totals, level, streak, counters) and the
+/// achievements it unlocks; counts level-ups and changed totals into `outcome`.
+fn next_state(
+    by_user: BTreeMap<Uuid, Vec<&Priced>>,
+    progress: &mut HashMap<Uuid, user_progress::Model>,
+    history: &History,
+    zones: &HashMap<Uuid, String>,
+    catalog: &[achievement::Model],
+    now: DateTime<Utc>,
+    outcome: &mut Outcome,
+) -> AppResult<Changes> {
+    let History { late, unlocked } = history;
+    let mut changes = Changes::default();
     for (user, mut list) in by_user {
         let Some(row) = progress.remove(&user) else {
             continue;
         };
         list.sort_by_key(|p| p.activity.occurred_at);
-        let mut streak = match late.get(&user) {
-            // A day before the last active one arrived (another worker or replica applied a
-            // later batch first, or a retry): replay every active day in order.
-            Some(days) => {
-                let mut replayed = Streak::default();
-                for day in days {
-                    replayed.record(*day);
-                }
-                replayed.longest = Ord::max(replayed.longest, row.longest_streak);
-                replayed
-            }
-            None => Streak {
-                current: row.current_streak,
-                longest: row.longest_streak,
-                freezes: row.freezes,
-                last_active: row.last_active_date.as_deref().and_then(parse_date),
-            },
-        };
+        let mut streak = streak_before(&row, late.get(&user));
         let mut totals = Totals::of(&row);
         let mut stats = row.stats.clone();
         for p in &list {
@@ -295,34 +381,20 @@ pub async fn apply<C: ConnectionTrait>(
                 previous_level: row.level,
                 xp: points,
             };
-            new_events.push(NewEvent::of(user, &level_up)?);
+            changes.new_events.push(NewEvent::of(user, &level_up)?);
         }
-        for a in catalog {
-            if unlocked.contains(&(user, a.key.clone())) {
-                continue;
-            }
-            let value = match a.metric.as_str() {
+        changes.unlock_met(
+            user,
+            catalog,
+            unlocked,
+            |m| match m {
                 metric::LEVEL => i64::from(level),
                 metric::LONGEST_STREAK => i64::from(streak.longest),
                 other => stats.get(other),
-            };
-            if value >= a.target {
-                unlocks.push(user_achievement::Model {
-                    user_id: user,
-                    achievement_key: a.key.clone(),
-                    unlocked_at: now,
-                });
-                let unlocked = AchievementUnlocked {
-                    user_id: user,
-                    achievement_key: a.key.clone(),
-                    name: a.name.clone(),
-                    description: a.description.clone(),
-                    unlocked_at: Some(now),
-                };
-                new_events.push(NewEvent::of(user, &unlocked)?);
-            }
-        }
-        progress_rows.push(user_progress::Model {
+            },
+            now,
+        )?;
+        changes.progress_rows.push(user_progress::Model {
             points,
             points_reached_at: totals.points_reached_at,
             week: totals.week,
@@ -339,15 +411,83 @@ pub async fn apply<C: ConnectionTrait>(
             ..row
         });
     }
-    outcome.unlocks = unlocks.len();
+    outcome.unlocks = changes.unlocks.len();
+    Ok(changes)
+}
 
-    // Write it.
-    award_rows::save_progress(txn, &progress_rows).await?;
-    award_rows::insert_unlocks(txn, &unlocks).await?;
-    let topics = add_to_topics(txn, &inserted).await?;
+/// The streak as it stood before the batch: from the progress row, or, when a day before the
+/// last active one arrived, replayed from every active day.
+fn streak_before(row: &user_progress::Model, late_days: Option<&BTreeSet<NaiveDate>>) -> Streak {
+    match late_days {
+        // A day before the last active one arrived (another worker or replica applied a
+        // later batch first, or a retry): replay every active day in order.
+        Some(days) => {
+            let mut replayed = Streak::default();
+            for day in days {
+                replayed.record(*day);
+            }
+            replayed.longest = Ord::max(replayed.longest, row.longest_streak);
+            replayed
+        }
+        None => Streak {
+            current: row.current_streak,
+            longest: row.longest_streak,
+            freezes: row.freezes,
+            last_active: row.last_active_date.as_deref().and_then(parse_date),
+        },
+    }
+}
+
+impl Changes {
+    /// Unlocks for `user` every achievement of `catalog` not unlocked yet whose metric
+    /// (`value_of`) meets its target, with its `ACHIEVEMENT_UNLOCKED` event.
+    fn unlock_met(
+        &mut self,
+        user: Uuid,
+        catalog: &[achievement::Model],
+        unlocked: &HashSet<(Uuid, String)>,
+        value_of: impl Fn(&str) -> i64,
+        now: DateTime<Utc>,
+    ) -> AppResult<()> {
+        for a in catalog {
+            if unlocked.contains(&(user, a.key.clone())) {
+                continue;
+            }
+            if value_of(a.metric.as_str()) >= a.target {
+                self.unlocks.push(user_achievement::Model {
+                    user_id: user,
+                    achievement_key: a.key.clone(),
+                    unlocked_at: now,
+                });
+                let unlocked = AchievementUnlocked {
+                    user_id: user,
+                    achievement_key: a.key.clone(),
+                    name: a.name.clone(),
+                    description: a.description.clone(),
+                    unlocked_at: Some(now),
+                };
+                self.new_events.push(NewEvent::of(user, &unlocked)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes the new progress rows, the unlocks and the topic totals, and enqueues the
+/// `LEVEL_UP` / `ACHIEVEMENT_UNLOCKED` events for notifications.
+async fn write<C: ConnectionTrait>(
+    txn: &C,
+    changes: Changes,
+    inserted: &[point_award::Model],
+    now: DateTime<Utc>,
+    outcome: &mut Outcome,
+) -> AppResult<()> {
+    award_rows::save_progress(txn, &changes.progress_rows).await?;
+    award_rows::insert_unlocks(txn, &changes.unlocks).await?;
+    let topics = add_to_topics(txn, inserted).await?;
     outcome.totals.extend(topics);
-    outbox::enqueue_many(txn, now, new_events).await?;
-    Ok(outcome)
+    outbox::enqueue_many(txn, now, changes.new_events).await?;
+    Ok(())
 }
 
 /// Writes `priced` to the ledger in (user, dedupe key) order, the order every batch takes its

@@ -42,6 +42,31 @@ pub async fn choices<C: ConnectionTrait>(
         .await?)
 }
 
+/// The choices of `question_ids` in display order, by question id, in one statement.
+pub async fn choices_of<C: ConnectionTrait>(
+    db: &C,
+    question_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Vec<question_choice::Model>>> {
+    let mut by_question: std::collections::HashMap<Uuid, Vec<question_choice::Model>> =
+        std::collections::HashMap::new();
+    if question_ids.is_empty() {
+        return Ok(by_question);
+    }
+    for choice in question_choice::Entity::find()
+        .filter(question_choice::Column::QuestionId.is_in(question_ids.iter().copied()))
+        .order_by_asc(question_choice::Column::QuestionId)
+        .order_by_asc(question_choice::Column::Position)
+        .all(db)
+        .await?
+    {
+        by_question
+            .entry(choice.question_id)
+            .or_default()
+            .push(choice);
+    }
+    Ok(by_question)
+}
+
 async fn insert_choices<C: ConnectionTrait>(
     db: &C,
     question_id: Uuid,
