@@ -17,11 +17,11 @@ use crate::{BattleSettings, service::play};
 
 /// Longest sleep between looks at the deadlines (also bounds how late a step can be when the
 /// clock is moved by hand in tests).
-pub const TICK: Duration = Duration::from_millis(200);
+pub(crate) const TICK: Duration = Duration::from_millis(200);
 /// Lease lifetime: how long a dead driver's rooms wait for another replica.
-pub const LEASE: Duration = Duration::from_secs(5);
+pub(crate) const LEASE: Duration = Duration::from_secs(5);
 /// How often the holder renews its lease.
-pub const RENEW: Duration = Duration::from_secs(1);
+pub(crate) const RENEW: Duration = Duration::from_secs(1);
 
 /// Renews the lease if it is ours, takes it if it is free; 1 when we hold it afterwards.
 const ACQUIRE: &str = r"

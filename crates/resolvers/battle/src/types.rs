@@ -24,7 +24,7 @@ async fn user(ctx: &Context<'_>, id: uuid::Uuid) -> Result<User> {
 
 /// Settings of a new room.
 #[derive(InputObject)]
-pub struct CreateBattleRoomInput {
+pub(crate) struct CreateBattleRoomInput {
     /// Draw questions from this topic and its subtopics (any topic when omitted).
     pub topic_id: Option<ID>,
     /// 1–50.
@@ -155,7 +155,7 @@ impl BattleRoom {
 }
 
 /// A player in a room.
-pub struct BattlePlayer(PlayerView);
+pub(crate) struct BattlePlayer(PlayerView);
 
 #[Object]
 impl BattlePlayer {
@@ -191,11 +191,11 @@ impl BattlePlayer {
 }
 
 /// The open question of a battle.
-pub struct BattleQuestion(QuestionView);
+pub(crate) struct BattleQuestion(QuestionView);
 
 /// One choice of a battle question.
 #[derive(SimpleObject)]
-pub struct BattleChoice {
+pub(crate) struct BattleChoice {
     /// Choice id, for `submitAnswer`.
     pub id: ID,
     /// Text.
@@ -243,7 +243,7 @@ impl BattleQuestion {
 }
 
 /// One line of the final ranking.
-pub struct BattleResult(ResultView);
+pub(crate) struct BattleResult(ResultView);
 
 #[Object]
 impl BattleResult {
@@ -274,7 +274,7 @@ impl BattleResult {
 }
 
 /// The answer to a question that just closed, and what each player got.
-pub struct QuestionReveal(RevealView);
+pub(crate) struct QuestionReveal(RevealView);
 
 #[Object]
 impl QuestionReveal {
@@ -300,7 +300,7 @@ impl QuestionReveal {
 }
 
 /// What one player did on a revealed question.
-pub struct RevealResult(RevealResultView);
+pub(crate) struct RevealResult(RevealResultView);
 
 #[Object]
 impl RevealResult {
@@ -326,7 +326,7 @@ impl RevealResult {
 }
 
 /// A live event of a room: what happened and the full room state after it.
-pub struct BattleEvent {
+pub(crate) struct BattleEvent {
     /// What happened.
     pub kind: BattleEventKind,
     /// The room afterwards.
@@ -355,7 +355,7 @@ impl BattleEvent {
 
 /// The answer was taken; correctness comes with the reveal.
 #[derive(SimpleObject)]
-pub struct AnswerReceipt {
+pub(crate) struct AnswerReceipt {
     /// Always true (a refused answer is an error).
     pub accepted: bool,
     /// Time from the question's start to the answer.

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use uuid::Uuid;
 
 /// Every vote on a submission, oldest first, by submission id.
-pub struct ReviewsLoader(DatabaseConnection);
+pub(crate) struct ReviewsLoader(DatabaseConnection);
 
 impl Loader<Uuid> for ReviewsLoader {
     type Value = Vec<submission_review::Model>;

@@ -15,13 +15,13 @@ use crate::{
 /// Global-id type name of submissions.
 pub const SUBMISSION_TYPE: &str = "Submission";
 /// Global-id type name of reviews.
-pub const REVIEW_TYPE: &str = "SubmissionReview";
+pub(crate) const REVIEW_TYPE: &str = "SubmissionReview";
 /// Global-id type name of reputation changes.
-pub const REPUTATION_EVENT_TYPE: &str = "ReputationEvent";
+pub(crate) const REPUTATION_EVENT_TYPE: &str = "ReputationEvent";
 
 /// A question submitted (or revised) for review: the same shape as `createQuestion`.
 #[derive(InputObject)]
-pub struct SubmitQuestionInput {
+pub(crate) struct SubmitQuestionInput {
     /// Topic to file it under.
     pub topic_id: ID,
     /// Question text, 10–500 characters.
@@ -39,7 +39,7 @@ pub struct SubmitQuestionInput {
 
 /// One choice of a submission. Its author and its reviewers see which one is correct.
 #[derive(SimpleObject)]
-pub struct SubmittedChoice {
+pub(crate) struct SubmittedChoice {
     /// Answer text.
     pub text: String,
     /// The correct one.
@@ -175,7 +175,7 @@ impl Submission {
 }
 
 /// One reviewer's vote.
-pub struct Review(pub submission_review::Model);
+pub(crate) struct Review(pub submission_review::Model);
 
 #[Object]
 impl Review {
@@ -216,7 +216,7 @@ impl Review {
 }
 
 /// One change to a user's reputation.
-pub struct ReputationEvent(pub reputation_event::Model);
+pub(crate) struct ReputationEvent(pub reputation_event::Model);
 
 #[Object]
 impl ReputationEvent {

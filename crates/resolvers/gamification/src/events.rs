@@ -27,7 +27,7 @@ use crate::service::{
 /// its users' share of an event and records its own delivery, so two workers' batches touch
 /// disjoint rows whenever they are in different partitions and overlap instead of queueing on
 /// each other's row locks.
-pub struct PointsHandler {
+pub(crate) struct PointsHandler {
     rules: RuleCache,
     partition: Partition,
     name: String,
@@ -36,7 +36,7 @@ pub struct PointsHandler {
 impl PointsHandler {
     /// The handler of `partition`; the one of a single partition keeps the plain name
     /// `gamification.points`.
-    pub fn new(partition: Partition) -> Self {
+    pub(crate) fn new(partition: Partition) -> Self {
         let name = if partition.count == 1 {
             "gamification.points".to_owned()
         } else {

@@ -17,7 +17,7 @@ use crate::service::{
 };
 
 /// Global-id type name of point awards.
-pub const POINT_AWARD_TYPE: &str = "PointAward";
+pub(crate) const POINT_AWARD_TYPE: &str = "PointAward";
 
 /// Which leaderboard.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub enum LeaderboardScope {
 }
 
 /// An achievement of the catalog.
-pub struct Achievement(pub achievement::Model);
+pub(crate) struct Achievement(pub achievement::Model);
 
 #[Object]
 impl Achievement {
@@ -63,7 +63,7 @@ impl Achievement {
 }
 
 /// One achievement as a user stands toward it.
-pub struct AchievementProgress(pub Standing);
+pub(crate) struct AchievementProgress(pub Standing);
 
 #[Object]
 impl AchievementProgress {
@@ -89,7 +89,7 @@ impl AchievementProgress {
 }
 
 /// One entry of the points ledger.
-pub struct PointAward(pub point_award::Model);
+pub(crate) struct PointAward(pub point_award::Model);
 
 #[Object]
 impl PointAward {
@@ -120,7 +120,7 @@ impl PointAward {
 }
 
 /// Your points, level, streak and achievements.
-pub struct MyProgress {
+pub(crate) struct MyProgress {
     pub(crate) progress: Progress,
     pub(crate) standings: Vec<Standing>,
     pub(crate) recent: Vec<point_award::Model>,
@@ -195,7 +195,7 @@ impl MyProgress {
 }
 
 /// Someone's public progress.
-pub struct UserProfile {
+pub(crate) struct UserProfile {
     pub(crate) user_id: Uuid,
     pub(crate) display_name: String,
     pub(crate) progress: Progress,
@@ -246,7 +246,7 @@ impl UserProfile {
 
 /// Text and links to share someone's progress.
 #[derive(SimpleObject)]
-pub struct ShareCard {
+pub(crate) struct ShareCard {
     /// The post.
     pub text: String,
     /// The profile page it links to.
@@ -258,7 +258,7 @@ pub struct ShareCard {
 }
 
 /// One line of a leaderboard.
-pub struct LeaderboardEntry(pub Entry);
+pub(crate) struct LeaderboardEntry(pub Entry);
 
 #[Object]
 impl LeaderboardEntry {
@@ -280,7 +280,7 @@ impl LeaderboardEntry {
 
 /// Where a page of a leaderboard ends.
 #[derive(SimpleObject)]
-pub struct LeaderboardPageInfo {
+pub(crate) struct LeaderboardPageInfo {
     /// More entries follow.
     pub has_next_page: bool,
     /// Pass as `after` for the next page.
@@ -289,7 +289,7 @@ pub struct LeaderboardPageInfo {
 
 /// A page of a leaderboard.
 #[derive(Clone)]
-pub struct Leaderboard {
+pub(crate) struct Leaderboard {
     pub(crate) scope: LeaderboardScope,
     pub(crate) board: Scope,
     pub(crate) period: Option<String>,

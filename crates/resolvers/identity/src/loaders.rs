@@ -8,6 +8,6 @@ use sea_orm::DatabaseConnection;
 pub type UserLoader = ByIdLoader<user::Entity>;
 
 /// A user loader over `db`.
-pub fn user_loader(db: DatabaseConnection) -> UserLoader {
+pub(crate) fn user_loader(db: DatabaseConnection) -> UserLoader {
     ByIdLoader::new(db, user::Column::Id, |u: &user::Model| u.id)
 }

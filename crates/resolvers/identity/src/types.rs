@@ -14,7 +14,7 @@ use crate::service::{self, sessions::IssuedSession};
 /// Global-id type name of users.
 pub const USER_TYPE: &str = "User";
 /// Global-id type name of API keys.
-pub const API_KEY_TYPE: &str = "ApiKey";
+pub(crate) const API_KEY_TYPE: &str = "ApiKey";
 
 /// A registered account.
 pub struct User {
@@ -93,7 +93,7 @@ impl User {
 }
 
 /// A signed-in session's tokens.
-pub struct AuthPayload(pub IssuedSession);
+pub(crate) struct AuthPayload(pub IssuedSession);
 
 #[Object]
 impl AuthPayload {
@@ -170,7 +170,7 @@ impl ApiKey {
 
 /// An API key's usage, visible to its owner and admins.
 #[derive(SimpleObject)]
-pub struct ApiKeyUsage {
+pub(crate) struct ApiKeyUsage {
     /// GraphQL operations run with the key.
     pub operations: i64,
     /// Of those, the ones answered with at least one error (refusals included).
@@ -190,7 +190,7 @@ pub struct CreatedApiKey {
 
 /// `register` input.
 #[derive(InputObject)]
-pub struct RegisterInput {
+pub(crate) struct RegisterInput {
     /// E-mail address; normalised to lower case and unique.
     pub email: String,
     /// At least 10 characters, not a common password.
@@ -201,7 +201,7 @@ pub struct RegisterInput {
 
 /// `login` input.
 #[derive(InputObject)]
-pub struct LoginInput {
+pub(crate) struct LoginInput {
     /// E-mail address.
     pub email: String,
     /// Password.
@@ -210,7 +210,7 @@ pub struct LoginInput {
 
 /// `updateProfile` input; omitted fields stay as they are.
 #[derive(InputObject)]
-pub struct UpdateProfileInput {
+pub(crate) struct UpdateProfileInput {
     /// New display name.
     pub display_name: Option<String>,
     /// IANA time zone name, e.g. `Europe/Berlin`.
@@ -219,7 +219,7 @@ pub struct UpdateProfileInput {
 
 /// `changePassword` input.
 #[derive(InputObject)]
-pub struct ChangePasswordInput {
+pub(crate) struct ChangePasswordInput {
     /// The password in use now.
     pub current_password: String,
     /// The new password (same policy as registration).
@@ -228,7 +228,7 @@ pub struct ChangePasswordInput {
 
 /// `createApiKey` input.
 #[derive(InputObject)]
-pub struct CreateApiKeyInput {
+pub(crate) struct CreateApiKeyInput {
     /// A label, 1 to 100 characters. For a PARTNER key, the client it serves: it runs the
     /// trusted documents imported with that `clientName` and no others.
     pub name: String,

@@ -28,10 +28,10 @@ pub type TopicLoader = ByIdLoader<topic::Entity>;
 /// Questions by id (any status; callers decide visibility).
 pub type QuestionLoader = ByIdLoader<question::Entity>;
 /// Articles by id (any status; callers decide visibility).
-pub type ArticleLoader = ByIdLoader<article::Entity>;
+pub(crate) type ArticleLoader = ByIdLoader<article::Entity>;
 
 /// Direct subtopics in display order, by parent id.
-pub struct ChildrenLoader(DatabaseConnection);
+pub(crate) struct ChildrenLoader(DatabaseConnection);
 
 impl Loader<Uuid> for ChildrenLoader {
     type Value = Vec<topic::Model>;
@@ -56,7 +56,7 @@ impl Loader<Uuid> for ChildrenLoader {
 }
 
 /// A question's choices in order, by question id.
-pub struct ChoicesLoader(DatabaseConnection);
+pub(crate) struct ChoicesLoader(DatabaseConnection);
 
 impl Loader<Uuid> for ChoicesLoader {
     type Value = Vec<question_choice::Model>;
@@ -80,7 +80,7 @@ impl Loader<Uuid> for ChoicesLoader {
 
 /// A link table between tags and what they tag: which table, and its column holding the
 /// tagged row's id.
-pub trait TagLink: Send + Sync + 'static {
+pub(crate) trait TagLink: Send + Sync + 'static {
     /// The link table.
     type Link: EntityTrait;
     /// Its column holding the tagged row's id.
@@ -90,7 +90,7 @@ pub trait TagLink: Send + Sync + 'static {
 }
 
 /// Questions' tags (`question_tags`).
-pub struct QuestionTags;
+pub(crate) struct QuestionTags;
 
 impl TagLink for QuestionTags {
     type Link = question_tag::Entity;
@@ -99,7 +99,7 @@ impl TagLink for QuestionTags {
 }
 
 /// Articles' tags (`article_tags`).
-pub struct ArticleTags;
+pub(crate) struct ArticleTags;
 
 impl TagLink for ArticleTags {
     type Link = article_tag::Entity;
@@ -108,7 +108,7 @@ impl TagLink for ArticleTags {
 }
 
 /// Tags in slug order, by the id of what they tag (a question or an article, by `L`).
-pub struct TagsLoader<L>(DatabaseConnection, PhantomData<fn() -> L>);
+pub(crate) struct TagsLoader<L>(DatabaseConnection, PhantomData<fn() -> L>);
 
 impl<L> TagsLoader<L> {
     fn new(db: DatabaseConnection) -> Self {
@@ -117,10 +117,10 @@ impl<L> TagsLoader<L> {
 }
 
 /// Tags of questions, by question id.
-pub type QuestionTagsLoader = TagsLoader<QuestionTags>;
+pub(crate) type QuestionTagsLoader = TagsLoader<QuestionTags>;
 
 /// Tags of articles, by article id.
-pub type ArticleTagsLoader = TagsLoader<ArticleTags>;
+pub(crate) type ArticleTagsLoader = TagsLoader<ArticleTags>;
 
 #[derive(FromQueryResult)]
 struct TaggedRow {
@@ -167,11 +167,11 @@ where
 }
 
 /// Published question and article counts, by topic id.
-pub struct TopicCountsLoader(DatabaseConnection);
+pub(crate) struct TopicCountsLoader(DatabaseConnection);
 
 /// Published content under one topic (not its subtopics).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TopicCounts {
+pub(crate) struct TopicCounts {
     /// Published questions.
     pub questions: i64,
     /// Published articles.

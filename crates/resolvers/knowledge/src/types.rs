@@ -29,7 +29,7 @@ pub const CHOICE_TYPE: &str = "Choice";
 /// Global-id type name of articles.
 pub const ARTICLE_TYPE: &str = "Article";
 /// Global-id type name of tags.
-pub const TAG_TYPE: &str = "Tag";
+pub(crate) const TAG_TYPE: &str = "Tag";
 
 async fn author(ctx: &Context<'_>, author_id: Option<uuid::Uuid>) -> Result<Option<User>> {
     match author_id {
@@ -134,7 +134,7 @@ impl Topic {
 }
 
 /// A label on questions and articles.
-pub struct Tag(pub tag::Model);
+pub(crate) struct Tag(pub tag::Model);
 
 #[Object]
 impl Tag {
@@ -166,7 +166,7 @@ async fn answer_sealed(ctx: &Context<'_>, question: Uuid) -> Result<bool> {
 }
 
 /// One answer a question offers.
-pub struct Choice(pub question_choice::Model);
+pub(crate) struct Choice(pub question_choice::Model);
 
 #[Object]
 impl Choice {
@@ -194,7 +194,7 @@ impl Choice {
 
 /// How a question has fared in battles.
 #[derive(SimpleObject)]
-pub struct AnswerStats {
+pub(crate) struct AnswerStats {
     /// Answers given.
     pub attempts: i64,
     /// Share of them that were correct, 0 to 1; null before the first answer.
@@ -500,7 +500,7 @@ pub struct ChoiceInput {
 
 /// A question as written (createQuestion; the same shape serves submissions and imports).
 #[derive(InputObject)]
-pub struct CreateQuestionInput {
+pub(crate) struct CreateQuestionInput {
     /// Topic to file it under.
     pub topic_id: ID,
     /// Question text, 10–500 characters.
@@ -520,7 +520,7 @@ pub struct CreateQuestionInput {
 
 /// Changes to a question; omitted fields stay. New choices replace all old ones.
 #[derive(InputObject)]
-pub struct UpdateQuestionInput {
+pub(crate) struct UpdateQuestionInput {
     /// Move to this topic.
     pub topic_id: Option<ID>,
     /// New text.
@@ -539,7 +539,7 @@ pub struct UpdateQuestionInput {
 
 /// Filters for `questions`.
 #[derive(InputObject, Default)]
-pub struct QuestionFilterInput {
+pub(crate) struct QuestionFilterInput {
     /// Only this topic...
     pub topic_id: Option<ID>,
     /// ...and, when true, its subtopics.
@@ -558,7 +558,7 @@ pub struct QuestionFilterInput {
 
 /// `createTopic` input.
 #[derive(InputObject)]
-pub struct CreateTopicInput {
+pub(crate) struct CreateTopicInput {
     /// Display name, 1–120 characters.
     pub name: String,
     /// URL name; derived from the name when omitted.
@@ -571,7 +571,7 @@ pub struct CreateTopicInput {
 
 /// `updateTopic` input; omitted fields stay. `parentId: null` makes the topic a root.
 #[derive(InputObject)]
-pub struct UpdateTopicInput {
+pub(crate) struct UpdateTopicInput {
     /// New name.
     pub name: Option<String>,
     /// New slug.
@@ -584,7 +584,7 @@ pub struct UpdateTopicInput {
 
 /// `createArticle` / `updateArticle` input; on update omitted fields stay.
 #[derive(InputObject)]
-pub struct ArticleInput {
+pub(crate) struct ArticleInput {
     /// Topic to file it under (required on create).
     pub topic_id: Option<ID>,
     /// Title, 3–200 characters (required on create).
@@ -600,7 +600,7 @@ pub struct ArticleInput {
 }
 
 /// One search result.
-pub struct SearchHit {
+pub(crate) struct SearchHit {
     /// The ranked hit.
     pub hit: crate::service::search::Hit,
 }
@@ -651,7 +651,7 @@ impl SearchHit {
 
 /// The outcome of one import row.
 #[derive(SimpleObject)]
-pub struct ImportRow {
+pub(crate) struct ImportRow {
     /// 0-based row number.
     pub index: i32,
     /// Whether the row passed every check.
@@ -666,7 +666,7 @@ pub struct ImportRow {
 
 /// What `importQuestions` did.
 #[derive(SimpleObject)]
-pub struct ImportReport {
+pub(crate) struct ImportReport {
     /// Whether the questions were written (false for a dry run or when any row is bad).
     pub committed: bool,
     /// Rows that passed every check.

@@ -20,13 +20,13 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 /// Local hour of the reminder.
-pub const MORNING_HOUR: u32 = 9;
+pub(crate) const MORNING_HOUR: u32 = 9;
 
 /// The job.
-pub struct FlashcardsDueJob;
+pub(crate) struct FlashcardsDueJob;
 
 /// The job, for the scheduler.
-pub fn job() -> Arc<dyn ScheduledJob> {
+pub(crate) fn job() -> Arc<dyn ScheduledJob> {
     Arc::new(FlashcardsDueJob)
 }
 
@@ -57,7 +57,7 @@ fn local_midnight_after(zone: chrono_tz::Tz, now: DateTime<Utc>) -> DateTime<Utc
 }
 
 /// Queues the reminders due at `now`; returns how many.
-pub async fn remind(platform: &Platform, now: DateTime<Utc>) -> AppResult<usize> {
+pub(crate) async fn remind(platform: &Platform, now: DateTime<Utc>) -> AppResult<usize> {
     let db = &platform.db;
     // Whoever has a card due within a day; local midnight is never further away than that.
     let owners: Vec<Uuid> = flashcard::Entity::find()

@@ -23,16 +23,14 @@ use uuid::Uuid;
 use crate::sm2::{self, MAX_QUALITY, PASSING_QUALITY, Schedule};
 
 /// Longest front side, in characters.
-pub const MAX_FRONT: usize = 500;
+pub(crate) const MAX_FRONT: usize = 500;
 /// Longest back side, in characters.
-pub const MAX_BACK: usize = 2_000;
+pub(crate) const MAX_BACK: usize = 2_000;
 /// Most cards one learner may hold.
-pub const MAX_CARDS_PER_USER: u64 = 10_000;
-/// The difficulty labels a card may carry.
-pub const DIFFICULTIES: &[&str] = &["EASY", "NORMAL", "HARD"];
+pub(crate) const MAX_CARDS_PER_USER: u64 = 10_000;
 
 /// A new card.
-pub struct NewCard {
+pub(crate) struct NewCard {
     /// Its topic (must exist).
     pub topic_id: Uuid,
     /// Prompt side.
@@ -45,7 +43,7 @@ pub struct NewCard {
 
 /// Changes to a card; `None` leaves a side as it is.
 #[derive(Default)]
-pub struct CardChanges {
+pub(crate) struct CardChanges {
     /// New prompt side.
     pub front: Option<String>,
     /// New answer side.
@@ -85,7 +83,7 @@ async fn topic_exists<C: ConnectionTrait>(db: &C, topic_id: Uuid, field: &str) -
 
 /// The card `id` if `user` owns it; `NOT_FOUND` otherwise (another learner's cards are not
 /// said to exist).
-pub async fn own_card<C: ConnectionTrait>(
+pub(crate) async fn own_card<C: ConnectionTrait>(
     db: &C,
     user: Uuid,
     id: Uuid,
@@ -98,7 +96,7 @@ pub async fn own_card<C: ConnectionTrait>(
 }
 
 /// Creates a card for `owner`, due at once.
-pub async fn create(
+pub(crate) async fn create(
     platform: &Platform,
     owner: Uuid,
     card: NewCard,
@@ -141,7 +139,7 @@ pub async fn create(
 }
 
 /// Edits `user`'s card `id`.
-pub async fn update(
+pub(crate) async fn update(
     platform: &Platform,
     user: Uuid,
     id: Uuid,
@@ -167,7 +165,7 @@ pub async fn update(
 }
 
 /// Deletes `user`'s card `id` and its history.
-pub async fn delete(platform: &Platform, user: Uuid, id: Uuid) -> AppResult<()> {
+pub(crate) async fn delete(platform: &Platform, user: Uuid, id: Uuid) -> AppResult<()> {
     let result = flashcard::Entity::delete_many()
         .filter(flashcard::Column::Id.eq(id))
         .filter(flashcard::Column::OwnerId.eq(user))
@@ -192,7 +190,7 @@ fn reviewed_event(card: &flashcard::Model, quality: i32) -> AppResult<NewEvent> 
 
 /// Passing reviews (made on a later local day than their card) a learner needs in a topic
 /// before `completeTopic` takes it: completion is evidence of study, not a button.
-pub const TOPIC_EVIDENCE_REVIEWS: usize = 2;
+pub(crate) const TOPIC_EVIDENCE_REVIEWS: usize = 2;
 
 /// `user`'s time zone (UTC if unknown), in which "a later day" is counted.
 async fn zone_of<C: ConnectionTrait>(db: &C, user: Uuid) -> AppResult<chrono_tz::Tz> {
@@ -214,7 +212,7 @@ fn on_a_later_day(zone: chrono_tz::Tz, created: DateTime<Utc>, at: DateTime<Utc>
 /// the new schedule and, when the review earns (on a later local day than the card was made,
 /// and the card's first review that day), `FLASHCARD_REVIEWED`, all or nothing; a concurrent
 /// review of the same card loses with `CONFLICT` rather than being counted twice.
-pub async fn review(
+pub(crate) async fn review(
     platform: &Platform,
     user: Uuid,
     id: Uuid,
@@ -306,7 +304,7 @@ pub async fn review(
 
 /// Marks `topic_id` complete for `user`; `TOPIC_COMPLETED` goes out the first time only.
 /// Returns the completion and whether this call made it.
-pub async fn complete_topic(
+pub(crate) async fn complete_topic(
     platform: &Platform,
     user: Uuid,
     topic_id: Uuid,
@@ -401,7 +399,7 @@ async fn topic_evidence<C: ConnectionTrait>(
 
 /// One page of `user`'s cards by due time (soonest first), optionally of one topic and only
 /// those due at `now`.
-pub async fn page(
+pub(crate) async fn page(
     platform: &Platform,
     user: Uuid,
     topic: Option<Uuid>,
@@ -430,7 +428,7 @@ pub async fn page(
 }
 
 /// How many of `user`'s cards are due at `at`.
-pub async fn due_count<C: ConnectionTrait>(
+pub(crate) async fn due_count<C: ConnectionTrait>(
     db: &C,
     user: Uuid,
     at: DateTime<Utc>,
@@ -443,7 +441,7 @@ pub async fn due_count<C: ConnectionTrait>(
 }
 
 /// One page of the topics `user` completed, newest first.
-pub async fn completions(
+pub(crate) async fn completions(
     platform: &Platform,
     user: Uuid,
     page: &PageRequest<TimeCursor>,

@@ -8,17 +8,17 @@
 //!   0 for a 4, −0.14 for a 3, −0.32 for a 2, −0.54 for a 1, −0.8 for a 0), never below 1.3.
 
 /// A new card's ease factor.
-pub const INITIAL_EASE: f64 = 2.5;
+pub(crate) const INITIAL_EASE: f64 = 2.5;
 /// The lowest ease factor: harder cards come back no sooner than this allows.
-pub const MIN_EASE: f64 = 1.3;
+pub(crate) const MIN_EASE: f64 = 1.3;
 /// The highest quality grade.
-pub const MAX_QUALITY: i32 = 5;
+pub(crate) const MAX_QUALITY: i32 = 5;
 /// Grades from this one up count as remembered.
-pub const PASSING_QUALITY: i32 = 3;
+pub(crate) const PASSING_QUALITY: i32 = 3;
 
 /// A card's schedule.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     /// The ease factor.
     pub ease_factor: f64,
     /// Days until the next review.
@@ -38,7 +38,7 @@ impl Default for Schedule {
 }
 
 /// The schedule after a review graded `quality` (0..=5; callers check the range).
-pub fn review(card: Schedule, quality: i32) -> Schedule {
+pub(crate) fn review(card: Schedule, quality: i32) -> Schedule {
     let q = f64::from(quality.clamp(0, MAX_QUALITY));
     let (interval_days, repetitions) = if quality >= PASSING_QUALITY {
         let interval = match card.repetitions {

@@ -133,7 +133,7 @@ impl Flashcard {
 }
 
 /// A topic you marked complete.
-pub struct TopicCompletion {
+pub(crate) struct TopicCompletion {
     /// The row.
     pub model: topic_completion::Model,
     /// Whether this request marked it (false when it was complete already).
@@ -160,7 +160,7 @@ impl TopicCompletion {
 
 /// `createFlashcard` input.
 #[derive(InputObject)]
-pub struct CreateFlashcardInput {
+pub(crate) struct CreateFlashcardInput {
     /// The topic it belongs to.
     pub topic_id: ID,
     /// Prompt side, 1 to 500 characters.
@@ -174,7 +174,7 @@ pub struct CreateFlashcardInput {
 
 /// `updateFlashcard` input: what is left out stays as it is.
 #[derive(InputObject)]
-pub struct UpdateFlashcardInput {
+pub(crate) struct UpdateFlashcardInput {
     /// Move it to this topic.
     pub topic_id: Option<ID>,
     /// New prompt side.
@@ -187,7 +187,7 @@ pub struct UpdateFlashcardInput {
 
 /// `reviewFlashcard` input.
 #[derive(InputObject)]
-pub struct ReviewFlashcardInput {
+pub(crate) struct ReviewFlashcardInput {
     /// The card (yours, and due).
     pub flashcard_id: ID,
     /// How well you recalled it: 0 (blackout) to 5 (perfect); below 3 starts it again.

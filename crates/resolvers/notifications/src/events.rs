@@ -27,7 +27,7 @@ use crate::service::{delivery, sources};
 /// `UserChannelMessage` ignores types it does not know, and so does this).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum LiveMessage {
+pub(crate) enum LiveMessage {
     /// A notification reached the feed; the subscriber reads it by id.
     #[serde(rename_all = "camelCase")]
     NotificationReceived {

@@ -56,7 +56,7 @@ impl Notification {
 
 /// Whether one kind of notification reaches you on one channel.
 #[derive(SimpleObject)]
-pub struct NotificationPreference {
+pub(crate) struct NotificationPreference {
     /// The kind.
     pub kind: NotificationKind,
     /// The channel.
@@ -77,7 +77,7 @@ impl From<Preference> for NotificationPreference {
 
 /// One choice for `updateNotificationPreferences`.
 #[derive(InputObject)]
-pub struct NotificationPreferenceInput {
+pub(crate) struct NotificationPreferenceInput {
     /// The kind.
     pub kind: NotificationKind,
     /// The channel.

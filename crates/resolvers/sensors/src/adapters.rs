@@ -127,7 +127,7 @@ type Object = Map<String, Value>;
 /// One reading parsed from a provider payload, before validation (the caller
 /// validates ranges and converts units).
 #[derive(Debug, Clone, PartialEq)]
-pub struct AdaptedReading {
+pub(crate) struct AdaptedReading {
     /// What was measured.
     pub parameter: Pollutant,
     /// The value as the provider sent it (for PurpleAir PM, the A/B mean).
@@ -141,7 +141,7 @@ pub struct AdaptedReading {
 
 /// Everything one provider payload yielded.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Adapted {
+pub(crate) struct Adapted {
     /// The provider's identifier for the device, if the payload carried one
     /// (PurpleAir: MAC address or `sensor_index`; AirQo: device name).
     pub device_id: Option<String>,
@@ -155,7 +155,7 @@ pub struct Adapted {
 /// Why a payload could not be adapted. [`AdapterError::message`] gives a
 /// sentence naming the offending field.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AdapterError {
+pub(crate) enum AdapterError {
     /// The body is not valid JSON.
     MalformedJson {
         /// The JSON parser's description, with line and column.
@@ -210,7 +210,7 @@ pub enum AdapterError {
 
 impl AdapterError {
     /// A clear sentence describing the problem and naming the field.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             Self::MalformedJson { detail } => {
                 format!("The payload is not valid JSON: {detail}.")
@@ -423,7 +423,7 @@ const API: PurpleAirLayout = PurpleAirLayout {
 /// inside the housing, typically ~8 °F above ambient; stored uncorrected) and
 /// relative humidity (`%`). All share the payload's timestamp (`DateTime` or
 /// `sensor.last_seen`), which is required.
-pub fn purpleair(body: &[u8]) -> Result<Adapted, AdapterError> {
+pub(crate) fn purpleair(body: &[u8]) -> Result<Adapted, AdapterError> {
     let root = parse_object(body)?;
     match root.get("sensor") {
         Some(Value::Object(sensor)) => {
@@ -642,7 +642,7 @@ const AIRQO_FIELDS: [(&str, Pollutant, &str); 5] = [
 /// PM2.5 and PM10 (`µg/m³`), NO2 (`ppb`), external temperature (`°C`) and
 /// humidity (`%`), preferring `calibratedValue` over `value`. Nulls and missing
 /// fields are skipped; an empty `measurements` list is `Ok` with no readings.
-pub fn airqo(body: &[u8]) -> Result<Adapted, AdapterError> {
+pub(crate) fn airqo(body: &[u8]) -> Result<Adapted, AdapterError> {
     let root = parse_object(body)?;
     if root.get("success") == Some(&Value::Bool(false)) {
         let message = root

@@ -11,14 +11,14 @@
 ///
 /// 5 rather than the textbook 3.5: air-quality series are heavy-tailed (traffic,
 /// fires, fireworks) and a flag is meant to be rare enough to be looked at.
-pub const Z_LIMIT: f64 = 5.0;
+pub(crate) const Z_LIMIT: f64 = 5.0;
 
 /// Number of exactly equal consecutive readings (the current one included) that
 /// marks a sensor as stuck.
-pub const STUCK_RUN: usize = 12;
+pub(crate) const STUCK_RUN: usize = 12;
 
 /// Minimum number of finite window values needed to score a reading.
-pub const MIN_WINDOW: usize = 12;
+pub(crate) const MIN_WINDOW: usize = 12;
 
 /// Smallest absolute difference from the median (in the parameter's canonical
 /// unit) that can be an anomaly when the window has no spread at all (MAD = 0
@@ -32,7 +32,7 @@ pub const MIN_WINDOW: usize = 12;
 /// gases in ppb, °C and %RH; for CO (ppm) it is large, so a flat CO window only
 /// flags big jumps — acceptable, since a flat CO trace is itself suspicious and
 /// is caught by [`is_stuck`].
-pub const MATERIAL_DIFFERENCE: f64 = 1.0;
+pub(crate) const MATERIAL_DIFFERENCE: f64 = 1.0;
 
 /// Consistency constant for the MAD: 1/Φ⁻¹(3/4).
 const MAD_TO_SIGMA: f64 = 1.4826;
@@ -43,7 +43,8 @@ const MEAN_AD_TO_SIGMA: f64 = 1.2533;
 
 /// Result of [`classify`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Flags {
+#[cfg(test)]
+pub(crate) struct Flags {
     /// |robust z| > [`Z_LIMIT`] against the previous 24 h.
     pub anomaly: bool,
     /// The reading completes a run of [`STUCK_RUN`] exactly equal readings.
@@ -75,14 +76,15 @@ fn median_in_place(v: &mut [f64]) -> f64 {
 ///   result is always finite (never ±∞), so it can be stored as-is.
 ///
 /// When MAD > 0 the textbook formula is used unchanged, without the floor.
-pub fn robust_z(window: &[f64], value: f64) -> Option<f64> {
+#[cfg(test)]
+pub(crate) fn robust_z(window: &[f64], value: f64) -> Option<f64> {
     RobustStats::of(window)?.z(value)
 }
 
 /// The centre and scale of a window, computed once and applied to many values (the ingest
 /// path scores a batch against one window instead of sorting it again per reading).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RobustStats {
+pub(crate) struct RobustStats {
     /// The window's median.
     pub median: f64,
     /// 1.4826 × MAD, or the documented fallback when MAD is 0 (see [`robust_z`]).
@@ -91,7 +93,7 @@ pub struct RobustStats {
 
 impl RobustStats {
     /// The statistics of `window`; `None` when fewer than [`MIN_WINDOW`] finite values.
-    pub fn of(window: &[f64]) -> Option<Self> {
+    pub(crate) fn of(window: &[f64]) -> Option<Self> {
         let mut v: Vec<f64> = window.iter().copied().filter(|x| x.is_finite()).collect();
         if v.len() < MIN_WINDOW {
             return None;
@@ -109,7 +111,7 @@ impl RobustStats {
     }
 
     /// The robust z-score of `value`; `None` when it is not finite or overflows.
-    pub fn z(&self, value: f64) -> Option<f64> {
+    pub(crate) fn z(&self, value: f64) -> Option<f64> {
         if !value.is_finite() {
             return None;
         }
@@ -119,7 +121,7 @@ impl RobustStats {
     }
 
     /// Whether `value` is an anomaly against these statistics.
-    pub fn is_anomaly(&self, value: f64) -> bool {
+    pub(crate) fn is_anomaly(&self, value: f64) -> bool {
         self.z(value).is_some_and(|z| z.abs() > Z_LIMIT)
     }
 }
@@ -132,7 +134,7 @@ impl RobustStats {
 /// values, so a live signal practically never repeats 12 times, whereas a hung
 /// sensor or a gateway re-sending its cache repeats the identical number. NaN
 /// never equals anything, so NaN runs are not "stuck" (they are invalid instead).
-pub fn is_stuck(previous: &[f64], value: f64) -> bool {
+pub(crate) fn is_stuck(previous: &[f64], value: f64) -> bool {
     previous.len() >= STUCK_RUN - 1 && previous[..STUCK_RUN - 1].iter().all(|&p| p == value)
 }
 
@@ -141,7 +143,8 @@ pub fn is_stuck(previous: &[f64], value: f64) -> bool {
 /// `window`: the previous 24 h of values (for [`robust_z`]); `recent_first`: the
 /// most recent earlier readings, most recent first (for [`is_stuck`]). A reading
 /// that cannot be scored (short window) is not an anomaly.
-pub fn classify(window: &[f64], recent_first: &[f64], value: f64) -> Flags {
+#[cfg(test)]
+pub(crate) fn classify(window: &[f64], recent_first: &[f64], value: f64) -> Flags {
     Flags {
         anomaly: robust_z(window, value).is_some_and(|z| z.abs() > Z_LIMIT),
         stuck: is_stuck(recent_first, value),

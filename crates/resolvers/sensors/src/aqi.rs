@@ -255,7 +255,7 @@ impl AqiCategory {
 ///   because a 1-h peak is at least its 24-h average.
 ///
 /// `None` for temperature/humidity and for NaN, infinite or negative input.
-pub fn index_for(parameter: Pollutant, concentration: f64) -> Option<u32> {
+pub(crate) fn index_for(parameter: Pollutant, concentration: f64) -> Option<u32> {
     match parameter {
         Pollutant::Pm25 => aqi_of(&PM25, truncate_steps(concentration, 10.0)?),
         Pollutant::Pm10 => aqi_of(&PM10, truncate_steps(concentration, 1.0)?),
@@ -274,7 +274,7 @@ pub fn index_for(parameter: Pollutant, concentration: f64) -> Option<u32> {
 /// The O3 index from a 1-h concentration in ppb, per the TAD 1-h table.
 /// `None` below 0.125 ppm (125 ppb), where the TAD defines no 1-h index, and
 /// for NaN/infinite/negative input.
-pub fn o3_one_hour_index(concentration_ppb: f64) -> Option<u32> {
+pub(crate) fn o3_one_hour_index(concentration_ppb: f64) -> Option<u32> {
     aqi_of(&O3_1H, truncate_steps(concentration_ppb / 1000.0, 1000.0)?)
 }
 
@@ -316,7 +316,7 @@ fn latest(series: &[Option<f64>]) -> Option<f64> {
 /// The result is truncated to 0.1 µg/m³, the PM2.5 table precision. PM10's
 /// coarser truncation (whole µg/m³) is applied by [`index_for`]; truncating to
 /// 0.1 first and then to 1 gives the same integer as truncating once.
-pub fn nowcast(hourly: &[Option<f64>]) -> Option<f64> {
+pub(crate) fn nowcast(hourly: &[Option<f64>]) -> Option<f64> {
     let hours: Vec<(i32, f64)> = hourly
         .iter()
         .take(12)
@@ -344,7 +344,7 @@ pub fn nowcast(hourly: &[Option<f64>]) -> Option<f64> {
 
 /// Hourly averages of one parameter at a station.
 #[derive(Debug, Clone, PartialEq)]
-pub struct HourlySeries {
+pub(crate) struct HourlySeries {
     /// The measured parameter.
     pub parameter: Pollutant,
     /// Hourly averages in canonical units; index 0 is the most recent complete
@@ -354,7 +354,7 @@ pub struct HourlySeries {
 
 /// The AQI of a station: the highest sub-index and the pollutant behind it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StationAqi {
+pub(crate) struct StationAqi {
     /// The reported AQI (may exceed 500, "Beyond the AQI").
     pub value: u32,
     /// The category of `value`.
@@ -383,7 +383,7 @@ pub struct StationAqi {
 ///   precautionary approximation (see [`index_for`]).
 ///
 /// `None` for temperature/humidity and when the data are insufficient.
-pub fn sub_index(parameter: Pollutant, series: &[Option<f64>]) -> Option<u32> {
+pub(crate) fn sub_index(parameter: Pollutant, series: &[Option<f64>]) -> Option<u32> {
     match parameter {
         Pollutant::Pm25 | Pollutant::Pm10 => index_for(parameter, nowcast(series)?),
         Pollutant::O3 => {
@@ -415,7 +415,7 @@ pub fn sub_index(parameter: Pollutant, series: &[Option<f64>]) -> Option<u32> {
 /// The station AQI: the maximum sub-index over all series (TAD "How to handle
 /// values from multiple pollutants"). If a parameter appears in several
 /// series, its highest sub-index counts. `None` when no pollutant has an index.
-pub fn station_aqi(series: &[HourlySeries]) -> Option<StationAqi> {
+pub(crate) fn station_aqi(series: &[HourlySeries]) -> Option<StationAqi> {
     let sub_indices: Vec<(Pollutant, u32)> = Pollutant::ALL
         .into_iter()
         .filter_map(|p| {

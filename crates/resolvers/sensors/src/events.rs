@@ -10,14 +10,14 @@ use uuid::Uuid;
 use crate::{aqi::AqiCategory, model::Pollutant};
 
 /// The live channel of a station.
-pub fn channel(station_id: Uuid) -> String {
+pub(crate) fn channel(station_id: Uuid) -> String {
     format!("sensor:{station_id}")
 }
 
 /// A reading as published.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LiveReading {
+pub(crate) struct LiveReading {
     /// What was measured.
     pub parameter: Pollutant,
     /// Canonical value.
@@ -35,7 +35,7 @@ pub struct LiveReading {
 /// A station's AQI as published.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LiveAqi {
+pub(crate) struct LiveAqi {
     /// The AQI.
     pub value: u32,
     /// Its category.
@@ -49,7 +49,7 @@ pub struct LiveAqi {
 /// One message on `sensor:{stationId}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
-pub enum LiveMessage {
+pub(crate) enum LiveMessage {
     /// Readings stored by one ingest call, in observation order.
     Readings {
         /// The readings.

@@ -58,15 +58,15 @@
 //! non-negative concentrations use [`clamp_non_negative`].
 
 /// Length of the seasonal cycle: hourly data with a daily cycle.
-pub const PERIOD: usize = 24;
+pub(crate) const PERIOD: usize = 24;
 /// Longest supported horizon, in hours.
-pub const MAX_HORIZON: usize = 72;
+pub(crate) const MAX_HORIZON: usize = 72;
 /// Two-sided 80 % normal quantile used for the intervals.
-pub const Z_80: f64 = 1.2816;
+pub(crate) const Z_80: f64 = 1.2816;
 /// Method name reported for the seasonal model.
-pub const METHOD_HOLT_WINTERS: &str = "HOLT_WINTERS_ADDITIVE_DAMPED";
+pub(crate) const METHOD_HOLT_WINTERS: &str = "HOLT_WINTERS_ADDITIVE_DAMPED";
 /// Method name reported for the short-history fallback.
-pub const METHOD_SES: &str = "SIMPLE_EXPONENTIAL_SMOOTHING";
+pub(crate) const METHOD_SES: &str = "SIMPLE_EXPONENTIAL_SMOOTHING";
 
 /// Minimum history for the seasonal model: two full seasons for initialisation.
 const MIN_SEASONAL: usize = 2 * PERIOD;
@@ -103,7 +103,7 @@ pub struct Forecast {
 }
 
 /// Sets negative values and bounds to zero (for concentrations).
-pub fn clamp_non_negative(f: &mut Forecast) {
+pub(crate) fn clamp_non_negative(f: &mut Forecast) {
     for p in &mut f.points {
         p.value = p.value.max(0.0);
         p.lower = p.lower.max(0.0);
@@ -115,7 +115,8 @@ pub fn clamp_non_negative(f: &mut Forecast) {
 /// gap-free). See the module documentation for method, intervals and backtest.
 /// Returns `None` for fewer than 3 points, any non-finite value, a horizon out of
 /// range, or if the arithmetic overflows (values near `f64::MAX`).
-pub fn forecast(history: &[f64], horizon: usize) -> Option<Forecast> {
+#[cfg(test)]
+pub(crate) fn forecast(history: &[f64], horizon: usize) -> Option<Forecast> {
     ModelSet::new(history.to_vec()).forecast(horizon)
 }
 
@@ -124,7 +125,7 @@ pub fn forecast(history: &[f64], horizon: usize) -> Option<Forecast> {
 /// however many horizons ask (the backtest prefixes of horizon `h` and `h + 24` overlap), so
 /// all 72 horizons together cost at most 121 fits.
 #[derive(Debug, Clone)]
-pub struct ModelSet {
+pub(crate) struct ModelSet {
     history: Vec<f64>,
     /// Fits by prefix length (`None`: too short to fit).
     fits: std::collections::HashMap<usize, Option<Fitted>>,
@@ -132,7 +133,7 @@ pub struct ModelSet {
 
 impl ModelSet {
     /// A set over `history` (hourly, oldest first, gap-free), nothing fitted yet.
-    pub fn new(history: Vec<f64>) -> Self {
+    pub(crate) fn new(history: Vec<f64>) -> Self {
         Self {
             history,
             fits: std::collections::HashMap::new(),
@@ -140,12 +141,12 @@ impl ModelSet {
     }
 
     /// Models fitted so far.
-    pub fn fitted(&self) -> usize {
+    pub(crate) fn fitted(&self) -> usize {
         self.fits.len()
     }
 
     /// [`forecast`] of this history, reusing the fits already made.
-    pub fn forecast(&mut self, horizon: usize) -> Option<Forecast> {
+    pub(crate) fn forecast(&mut self, horizon: usize) -> Option<Forecast> {
         if !(1..=MAX_HORIZON).contains(&horizon)
             || self.history.len() < MIN_POINTS
             || self.history.iter().any(|v| !v.is_finite())

@@ -25,9 +25,9 @@ use crate::{
 /// Global-id type name of stations.
 pub const STATION_TYPE: &str = "Station";
 /// Global-id type name of alert rules.
-pub const ALERT_RULE_TYPE: &str = "AlertRule";
+pub(crate) const ALERT_RULE_TYPE: &str = "AlertRule";
 /// Global-id type name of alerts.
-pub const ALERT_TYPE: &str = "Alert";
+pub(crate) const ALERT_TYPE: &str = "Alert";
 
 /// A monitoring station.
 pub struct Station(pub station::Model);
@@ -202,7 +202,7 @@ impl Station {
 }
 
 /// A station's sensor for one parameter.
-pub struct Sensor(pub sensor::Model);
+pub(crate) struct Sensor(pub sensor::Model);
 
 impl Sensor {
     fn latest_reading(&self) -> Option<Reading> {
@@ -243,7 +243,7 @@ impl Sensor {
 /// One reading, in its parameter's canonical unit.
 #[derive(SimpleObject, Debug, Clone)]
 #[graphql(complex)]
-pub struct Reading {
+pub(crate) struct Reading {
     /// What was measured.
     pub parameter: Pollutant,
     /// The value, in `unit`.
@@ -268,7 +268,7 @@ impl Reading {
 
 impl Reading {
     /// A stored reading; None for a parameter this build does not know.
-    pub fn from_row(r: reading::Model) -> Option<Self> {
+    pub(crate) fn from_row(r: reading::Model) -> Option<Self> {
         Some(Self {
             parameter: Pollutant::parse(&r.parameter)?,
             value: r.value,
@@ -296,7 +296,7 @@ impl From<LiveReading> for Reading {
 /// A US EPA Air Quality Index.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
 #[graphql(complex)]
-pub struct Aqi {
+pub(crate) struct Aqi {
     /// The index (0–500; above 500 is "Beyond the AQI").
     pub value: i32,
     /// Its category.
@@ -317,7 +317,7 @@ impl Aqi {
 
 impl Aqi {
     /// The AQI stored on a station row.
-    pub fn of_station(s: &station::Model) -> Option<Self> {
+    pub(crate) fn of_station(s: &station::Model) -> Option<Self> {
         Some(Self {
             value: s.aqi_value?,
             category: AqiCategory::parse(s.aqi_category.as_deref()?)?,
@@ -339,7 +339,7 @@ impl From<LiveAqi> for Aqi {
 }
 
 /// One bucket of a series.
-pub struct SeriesPoint(pub readings::SeriesPoint);
+pub(crate) struct SeriesPoint(pub readings::SeriesPoint);
 
 #[Object]
 impl SeriesPoint {
@@ -367,7 +367,7 @@ impl SeriesPoint {
 
 /// A forecast with its 80 % prediction intervals and backtest scores.
 #[derive(SimpleObject, Debug, Clone)]
-pub struct Forecast {
+pub(crate) struct Forecast {
     /// `HOLT_WINTERS_ADDITIVE_DAMPED`, or `SIMPLE_EXPONENTIAL_SMOOTHING` with under two days of
     /// history.
     pub method: String,
@@ -382,7 +382,7 @@ pub struct Forecast {
 
 /// One forecast hour.
 #[derive(SimpleObject, Debug, Clone)]
-pub struct ForecastPoint {
+pub(crate) struct ForecastPoint {
     /// The hour forecast (its start).
     pub at: DateTime<Utc>,
     /// The point forecast.
@@ -394,7 +394,7 @@ pub struct ForecastPoint {
 }
 
 /// An alert rule.
-pub struct AlertRule(pub alert_rule::Model);
+pub(crate) struct AlertRule(pub alert_rule::Model);
 
 #[Object]
 impl AlertRule {
@@ -433,7 +433,7 @@ impl AlertRule {
 }
 
 /// One firing of an alert rule.
-pub struct Alert(pub alert::Model);
+pub(crate) struct Alert(pub alert::Model);
 
 #[Object]
 impl Alert {
@@ -461,7 +461,7 @@ impl Alert {
 
 /// What became of an ingest call.
 #[derive(SimpleObject, Debug, Clone)]
-pub struct IngestReport {
+pub(crate) struct IngestReport {
     /// Readings stored now.
     pub accepted: i32,
     /// Readings already stored, or repeated in the call: nothing changed.
@@ -472,7 +472,7 @@ pub struct IngestReport {
 
 /// A refused reading.
 #[derive(SimpleObject, Debug, Clone)]
-pub struct RejectedReading {
+pub(crate) struct RejectedReading {
     /// Its index in `readings`.
     pub index: i32,
     /// Why it was refused.
@@ -499,7 +499,7 @@ impl From<ingest::IngestReport> for IngestReport {
 
 /// One reading to ingest.
 #[derive(InputObject, Debug, Clone)]
-pub struct ReadingInput {
+pub(crate) struct ReadingInput {
     /// What was measured.
     pub parameter: Pollutant,
     /// The value.
@@ -513,7 +513,7 @@ pub struct ReadingInput {
 
 /// `createStation` input.
 #[derive(InputObject, Debug, Clone)]
-pub struct CreateStationInput {
+pub(crate) struct CreateStationInput {
     /// 1 to 200 characters.
     pub name: String,
     /// −90 to 90.
@@ -531,7 +531,7 @@ pub struct CreateStationInput {
 
 /// `updateStation` input: omitted fields stay as they are.
 #[derive(InputObject, Debug, Clone)]
-pub struct UpdateStationInput {
+pub(crate) struct UpdateStationInput {
     /// The station.
     pub id: ID,
     /// New name.
@@ -550,7 +550,7 @@ pub struct UpdateStationInput {
 
 /// `createAlertRule` input: a parameter with a threshold, or an AQI category.
 #[derive(InputObject, Debug, Clone)]
-pub struct CreateAlertRuleInput {
+pub(crate) struct CreateAlertRuleInput {
     /// The station.
     pub station_id: ID,
     /// The parameter watched (with `threshold`).
@@ -566,7 +566,7 @@ pub struct CreateAlertRuleInput {
 
 /// A circle to search in.
 #[derive(InputObject, Debug, Clone, Copy)]
-pub struct NearInput {
+pub(crate) struct NearInput {
     /// Centre latitude.
     pub latitude: f64,
     /// Centre longitude.
@@ -577,7 +577,7 @@ pub struct NearInput {
 
 /// A box to search in; `minLongitude > maxLongitude` crosses the antimeridian.
 #[derive(InputObject, Debug, Clone, Copy)]
-pub struct BoundingBoxInput {
+pub(crate) struct BoundingBoxInput {
     /// South edge.
     pub min_latitude: f64,
     /// West edge.

@@ -12,7 +12,7 @@ const MOLAR_VOLUME_L: f64 = 24.45;
 
 /// Why a unit could not be used for a reading.
 #[derive(Debug, Clone, PartialEq)]
-pub enum UnitError {
+pub(crate) enum UnitError {
     /// The unit spelling is not recognised at all (holds the unit as given).
     Unknown(String),
     /// The unit is recognised but measures something else than the parameter
@@ -28,7 +28,7 @@ pub enum UnitError {
 impl UnitError {
     /// A human-readable sentence describing the problem, suitable for API
     /// error responses.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             Self::Unknown(u) => format!("unknown unit '{u}'"),
             Self::WrongKind { unit, parameter } => {
@@ -103,7 +103,7 @@ fn molecular_weight(p: Pollutant) -> Option<f64> {
 /// temperature accepts °C, °F and K; humidity accepts percent.
 ///
 /// Non-finite values pass through unchanged; [`validate`] rejects them.
-pub fn to_canonical(p: Pollutant, value: f64, unit: Option<&str>) -> Result<f64, UnitError> {
+pub(crate) fn to_canonical(p: Pollutant, value: f64, unit: Option<&str>) -> Result<f64, UnitError> {
     let raw = match unit {
         None => return Ok(value),
         Some(u) if u.trim().is_empty() => return Ok(value),
@@ -151,7 +151,7 @@ pub fn to_canonical(p: Pollutant, value: f64, unit: Option<&str>) -> Result<f64,
 
 /// Inclusive plausible range of a reading in canonical units. Readings outside
 /// it are treated as instrument or transmission faults and rejected.
-pub fn physical_range(p: Pollutant) -> (f64, f64) {
+pub(crate) fn physical_range(p: Pollutant) -> (f64, f64) {
     match p {
         // Concentrations cannot be negative. The upper bounds sit well above the
         // worst wildfire-smoke hours recorded (PM2.5 ~ 800–1000 µg/m³) and the
@@ -185,7 +185,7 @@ pub fn physical_range(p: Pollutant) -> (f64, f64) {
 /// Errors (as human-readable sentences) when the value is not finite, the unit
 /// is unknown or of the wrong kind, or the converted value lies outside
 /// [`physical_range`] (the edges themselves are accepted).
-pub fn validate(p: Pollutant, value: f64, unit: Option<&str>) -> Result<f64, String> {
+pub(crate) fn validate(p: Pollutant, value: f64, unit: Option<&str>) -> Result<f64, String> {
     if !value.is_finite() {
         return Err("value is not a finite number".to_string());
     }

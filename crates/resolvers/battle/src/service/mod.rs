@@ -8,24 +8,24 @@
 //! order whichever replica made them. Should that commit fail (rare), subscribers briefly saw
 //! a state that the next event (same version) or snapshot replaces.
 
-pub mod play;
-pub mod rooms;
-pub mod seal;
-pub mod view;
+pub(crate) mod play;
+pub(crate) mod rooms;
+pub(crate) mod seal;
+pub(crate) mod view;
 
 use agora_platform::{AppError, AppResult};
 use rand::Rng;
 
 /// Questions per battle.
-pub const QUESTIONS: std::ops::RangeInclusive<i32> = 1..=50;
+pub(crate) const QUESTIONS: std::ops::RangeInclusive<i32> = 1..=50;
 /// Seconds per question.
-pub const SECONDS: std::ops::RangeInclusive<i32> = 5..=120;
+pub(crate) const SECONDS: std::ops::RangeInclusive<i32> = 5..=120;
 /// Players per room.
-pub const PLAYERS: std::ops::RangeInclusive<i32> = 2..=50;
+pub(crate) const PLAYERS: std::ops::RangeInclusive<i32> = 2..=50;
 /// Join-code alphabet: no 0/O, 1/I/L, so a code read aloud is unambiguous.
-pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+pub(crate) const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 /// Join-code length.
-pub const CODE_LEN: usize = 6;
+pub(crate) const CODE_LEN: usize = 6;
 
 /// Lifecycle of a room.
 #[derive(
@@ -100,7 +100,7 @@ agora_platform::stored_enum!(Phase {
 /// Points for one answer, Kahoot's way: a correct answer earns
 /// `round(1000 × (1 − (t / T) / 2))` (the full 1000 under half a second) plus 100 per
 /// consecutive correct answer after the first, capped at 500. Returns (points, new streak).
-pub fn answer_points(
+pub(crate) fn answer_points(
     correct: bool,
     elapsed_ms: i64,
     limit_secs: i32,
@@ -121,7 +121,7 @@ pub fn answer_points(
 }
 
 /// A fresh join code.
-pub fn new_code() -> String {
+pub(crate) fn new_code() -> String {
     let mut rng = rand::rng();
     (0..CODE_LEN)
         .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
@@ -129,7 +129,7 @@ pub fn new_code() -> String {
 }
 
 /// Normalises a typed code (case, spaces); `BAD_USER_INPUT` when it cannot be one.
-pub fn normalize_code(raw: &str) -> AppResult<String> {
+pub(crate) fn normalize_code(raw: &str) -> AppResult<String> {
     let code: String = raw
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')

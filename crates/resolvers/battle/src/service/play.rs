@@ -29,7 +29,10 @@ use crate::{
 };
 
 /// Loads and locks a room for the transaction (PostgreSQL; SQLite's writer lock serialises).
-pub async fn lock_room<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<battle_room::Model> {
+pub(crate) async fn lock_room<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> AppResult<battle_room::Model> {
     battle_room::Entity::find_by_id(id)
         .lock_exclusive()
         .one(db)
@@ -47,7 +50,7 @@ pub(crate) fn touched(room: battle_room::Model, now: DateTime<Utc>) -> battle_ro
 }
 
 /// A present player of the room, or `FORBIDDEN`.
-pub async fn require_player<C: ConnectionTrait>(
+pub(crate) async fn require_player<C: ConnectionTrait>(
     db: &C,
     room_id: Uuid,
     user_id: Uuid,
@@ -61,7 +64,7 @@ pub async fn require_player<C: ConnectionTrait>(
 
 /// What `submitAnswer` returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Receipt {
+pub(crate) struct Receipt {
     /// Time from the question's start to the answer.
     pub elapsed_ms: i64,
 }
@@ -76,7 +79,7 @@ fn too_late() -> AppError {
 
 /// Accepts a player's answer to the current question. Correctness stays hidden until the
 /// reveal; when every connected player has answered, the question closes at once.
-pub async fn submit_answer(
+pub(crate) async fn submit_answer(
     platform: &Platform,
     settings: &BattleSettings,
     user_id: Uuid,
@@ -282,7 +285,7 @@ async fn next_or_finish<C: ConnectionTrait>(
 }
 
 /// Final ranking: score, then the faster total answer time, then who joined first.
-pub fn rank(players: &[battle_player::Model]) -> Vec<ResultView> {
+pub(crate) fn rank(players: &[battle_player::Model]) -> Vec<ResultView> {
     let mut ordered: Vec<&battle_player::Model> = players.iter().collect();
     ordered.sort_by(|a, b| {
         b.score
@@ -369,7 +372,7 @@ pub(crate) async fn cancel<C: ConnectionTrait>(
 
 /// Does whatever is due for the room now (the driver calls this at each deadline); a no-op
 /// when another replica already did it.
-pub async fn advance(
+pub(crate) async fn advance(
     platform: &Platform,
     settings: &BattleSettings,
     room_id: Uuid,
@@ -402,7 +405,7 @@ pub async fn advance(
 }
 
 /// Rooms whose next step is due at `now`, and the soonest later deadline.
-pub async fn due_rooms(
+pub(crate) async fn due_rooms(
     platform: &Platform,
     now: DateTime<Utc>,
 ) -> AppResult<(Vec<Uuid>, Option<DateTime<Utc>>)> {

@@ -33,7 +33,7 @@ use super::{
 
 /// Settings of a new room.
 #[derive(Debug, Clone)]
-pub struct NewRoom {
+pub(crate) struct NewRoom {
     /// Questions come from this topic and its subtopics (any published question when None).
     pub topic_id: Option<Uuid>,
     /// 1–50.
@@ -93,7 +93,7 @@ async fn pool<C: ConnectionTrait>(db: &C, topic_id: Option<Uuid>) -> AppResult<V
 /// Draws `count` distinct questions, fair across difficulty: shuffled within each difficulty,
 /// then taken round-robin over the difficulties, so every level is as present as the pool
 /// allows; the order is shuffled once more.
-pub fn draw(pool: &[(Uuid, i16)], count: usize) -> Vec<Uuid> {
+pub(crate) fn draw(pool: &[(Uuid, i16)], count: usize) -> Vec<Uuid> {
     let mut rng = rand::rng();
     let mut by_level: BTreeMap<i16, Vec<Uuid>> = BTreeMap::new();
     for (id, level) in pool {
@@ -156,7 +156,7 @@ fn idle_deadline(settings: &BattleSettings, since: DateTime<Utc>) -> DateTime<Ut
 }
 
 /// Opens a room with `host` as its first player.
-pub async fn create(
+pub(crate) async fn create(
     platform: &Platform,
     settings: &BattleSettings,
     host: Uuid,
@@ -268,7 +268,7 @@ async fn join_locked<C: ConnectionTrait>(
 }
 
 /// Joins the room with `code`.
-pub async fn join(
+pub(crate) async fn join(
     platform: &Platform,
     settings: &BattleSettings,
     user_id: Uuid,
@@ -334,7 +334,7 @@ async fn begin<C: ConnectionTrait>(
 }
 
 /// Starts the battle (the host; two players unless the room allows solo).
-pub async fn start(
+pub(crate) async fn start(
     platform: &Platform,
     user_id: Uuid,
     room_id: Uuid,
@@ -396,7 +396,7 @@ async fn remove<C: ConnectionTrait>(
 }
 
 /// Leaves a room.
-pub async fn leave(platform: &Platform, user_id: Uuid, room_id: Uuid) -> AppResult<()> {
+pub(crate) async fn leave(platform: &Platform, user_id: Uuid, room_id: Uuid) -> AppResult<()> {
     let txn = begin_write(&platform.db).await?;
     let room = lock_room(&txn, room_id).await?;
     let events = remove(&txn, room, user_id, platform.clock.now()).await?;
@@ -406,7 +406,7 @@ pub async fn leave(platform: &Platform, user_id: Uuid, room_id: Uuid) -> AppResu
 }
 
 /// Removes another player (the host only).
-pub async fn kick(
+pub(crate) async fn kick(
     platform: &Platform,
     host: Uuid,
     room_id: Uuid,
@@ -439,7 +439,7 @@ pub async fn kick(
 }
 
 /// Joins the fullest open public quick-match lobby for the topic, or opens one.
-pub async fn quick_match(
+pub(crate) async fn quick_match(
     platform: &Platform,
     settings: &BattleSettings,
     user_id: Uuid,
@@ -518,13 +518,16 @@ pub(crate) async fn lobby_due<C: ConnectionTrait>(
 }
 
 /// A room by id.
-pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Option<battle_room::Model>> {
+pub(crate) async fn find<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> AppResult<Option<battle_room::Model>> {
     Ok(battle_room::Entity::find_by_id(id).one(db).await?)
 }
 
 /// A room as `viewer` may see it: any room to a signed-in user, a private one only to its
 /// players; None when unknown or hidden.
-pub async fn visible(
+pub(crate) async fn visible(
     platform: &Platform,
     viewer: Uuid,
     id: Uuid,
@@ -537,7 +540,7 @@ pub async fn visible(
 }
 
 /// Public lobbies, newest first (at most 50), optionally of one topic.
-pub async fn open_rooms(
+pub(crate) async fn open_rooms(
     platform: &Platform,
     topic_id: Option<Uuid>,
 ) -> AppResult<Vec<battle_room::Model>> {
@@ -555,7 +558,7 @@ pub async fn open_rooms(
 }
 
 /// Rooms the user played in (or is in), newest first.
-pub async fn mine(
+pub(crate) async fn mine(
     platform: &Platform,
     user_id: Uuid,
     page: &PageRequest<TimeCursor>,
@@ -581,7 +584,7 @@ pub async fn mine(
 
 /// A subscription of `user_id` to the room opened (+1) or closed (−1). Closing may let a
 /// question end early (everyone still connected has answered).
-pub async fn presence(
+pub(crate) async fn presence(
     platform: &Platform,
     settings: &BattleSettings,
     room_id: Uuid,

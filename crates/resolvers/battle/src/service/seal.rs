@@ -12,7 +12,10 @@ use uuid::Uuid;
 use super::{BattleStatus, Phase};
 
 /// The questions drawn for rooms `user` plays that are open or still to come.
-pub async fn sealed_questions<C: ConnectionTrait>(db: &C, user: Uuid) -> AppResult<HashSet<Uuid>> {
+pub(crate) async fn sealed_questions<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+) -> AppResult<HashSet<Uuid>> {
     let playing = Query::select()
         .column(battle_player::Column::RoomId)
         .from(battle_player::Entity)

@@ -88,7 +88,7 @@ pub struct ResultView {
 /// What one player did on a revealed question.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct RevealResultView {
+pub(crate) struct RevealResultView {
     /// The player.
     pub user_id: Uuid,
     /// Their choice; null when they did not answer.
@@ -102,7 +102,7 @@ pub struct RevealResultView {
 /// The answer to a question that just closed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct RevealView {
+pub(crate) struct RevealView {
     /// The question.
     pub question_id: Uuid,
     /// The right choice.
@@ -165,7 +165,7 @@ impl RoomView {
 /// A live event as published on the bus.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct EventView {
+pub(crate) struct EventView {
     /// What happened.
     pub kind: BattleEventKind,
     /// The room afterwards.
@@ -175,12 +175,12 @@ pub struct EventView {
 }
 
 /// The bus channel of a room.
-pub fn channel(room_id: Uuid) -> String {
+pub(crate) fn channel(room_id: Uuid) -> String {
     format!("battle:{room_id}")
 }
 
 /// Present players (not left) of a room, longest present first.
-pub async fn present_players<C: ConnectionTrait>(
+pub(crate) async fn present_players<C: ConnectionTrait>(
     db: &C,
     room_id: Uuid,
 ) -> AppResult<Vec<battle_player::Model>> {
@@ -194,7 +194,7 @@ pub async fn present_players<C: ConnectionTrait>(
 }
 
 /// The question drawn at `position`.
-pub async fn question_at<C: ConnectionTrait>(
+pub(crate) async fn question_at<C: ConnectionTrait>(
     db: &C,
     room_id: Uuid,
     position: i32,
@@ -207,7 +207,7 @@ pub async fn question_at<C: ConnectionTrait>(
 }
 
 /// Answers to the question at `position`.
-pub async fn answers_at<C: ConnectionTrait>(
+pub(crate) async fn answers_at<C: ConnectionTrait>(
     db: &C,
     room_id: Uuid,
     position: i32,
@@ -220,7 +220,10 @@ pub async fn answers_at<C: ConnectionTrait>(
 }
 
 /// Builds the view of `room` from the database.
-pub async fn load<C: ConnectionTrait>(db: &C, room: &battle_room::Model) -> AppResult<RoomView> {
+pub(crate) async fn load<C: ConnectionTrait>(
+    db: &C,
+    room: &battle_room::Model,
+) -> AppResult<RoomView> {
     let phase = Phase::parse(&room.phase)?;
     let players = present_players(db, room.id).await?;
     let mut open = None;
@@ -246,7 +249,7 @@ pub async fn load<C: ConnectionTrait>(db: &C, room: &battle_room::Model) -> AppR
 /// (players; then, if any room has an open question, the drawn questions, their text, their
 /// choices and the answers), in the page's order. For lists: [`load`] per room would cost up
 /// to five statements a room.
-pub async fn load_many<C: ConnectionTrait>(
+pub(crate) async fn load_many<C: ConnectionTrait>(
     db: &C,
     rooms: &[battle_room::Model],
 ) -> AppResult<Vec<RoomView>> {
@@ -448,14 +451,14 @@ fn assemble(
 }
 
 /// The current question's answer deadline (phase start + the time limit).
-pub fn question_deadline(room: &battle_room::Model) -> DateTime<Utc> {
+pub(crate) fn question_deadline(room: &battle_room::Model) -> DateTime<Utc> {
     room.phase_started_at.unwrap_or(room.updated_at)
         + chrono::Duration::seconds(i64::from(room.seconds_per_question))
 }
 
 /// Publishes events on the room's channel; called just before the commit of the transaction
 /// that made them, with the room row locked, so a room's events go out in version order.
-pub async fn publish(platform: &Platform, events: &[EventView]) {
+pub(crate) async fn publish(platform: &Platform, events: &[EventView]) {
     for event in events {
         match serde_json::to_string(event) {
             Ok(text) => {

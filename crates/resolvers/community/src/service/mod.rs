@@ -1,19 +1,19 @@
 //! The contributor workflow's rules as plain async functions over the platform handle.
 
-pub mod reputation;
-pub mod reviews;
-pub mod submissions;
+pub(crate) mod reputation;
+pub(crate) mod reviews;
+pub(crate) mod submissions;
 
 /// Reputation that makes a learner a reviewer.
-pub const REVIEWER_REPUTATION: i32 = 200;
+pub(crate) const REVIEWER_REPUTATION: i32 = 200;
 /// Approvals (without a moderator's) that publish a revision.
-pub const APPROVALS_TO_PUBLISH: usize = 2;
+pub(crate) const APPROVALS_TO_PUBLISH: usize = 2;
 /// Rejections (without a moderator's) that reject a revision.
-pub const REJECTIONS_TO_REJECT: usize = 2;
+pub(crate) const REJECTIONS_TO_REJECT: usize = 2;
 /// Submissions one author may have waiting (pending or returned) at once.
-pub const MAX_OPEN_PER_AUTHOR: u64 = 20;
+pub(crate) const MAX_OPEN_PER_AUTHOR: u64 = 20;
 /// Longest review comment.
-pub const MAX_COMMENT: usize = 1000;
+pub(crate) const MAX_COMMENT: usize = 1000;
 
 /// Where a submission stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]

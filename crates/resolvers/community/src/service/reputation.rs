@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::ReputationReason;
 
 /// A user's current reputation (unlocked read).
-pub async fn current<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<i32> {
+pub(crate) async fn current<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<i32> {
     user::Entity::find_by_id(user_id)
         .one(db)
         .await?
@@ -26,7 +26,7 @@ pub async fn current<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<i32
 
 /// A user's current reputation, the row locked for the transaction on PostgreSQL (SQLite's
 /// writer lock already serialises).
-pub async fn current_locked<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<i32> {
+pub(crate) async fn current_locked<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<i32> {
     user::Entity::find_by_id(user_id)
         .lock_exclusive()
         .one(db)
@@ -37,7 +37,7 @@ pub async fn current_locked<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppRes
 
 /// Applies `reason`'s points to `user_id` inside the caller's transaction and records it.
 /// Returns the change actually applied (a penalty never takes the total below zero).
-pub async fn award<C: ConnectionTrait>(
+pub(crate) async fn award<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
     user_id: Uuid,
@@ -69,7 +69,7 @@ pub async fn award<C: ConnectionTrait>(
 }
 
 /// A user's reputation changes, newest first.
-pub async fn history(
+pub(crate) async fn history(
     platform: &Platform,
     user_id: Uuid,
     page: &PageRequest<TimeCursor>,

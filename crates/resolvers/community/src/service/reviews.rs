@@ -30,7 +30,7 @@ use crate::events::SubmissionReviewed;
 
 /// A vote to cast.
 #[derive(Debug, Clone)]
-pub struct Vote {
+pub(crate) struct Vote {
     /// The submission.
     pub submission_id: Uuid,
     /// The verdict.
@@ -93,7 +93,7 @@ fn outcome(votes: &[submission_review::Model]) -> AppResult<Option<SubmissionSta
 }
 
 /// Casts `viewer`'s vote and applies what it decides; returns the submission afterwards.
-pub async fn review(
+pub(crate) async fn review(
     platform: &Platform,
     viewer: &Viewer,
     vote: Vote,

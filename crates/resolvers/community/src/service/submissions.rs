@@ -28,7 +28,7 @@ use super::{MAX_OPEN_PER_AUTHOR, REVIEWER_REPUTATION, SubmissionStatus};
 /// One stored choice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StoredChoice {
+pub(crate) struct StoredChoice {
     /// Answer text.
     pub text: String,
     /// The correct one.
@@ -36,19 +36,19 @@ pub struct StoredChoice {
 }
 
 /// A submission's choices as stored.
-pub fn choices_of(model: &submission::Model) -> AppResult<Vec<StoredChoice>> {
+pub(crate) fn choices_of(model: &submission::Model) -> AppResult<Vec<StoredChoice>> {
     serde_json::from_str(&model.choices)
         .map_err(|e| AppError::internal(format!("submission {} choices: {e}", model.id)))
 }
 
 /// A submission's tag slugs as stored.
-pub fn tags_of(model: &submission::Model) -> AppResult<Vec<String>> {
+pub(crate) fn tags_of(model: &submission::Model) -> AppResult<Vec<String>> {
     serde_json::from_str(&model.tags)
         .map_err(|e| AppError::internal(format!("submission {} tags: {e}", model.id)))
 }
 
 /// The submission's current revision as a question draft, checked again.
-pub fn checked_of(model: &submission::Model) -> AppResult<CheckedQuestion> {
+pub(crate) fn checked_of(model: &submission::Model) -> AppResult<CheckedQuestion> {
     let draft = QuestionDraft {
         prompt: model.prompt.clone(),
         choices: choices_of(model)?
@@ -133,7 +133,7 @@ fn apply(
 }
 
 /// Submits a question for review (any signed-in user).
-pub async fn submit(
+pub(crate) async fn submit(
     platform: &Platform,
     author_id: Uuid,
     topic_id: Uuid,
@@ -174,7 +174,10 @@ pub async fn submit(
 }
 
 /// Loads a submission or fails with `NOT_FOUND`; locks it for the transaction on PostgreSQL.
-pub async fn find_locked<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<submission::Model> {
+pub(crate) async fn find_locked<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> AppResult<submission::Model> {
     submission::Entity::find_by_id(id)
         .lock_exclusive()
         .one(db)
@@ -184,7 +187,7 @@ pub async fn find_locked<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<subm
 
 /// A new revision of a submission returned with `REQUEST_CHANGES` (its author only); it goes
 /// back to the end of the queue and earlier votes no longer count.
-pub async fn revise(
+pub(crate) async fn revise(
     platform: &Platform,
     author_id: Uuid,
     id: Uuid,
@@ -220,7 +223,7 @@ pub async fn revise(
 }
 
 /// Whether `viewer` may review submissions: CONTRIBUTOR and up, or reputation ≥ 200.
-pub async fn may_review<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppResult<bool> {
+pub(crate) async fn may_review<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppResult<bool> {
     let Some(user_id) = viewer.user_id() else {
         return Ok(false);
     };
@@ -231,7 +234,10 @@ pub async fn may_review<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppResul
 }
 
 /// Refuses viewers who may not review.
-pub async fn require_reviewer<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppResult<Uuid> {
+pub(crate) async fn require_reviewer<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+) -> AppResult<Uuid> {
     let user_id = viewer.require_user()?;
     if !may_review(db, viewer).await? {
         return Err(AppError::Forbidden(format!(
@@ -242,7 +248,7 @@ pub async fn require_reviewer<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> Ap
 }
 
 /// A submission as `viewer` may see it: its author, reviewers and moderators.
-pub async fn find_visible(
+pub(crate) async fn find_visible(
     platform: &Platform,
     viewer: &Viewer,
     id: Uuid,
@@ -261,7 +267,7 @@ pub async fn find_visible(
 }
 
 /// The author's submissions, newest first, optionally of one status.
-pub async fn mine(
+pub(crate) async fn mine(
     platform: &Platform,
     author_id: Uuid,
     status: Option<SubmissionStatus>,
@@ -287,7 +293,7 @@ pub async fn mine(
 
 /// The review queue for `reviewer_id`: pending submissions, oldest in the queue first, never
 /// the reviewer's own and never a revision they already voted on.
-pub async fn queue(
+pub(crate) async fn queue(
     platform: &Platform,
     reviewer_id: Uuid,
     page: &PageRequest<TimeCursor>,
@@ -333,15 +339,6 @@ pub async fn queue(
         },
     )
     .await
-}
-
-/// Submissions by id, for loaders and `node`.
-pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> AppResult<Vec<submission::Model>> {
-    Ok(submission::Entity::find()
-        .filter(submission::Column::Id.is_in(ids.iter().copied()))
-        .limit(ids.len() as u64)
-        .all(db)
-        .await?)
 }
 
 /// Marks the submission decided at `now` with `status`.

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::metric;
 
 /// The catalog, in display order.
-pub async fn catalog<C: ConnectionTrait>(db: &C) -> AppResult<Vec<achievement::Model>> {
+pub(crate) async fn catalog<C: ConnectionTrait>(db: &C) -> AppResult<Vec<achievement::Model>> {
     Ok(achievement::Entity::find()
         .order_by_asc(achievement::Column::Position)
         .all(db)
@@ -20,7 +20,7 @@ pub async fn catalog<C: ConnectionTrait>(db: &C) -> AppResult<Vec<achievement::M
 
 /// One achievement as one user stands toward it.
 #[derive(Debug, Clone)]
-pub struct Standing {
+pub(crate) struct Standing {
     /// The achievement.
     pub achievement: achievement::Model,
     /// When it was unlocked, if it was.
@@ -30,7 +30,7 @@ pub struct Standing {
 }
 
 /// Every achievement of the catalog with `user`'s progress.
-pub async fn standings<C: ConnectionTrait>(db: &C, user: Uuid) -> AppResult<Vec<Standing>> {
+pub(crate) async fn standings<C: ConnectionTrait>(db: &C, user: Uuid) -> AppResult<Vec<Standing>> {
     let catalog = catalog(db).await?;
     let unlocked: HashMap<String, DateTime<Utc>> = user_achievement::Entity::find()
         .filter(user_achievement::Column::UserId.eq(user))

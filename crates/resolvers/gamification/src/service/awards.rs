@@ -59,11 +59,9 @@ use super::{
 
 /// What a batch changed.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// Ledger rows written.
     pub awards: usize,
-    /// Points they carry.
-    pub points: i64,
     /// Every board total the batch changed, after the change (for Redis).
     pub totals: Vec<Total>,
     /// Levels gained and achievements unlocked.
@@ -75,7 +73,7 @@ pub struct Outcome {
 /// A share of the users: the points handler of partition `index` (of `count`) applies the
 /// awards of the users it [`owns`](Self::owns) and nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Partition {
+pub(crate) struct Partition {
     /// From 0.
     pub index: u32,
     /// How many (at least 1).
@@ -84,11 +82,12 @@ pub struct Partition {
 
 impl Partition {
     /// Everyone (one partition).
-    pub const ALL: Self = Self { index: 0, count: 1 };
+    #[cfg(test)]
+    pub(crate) const ALL: Self = Self { index: 0, count: 1 };
 
     /// Whether `user` is in this partition: by the id's low 64 bits, random in both the v4
     /// and the v7 ids, so the shares are even and every replica agrees.
-    pub fn owns(self, user: Uuid) -> bool {
+    pub(crate) fn owns(self, user: Uuid) -> bool {
         self.count <= 1 || (user.as_u64_pair().1 % u64::from(self.count)) == u64::from(self.index)
     }
 }
@@ -103,7 +102,7 @@ struct Priced {
 
 /// Applies the share of `events` that belongs to the users of `partition` (see the module
 /// doc). `catalog` is the achievement catalog.
-pub async fn apply<C: ConnectionTrait>(
+pub(crate) async fn apply<C: ConnectionTrait>(
     txn: &C,
     events: &[&outbox_event::Model],
     partition: Partition,
@@ -138,7 +137,6 @@ pub async fn apply<C: ConnectionTrait>(
     // 4. The new state, user by user, then written.
     let mut outcome = Outcome {
         awards: inserted.len(),
-        points: inserted.iter().map(|a| i64::from(a.points)).sum(),
         ..Outcome::default()
     };
     let changes = next_state(

@@ -4,16 +4,16 @@
 //! than the one before, and a battle (20–150 points) stays a visible step at every level.
 
 /// Highest level the curve names (about 49 million XP).
-pub const MAX_LEVEL: i32 = 1_000;
+pub(crate) const MAX_LEVEL: i32 = 1_000;
 
 /// XP at which `level` starts.
-pub fn level_start(level: i32) -> i64 {
+pub(crate) fn level_start(level: i32) -> i64 {
     let level = i64::from(level.clamp(1, MAX_LEVEL));
     50 * level * (level - 1)
 }
 
 /// The level reached with `xp`.
-pub fn level_for(xp: i64) -> i32 {
+pub(crate) fn level_for(xp: i64) -> i32 {
     if xp <= 0 {
         return 1;
     }
@@ -30,7 +30,7 @@ pub fn level_for(xp: i64) -> i32 {
 }
 
 /// XP at which the level after `level` starts (for a progress bar with [`level_start`]).
-pub fn next_level_at(level: i32) -> i64 {
+pub(crate) fn next_level_at(level: i32) -> i64 {
     level_start((level + 1).min(MAX_LEVEL))
 }
 

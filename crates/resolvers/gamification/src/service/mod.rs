@@ -8,37 +8,37 @@
 //! - [`leaderboard`]: the boards, on Redis sorted sets or on SQL.
 //! - [`reminders`]: the evening streak-at-risk job.
 
-pub mod achievements;
+pub(crate) mod achievements;
 mod award_rows;
-pub mod awards;
-pub mod leaderboard;
-pub mod levels;
-pub mod progress;
-pub mod reminders;
-pub mod rules;
-pub mod streaks;
+pub(crate) mod awards;
+pub(crate) mod leaderboard;
+pub(crate) mod levels;
+pub(crate) mod progress;
+pub(crate) mod reminders;
+pub(crate) mod rules;
+pub(crate) mod streaks;
 
 /// The counters achievements watch. `LEVEL` and `LONGEST_STREAK` are columns of
 /// `user_progress`; the others are keys of its `stats`.
-pub mod metric {
+pub(crate) mod metric {
     /// Battles finished.
-    pub const BATTLES_PLAYED: &str = "BATTLES_PLAYED";
+    pub(crate) const BATTLES_PLAYED: &str = "BATTLES_PLAYED";
     /// Battles won against at least one other player.
-    pub const BATTLES_WON: &str = "BATTLES_WON";
+    pub(crate) const BATTLES_WON: &str = "BATTLES_WON";
     /// Flashcards reviewed.
-    pub const FLASHCARDS_REVIEWED: &str = "FLASHCARDS_REVIEWED";
+    pub(crate) const FLASHCARDS_REVIEWED: &str = "FLASHCARDS_REVIEWED";
     /// Own questions published.
-    pub const QUESTIONS_PUBLISHED: &str = "QUESTIONS_PUBLISHED";
+    pub(crate) const QUESTIONS_PUBLISHED: &str = "QUESTIONS_PUBLISHED";
     /// Topics completed.
-    pub const TOPICS_COMPLETED: &str = "TOPICS_COMPLETED";
+    pub(crate) const TOPICS_COMPLETED: &str = "TOPICS_COMPLETED";
     /// Words mastered.
-    pub const WORDS_MASTERED: &str = "WORDS_MASTERED";
+    pub(crate) const WORDS_MASTERED: &str = "WORDS_MASTERED";
     /// Mock tests passed.
-    pub const MOCK_TESTS_PASSED: &str = "MOCK_TESTS_PASSED";
+    pub(crate) const MOCK_TESTS_PASSED: &str = "MOCK_TESTS_PASSED";
     /// The level reached.
-    pub const LEVEL: &str = "LEVEL";
+    pub(crate) const LEVEL: &str = "LEVEL";
     /// The longest streak.
-    pub const LONGEST_STREAK: &str = "LONGEST_STREAK";
+    pub(crate) const LONGEST_STREAK: &str = "LONGEST_STREAK";
 }
 
 /// Parses a stored `YYYY-MM-DD`.

@@ -12,7 +12,7 @@ use super::{levels, parse_date, streaks::Streak, zone};
 
 /// Totals of one user.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Progress {
+pub(crate) struct Progress {
     /// The user.
     pub user_id: Uuid,
     /// All-time points (= XP).
@@ -32,7 +32,7 @@ pub struct Progress {
 }
 
 /// `user`'s progress at `now` (all zeros before their first award).
-pub async fn load<C: ConnectionTrait>(
+pub(crate) async fn load<C: ConnectionTrait>(
     db: &C,
     user: Uuid,
     now: DateTime<Utc>,
@@ -70,7 +70,7 @@ pub async fn load<C: ConnectionTrait>(
 }
 
 /// The newest awards of `user`.
-pub async fn recent_awards<C: ConnectionTrait>(
+pub(crate) async fn recent_awards<C: ConnectionTrait>(
     db: &C,
     user: Uuid,
     limit: u64,
@@ -86,7 +86,7 @@ pub async fn recent_awards<C: ConnectionTrait>(
 
 /// A shareable summary of someone's progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShareCard {
+pub(crate) struct ShareCard {
     /// The post's text.
     pub text: String,
     /// The profile page it links to.
@@ -98,7 +98,7 @@ pub struct ShareCard {
 }
 
 /// The share card of `display_name` with `progress`, linking to `profile_url`.
-pub fn share_card(
+pub(crate) fn share_card(
     display_name: &str,
     progress: &Progress,
     unlocked: usize,

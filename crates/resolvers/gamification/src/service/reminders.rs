@@ -20,13 +20,13 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use super::zone;
 
 /// Local hour of the reminder (19:00, early enough to act on).
-pub const EVENING_HOUR: u32 = 19;
+pub(crate) const EVENING_HOUR: u32 = 19;
 
 /// The job.
-pub struct StreakAtRiskJob;
+pub(crate) struct StreakAtRiskJob;
 
 /// The job, for the scheduler.
-pub fn job() -> Arc<dyn ScheduledJob> {
+pub(crate) fn job() -> Arc<dyn ScheduledJob> {
     Arc::new(StreakAtRiskJob)
 }
 
@@ -48,7 +48,7 @@ impl ScheduledJob for StreakAtRiskJob {
 }
 
 /// Queues the reminders due at `now`; returns how many.
-pub async fn remind(platform: &Platform, now: DateTime<Utc>) -> AppResult<usize> {
+pub(crate) async fn remind(platform: &Platform, now: DateTime<Utc>) -> AppResult<usize> {
     let zones: Vec<String> = user_progress::Entity::find()
         .select_only()
         .column(user_progress::Column::TimeZone)

@@ -22,11 +22,11 @@ use uuid::Uuid;
 use super::metric;
 
 /// The rule name for the first sign-in of a local day.
-pub const DAILY_LOGIN: &str = "DAILY_LOGIN";
+pub(crate) const DAILY_LOGIN: &str = "DAILY_LOGIN";
 
 /// Outbox events gamification reads. `WORD_MASTERED` and `MOCK_TEST_PASSED` are priced
 /// already; the literacy domain will emit them.
-pub const CONSUMED: &[EventKind] = &[
+pub(crate) const CONSUMED: &[EventKind] = &[
     EventKind::BattleFinished,
     EventKind::FlashcardReviewed,
     EventKind::TopicCompleted,
@@ -39,7 +39,7 @@ pub const CONSUMED: &[EventKind] = &[
 
 /// One user's share of one event, before pricing.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Activity {
+pub(crate) struct Activity {
     /// Who.
     pub user_id: Uuid,
     /// The rule that prices it.
@@ -62,7 +62,7 @@ pub struct Activity {
 
 /// What an event means for gamification.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// Points and counters for these users.
     Activities(Vec<Activity>),
     /// The user's profile changed: refresh the copied time zone.
@@ -71,7 +71,7 @@ pub enum Effect {
 
 /// What `event` means; `INTERNAL` for a payload that does not parse (the outbox retries and
 /// then parks it for an operator).
-pub fn effect_of(event: &outbox_event::Model) -> AppResult<Effect> {
+pub(crate) fn effect_of(event: &outbox_event::Model) -> AppResult<Effect> {
     let single =
         |rule: EventKind, user_id: Uuid, topic_id: Option<Uuid>, counter: &'static str| -> Effect {
             Effect::Activities(vec![Activity {
@@ -200,7 +200,7 @@ pub fn effect_of(event: &outbox_event::Model) -> AppResult<Effect> {
 
 /// Points for `activity` under `rule`: the flat amount, plus `score_points` per whole
 /// `score_unit` of battle points, plus the win bonus.
-pub fn price(rule: &point_rule::Model, activity: &Activity) -> i32 {
+pub(crate) fn price(rule: &point_rule::Model, activity: &Activity) -> i32 {
     let mut points = i64::from(rule.points);
     if rule.score_unit > 0 {
         points += activity.score / i64::from(rule.score_unit) * i64::from(rule.score_points);
@@ -213,7 +213,7 @@ pub fn price(rule: &point_rule::Model, activity: &Activity) -> i32 {
 
 /// What pricing a batch reads: the rules by event type and the achievement catalog.
 #[derive(Debug)]
-pub struct Rulebook {
+pub(crate) struct Rulebook {
     /// `point_rules` by event type.
     pub rules: HashMap<String, point_rule::Model>,
     /// `achievements`, in display order.
@@ -223,11 +223,11 @@ pub struct Rulebook {
 /// The rules and catalog tables, re-read at most every 30 s (both are data changed by hand,
 /// rarely), so a batch of awards does not read them again.
 #[derive(Default)]
-pub struct RuleCache(Mutex<Option<(Instant, Arc<Rulebook>)>>);
+pub(crate) struct RuleCache(Mutex<Option<(Instant, Arc<Rulebook>)>>);
 
 impl RuleCache {
     /// The current rules and catalog.
-    pub async fn get<C: ConnectionTrait>(&self, db: &C) -> AppResult<Arc<Rulebook>> {
+    pub(crate) async fn get<C: ConnectionTrait>(&self, db: &C) -> AppResult<Arc<Rulebook>> {
         let mut slot = self.0.lock().await;
         if let Some((at, book)) = slot.as_ref()
             && at.elapsed().as_secs() < 30

@@ -9,13 +9,13 @@
 use chrono::NaiveDate;
 
 /// Freezes a user may hold.
-pub const MAX_FREEZES: i32 = 2;
+pub(crate) const MAX_FREEZES: i32 = 2;
 /// A freeze is earned each time the streak reaches a multiple of this.
-pub const FREEZE_EVERY: i32 = 7;
+pub(crate) const FREEZE_EVERY: i32 = 7;
 
 /// A user's streak state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Streak {
+pub(crate) struct Streak {
     /// Length as of `last_active`.
     pub current: i32,
     /// Longest ever.
@@ -28,7 +28,7 @@ pub struct Streak {
 
 impl Streak {
     /// Records activity on `day`.
-    pub fn record(&mut self, day: NaiveDate) {
+    pub(crate) fn record(&mut self, day: NaiveDate) {
         match self.last_active {
             Some(last) if day <= last => return,
             Some(last) => {
@@ -53,7 +53,7 @@ impl Streak {
 
     /// The streak as seen on `today`: still alive if the user was active today or yesterday,
     /// or if the freezes held cover the days missed since; 0 once it is broken.
-    pub fn current_on(&self, today: NaiveDate) -> i32 {
+    pub(crate) fn current_on(&self, today: NaiveDate) -> i32 {
         let Some(last) = self.last_active else {
             return 0;
         };

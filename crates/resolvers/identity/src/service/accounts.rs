@@ -25,7 +25,7 @@ use crate::events::{Revocation, announce};
 
 /// A new account's details, as the client sent them.
 #[derive(Debug, Clone)]
-pub struct NewAccount {
+pub(crate) struct NewAccount {
     /// E-mail address.
     pub email: String,
     /// Password in clear.
@@ -38,7 +38,7 @@ const EMAIL_TAKEN: &str = "an account with this e-mail address already exists";
 
 /// Creates an account (the first one of an empty database is an admin), sends the e-mail
 /// verification link and signs the user in.
-pub async fn register(platform: &Platform, input: NewAccount) -> AppResult<IssuedSession> {
+pub(crate) async fn register(platform: &Platform, input: NewAccount) -> AppResult<IssuedSession> {
     let email = normalize_email(&input.email, "input.email")?;
     let display_name = normalize_display_name(&input.display_name, "input.displayName")?;
     check_password(&input.password, Some(&email), "input.password")?;
@@ -159,7 +159,7 @@ pub async fn ensure_account(
 
 /// Profile fields a user may change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
-pub struct ProfileChanges {
+pub(crate) struct ProfileChanges {
     /// New display name.
     pub display_name: Option<String>,
     /// New IANA time zone name (e.g. `Europe/Berlin`).
@@ -167,7 +167,7 @@ pub struct ProfileChanges {
 }
 
 /// Updates the viewer's own profile.
-pub async fn update_profile(
+pub(crate) async fn update_profile(
     platform: &Platform,
     user_id: Uuid,
     changes: ProfileChanges,
@@ -205,7 +205,7 @@ async fn save_with_event(
 }
 
 /// Changes the password after checking the current one; ends every other session.
-pub async fn change_password(
+pub(crate) async fn change_password(
     platform: &Platform,
     user_id: Uuid,
     current_session: Option<Uuid>,
@@ -266,7 +266,7 @@ pub(crate) async fn set_password(
 
 /// Sets a user's role (admins only, checked by the caller). An admin cannot demote themself
 /// if they are the last admin.
-pub async fn set_role(
+pub(crate) async fn set_role(
     platform: &Platform,
     acting_admin: Uuid,
     user_id: Uuid,
@@ -291,7 +291,7 @@ pub async fn set_role(
 
 /// Filters for the admin user list.
 #[derive(Debug, Clone, Default)]
-pub struct UserFilter {
+pub(crate) struct UserFilter {
     /// Only users with this role.
     pub role: Option<Role>,
     /// Case-insensitive substring of e-mail or display name.
@@ -299,7 +299,7 @@ pub struct UserFilter {
 }
 
 /// One page of users, newest first.
-pub async fn list_users(
+pub(crate) async fn list_users(
     platform: &Platform,
     filter: UserFilter,
     page: &PageRequest<TimeCursor>,

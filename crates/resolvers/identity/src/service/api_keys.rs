@@ -16,10 +16,10 @@ use super::role_of;
 use crate::events::{Revocation, announce};
 
 /// Start of every key, so leaked keys are easy to spot (and to scan for).
-pub const KEY_PREFIX: &str = "agk_";
+pub(crate) const KEY_PREFIX: &str = "agk_";
 const PREFIX_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
 /// Most keys one user may hold (live ones).
-pub const MAX_KEYS_PER_USER: usize = 50;
+pub(crate) const MAX_KEYS_PER_USER: usize = 50;
 
 /// A key just created: the secret (shown once) and its record.
 #[derive(Debug, Clone)]
@@ -31,7 +31,7 @@ pub struct CreatedKey {
 }
 
 /// The scopes stored on a key.
-pub fn scopes_of(key: &api_key::Model) -> Vec<ApiScope> {
+pub(crate) fn scopes_of(key: &api_key::Model) -> Vec<ApiScope> {
     key.scopes
         .as_array()
         .map(|values| {
@@ -123,7 +123,7 @@ pub async fn create(
 }
 
 /// The viewer's own keys, newest first (revoked ones included, marked).
-pub async fn list(platform: &Platform, owner: Uuid) -> AppResult<Vec<api_key::Model>> {
+pub(crate) async fn list(platform: &Platform, owner: Uuid) -> AppResult<Vec<api_key::Model>> {
     Ok(api_key::Entity::find()
         .filter(api_key::Column::OwnerId.eq(owner))
         .order_by_desc(api_key::Column::CreatedAt)
@@ -132,7 +132,7 @@ pub async fn list(platform: &Platform, owner: Uuid) -> AppResult<Vec<api_key::Mo
 }
 
 /// Revokes a key; its owner or an admin may. False if it was already revoked.
-pub async fn revoke(platform: &Platform, viewer: &Viewer, key_id: Uuid) -> AppResult<bool> {
+pub(crate) async fn revoke(platform: &Platform, viewer: &Viewer, key_id: Uuid) -> AppResult<bool> {
     let key = api_key::Entity::find_by_id(key_id)
         .one(&platform.db)
         .await?
@@ -155,7 +155,7 @@ pub async fn revoke(platform: &Platform, viewer: &Viewer, key_id: Uuid) -> AppRe
 }
 
 /// Turns an `X-Api-Key` value into a viewer; unknown or revoked keys are `UNAUTHENTICATED`.
-pub async fn authenticate(platform: &Platform, presented: &str) -> AppResult<Viewer> {
+pub(crate) async fn authenticate(platform: &Platform, presented: &str) -> AppResult<Viewer> {
     let invalid = || AppError::Unauthenticated("API key is invalid".into());
     if !presented.starts_with(KEY_PREFIX) || presented.len() > 200 {
         return Err(invalid());

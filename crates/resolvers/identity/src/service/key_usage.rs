@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 /// How often counts are written.
-pub const FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+pub(crate) const FLUSH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Counts kept in memory until the next flush; cheap to clone (one shared map).
 #[derive(Clone, Default, Debug)]

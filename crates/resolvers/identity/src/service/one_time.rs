@@ -12,7 +12,7 @@ use super::{accounts, find_user, policy};
 
 /// What a token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
+pub(crate) enum Purpose {
     /// Lets the holder set a new password; valid 1 hour.
     PasswordReset,
     /// Confirms the address; valid 24 hours.
@@ -53,7 +53,10 @@ async fn issue(platform: &Platform, user_id: Uuid, purpose: Purpose) -> AppResul
 }
 
 /// Sends `user` a link to confirm their address.
-pub async fn send_email_verification(platform: &Platform, user: &user::Model) -> AppResult<()> {
+pub(crate) async fn send_email_verification(
+    platform: &Platform,
+    user: &user::Model,
+) -> AppResult<()> {
     let token = issue(platform, user.id, Purpose::EmailVerification).await?;
     platform
         .mail
@@ -69,7 +72,7 @@ pub async fn send_email_verification(platform: &Platform, user: &user::Model) ->
 }
 
 /// Sends a reset link if the address has an account; says nothing either way.
-pub async fn request_password_reset(platform: &Platform, email: &str) -> AppResult<()> {
+pub(crate) async fn request_password_reset(platform: &Platform, email: &str) -> AppResult<()> {
     let Ok(email) = policy::normalize_email(email, "email") else {
         return Ok(());
     };
@@ -128,7 +131,11 @@ async fn consume(
 }
 
 /// Sets a new password with a reset token; ends every session of the account.
-pub async fn reset_password(platform: &Platform, token: &str, new_password: &str) -> AppResult<()> {
+pub(crate) async fn reset_password(
+    platform: &Platform,
+    token: &str,
+    new_password: &str,
+) -> AppResult<()> {
     // Check the policy first so a weak password does not burn the token.
     policy::check_password(new_password, None, "newPassword")?;
     let user_id = consume(platform, token, Purpose::PasswordReset, "token").await?;
@@ -138,7 +145,7 @@ pub async fn reset_password(platform: &Platform, token: &str, new_password: &str
 }
 
 /// Marks the address of the token's user as verified.
-pub async fn verify_email(platform: &Platform, token: &str) -> AppResult<user::Model> {
+pub(crate) async fn verify_email(platform: &Platform, token: &str) -> AppResult<user::Model> {
     let user_id = consume(platform, token, Purpose::EmailVerification, "token").await?;
     let user = find_user(&platform.db, user_id).await?;
     if user.email_verified_at.is_some() {

@@ -6,11 +6,11 @@ use agora_platform::{AppError, AppResult};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Shortest password accepted.
-pub const MIN_PASSWORD_CHARS: usize = 10;
+pub(crate) const MIN_PASSWORD_CHARS: usize = 10;
 /// Longest password accepted (bounds hashing work per request).
-pub const MAX_PASSWORD_CHARS: usize = 256;
+pub(crate) const MAX_PASSWORD_CHARS: usize = 256;
 /// Longest display name, in visible characters (grapheme clusters).
-pub const MAX_DISPLAY_NAME: usize = 40;
+pub(crate) const MAX_DISPLAY_NAME: usize = 40;
 
 static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     include_str!("../../data/common-passwords.txt")
@@ -21,7 +21,7 @@ static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 });
 
 /// Trims and lower-cases an e-mail address and checks its shape; `BAD_USER_INPUT` on `field`.
-pub fn normalize_email(raw: &str, field: &str) -> AppResult<String> {
+pub(crate) fn normalize_email(raw: &str, field: &str) -> AppResult<String> {
     let email = raw.trim().to_lowercase();
     let valid = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -46,7 +46,7 @@ pub fn normalize_email(raw: &str, field: &str) -> AppResult<String> {
 
 /// Checks the password policy: 10–256 characters, not one of the 1,000 most common passwords,
 /// not the e-mail address.
-pub fn check_password(password: &str, email: Option<&str>, field: &str) -> AppResult<()> {
+pub(crate) fn check_password(password: &str, email: Option<&str>, field: &str) -> AppResult<()> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
         return Err(AppError::bad_input(
@@ -81,7 +81,7 @@ pub fn check_password(password: &str, email: Option<&str>, field: &str) -> AppRe
 /// Names are NFKC-normalised (look-alike compatibility forms such as full-width letters become
 /// the plain ones) and may hold no control or format characters: a right-to-left override or a
 /// zero-width character would let `"\u{202e}nimdA"` display as another user's name.
-pub fn normalize_display_name(raw: &str, field: &str) -> AppResult<String> {
+pub(crate) fn normalize_display_name(raw: &str, field: &str) -> AppResult<String> {
     use unicode_normalization::UnicodeNormalization;
     use unicode_properties::{GeneralCategory, UnicodeEmoji, UnicodeGeneralCategory};
     let normalized: String = raw.nfkc().collect();

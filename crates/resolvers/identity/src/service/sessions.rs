@@ -20,13 +20,13 @@ use super::{policy, role_of};
 use crate::events::{Revocation, announce};
 
 /// Failed logins within [`LOCKOUT_WINDOW_MINUTES`] that lock an address.
-pub const LOCKOUT_FAILURES: usize = 5;
+pub(crate) const LOCKOUT_FAILURES: usize = 5;
 /// The lockout window.
-pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
+pub(crate) const LOCKOUT_WINDOW_MINUTES: i64 = 15;
 
 /// Why a session ended.
 #[derive(Debug, Clone, Copy)]
-pub enum RevokeReason {
+pub(crate) enum RevokeReason {
     /// The user logged out.
     Logout,
     /// A used refresh token was presented again: the family may be stolen.
@@ -47,7 +47,7 @@ impl RevokeReason {
 
 /// What a successful sign-in or refresh hands back.
 #[derive(Debug, Clone)]
-pub struct IssuedSession {
+pub(crate) struct IssuedSession {
     /// JWT access token.
     pub access_token: String,
     /// Opaque refresh token (shown once).
@@ -64,7 +64,7 @@ fn invalid_credentials() -> AppError {
 }
 
 /// Signs in with e-mail and password.
-pub async fn login(
+pub(crate) async fn login(
     platform: &Platform,
     email: &str,
     password_attempt: &str,
@@ -147,7 +147,10 @@ pub(crate) async fn check_lockout<C: ConnectionTrait>(
 }
 
 /// Opens a session for `user` and issues its first token pair.
-pub async fn start_session(platform: &Platform, user: user::Model) -> AppResult<IssuedSession> {
+pub(crate) async fn start_session(
+    platform: &Platform,
+    user: user::Model,
+) -> AppResult<IssuedSession> {
     let now = platform.clock.now();
     let txn = begin_write(&platform.db).await?;
     let session_id = Uuid::now_v7();
@@ -206,7 +209,7 @@ fn issue(
 }
 
 /// Exchanges a refresh token for a new pair. A token used twice revokes its whole session.
-pub async fn refresh(platform: &Platform, token: &str) -> AppResult<IssuedSession> {
+pub(crate) async fn refresh(platform: &Platform, token: &str) -> AppResult<IssuedSession> {
     let now = platform.clock.now();
     let invalid = || AppError::Unauthenticated("refresh token is invalid".into());
     let txn = begin_write(&platform.db).await?;
@@ -259,7 +262,7 @@ pub async fn refresh(platform: &Platform, token: &str) -> AppResult<IssuedSessio
 }
 
 /// Ends the session of `token`; false when the token is unknown or its session already ended.
-pub async fn logout(platform: &Platform, token: &str) -> AppResult<bool> {
+pub(crate) async fn logout(platform: &Platform, token: &str) -> AppResult<bool> {
     let now = platform.clock.now();
     let Some(stored) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(secret::digest(token)))
@@ -282,7 +285,7 @@ pub async fn logout(platform: &Platform, token: &str) -> AppResult<bool> {
 }
 
 /// Revokes one session; true if it was live.
-pub async fn revoke<C: ConnectionTrait>(
+pub(crate) async fn revoke<C: ConnectionTrait>(
     db: &C,
     session_id: Uuid,
     reason: RevokeReason,
@@ -299,7 +302,7 @@ pub async fn revoke<C: ConnectionTrait>(
 }
 
 /// Revokes every live session of `user_id` except `keep`.
-pub async fn revoke_all<C: ConnectionTrait>(
+pub(crate) async fn revoke_all<C: ConnectionTrait>(
     db: &C,
     user_id: Uuid,
     keep: Option<Uuid>,
@@ -319,7 +322,7 @@ pub async fn revoke_all<C: ConnectionTrait>(
 
 /// Turns a bearer access token into a viewer: signature and expiry, then the session must be
 /// live and the role is read fresh from the user row.
-pub async fn authenticate_bearer(platform: &Platform, token: &str) -> AppResult<Viewer> {
+pub(crate) async fn authenticate_bearer(platform: &Platform, token: &str) -> AppResult<Viewer> {
     let claims = platform.jwt.verify(token, platform.clock.now())?;
     let Some((session, Some(user))) = session::Entity::find_by_id(claims.sid)
         .find_also_related(user::Entity)

@@ -15,11 +15,11 @@ use uuid::Uuid;
 use super::{ContentStatus, tags, topics, validation::normalize_tags};
 
 /// Reading speed behind `readingMinutes`.
-pub const WORDS_PER_MINUTE: usize = 200;
+pub(crate) const WORDS_PER_MINUTE: usize = 200;
 
 /// An article's fields as the client sends them.
 #[derive(Debug, Clone, Default)]
-pub struct ArticleDraft {
+pub(crate) struct ArticleDraft {
     /// Title, 3–200 characters.
     pub title: Option<String>,
     /// Summary, 1–500 characters.
@@ -47,7 +47,7 @@ fn bounded(value: &str, min: usize, max: usize, field: &str) -> AppResult<String
 }
 
 /// Minutes to read `body` at [`WORDS_PER_MINUTE`], at least 1.
-pub fn reading_minutes(body: &str) -> i32 {
+pub(crate) fn reading_minutes(body: &str) -> i32 {
     body.split_whitespace()
         .count()
         .div_ceil(WORDS_PER_MINUTE)
@@ -55,7 +55,7 @@ pub fn reading_minutes(body: &str) -> i32 {
 }
 
 /// Loads an article or fails with `NOT_FOUND`.
-pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<article::Model> {
+pub(crate) async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<article::Model> {
     article::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -63,7 +63,7 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<article::Mo
 }
 
 /// Creates an article (moderators); every field but tags and status is required.
-pub async fn create(
+pub(crate) async fn create(
     platform: &Platform,
     author_id: Option<Uuid>,
     draft: ArticleDraft,
@@ -118,7 +118,7 @@ pub async fn create(
 }
 
 /// Updates an article; absent fields stay.
-pub async fn update(
+pub(crate) async fn update(
     platform: &Platform,
     id: Uuid,
     draft: ArticleDraft,
@@ -163,7 +163,7 @@ pub async fn update(
 
 /// One page of articles with `status` (published unless a moderator asks), newest first,
 /// optionally in one topic.
-pub async fn list(
+pub(crate) async fn list(
     platform: &Platform,
     topic_id: Option<Uuid>,
     status: ContentStatus,

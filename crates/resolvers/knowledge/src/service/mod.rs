@@ -1,12 +1,12 @@
 //! The knowledge hub's rules as plain async functions over the platform handle.
 
-pub mod articles;
-pub mod questions;
-pub mod search;
-pub mod tags;
-pub mod topics;
-pub mod transfer;
-pub mod validation;
+pub(crate) mod articles;
+pub(crate) mod questions;
+pub(crate) mod search;
+pub(crate) mod tags;
+pub(crate) mod topics;
+pub(crate) mod transfer;
+pub(crate) mod validation;
 
 use agora_platform::{AppError, AppResult};
 

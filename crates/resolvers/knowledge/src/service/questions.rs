@@ -43,7 +43,7 @@ pub async fn choices<C: ConnectionTrait>(
 }
 
 /// The choices of `question_ids` in display order, by question id, in one statement.
-pub async fn choices_of<C: ConnectionTrait>(
+pub(crate) async fn choices_of<C: ConnectionTrait>(
     db: &C,
     question_ids: &[Uuid],
 ) -> AppResult<std::collections::HashMap<Uuid, Vec<question_choice::Model>>> {
@@ -134,7 +134,7 @@ pub async fn insert<C: ConnectionTrait>(
 }
 
 /// Creates a question (moderators).
-pub async fn create(
+pub(crate) async fn create(
     platform: &Platform,
     author_id: Uuid,
     topic_id: Uuid,
@@ -170,7 +170,7 @@ pub async fn create(
 
 /// Changes to a question; `None` leaves a field as it is. New choices replace the old ones.
 #[derive(Debug, Clone, Default)]
-pub struct QuestionChanges {
+pub(crate) struct QuestionChanges {
     /// Move to this topic.
     pub topic_id: Option<Uuid>,
     /// New prompt.
@@ -188,7 +188,7 @@ pub struct QuestionChanges {
 }
 
 /// Updates a question; the result is checked as a whole, as on creation.
-pub async fn update(
+pub(crate) async fn update(
     platform: &Platform,
     id: Uuid,
     changes: QuestionChanges,
@@ -283,7 +283,7 @@ pub struct QuestionFilter {
 }
 
 /// One page of questions, newest first.
-pub async fn list(
+pub(crate) async fn list(
     platform: &Platform,
     filter: QuestionFilter,
     page: &PageRequest<TimeCursor>,
@@ -362,7 +362,7 @@ pub async fn list(
 }
 
 /// Sets the question's status to ARCHIVED.
-pub async fn archive(platform: &Platform, id: Uuid) -> AppResult<question::Model> {
+pub(crate) async fn archive(platform: &Platform, id: Uuid) -> AppResult<question::Model> {
     update(
         platform,
         id,
@@ -380,7 +380,7 @@ pub const DUPLICATE_SIMILARITY: f64 = 0.85;
 
 /// A prompt reduced to what makes it the same question: lower case, letters and digits,
 /// single spaces.
-pub fn normalize_prompt(prompt: &str) -> String {
+pub(crate) fn normalize_prompt(prompt: &str) -> String {
     prompt
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -390,7 +390,7 @@ pub fn normalize_prompt(prompt: &str) -> String {
 }
 
 /// Similarity of two prompts, 0 to 1, after normalisation.
-pub fn prompt_similarity(a: &str, b: &str) -> f64 {
+pub(crate) fn prompt_similarity(a: &str, b: &str) -> f64 {
     strsim::sorensen_dice(&normalize_prompt(a), &normalize_prompt(b))
 }
 

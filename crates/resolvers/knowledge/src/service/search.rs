@@ -6,9 +6,9 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use uuid::Uuid;
 
 /// Longest query accepted.
-pub const MAX_QUERY: usize = 200;
+pub(crate) const MAX_QUERY: usize = 200;
 /// Most hits returned.
-pub const MAX_HITS: i32 = 50;
+pub(crate) const MAX_HITS: i32 = 50;
 
 // Highlight markers that cannot survive HTML escaping; swapped for <mark> after escaping, so
 // the snippet is safe to render as HTML whatever the content holds.
@@ -35,7 +35,7 @@ impl SearchKind {
 
 /// One ranked hit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
+pub(crate) struct Hit {
     /// What it is.
     pub kind: SearchKind,
     /// The question or article id.
@@ -75,7 +75,7 @@ fn fts5_match(query: &str) -> Option<String> {
 }
 
 /// Searches published content for `query`; `kinds` empty means both kinds.
-pub async fn search(
+pub(crate) async fn search(
     platform: &Platform,
     query: &str,
     first: i32,
@@ -183,7 +183,7 @@ pub async fn search(
 /// Up to `limit` questions (drafts and published, not archived) sharing words with `text`,
 /// best first: the candidates a near-duplicate check compares in full. Any word may match, so
 /// a reworded prompt still finds its original.
-pub async fn similar_question_ids<C: ConnectionTrait>(
+pub(crate) async fn similar_question_ids<C: ConnectionTrait>(
     db: &C,
     text: &str,
     limit: u64,

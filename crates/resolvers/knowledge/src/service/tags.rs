@@ -7,7 +7,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 /// Ids of the tags with `slugs`, creating the missing ones (name = slug).
-pub async fn ensure<C: ConnectionTrait>(
+pub(crate) async fn ensure<C: ConnectionTrait>(
     db: &C,
     slugs: &[String],
     now: DateTime<Utc>,
@@ -37,7 +37,7 @@ pub async fn ensure<C: ConnectionTrait>(
 }
 
 /// Replaces a question's tags.
-pub async fn set_question_tags<C: ConnectionTrait>(
+pub(crate) async fn set_question_tags<C: ConnectionTrait>(
     db: &C,
     question_id: Uuid,
     slugs: &[String],
@@ -62,7 +62,7 @@ pub async fn set_question_tags<C: ConnectionTrait>(
 }
 
 /// Replaces an article's tags.
-pub async fn set_article_tags<C: ConnectionTrait>(
+pub(crate) async fn set_article_tags<C: ConnectionTrait>(
     db: &C,
     article_id: Uuid,
     slugs: &[String],

@@ -15,7 +15,7 @@ const SLUG_TAKEN: &str = "a sibling topic already uses this slug";
 
 /// Fields of a new topic.
 #[derive(Debug, Clone)]
-pub struct NewTopic {
+pub(crate) struct NewTopic {
     /// Display name, 1–120 characters.
     pub name: String,
     /// URL name; derived from the name when absent.
@@ -28,7 +28,7 @@ pub struct NewTopic {
 
 /// Changes to a topic; `None` leaves a field as it is. `parent_id: Some(None)` makes it a root.
 #[derive(Debug, Clone, Default)]
-pub struct TopicChanges {
+pub(crate) struct TopicChanges {
     /// New name.
     pub name: Option<String>,
     /// New slug.
@@ -82,7 +82,7 @@ fn path_under(parent: Option<&topic::Model>, slug: &str) -> String {
 }
 
 /// Creates a topic.
-pub async fn create(platform: &Platform, input: NewTopic) -> AppResult<topic::Model> {
+pub(crate) async fn create(platform: &Platform, input: NewTopic) -> AppResult<topic::Model> {
     let name = check_name(&input.name, "input.name")?;
     let slug = normalize_slug(input.slug.as_deref().unwrap_or(&name), "input.slug")?;
     let parent = parent_for(&platform.db, input.parent_id, "input.parentId").await?;
@@ -107,7 +107,7 @@ pub async fn create(platform: &Platform, input: NewTopic) -> AppResult<topic::Mo
 }
 
 /// Renames or moves a topic; its descendants' paths follow.
-pub async fn update(
+pub(crate) async fn update(
     platform: &Platform,
     id: Uuid,
     changes: TopicChanges,
@@ -180,7 +180,11 @@ pub async fn update(
 
 /// Deletes a topic. A topic with subtopics is refused; one with questions or articles is
 /// refused unless `reassign_to` names another topic (not a descendant) to move them to.
-pub async fn delete(platform: &Platform, id: Uuid, reassign_to: Option<Uuid>) -> AppResult<()> {
+pub(crate) async fn delete(
+    platform: &Platform,
+    id: Uuid,
+    reassign_to: Option<Uuid>,
+) -> AppResult<()> {
     let txn = begin_write(&platform.db).await?;
     let current = find(&txn, id).await?;
     let children = topic::Entity::find()
@@ -234,7 +238,7 @@ pub async fn delete(platform: &Platform, id: Uuid, reassign_to: Option<Uuid>) ->
 }
 
 /// Children of `parent_id` (roots when None), in display order.
-pub async fn children(
+pub(crate) async fn children(
     platform: &Platform,
     parent_id: Option<Uuid>,
 ) -> AppResult<Vec<topic::Model>> {

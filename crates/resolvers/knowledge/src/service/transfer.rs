@@ -22,9 +22,9 @@ use super::{
 };
 
 /// Most rows one import may carry.
-pub const MAX_ROWS: usize = 1000;
+pub(crate) const MAX_ROWS: usize = 1000;
 /// Most rows one export returns.
-pub const MAX_EXPORT: u64 = 5000;
+pub(crate) const MAX_EXPORT: u64 = 5000;
 const CSV_CHOICES: usize = 6;
 
 /// File format of an import or export.
@@ -39,7 +39,7 @@ pub enum TransferFormat {
 /// One question row.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Row {
+pub(crate) struct Row {
     /// Topic path or unambiguous slug.
     pub topic: String,
     /// Prompt.
@@ -58,7 +58,7 @@ pub struct Row {
 /// One choice of a [`Row`].
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RowChoice {
+pub(crate) struct RowChoice {
     /// Text.
     pub text: String,
     /// Whether it is the correct one.

@@ -3,15 +3,15 @@
 use agora_platform::{AppError, AppResult};
 
 /// Longest prompt.
-pub const MAX_PROMPT: usize = 500;
+pub(crate) const MAX_PROMPT: usize = 500;
 /// Shortest prompt.
-pub const MIN_PROMPT: usize = 10;
+pub(crate) const MIN_PROMPT: usize = 10;
 /// Longest choice text.
-pub const MAX_CHOICE: usize = 200;
+pub(crate) const MAX_CHOICE: usize = 200;
 /// Longest explanation.
-pub const MAX_EXPLANATION: usize = 2000;
+pub(crate) const MAX_EXPLANATION: usize = 2000;
 /// Most tags on one item.
-pub const MAX_TAGS: usize = 10;
+pub(crate) const MAX_TAGS: usize = 10;
 
 /// A question's fields as a client sends them (createQuestion, submitQuestion, import rows).
 #[derive(Debug, Clone)]
@@ -111,7 +111,7 @@ pub fn check_question(draft: &QuestionDraft, prefix: &str) -> AppResult<CheckedQ
 
 /// Normalises one tag or slug: lower case, runs of spaces and underscores become `-`, only
 /// `a-z`, `0-9` and `-` remain; 1–40 characters.
-pub fn normalize_slug(raw: &str, field: &str) -> AppResult<String> {
+pub(crate) fn normalize_slug(raw: &str, field: &str) -> AppResult<String> {
     let mut slug = String::new();
     for c in raw.trim().to_lowercase().chars() {
         match c {
@@ -137,7 +137,7 @@ pub fn normalize_slug(raw: &str, field: &str) -> AppResult<String> {
 }
 
 /// Normalises a tag list: distinct slugs, at most 10.
-pub fn normalize_tags(raw: &[String], field: &str) -> AppResult<Vec<String>> {
+pub(crate) fn normalize_tags(raw: &[String], field: &str) -> AppResult<Vec<String>> {
     if raw.len() > MAX_TAGS {
         return Err(AppError::bad_input(
             field,

@@ -20,7 +20,7 @@ use crate::events::{LiveMessage, NotificationCreated};
 /// With IN_APP off but EMAIL or PUSH on, no row is stored and the event carries a fresh id, so
 /// mail and push still go. With every channel off nothing is written. An event for a user who
 /// no longer exists is dropped.
-pub async fn create_from_events(
+pub(crate) async fn create_from_events(
     txn: &impl ConnectionTrait,
     platform: &Platform,
     events: &[&outbox_event::Model],
@@ -98,7 +98,7 @@ pub async fn create_from_events(
 /// Publishes each stored notification of `batch` on its recipient's `user:{id}` channel (one
 /// round trip). The live feed mirrors the in-app feed: a notification that was not stored is
 /// not published.
-pub async fn live(platform: &Platform, batch: &[NotificationCreated]) -> AppResult<()> {
+pub(crate) async fn live(platform: &Platform, batch: &[NotificationCreated]) -> AppResult<()> {
     let mut messages = Vec::new();
     for created in batch.iter().filter(|c| c.in_app) {
         let message = serde_json::to_string(&LiveMessage::NotificationReceived {
@@ -112,7 +112,7 @@ pub async fn live(platform: &Platform, batch: &[NotificationCreated]) -> AppResu
 
 /// Mails each notification whose recipient wants EMAIL for its kind now (preferences and
 /// addresses read once for the batch, then one mail each).
-pub async fn email(
+pub(crate) async fn email(
     txn: &impl ConnectionTrait,
     platform: &Platform,
     batch: &[NotificationCreated],
@@ -144,7 +144,7 @@ pub async fn email(
 }
 
 /// Pushes each notification whose recipient wants PUSH for its kind now.
-pub async fn push(
+pub(crate) async fn push(
     txn: &impl ConnectionTrait,
     platform: &Platform,
     batch: &[NotificationCreated],

@@ -19,7 +19,7 @@ use super::{MAX_IDS_PER_CALL, sources::Draft};
 /// inserts); returns the rows that went in. A draft whose recipient already has the
 /// notification of its source is left out (the `(user_id, source_event_id)` key decides, so
 /// concurrent deliveries of one event cannot both insert).
-pub async fn insert_many<C: ConnectionTrait>(
+pub(crate) async fn insert_many<C: ConnectionTrait>(
     txn: &C,
     now: DateTime<Utc>,
     drafts: &[&Draft],
@@ -53,7 +53,7 @@ pub async fn insert_many<C: ConnectionTrait>(
 }
 
 /// A page of `user_id`'s feed, newest first; only unread ones with `unread_only`.
-pub async fn page(
+pub(crate) async fn page(
     platform: &Platform,
     user_id: Uuid,
     unread_only: bool,
@@ -78,7 +78,7 @@ pub async fn page(
 }
 
 /// How many of `user_id`'s notifications are unread.
-pub async fn unread_count<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<u64> {
+pub(crate) async fn unread_count<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<u64> {
     Ok(notification::Entity::find()
         .filter(notification::Column::UserId.eq(user_id))
         .filter(notification::Column::ReadAt.is_null())
@@ -90,7 +90,7 @@ pub async fn unread_count<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResul
 /// Ids of other users' notifications (or of none) change nothing and are not counted: one
 /// statement scoped to the owner, so no one can mark or probe another user's feed.
 /// `BAD_USER_INPUT` on `ids` past [`MAX_IDS_PER_CALL`].
-pub async fn mark_read(platform: &Platform, user_id: Uuid, ids: &[Uuid]) -> AppResult<u64> {
+pub(crate) async fn mark_read(platform: &Platform, user_id: Uuid, ids: &[Uuid]) -> AppResult<u64> {
     check_batch(ids.len())?;
     if ids.is_empty() {
         return Ok(0);
@@ -109,7 +109,7 @@ pub async fn mark_read(platform: &Platform, user_id: Uuid, ids: &[Uuid]) -> AppR
 }
 
 /// `BAD_USER_INPUT` on `ids` when `len` ids are more than one call takes.
-pub fn check_batch(len: usize) -> AppResult<()> {
+pub(crate) fn check_batch(len: usize) -> AppResult<()> {
     if len > MAX_IDS_PER_CALL {
         return Err(AppError::bad_input(
             "ids",
@@ -120,7 +120,7 @@ pub fn check_batch(len: usize) -> AppResult<()> {
 }
 
 /// Marks every unread notification of `user_id` read; returns how many changed.
-pub async fn mark_all_read(platform: &Platform, user_id: Uuid) -> AppResult<u64> {
+pub(crate) async fn mark_all_read(platform: &Platform, user_id: Uuid) -> AppResult<u64> {
     let result = notification::Entity::update_many()
         .col_expr(
             notification::Column::ReadAt,
@@ -134,7 +134,7 @@ pub async fn mark_all_read(platform: &Platform, user_id: Uuid) -> AppResult<u64>
 }
 
 /// One notification, if it is `user_id`'s.
-pub async fn find_own<C: ConnectionTrait>(
+pub(crate) async fn find_own<C: ConnectionTrait>(
     db: &C,
     user_id: Uuid,
     id: Uuid,
@@ -147,7 +147,7 @@ pub async fn find_own<C: ConnectionTrait>(
 
 /// `user_id`'s newest notifications created at or after `since`, oldest first, at most
 /// `limit` (a live subscriber catching up after a gap).
-pub async fn created_since<C: ConnectionTrait>(
+pub(crate) async fn created_since<C: ConnectionTrait>(
     db: &C,
     user_id: Uuid,
     since: DateTime<Utc>,

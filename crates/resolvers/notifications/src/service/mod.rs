@@ -1,10 +1,10 @@
 //! Notifications' rules as plain async functions: what an event says to whom ([`sources`]),
 //! the feed ([`feed`]), who wants what where ([`preferences`]) and delivery ([`delivery`]).
 
-pub mod delivery;
-pub mod feed;
-pub mod preferences;
-pub mod sources;
+pub(crate) mod delivery;
+pub(crate) mod feed;
+pub(crate) mod preferences;
+pub(crate) mod sources;
 
 /// What a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
@@ -71,7 +71,7 @@ impl NotificationChannel {
 }
 
 /// Most notification ids one `markNotificationsRead` takes (a page is at most 100).
-pub const MAX_IDS_PER_CALL: usize = 100;
+pub(crate) const MAX_IDS_PER_CALL: usize = 100;
 
 #[cfg(test)]
 mod tests {

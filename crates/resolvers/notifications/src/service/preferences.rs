@@ -11,7 +11,8 @@ use uuid::Uuid;
 use super::{NotificationChannel, NotificationKind};
 
 /// Most preferences one update takes: one per kind and channel.
-pub const MAX_PER_UPDATE: usize = NotificationKind::ALL.len() * NotificationChannel::ALL.len();
+pub(crate) const MAX_PER_UPDATE: usize =
+    NotificationKind::ALL.len() * NotificationChannel::ALL.len();
 
 /// The default when a user has not chosen.
 ///
@@ -23,7 +24,7 @@ pub const MAX_PER_UPDATE: usize = NotificationKind::ALL.len() * NotificationChan
 ///   SUBMISSION_REVIEWED, which is in the feed and on the submission.
 /// - PUSH: on for the time-critical reminders (STREAK_AT_RISK, FLASHCARDS_DUE, SENSOR_ALERT) and the
 ///   celebrations (LEVEL_UP, ACHIEVEMENT_UNLOCKED), which are short and welcome on a phone.
-pub fn default_enabled(kind: NotificationKind, channel: NotificationChannel) -> bool {
+pub(crate) fn default_enabled(kind: NotificationKind, channel: NotificationChannel) -> bool {
     use NotificationChannel::*;
     use NotificationKind::*;
     match channel {
@@ -38,7 +39,7 @@ pub fn default_enabled(kind: NotificationKind, channel: NotificationChannel) -> 
 
 /// One effective preference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Preference {
+pub(crate) struct Preference {
     /// The kind.
     pub kind: NotificationKind,
     /// The channel.
@@ -48,7 +49,7 @@ pub struct Preference {
 }
 
 /// The choices of many users (a thousand per statement), for [`Choices::of`].
-pub async fn choices<C: ConnectionTrait>(db: &C, users: &[Uuid]) -> AppResult<Choices> {
+pub(crate) async fn choices<C: ConnectionTrait>(db: &C, users: &[Uuid]) -> AppResult<Choices> {
     let mut rows: HashMap<Uuid, Vec<notification_preference::Model>> = HashMap::new();
     for chunk in users.chunks(1_000) {
         for row in notification_preference::Entity::find()
@@ -64,17 +65,17 @@ pub async fn choices<C: ConnectionTrait>(db: &C, users: &[Uuid]) -> AppResult<Ch
 
 /// What [`choices`] read: the rows of the users asked for.
 #[derive(Debug, Default)]
-pub struct Choices(HashMap<Uuid, Vec<notification_preference::Model>>);
+pub(crate) struct Choices(HashMap<Uuid, Vec<notification_preference::Model>>);
 
 impl Choices {
     /// Every channel's effective value for `user_id` and `kind`, in
     /// [`NotificationChannel::ALL`] order.
-    pub fn of(&self, user_id: Uuid, kind: NotificationKind) -> Vec<Preference> {
+    pub(crate) fn of(&self, user_id: Uuid, kind: NotificationKind) -> Vec<Preference> {
         effective(&[kind], self.0.get(&user_id).map_or(&[], Vec::as_slice))
     }
 
     /// Whether `user_id` wants `kind` on `channel`.
-    pub fn enabled(
+    pub(crate) fn enabled(
         &self,
         user_id: Uuid,
         kind: NotificationKind,
@@ -87,7 +88,7 @@ impl Choices {
 }
 
 /// Every kind × channel with its effective value, kinds in [`NotificationKind::ALL`] order.
-pub async fn all<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<Vec<Preference>> {
+pub(crate) async fn all<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<Vec<Preference>> {
     let rows = notification_preference::Entity::find()
         .filter(notification_preference::Column::UserId.eq(user_id))
         .all(db)
@@ -120,7 +121,7 @@ fn effective(
 /// effective preference. A choice is kept even when it equals today's default, so changing a
 /// default later never overrides what a user chose. `BAD_USER_INPUT` on `input` for a list
 /// longer than [`MAX_PER_UPDATE`] or naming a kind and channel twice.
-pub async fn update(
+pub(crate) async fn update(
     platform: &Platform,
     user_id: Uuid,
     changes: &[Preference],

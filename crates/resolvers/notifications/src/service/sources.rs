@@ -17,9 +17,9 @@ use uuid::Uuid;
 use super::NotificationKind;
 
 /// Longest title stored (longer ones are cut, e.g. an achievement with a very long name).
-pub const MAX_TITLE: usize = 200;
+pub(crate) const MAX_TITLE: usize = 200;
 /// Longest body stored.
-pub const MAX_BODY: usize = 2000;
+pub(crate) const MAX_BODY: usize = 2000;
 
 /// The global-id type name of community submissions (the community crate's `SUBMISSION_TYPE`;
 /// repeated here because resolver crates do not import each other).
@@ -27,7 +27,7 @@ const SUBMISSION_TYPE: &str = "Submission";
 
 /// The wording of one kind.
 #[derive(Debug, Clone, Copy)]
-pub struct Template {
+pub(crate) struct Template {
     /// The kind.
     pub kind: NotificationKind,
     /// Title with `{placeholders}`.
@@ -37,7 +37,7 @@ pub struct Template {
 }
 
 /// The wording of every kind. `{displayName}` (the recipient's) is always available.
-pub static TEMPLATES: [Template; 7] = [
+pub(crate) static TEMPLATES: [Template; 7] = [
     Template {
         kind: NotificationKind::Welcome,
         title: "Welcome to Agora, {displayName}",
@@ -78,7 +78,7 @@ pub static TEMPLATES: [Template; 7] = [
 ];
 
 /// The template of `kind`.
-pub fn template(kind: NotificationKind) -> &'static Template {
+pub(crate) fn template(kind: NotificationKind) -> &'static Template {
     TEMPLATES
         .iter()
         .find(|t| t.kind == kind)
@@ -86,7 +86,7 @@ pub fn template(kind: NotificationKind) -> &'static Template {
 }
 
 /// A consumed event: its kind, the notification kind it makes, and how to read its payload.
-pub struct Source {
+pub(crate) struct Source {
     /// The event.
     pub event: EventKind,
     /// The kind of notification it makes.
@@ -110,7 +110,7 @@ const fn source<E: Notable>(kind: NotificationKind) -> Source {
 }
 
 /// Every event that makes a notification.
-pub static SOURCES: [Source; 7] = [
+pub(crate) static SOURCES: [Source; 7] = [
     source::<UserRegistered>(NotificationKind::Welcome),
     source::<LevelUp>(NotificationKind::LevelUp),
     source::<AchievementUnlocked>(NotificationKind::AchievementUnlocked),
@@ -121,7 +121,7 @@ pub static SOURCES: [Source; 7] = [
 ];
 
 /// The events of [`SOURCES`], which `notifications.create` consumes.
-pub static CONSUMED: [EventKind; SOURCES.len()] = {
+pub(crate) static CONSUMED: [EventKind; SOURCES.len()] = {
     let mut kinds = [EventKind::UserRegistered; SOURCES.len()];
     let mut i = 0;
     while i < SOURCES.len() {
@@ -139,7 +139,7 @@ fn read<E: Notable>(payload: &Value) -> AppResult<Option<Fact>> {
 
 /// What an event says, before it is worded for its recipient.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fact {
+pub(crate) struct Fact {
     /// Who is told.
     pub recipient: Uuid,
     /// Placeholder values.
@@ -153,7 +153,7 @@ pub struct Fact {
 
 /// A notification ready to store and deliver.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Draft {
+pub(crate) struct Draft {
     /// The recipient.
     pub user_id: Uuid,
     /// Its kind.
@@ -172,7 +172,7 @@ pub struct Draft {
 /// Reads outbox event `event_type`; None when it is not a source or tells no one anything
 /// (a vote that decides nothing, no cards due). An unreadable payload is an error: the
 /// outbox retries and then parks it for an operator.
-pub fn read_event(
+pub(crate) fn read_event(
     event_type: &str,
     payload: &Value,
 ) -> AppResult<Option<(NotificationKind, Fact)>> {
@@ -185,7 +185,12 @@ pub fn read_event(
 impl Fact {
     /// Words the fact for its recipient, called `display_name`; `event_id` is the outbox
     /// event it came from.
-    pub fn draft(&self, kind: NotificationKind, display_name: &str, event_id: Uuid) -> Draft {
+    pub(crate) fn draft(
+        &self,
+        kind: NotificationKind,
+        display_name: &str,
+        event_id: Uuid,
+    ) -> Draft {
         let template = template(kind);
         let mut vars = self.vars.clone();
         vars.push(("displayName", display_name.to_owned()));
@@ -210,7 +215,7 @@ fn key_uuid(key: &str) -> Uuid {
 
 /// Replaces each `{name}` of `template` by its value, in one pass (values are never expanded
 /// again, so a `{` in an achievement name stays as it is); unknown names stay literal.
-pub fn fill(template: &str, vars: &[(&str, String)]) -> String {
+pub(crate) fn fill(template: &str, vars: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(open) = rest.find('{') {

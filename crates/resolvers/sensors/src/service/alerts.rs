@@ -31,27 +31,27 @@ use crate::{
 };
 
 /// The clearing band of threshold rules, as a share of the threshold.
-pub const HYSTERESIS: f64 = 0.10;
+pub(crate) const HYSTERESIS: f64 = 0.10;
 /// The clearing band of AQI rules, in AQI points.
-pub const AQI_HYSTERESIS: u32 = 10;
+pub(crate) const AQI_HYSTERESIS: u32 = 10;
 /// The longest hold a rule may ask for (a day).
-pub const MAX_FOR_MINUTES: i32 = 1_440;
+pub(crate) const MAX_FOR_MINUTES: i32 = 1_440;
 /// Most rules per station.
-pub const MAX_RULES_PER_STATION: usize = 50;
+pub(crate) const MAX_RULES_PER_STATION: usize = 50;
 
 /// Rule states as stored.
-pub mod state {
+pub(crate) mod state {
     /// Condition not met.
-    pub const OK: &str = "OK";
+    pub(crate) const OK: &str = "OK";
     /// Condition met, not yet for long enough.
-    pub const PENDING: &str = "PENDING";
+    pub(crate) const PENDING: &str = "PENDING";
     /// Alert open.
-    pub const FIRING: &str = "FIRING";
+    pub(crate) const FIRING: &str = "FIRING";
 }
 
 /// What a new rule watches.
 #[derive(Debug, Clone, Copy)]
-pub enum Condition {
+pub(crate) enum Condition {
     /// A parameter at or above a threshold (canonical unit).
     Threshold(Pollutant, f64),
     /// The station's AQI in this category or worse.
@@ -59,7 +59,7 @@ pub enum Condition {
 }
 
 /// Creates a rule (admins and the station's owner).
-pub async fn create_rule(
+pub(crate) async fn create_rule(
     platform: &Platform,
     viewer: &Viewer,
     station_id: Uuid,
@@ -119,7 +119,11 @@ pub async fn create_rule(
 }
 
 /// Deletes a rule (admins and the station's owner); its alerts go with it.
-pub async fn delete_rule(platform: &Platform, viewer: &Viewer, rule_id: Uuid) -> AppResult<bool> {
+pub(crate) async fn delete_rule(
+    platform: &Platform,
+    viewer: &Viewer,
+    rule_id: Uuid,
+) -> AppResult<bool> {
     let Some(rule) = alert_rule::Entity::find_by_id(rule_id)
         .one(&platform.db)
         .await?
@@ -136,7 +140,7 @@ pub async fn delete_rule(platform: &Platform, viewer: &Viewer, rule_id: Uuid) ->
 }
 
 /// A station's rules, oldest first.
-pub async fn rules<C: ConnectionTrait>(
+pub(crate) async fn rules<C: ConnectionTrait>(
     db: &C,
     station_id: Uuid,
 ) -> AppResult<Vec<alert_rule::Model>> {
@@ -148,7 +152,7 @@ pub async fn rules<C: ConnectionTrait>(
 }
 
 /// A page of a station's alerts, newest first.
-pub async fn page<C: ConnectionTrait>(
+pub(crate) async fn page<C: ConnectionTrait>(
     db: &C,
     station_id: Uuid,
     page: &PageRequest<TimeCursor>,
@@ -168,7 +172,7 @@ pub async fn page<C: ConnectionTrait>(
 }
 
 /// The words of a rule's condition.
-pub fn describe(rule: &alert_rule::Model) -> String {
+pub(crate) fn describe(rule: &alert_rule::Model) -> String {
     let hold = if rule.for_minutes > 0 {
         format!(" for {} min", rule.for_minutes)
     } else {

@@ -107,7 +107,7 @@ impl Drop for ExportPermit {
 
 /// How an export is read and handed over.
 #[derive(Debug, Clone, Copy)]
-pub struct ExportPacing {
+pub(crate) struct ExportPacing {
     /// Rows per statement.
     pub chunk_rows: u32,
     /// How long a chunk may wait for the client to take the previous one.
@@ -116,7 +116,7 @@ pub struct ExportPacing {
 
 impl ExportPacing {
     /// Pacing as `settings` set it.
-    pub fn new(settings: &SensorsSettings) -> Self {
+    pub(crate) fn new(settings: &SensorsSettings) -> Self {
         Self {
             chunk_rows: settings.export_chunk_rows.max(1),
             write_timeout: settings.export_write_timeout,
@@ -126,7 +126,7 @@ impl ExportPacing {
 
 /// Starts the task that reads `range` chunk by chunk and returns the CSV body it feeds. The
 /// task holds `permit` until it has finished, failed, or given up on the client.
-pub fn stream(
+pub(crate) fn stream(
     db: DatabaseConnection,
     range: ExportRange,
     pacing: ExportPacing,

@@ -29,14 +29,14 @@ use crate::{
 };
 
 /// Most readings one call may carry.
-pub const MAX_BATCH: usize = 5_000;
+pub(crate) const MAX_BATCH: usize = 5_000;
 /// How far ahead of the server clock an observation may be stamped (clock skew allowance).
-pub const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
+pub(crate) const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
 /// The anomaly window: the previous 24 hours of a sensor's values, at most this many.
-pub const WINDOW_LIMIT: u64 = 1_440;
+pub(crate) const WINDOW_LIMIT: u64 = 1_440;
 /// Readings per bus message: a subscriber receives a batch as few messages, in order, so a
 /// 5,000-reading batch cannot overrun its buffer.
-pub const LIVE_CHUNK: usize = 1_000;
+pub(crate) const LIVE_CHUNK: usize = 1_000;
 /// Rows per multi-row `VALUES` statement on SQLite (7 binds each, under its 32,766 limit).
 const SQLITE_CHUNK: usize = 1_000;
 /// Rows per `UNNEST` statement on PostgreSQL: a whole 1,000-reading call in one statement.
@@ -80,7 +80,7 @@ pub struct IngestReport {
 
 /// Checks that `viewer` may push readings for `station_id`: a `SENSORS_WRITE` key bound to that
 /// station, or an admin.
-pub fn authorize(viewer: &Viewer, station_id: Uuid) -> AppResult<()> {
+pub(crate) fn authorize(viewer: &Viewer, station_id: Uuid) -> AppResult<()> {
     match viewer {
         Viewer::Anonymous => Err(AppError::Unauthenticated(
             "send a station device key in X-Api-Key".into(),
@@ -108,7 +108,7 @@ pub fn authorize(viewer: &Viewer, station_id: Uuid) -> AppResult<()> {
 
 /// How old a reading may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
+pub(crate) enum Admission {
     /// Live data from a device: observed within `max_age` (`AGORA_INGEST_MAX_AGE`, default
     /// 30 days).
     Live {
@@ -121,7 +121,7 @@ pub enum Admission {
 
 /// Checks that `viewer` may back-fill: a signed-in admin. A key is refused even when its owner
 /// is an admin, since station device keys are created by admins and act with their role.
-pub fn authorize_backfill(viewer: &Viewer) -> AppResult<()> {
+pub(crate) fn authorize_backfill(viewer: &Viewer) -> AppResult<()> {
     match viewer {
         Viewer::User(user) if user.role == agora_platform::auth::Role::Admin => Ok(()),
         _ => Err(AppError::Forbidden(
@@ -146,7 +146,7 @@ pub async fn ingest(
 
 /// [`ingest`], with readings of any age admitted when `admission` is [`Admission::Backfill`]
 /// (the caller has checked [`authorize_backfill`]).
-pub async fn ingest_as(
+pub(crate) async fn ingest_as(
     platform: &Platform,
     station_id: Uuid,
     drafts: Vec<ReadingDraft>,
@@ -256,7 +256,7 @@ fn truncate_micros(at: DateTime<Utc>) -> DateTime<Utc> {
 
 /// A validated reading with its flags; what `insert` returns are the ones stored now.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Flagged {
+pub(crate) struct Flagged {
     /// What was measured.
     pub parameter: Pollutant,
     /// Canonical value.

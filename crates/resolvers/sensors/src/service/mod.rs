@@ -2,12 +2,12 @@
 //! ingestion, reading the data back (latest, series, exports and their caps), alerts and
 //! forecasts (fitted once per station, parameter and hour).
 
-pub mod alerts;
-pub mod exports;
-pub mod forecasts;
-pub mod ingest;
-pub mod readings;
-pub mod stations;
+pub(crate) mod alerts;
+pub(crate) mod exports;
+pub(crate) mod forecasts;
+pub(crate) mod ingest;
+pub(crate) mod readings;
+pub(crate) mod stations;
 
 use agora_entities::sensors::station;
 use agora_platform::{AppError, AppResult, auth::Viewer};
@@ -15,7 +15,10 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 /// The station `id`, or `NOT_FOUND`.
-pub async fn find_station<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<station::Model> {
+pub(crate) async fn find_station<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> AppResult<station::Model> {
     station::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -23,12 +26,12 @@ pub async fn find_station<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<sta
 }
 
 /// Whether `viewer` manages `station`: admins, and the user who registered it.
-pub fn manages(viewer: &Viewer, station: &station::Model) -> bool {
+pub(crate) fn manages(viewer: &Viewer, station: &station::Model) -> bool {
     viewer.is_admin() || (station.owner_id.is_some() && viewer.user_id() == station.owner_id)
 }
 
 /// `FORBIDDEN` unless `viewer` manages `station` (`UNAUTHENTICATED` when anonymous).
-pub fn require_manager(viewer: &Viewer, station: &station::Model) -> AppResult<Uuid> {
+pub(crate) fn require_manager(viewer: &Viewer, station: &station::Model) -> AppResult<Uuid> {
     let user = viewer.require_user()?;
     if manages(viewer, station) {
         Ok(user)
@@ -41,7 +44,7 @@ pub fn require_manager(viewer: &Viewer, station: &station::Model) -> AppResult<U
 
 /// A configured span in words for messages: whole days, hours or minutes where it is one, else
 /// seconds (`30 days`, `1 hour`).
-pub fn describe_span(span: std::time::Duration) -> String {
+pub(crate) fn describe_span(span: std::time::Duration) -> String {
     let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
     match span.as_secs() {
         s if s >= 86_400 && s % 86_400 == 0 => plural(s / 86_400, "day"),

@@ -19,9 +19,9 @@ use crate::{
 };
 
 /// Most points a series may return.
-pub const MAX_POINTS: i64 = 2_000;
+pub(crate) const MAX_POINTS: i64 = 2_000;
 /// History a forecast is fitted on.
-pub const FORECAST_HISTORY_DAYS: i64 = 28;
+pub(crate) const FORECAST_HISTORY_DAYS: i64 = 28;
 
 /// One bucket of a series.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,7 +133,7 @@ pub async fn series<C: ConnectionTrait>(
 /// Hour 0 is the current hour so far: a station's AQI moves with its readings instead of an
 /// hour later (EPA's NowCast uses complete hours; with live sensors the partial hour is the
 /// freshest evidence there is).
-pub async fn compute_aqi<C: ConnectionTrait>(
+pub(crate) async fn compute_aqi<C: ConnectionTrait>(
     db: &C,
     station_id: Uuid,
     now: DateTime<Utc>,
@@ -179,7 +179,7 @@ pub async fn compute_aqi<C: ConnectionTrait>(
 /// The hourly averages a forecast made in the hour starting at `to` is fitted on: up to
 /// [`FORECAST_HISTORY_DAYS`] of complete hours before `to`, from the first hour with data,
 /// gaps filled by linear interpolation. Empty without data.
-pub async fn hourly_history<C: ConnectionTrait>(
+pub(crate) async fn hourly_history<C: ConnectionTrait>(
     db: &C,
     station_id: Uuid,
     parameter: Pollutant,
@@ -234,7 +234,7 @@ fn interpolate(values: &[Option<f64>]) -> Vec<f64> {
 
 /// What one readings export covers.
 #[derive(Debug, Clone)]
-pub struct ExportRange {
+pub(crate) struct ExportRange {
     /// The station.
     pub station_id: Uuid,
     /// The parameters exported (one, or all).
@@ -247,11 +247,11 @@ pub struct ExportRange {
 
 /// Where an export has got to: the last row written, as its observation time and the index of
 /// its parameter in [`ExportRange::parameters`].
-pub type ExportCursor = (DateTime<Utc>, usize);
+pub(crate) type ExportCursor = (DateTime<Utc>, usize);
 
 /// One exported row.
 #[derive(Debug, Clone, FromQueryResult)]
-pub struct ExportRow {
+pub(crate) struct ExportRow {
     /// The parameter's stored name.
     pub parameter: String,
     /// When it was measured.
@@ -270,7 +270,7 @@ pub struct ExportRow {
 /// parameter. One statement, each parameter an index range scan on the primary key that stops
 /// at `limit` rows, so a chunk costs the same at the end of a month as at its start, and the
 /// connection goes back to the pool as soon as the chunk is read.
-pub async fn export_chunk<C: ConnectionTrait>(
+pub(crate) async fn export_chunk<C: ConnectionTrait>(
     db: &C,
     range: &ExportRange,
     after: Option<ExportCursor>,
@@ -319,13 +319,13 @@ pub async fn export_chunk<C: ConnectionTrait>(
 }
 
 /// The first line of a readings export.
-pub const EXPORT_HEADER: &str =
+pub(crate) const EXPORT_HEADER: &str =
     "station_id,parameter,unit,observed_at,value,anomaly,stuck,ingested_at\n";
 
 /// Appends `rows` of `station_id` to `out` as CSV lines. Every cell passes through
 /// [`csv_cell::escape`]: none carries client text today, and a column that one day does
 /// cannot open as a formula in a spreadsheet.
-pub fn write_csv(out: &mut String, station_id: Uuid, rows: &[ExportRow]) {
+pub(crate) fn write_csv(out: &mut String, station_id: Uuid, rows: &[ExportRow]) {
     use std::fmt::Write as _;
     let station = station_id.to_string();
     for row in rows {

@@ -19,10 +19,10 @@ use crate::model::Provider;
 
 /// Kilometres per degree of latitude (and of longitude at the equator), on the WGS84 mean
 /// radius of 6,371.0 km.
-pub const KM_PER_DEGREE: f64 = 111.194_93;
+pub(crate) const KM_PER_DEGREE: f64 = 111.194_93;
 /// The widest radius search accepted, in km. Past this the flat-earth distance used in SQL
 /// drifts by more than a percent.
-pub const MAX_RADIUS_KM: f64 = 1_000.0;
+pub(crate) const MAX_RADIUS_KM: f64 = 1_000.0;
 
 /// What a new station needs.
 #[derive(Debug, Clone)]
@@ -43,7 +43,7 @@ pub struct NewStation {
 
 /// Changes to a station; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
-pub struct StationChanges {
+pub(crate) struct StationChanges {
     /// New name.
     pub name: Option<String>,
     /// New latitude.
@@ -128,7 +128,7 @@ pub async fn create(
 }
 
 /// Edits a station (admins and its owner).
-pub async fn update(
+pub(crate) async fn update(
     platform: &Platform,
     viewer: &Viewer,
     id: Uuid,
@@ -160,7 +160,7 @@ pub async fn update(
 }
 
 /// Removes a station with its readings, sensors, rules, alerts and followers (admins only).
-pub async fn delete(platform: &Platform, viewer: &Viewer, id: Uuid) -> AppResult<bool> {
+pub(crate) async fn delete(platform: &Platform, viewer: &Viewer, id: Uuid) -> AppResult<bool> {
     viewer.require_role(Role::Admin)?;
     let txn = agora_platform::db::begin_write(&platform.db).await?;
     // Readings have no foreign key (see the migration), so they go first, explicitly.
@@ -174,7 +174,7 @@ pub async fn delete(platform: &Platform, viewer: &Viewer, id: Uuid) -> AppResult
 }
 
 /// Creates a `SENSORS_WRITE` device key bound to the station (admins only).
-pub async fn create_key(
+pub(crate) async fn create_key(
     platform: &Platform,
     viewer: &Viewer,
     id: Uuid,
@@ -195,7 +195,7 @@ pub async fn create_key(
 }
 
 /// Follows a station: its alerts reach the user. Idempotent.
-pub async fn follow(platform: &Platform, user: Uuid, id: Uuid) -> AppResult<station::Model> {
+pub(crate) async fn follow(platform: &Platform, user: Uuid, id: Uuid) -> AppResult<station::Model> {
     let found = find_station(&platform.db, id).await?;
     station_follower::Entity::insert(station_follower::ActiveModel {
         station_id: Set(found.id),
@@ -212,7 +212,11 @@ pub async fn follow(platform: &Platform, user: Uuid, id: Uuid) -> AppResult<stat
 }
 
 /// Stops following a station. Idempotent.
-pub async fn unfollow(platform: &Platform, user: Uuid, id: Uuid) -> AppResult<station::Model> {
+pub(crate) async fn unfollow(
+    platform: &Platform,
+    user: Uuid,
+    id: Uuid,
+) -> AppResult<station::Model> {
     let found = find_station(&platform.db, id).await?;
     station_follower::Entity::delete_many()
         .filter(station_follower::Column::StationId.eq(id))
@@ -223,7 +227,7 @@ pub async fn unfollow(platform: &Platform, user: Uuid, id: Uuid) -> AppResult<st
 }
 
 /// Whether `user` follows the station.
-pub async fn follows<C: ConnectionTrait>(db: &C, user: Uuid, id: Uuid) -> AppResult<bool> {
+pub(crate) async fn follows<C: ConnectionTrait>(db: &C, user: Uuid, id: Uuid) -> AppResult<bool> {
     Ok(station_follower::Entity::find()
         .filter(station_follower::Column::StationId.eq(id))
         .filter(station_follower::Column::UserId.eq(user))
@@ -233,7 +237,7 @@ pub async fn follows<C: ConnectionTrait>(db: &C, user: Uuid, id: Uuid) -> AppRes
 }
 
 /// The users following a station.
-pub async fn followers<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Vec<Uuid>> {
+pub(crate) async fn followers<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Vec<Uuid>> {
     Ok(station_follower::Entity::find()
         .filter(station_follower::Column::StationId.eq(id))
         .all(db)
@@ -245,7 +249,7 @@ pub async fn followers<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Vec<Uu
 
 /// A circle on the globe.
 #[derive(Debug, Clone, Copy)]
-pub struct Near {
+pub(crate) struct Near {
     /// Centre latitude.
     pub latitude: f64,
     /// Centre longitude.
@@ -256,7 +260,7 @@ pub struct Near {
 
 /// A latitude/longitude box; `min_longitude > max_longitude` crosses the antimeridian.
 #[derive(Debug, Clone, Copy)]
-pub struct BoundingBox {
+pub(crate) struct BoundingBox {
     /// South edge.
     pub min_latitude: f64,
     /// West edge.
@@ -280,7 +284,7 @@ fn longitude_between(min: f64, max: f64) -> Condition {
 /// box the index narrows on, then the equirectangular distance (flat-earth over the box, at the
 /// centre's latitude; within 0.5 % of the great-circle distance under a few hundred km, and
 /// using only arithmetic, which SQLite has without its optional math functions).
-pub fn near_condition(near: Near) -> AppResult<Condition> {
+pub(crate) fn near_condition(near: Near) -> AppResult<Condition> {
     latitude("near.latitude", near.latitude)?;
     longitude("near.longitude", near.longitude)?;
     if !near.radius_km.is_finite() || near.radius_km <= 0.0 || near.radius_km > MAX_RADIUS_KM {
@@ -316,7 +320,7 @@ pub fn near_condition(near: Near) -> AppResult<Condition> {
 }
 
 /// The condition for stations inside `bbox`.
-pub fn bbox_condition(bbox: BoundingBox) -> AppResult<Condition> {
+pub(crate) fn bbox_condition(bbox: BoundingBox) -> AppResult<Condition> {
     let south = latitude("bbox.minLatitude", bbox.min_latitude)?;
     let north = latitude("bbox.maxLatitude", bbox.max_latitude)?;
     let west = longitude("bbox.minLongitude", bbox.min_longitude)?;
@@ -334,7 +338,7 @@ pub fn bbox_condition(bbox: BoundingBox) -> AppResult<Condition> {
 }
 
 /// One page of stations, oldest first, within `near` and `bbox` when given.
-pub async fn page<C: ConnectionTrait>(
+pub(crate) async fn page<C: ConnectionTrait>(
     db: &C,
     near: Option<Near>,
     bbox: Option<BoundingBox>,
@@ -359,13 +363,4 @@ pub async fn page<C: ConnectionTrait>(
         },
     )
     .await
-}
-
-/// Great-circle distance in km (haversine), for tests and for the caller's display.
-pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (lat1, lon1) = (a.0.to_radians(), a.1.to_radians());
-    let (lat2, lon2) = (b.0.to_radians(), b.1.to_radians());
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
-        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
-    2.0 * 6_371.0 * h.sqrt().asin()
 }

@@ -35,8 +35,10 @@ use chrono::{DateTime, Datelike, Utc};
 use sea_orm::FromQueryResult;
 use uuid::Uuid;
 
-pub use rebuild::{Rebuilt, rebuild};
-pub use redis_store::{decode, encode, push};
+pub use rebuild::Rebuilt;
+pub(crate) use rebuild::rebuild;
+pub use redis_store::encode;
+pub(crate) use redis_store::push;
 pub use sql_store::read_sql;
 
 /// How often, and how many times, a reader polls a board another replica is filling.
@@ -86,22 +88,22 @@ impl Scope {
 }
 
 /// The GLOBAL board's key.
-pub const GLOBAL_BOARD: &str = "global";
+pub(crate) const GLOBAL_BOARD: &str = "global";
 
 /// The WEEKLY board key of `week` (`2026-W48`).
-pub fn weekly_board(week: &str) -> String {
+pub(crate) fn weekly_board(week: &str) -> String {
     format!("weekly:{week}")
 }
 
 /// `2026-W48`: the ISO week of `at` (UTC).
-pub fn iso_week(at: DateTime<Utc>) -> String {
+pub(crate) fn iso_week(at: DateTime<Utc>) -> String {
     let week = at.iso_week();
     format!("{}-W{:02}", week.year(), week.week())
 }
 
 /// One user's total on one board.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
-pub struct Total {
+pub(crate) struct Total {
     /// The board key (`global`, `weekly:2026-W48`, `topic:<uuid>`).
     pub board: String,
     /// Who.

@@ -39,7 +39,7 @@ struct Sum {
 /// It runs while awards are applied: it locks every progress row first, in user order (as the
 /// award handler does), and aggregates under those locks, so an award batch either committed
 /// before (and is in the sums) or waits and applies its awards on top of the rebuilt totals.
-pub async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
+pub(crate) async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
     use point_award::Column as A;
     let now = platform.clock.now();
     let week = iso_week(now);

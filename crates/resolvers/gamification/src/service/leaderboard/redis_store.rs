@@ -22,7 +22,7 @@ pub fn encode(points: i64, reached_at: i64) -> f64 {
 }
 
 /// The points of a sorted-set score.
-pub fn decode(score: f64) -> i64 {
+pub(super) fn decode(score: f64) -> i64 {
     (score / SHIFT).floor() as i64
 }
 
@@ -97,7 +97,7 @@ pub(super) async fn read_redis(
 }
 
 /// Writes changed totals to Redis (production mode; nothing in embedded mode).
-pub async fn push(platform: &Platform, rows: &[Total]) -> AppResult<()> {
+pub(crate) async fn push(platform: &Platform, rows: &[Total]) -> AppResult<()> {
     let Some(redis) = &platform.redis else {
         return Ok(());
     };
