@@ -99,11 +99,11 @@ pub fn outbox_handlers(
     settings: &DomainSettings,
 ) -> Vec<std::sync::Arc<dyn agora_platform::outbox::OutboxHandler>> {
     let mut handlers = Vec::new();
-    handlers.extend(agora_identity::outbox_handlers());
+    handlers.extend(agora_identity::api::outbox_handlers());
     handlers.extend(agora_gamification::api::outbox_handlers(
         settings.gamification.points_partitions,
     ));
-    handlers.extend(agora_notifications::outbox_handlers());
+    handlers.extend(agora_notifications::api::outbox_handlers());
     handlers
 }
 

@@ -1,5 +1,5 @@
 //! The domain boundaries, checked on the sources: a domain crate publishes its GraphQL roots, its
-//! CLI settings, its outbox handlers and its `api` module, nothing else; every other crate names only those; and the domain crates
+//! CLI settings and its `api` module, nothing else; every other crate names only those; and the domain crates
 //! depend on each other exactly as the graph in `docs/architecture.md` says (one way, no cycle).
 //!
 //! The compiler already refuses a path into another domain's `pub(crate)` module; this test
@@ -146,8 +146,7 @@ fn a_domain_publishes_only_its_roots_and_its_api() {
         for item in &items {
             let root = ["Query", "Mutation", "Subscription", "Settings"]
                 .iter()
-                .any(|suffix| item.ends_with(suffix))
-                || item == "outbox_handlers";
+                .any(|suffix| item.ends_with(suffix));
             if !root {
                 leaks.push(format!(
                     "crates/resolvers/{domain}/src/lib.rs: publishes `{item}`"
@@ -157,7 +156,7 @@ fn a_domain_publishes_only_its_roots_and_its_api() {
     }
     assert!(
         leaks.is_empty(),
-        "only `api`, the GraphQL roots, the domain's settings and `outbox_handlers` may be public; make these \
+        "only `api`, the GraphQL roots and the domain's settings may be public; make these \
          `pub(crate)` and put what other crates need in `api.rs`:\n{}",
         leaks.join("\n")
     );

@@ -170,3 +170,8 @@ pub async fn user_contacts<C: ConnectionTrait>(
     }
     Ok(contacts)
 }
+
+/// The outbox handlers identity contributes.
+pub fn outbox_handlers() -> Vec<std::sync::Arc<dyn agora_platform::outbox::OutboxHandler>> {
+    vec![std::sync::Arc::new(crate::events::UserChannelPublisher)]
+}

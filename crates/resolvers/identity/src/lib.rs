@@ -16,15 +16,6 @@ pub(crate) mod service;
 mod subscription;
 pub(crate) mod types;
 
-use std::sync::Arc;
-
-use agora_platform::outbox::OutboxHandler;
-
 pub use mutation::IdentityMutation;
 pub use query::IdentityQuery;
 pub use subscription::IdentitySubscription;
-
-/// The outbox handlers identity contributes.
-pub fn outbox_handlers() -> Vec<Arc<dyn OutboxHandler>> {
-    vec![Arc::new(events::UserChannelPublisher)]
-}

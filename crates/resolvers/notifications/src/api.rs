@@ -16,3 +16,13 @@ pub async fn find_visible(
         .await?
         .map(Notification))
 }
+
+/// The outbox handlers notifications contribute: creation, then one per delivery channel.
+pub fn outbox_handlers() -> Vec<std::sync::Arc<dyn agora_platform::outbox::OutboxHandler>> {
+    vec![
+        std::sync::Arc::new(crate::events::CreateNotifications),
+        std::sync::Arc::new(crate::events::Delivery::Live),
+        std::sync::Arc::new(crate::events::Delivery::Email),
+        std::sync::Arc::new(crate::events::Delivery::Push),
+    ]
+}

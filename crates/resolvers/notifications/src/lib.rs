@@ -24,21 +24,7 @@ mod settings;
 mod subscription;
 pub(crate) mod types;
 
-use std::sync::Arc;
-
-use agora_platform::outbox::OutboxHandler;
-
 pub use mutation::NotificationsMutation;
 pub use query::NotificationsQuery;
 pub use settings::NotificationsSettings;
 pub use subscription::NotificationsSubscription;
-
-/// The outbox handlers notifications contribute: creation, then one per delivery channel.
-pub fn outbox_handlers() -> Vec<Arc<dyn OutboxHandler>> {
-    vec![
-        Arc::new(events::CreateNotifications),
-        Arc::new(events::Delivery::Live),
-        Arc::new(events::Delivery::Email),
-        Arc::new(events::Delivery::Push),
-    ]
-}
