@@ -4,15 +4,13 @@
 
 use serde_json::{Value, json};
 
-use super::common::{TestServer, assert_no_errors};
+use super::common::{
+    TestServer, assert_no_errors,
+    battle::{CREATE, START},
+    knowledge::capitals,
+};
 
-const CREATE_TOPIC: &str = "mutation($i: CreateTopicInput!) { createTopic(input: $i) { id } }";
-const CREATE_QUESTION: &str =
-    "mutation($i: CreateQuestionInput!) { createQuestion(input: $i) { id } }";
-const CREATE_ROOM: &str =
-    "mutation($i: CreateBattleRoomInput!) { createBattleRoom(input: $i) { id code } }";
 const JOIN: &str = "mutation($c: String!) { joinBattleRoom(code: $c) { id } }";
-const START: &str = "mutation($r: ID!) { startBattle(roomId: $r) { status } }";
 
 const MY_BATTLES: &str = "query($n: Int) { myBattles(first: $n) { edges { node { id status host { displayName } topic { name } players { user { displayName } score answered } currentQuestion { prompt choices { text } } } } } }";
 const OPEN_ROOMS: &str = "{ openBattleRooms { id status host { displayName } topic { name } players { user { displayName } connected } currentQuestion { prompt } } }";
@@ -27,38 +25,7 @@ struct Lists {
 
 async fn lists_server() -> Lists {
     let server = TestServer::start().await;
-    let tokens = server.role_tokens().await;
-    let body = server
-        .gql_as(
-            &tokens.admin,
-            CREATE_TOPIC,
-            json!({ "i": { "name": "Capitals" } }),
-        )
-        .await;
-    assert_no_errors(&body);
-    let topic_id = body["data"]["createTopic"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    for n in 0..3 {
-        let input = json!({
-            "topicId": topic_id,
-            "prompt": format!("Capital question number {n}: which city is the capital of France?"),
-            "choices": [
-                { "text": "Paris", "isCorrect": true },
-                { "text": "Lyon", "isCorrect": false },
-                { "text": "Marseille", "isCorrect": false }
-            ],
-            "explanation": "Paris has been the capital of France for centuries.",
-            "difficulty": 2,
-            "tags": ["capitals"]
-        });
-        assert_no_errors(
-            &server
-                .gql_as(&tokens.admin, CREATE_QUESTION, json!({ "i": input }))
-                .await,
-        );
-    }
+    let topic_id = capitals(&server, 3).await;
     let host = server.register_token("host@example.org").await;
     let guest = server.register_token("guest@example.org").await;
     server.wait_for_outbox().await;
@@ -78,7 +45,7 @@ impl Lists {
             .server
             .gql_as(
                 &self.host,
-                CREATE_ROOM,
+                CREATE,
                 json!({ "i": { "topicId": self.topic_id, "questionCount": 2, "secondsPerQuestion": 120 } }),
             )
             .await;
