@@ -5,6 +5,10 @@ use uuid::Uuid;
 
 use crate::{DomainEvent, EventKind};
 
+/// The global-id type name of a submission: the community crate encodes its ids with it, and
+/// notifications links the author's notification to the submission with it.
+pub const SUBMISSION_TYPE: &str = "Submission";
+
 /// `SUBMISSION_REVIEWED`: a vote was cast on a submission (notifications tell the author of
 /// decisions). Publishing itself emits [`crate::QuestionPublished`] in the same transaction.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -6,6 +6,12 @@ use uuid::Uuid;
 
 use crate::{DomainEvent, EventKind};
 
+/// The global-id type names of stations and alerts: the sensor crate encodes their ids with
+/// them, and notifications links an alert's notification to both.
+pub const STATION_TYPE: &str = "Station";
+/// See [`STATION_TYPE`].
+pub const ALERT_TYPE: &str = "Alert";
+
 /// `SENSOR_ALERT`: an alert fired at a station one user follows (one event per follower;
 /// notifications turn it into a notification on that user's channels).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

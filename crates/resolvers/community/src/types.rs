@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// Global-id type name of submissions.
-pub const SUBMISSION_TYPE: &str = "Submission";
+pub use agora_events::community::SUBMISSION_TYPE;
 /// Global-id type name of reviews.
 pub(crate) const REVIEW_TYPE: &str = "SubmissionReview";
 /// Global-id type name of reputation changes.

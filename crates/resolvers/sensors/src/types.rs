@@ -23,11 +23,11 @@ use crate::{
 };
 
 /// Global-id type name of stations.
-pub const STATION_TYPE: &str = "Station";
+pub use agora_events::sensors::STATION_TYPE;
 /// Global-id type name of alert rules.
 pub(crate) const ALERT_RULE_TYPE: &str = "AlertRule";
 /// Global-id type name of alerts.
-pub(crate) const ALERT_TYPE: &str = "Alert";
+pub(crate) use agora_events::sensors::ALERT_TYPE;
 
 /// A monitoring station.
 pub struct Station(pub station::Model);

@@ -8,6 +8,8 @@
 use agora_events::{
     AchievementUnlocked, DomainEvent, EventKind, FlashcardsDue, LevelUp, SensorAlert, StreakAtRisk,
     SubmissionReviewed, UserRegistered,
+    community::SUBMISSION_TYPE,
+    sensors::{ALERT_TYPE, STATION_TYPE},
 };
 use agora_platform::{AppError, AppResult, ids};
 use serde_json::{Value, json};
@@ -20,10 +22,6 @@ use super::NotificationKind;
 pub(crate) const MAX_TITLE: usize = 200;
 /// Longest body stored.
 pub(crate) const MAX_BODY: usize = 2000;
-
-/// The global-id type name of community submissions (the community crate's `SUBMISSION_TYPE`;
-/// repeated here because resolver crates do not import each other).
-const SUBMISSION_TYPE: &str = "Submission";
 
 /// The wording of one kind.
 #[derive(Debug, Clone, Copy)]
@@ -380,11 +378,6 @@ impl Notable for SubmissionReviewed {
         })
     }
 }
-
-/// The global-id type names of stations and alerts (the sensor crate's; repeated here because
-/// resolver crates do not import each other).
-const STATION_TYPE: &str = "Station";
-const ALERT_TYPE: &str = "Alert";
 
 /// `SENSOR_ALERT` (the sensor domain's; one event per follower).
 impl Notable for SensorAlert {
