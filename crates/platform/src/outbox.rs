@@ -211,16 +211,6 @@ pub trait OutboxHandler: Send + Sync {
         events: &[&outbox_event::Model],
         platform: &Platform,
     ) -> AppResult<AfterCommit>;
-
-    /// Applies one event: a batch of one.
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: &outbox_event::Model,
-        platform: &Platform,
-    ) -> AppResult<AfterCommit> {
-        self.handle_batch(txn, &[event], platform).await
-    }
 }
 
 /// Delivers outbox events to handlers; one per replica.

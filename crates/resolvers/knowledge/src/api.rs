@@ -25,7 +25,8 @@ pub use crate::{
 /// question commit together; `insert` emits `QUESTION_PUBLISHED`).
 pub mod questions {
     pub use crate::service::questions::{
-        DUPLICATE_SIMILARITY, by_ids, choices, find, insert, near_duplicate, record_attempts,
+        DUPLICATE_SIMILARITY, by_ids, choices, choices_of, find, insert, near_duplicate,
+        record_attempts,
     };
 }
 
@@ -79,28 +80,6 @@ impl AnswerSeal {
     }
 }
 use crate::service::{articles, questions as question_rows, topics as topic_rows};
-
-/// Questions with these ids, any status, in one statement (battle rooms show their open
-/// questions; callers decide visibility).
-pub async fn questions_by_ids<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    ids: &[Uuid],
-) -> AppResult<Vec<agora_entities::knowledge::question::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    question_rows::by_ids(db, ids).await
-}
-
-/// The choices of these questions in display order, by question id, in one statement.
-pub async fn choices_by_question<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    question_ids: &[Uuid],
-) -> AppResult<
-    std::collections::HashMap<Uuid, Vec<agora_entities::knowledge::question_choice::Model>>,
-> {
-    question_rows::choices_of(db, question_ids).await
-}
 
 /// A topic of `fixtures/knowledge/topics.json`.
 #[derive(Debug, Deserialize)]

@@ -7,7 +7,7 @@ use agora_entities::{
     battle::{battle_answer, battle_player, battle_question, battle_room},
     knowledge::{question, question_choice},
 };
-use agora_knowledge::api::{self as knowledge, questions};
+use agora_knowledge::api::questions;
 use agora_platform::{AppError, AppResult, Platform};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -325,12 +325,12 @@ async fn open_questions<C: ConnectionTrait>(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let texts: HashMap<Uuid, question::Model> = knowledge::questions_by_ids(db, &ids)
+    let texts: HashMap<Uuid, question::Model> = questions::by_ids(db, &ids)
         .await?
         .into_iter()
         .map(|q| (q.id, q))
         .collect();
-    let choices = knowledge::choices_by_question(db, &ids).await?;
+    let choices = questions::choices_of(db, &ids).await?;
     let mut answered: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
     for answer in battle_answer::Entity::find()
         .filter(at_current(

@@ -43,7 +43,7 @@ pub async fn choices<C: ConnectionTrait>(
 }
 
 /// The choices of `question_ids` in display order, by question id, in one statement.
-pub(crate) async fn choices_of<C: ConnectionTrait>(
+pub async fn choices_of<C: ConnectionTrait>(
     db: &C,
     question_ids: &[Uuid],
 ) -> AppResult<std::collections::HashMap<Uuid, Vec<question_choice::Model>>> {
@@ -442,8 +442,12 @@ pub async fn record_attempts<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Questions with these ids, any status (for loaders).
+/// Questions with these ids, any status, in one statement (none for no ids); callers decide
+/// visibility.
 pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> AppResult<Vec<question::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(question::Entity::find()
         .filter(question::Column::Id.is_in(ids.iter().copied()))
         .limit(ids.len() as u64)
