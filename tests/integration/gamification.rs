@@ -99,7 +99,10 @@ async fn replay_everything(server: &TestServer) {
         .await
         .expect("forget deliveries");
     outbox_event::Entity::update_many()
-        .col_expr(outbox_event::Column::Status, Expr::value("PENDING"))
+        .col_expr(
+            outbox_event::Column::Status,
+            Expr::value(outbox_event::Status::Pending),
+        )
         .col_expr(
             outbox_event::Column::ClaimedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),

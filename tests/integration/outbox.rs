@@ -10,7 +10,9 @@ use agora_entities::platform::outbox_event;
 use agora_platform::{
     AppError, AppResult, Platform,
     clock::ManualClock,
-    outbox::{self, AfterCommit, EventKind, NewEvent, OutboxDispatcher, OutboxHandler},
+    outbox::{
+        self, AfterCommit, EventKind, EventStatus, NewEvent, OutboxDispatcher, OutboxHandler,
+    },
 };
 use async_trait::async_trait;
 use chrono::Utc;
@@ -112,11 +114,11 @@ async fn an_event_is_applied_once_per_handler_even_when_processed_twice() {
     let dispatcher = OutboxDispatcher::new(platform.clone(), counting(&calls, 0, 0));
     let id = enqueue(platform).await;
     assert_eq!(dispatcher.process_available().await.expect("pass"), 1);
-    assert_eq!(status(platform, id).await.status, "DONE");
+    assert_eq!(status(platform, id).await.status, EventStatus::Done);
     // Re-open the event as if a crashed worker's claim lapsed: the delivery record stops a
     // second application.
     let mut reopened: outbox_event::ActiveModel = status(platform, id).await.into();
-    reopened.status = sea_orm::ActiveValue::Set("PENDING".into());
+    reopened.status = sea_orm::ActiveValue::Set(EventStatus::Pending);
     sea_orm::ActiveModelTrait::update(reopened, &platform.db)
         .await
         .expect("reopen");
@@ -134,8 +136,8 @@ async fn failures_retry_with_backoff_and_park_after_the_limit() {
     dispatcher.process_available().await.expect("pass");
     let after_one = status(platform, id).await;
     assert_eq!(
-        (after_one.status.as_str(), after_one.attempts),
-        ("PENDING", 1)
+        (after_one.status, after_one.attempts),
+        (EventStatus::Pending, 1)
     );
     assert!(
         after_one
@@ -152,7 +154,7 @@ async fn failures_retry_with_backoff_and_park_after_the_limit() {
         dispatcher.process_available().await.expect("pass");
     }
     let parked = status(platform, id).await;
-    assert_eq!((parked.status.as_str(), parked.attempts), ("PARKED", 3));
+    assert_eq!((parked.status, parked.attempts), (EventStatus::Parked, 3));
     clock.advance(chrono::Duration::hours(1));
     dispatcher.process_available().await.expect("pass");
     assert_eq!(
@@ -172,7 +174,7 @@ async fn a_handler_that_recovers_completes_the_event() {
     dispatcher.process_available().await.expect("pass");
     clock.advance(chrono::Duration::seconds(5));
     dispatcher.process_available().await.expect("pass");
-    assert_eq!(status(platform, id).await.status, "DONE");
+    assert_eq!(status(platform, id).await.status, EventStatus::Done);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
@@ -286,8 +288,8 @@ async fn a_lapsed_claim_taken_twice_ends_delivered_not_failed() {
     b.expect("second pass");
     let event = status(platform, id).await;
     assert_eq!(
-        (event.status.as_str(), event.attempts, event.last_error),
-        ("DONE", 0, None)
+        (event.status, event.attempts, event.last_error),
+        (EventStatus::Done, 0, None)
     );
 }
 
@@ -313,12 +315,12 @@ async fn a_worker_stopped_mid_batch_leaves_the_event_to_the_next_after_its_lease
     let second = OutboxDispatcher::new(platform.clone(), counting(&calls, 0, 0));
     assert_eq!(second.process_available().await.expect("pass"), 0);
     let event = status(platform, id).await;
-    assert_eq!((event.status.as_str(), event.attempts), ("PENDING", 0));
+    assert_eq!((event.status, event.attempts), (EventStatus::Pending, 0));
     assert_eq!(calls.load(Ordering::SeqCst), 1, "the lease held it");
 
     clock.advance(chrono::Duration::minutes(2));
     assert_eq!(second.process_available().await.expect("pass"), 1);
     let event = status(platform, id).await;
-    assert_eq!((event.status.as_str(), event.attempts), ("DONE", 0));
+    assert_eq!((event.status, event.attempts), (EventStatus::Done, 0));
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }

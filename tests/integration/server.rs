@@ -62,6 +62,49 @@ async fn graphiql_is_served_at_the_root() {
     );
 }
 
+/// Status columns are typed (SeaORM `DeriveActiveEnum`): a stored value the code does not
+/// know (a row written by a newer release, a hand edit) fails that read as `INTERNAL` with no
+/// SQL or value shown, and the rest of the API keeps answering.
+#[tokio::test]
+async fn an_unknown_stored_status_is_internal_not_a_panic() {
+    use sea_orm::ConnectionTrait;
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let topic = super::common::knowledge::topic(&server, &tokens.moderator, "Capitals", None).await;
+    let topic_id = topic["id"].as_str().expect("topic id");
+    let question = super::common::knowledge::question(
+        &server,
+        &tokens.moderator,
+        topic_id,
+        "Capital of France?",
+    )
+    .await;
+    let id = question["id"].as_str().expect("question id");
+    let query = "query($id: ID!) { question(id: $id) { status } }";
+    let before = server
+        .gql_as(&tokens.moderator, query, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        before["data"]["question"]["status"], "PUBLISHED",
+        "{before}"
+    );
+    server
+        .state
+        .platform
+        .db
+        .execute_unprepared("UPDATE questions SET status = 'RETIRED'")
+        .await
+        .expect("update");
+    let after = server
+        .gql_as(&tokens.moderator, query, json!({ "id": id }))
+        .await;
+    assert_code!(after, "INTERNAL");
+    assert_eq!(after["errors"][0]["message"], "internal error");
+    assert!(!after.to_string().contains("RETIRED"), "{after}");
+    let topics = server.gql("{ topics { name } }", json!({})).await;
+    assert_no_errors(&topics);
+}
+
 #[tokio::test]
 async fn internal_errors_show_a_request_id_and_no_sql() {
     use sea_orm::ConnectionTrait;

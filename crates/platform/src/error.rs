@@ -291,35 +291,6 @@ pub fn on_unique_violation(err: sea_orm::DbErr, message: &str) -> AppError {
     }
 }
 
-/// Gives a fieldless enum its stored form: `as_str()` and `parse()` (an unknown stored value is
-/// an `INTERNAL` error: the database holds something the code does not know).
-///
-/// `stored_enum!(Status { Open => "OPEN", Closed => "CLOSED" });`
-#[macro_export]
-macro_rules! stored_enum {
-    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $ty {
-            /// Stored form.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text,)+
-                }
-            }
-
-            /// Parses the stored form.
-            pub fn parse(value: &str) -> $crate::AppResult<Self> {
-                match value {
-                    $($text => Ok(Self::$variant),)+
-                    other => Err($crate::AppError::internal(format!(
-                        concat!("unknown ", stringify!($ty), " {:?}"),
-                        other
-                    ))),
-                }
-            }
-        }
-    };
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,27 +34,8 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-/// Event status values stored in `outbox_events.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventStatus {
-    /// Waiting for delivery (or a retry).
-    Pending,
-    /// Every handler applied it.
-    Done,
-    /// Gave up after too many failures; an operator must look.
-    Parked,
-}
-
-impl EventStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Done => "DONE",
-            Self::Parked => "PARKED",
-        }
-    }
-}
+/// Where an event's delivery stands (`outbox_events.status`).
+pub use agora_entities::platform::outbox_event::Status as EventStatus;
 
 /// An event to write: its kind, the entity it concerns, and its JSON body.
 #[derive(Debug, Clone)]
@@ -100,7 +81,7 @@ fn pending_row(id: Uuid, now: DateTime<Utc>, event: NewEvent) -> outbox_event::A
         event_type: Set(event.kind.as_str().to_owned()),
         aggregate_id: Set(event.aggregate_id),
         payload: Set(event.payload),
-        status: Set(EventStatus::Pending.as_str().to_owned()),
+        status: Set(EventStatus::Pending),
         attempts: Set(0),
         available_at: Set(now),
         claimed_until: Set(None),
@@ -401,10 +382,7 @@ impl OutboxDispatcher {
         if !done.is_empty() {
             let now = self.platform.clock.now();
             outbox_event::Entity::update_many()
-                .col_expr(
-                    outbox_event::Column::Status,
-                    Expr::value(EventStatus::Done.as_str()),
-                )
+                .col_expr(outbox_event::Column::Status, Expr::value(EventStatus::Done))
                 .col_expr(outbox_event::Column::ProcessedAt, Expr::value(now))
                 .col_expr(
                     outbox_event::Column::ClaimedUntil,
@@ -532,7 +510,7 @@ impl OutboxDispatcher {
         // Only while still pending: an event another worker finished stays finished.
         outbox_event::Entity::update_many()
             .col_expr(outbox_event::Column::Attempts, Expr::value(attempts))
-            .col_expr(outbox_event::Column::Status, Expr::value(status.as_str()))
+            .col_expr(outbox_event::Column::Status, Expr::value(status))
             .col_expr(
                 outbox_event::Column::AvailableAt,
                 Expr::value(now + backoff),
@@ -546,7 +524,7 @@ impl OutboxDispatcher {
                 Expr::value(format!("{handler}: {}", err.log_message())),
             )
             .filter(outbox_event::Column::Id.eq(event.id))
-            .filter(outbox_event::Column::Status.eq(EventStatus::Pending.as_str()))
+            .filter(outbox_event::Column::Status.eq(EventStatus::Pending))
             .exec(&self.platform.db)
             .await?;
         if parked {

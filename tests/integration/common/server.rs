@@ -230,7 +230,7 @@ impl TestServer {
         use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
         for _ in 0..200 {
             let pending = outbox_event::Entity::find()
-                .filter(outbox_event::Column::Status.eq("PENDING"))
+                .filter(outbox_event::Column::Status.eq(outbox_event::Status::Pending))
                 .count(&self.state.platform.db)
                 .await
                 .expect("count");
@@ -240,7 +240,7 @@ impl TestServer {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         let stuck: Vec<(String, i32, Option<String>)> = outbox_event::Entity::find()
-            .filter(outbox_event::Column::Status.eq("PENDING"))
+            .filter(outbox_event::Column::Status.eq(outbox_event::Status::Pending))
             .all(&self.state.platform.db)
             .await
             .expect("pending")

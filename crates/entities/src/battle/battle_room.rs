@@ -16,10 +16,10 @@ pub struct Model {
     pub topic_id: Option<Uuid>,
     /// The host.
     pub host_id: Uuid,
-    /// `LOBBY`, `IN_PROGRESS`, `FINISHED` or `CANCELLED`.
-    pub status: String,
-    /// `LOBBY`, `QUESTION`, `REVEAL` or `DONE`.
-    pub phase: String,
+    /// Lifecycle.
+    pub status: Status,
+    /// Where the current question stands.
+    pub phase: Phase,
     /// Hidden from `openBattleRooms` and quick match.
     pub is_private: bool,
     /// Opened by matchmaking (auto-starts).
@@ -50,6 +50,53 @@ pub struct Model {
     pub started_at: Option<DateTimeUtc>,
     /// Finished or cancelled.
     pub finished_at: Option<DateTimeUtc>,
+}
+
+/// `battle_rooms.status`, stored as its SCREAMING_SNAKE_CASE name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum Status {
+    /// Waiting for players.
+    Lobby,
+    /// Being played.
+    InProgress,
+    /// Played to the end.
+    Finished,
+    /// Abandoned before the end.
+    Cancelled,
+}
+
+/// `battle_rooms.phase`, stored as its SCREAMING_SNAKE_CASE name (and so in live events).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum Phase {
+    /// Not started.
+    Lobby,
+    /// Answers are open until the deadline.
+    Question,
+    /// The answer is shown until the deadline.
+    Reveal,
+    /// Finished or cancelled.
+    Done,
 }
 
 /// Relations of `battle_rooms`.

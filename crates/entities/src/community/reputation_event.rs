@@ -15,12 +15,28 @@ pub struct Model {
     pub delta: i32,
     /// The total after this change.
     pub balance: i32,
-    /// `SUBMISSION_PUBLISHED`, `SUBMISSION_REJECTED` or `REVIEW_AGREED`.
-    pub reason: String,
+    /// Why it changed.
+    pub reason: Reason,
     /// The submission behind it.
     pub submission_id: Option<Uuid>,
     /// When.
     pub created_at: DateTimeUtc,
+}
+
+/// `reputation_events.reason`, stored as its SCREAMING_SNAKE_CASE name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum Reason {
+    /// The author's submission was published.
+    SubmissionPublished,
+    /// The author's submission was rejected.
+    SubmissionRejected,
+    /// The reviewer's vote agreed with the outcome.
+    ReviewAgreed,
 }
 
 /// Relations of `reputation_events`.

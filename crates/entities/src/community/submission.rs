@@ -23,8 +23,8 @@ pub struct Model {
     pub difficulty: i16,
     /// JSON array of normalised tag slugs.
     pub tags: String,
-    /// `PENDING`, `CHANGES_REQUESTED`, `APPROVED` or `REJECTED`.
-    pub status: String,
+    /// Where it stands in review.
+    pub status: Status,
     /// 1, then +1 on every revision; votes count for the current revision only.
     pub revision: i32,
     /// The published question, once approved.
@@ -37,6 +37,24 @@ pub struct Model {
     pub queued_at: DateTimeUtc,
     /// Approved or rejected at.
     pub decided_at: Option<DateTimeUtc>,
+}
+
+/// `submissions.status`, stored as its SCREAMING_SNAKE_CASE name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum Status {
+    /// Waiting for reviewers.
+    Pending,
+    /// Back with the author for a revision.
+    ChangesRequested,
+    /// Published as a question.
+    Approved,
+    /// Refused.
+    Rejected,
 }
 
 /// Relations of `submissions`.

@@ -15,14 +15,30 @@ pub struct Model {
     pub reviewer_id: Uuid,
     /// The revision voted on.
     pub revision: i32,
-    /// `APPROVE`, `REJECT` or `REQUEST_CHANGES`.
-    pub verdict: String,
+    /// The vote.
+    pub verdict: Verdict,
     /// The reviewer's words to the author.
     pub comment: Option<String>,
     /// Cast with moderator authority (decides alone).
     pub by_moderator: bool,
     /// When.
     pub created_at: DateTimeUtc,
+}
+
+/// `submission_reviews.verdict`, stored as its SCREAMING_SNAKE_CASE name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum Verdict {
+    /// Publish it.
+    Approve,
+    /// Refuse it.
+    Reject,
+    /// Return it to the author.
+    RequestChanges,
 }
 
 /// Relations of `submission_reviews`.

@@ -11,8 +11,8 @@ pub struct Model {
     pub id: Uuid,
     /// Whose token.
     pub user_id: Uuid,
-    /// `PASSWORD_RESET` or `EMAIL_VERIFICATION`.
-    pub purpose: String,
+    /// What it is for.
+    pub purpose: Purpose,
     /// SHA-256 of the token, hex.
     #[sea_orm(unique)]
     pub token_hash: String,
@@ -22,6 +22,20 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     /// Set when used; a used token is refused.
     pub used_at: Option<DateTimeUtc>,
+}
+
+/// `one_time_tokens.purpose`, stored as its SCREAMING_SNAKE_CASE name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum Purpose {
+    /// Lets the holder set a new password.
+    PasswordReset,
+    /// Confirms the address.
+    EmailVerification,
 }
 
 /// Relations of `one_time_tokens`.

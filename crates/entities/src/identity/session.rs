@@ -15,8 +15,24 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Set when the session ends (logout, reuse detected, password change).
     pub revoked_at: Option<DateTimeUtc>,
-    /// Why it ended: `LOGOUT`, `REFRESH_TOKEN_REUSE`, `PASSWORD_CHANGED`, `ROLE_CHANGED`.
-    pub revoked_reason: Option<String>,
+    /// Why it ended.
+    pub revoked_reason: Option<RevokeReason>,
+}
+
+/// `sessions.revoked_reason`, stored as its SCREAMING_SNAKE_CASE name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum RevokeReason {
+    /// The user logged out.
+    Logout,
+    /// A used refresh token was presented again: the family may be stolen.
+    RefreshTokenReuse,
+    /// The password changed or was reset.
+    PasswordChanged,
 }
 
 /// Relations of `sessions`.

@@ -21,8 +21,8 @@ pub struct Model {
     /// Markdown body.
     #[sea_orm(column_type = "Text")]
     pub body: String,
-    /// `DRAFT`, `PUBLISHED` or `ARCHIVED`.
-    pub status: String,
+    /// Lifecycle.
+    pub status: super::ContentStatus,
     /// Estimated reading time in minutes.
     pub reading_minutes: i32,
     /// Creation time.

@@ -17,8 +17,8 @@ pub struct Model {
     pub front: String,
     /// The answer side.
     pub back: String,
-    /// `EASY`, `NORMAL` or `HARD`: the learner's own label.
-    pub difficulty: String,
+    /// The learner's own label.
+    pub difficulty: Difficulty,
     /// SM-2 ease factor (2.5 at first, never below 1.3).
     pub ease_factor: f64,
     /// Days from the last review to the next.
@@ -37,6 +37,22 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last changed.
     pub updated_at: DateTimeUtc,
+}
+
+/// `flashcards.difficulty`, stored as its SCREAMING_SNAKE_CASE name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum Difficulty {
+    /// Easy.
+    Easy,
+    /// The default.
+    Normal,
+    /// Hard.
+    Hard,
 }
 
 /// No relations are navigated.

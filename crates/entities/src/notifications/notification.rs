@@ -11,9 +11,8 @@ pub struct Model {
     pub id: Uuid,
     /// The recipient.
     pub user_id: Uuid,
-    /// `WELCOME`, `LEVEL_UP`, `ACHIEVEMENT_UNLOCKED`, `STREAK_AT_RISK`, `FLASHCARDS_DUE` or
-    /// `SUBMISSION_REVIEWED`.
-    pub kind: String,
+    /// What it is about.
+    pub kind: Kind,
     /// Title line.
     pub title: String,
     /// Body text.
@@ -26,6 +25,30 @@ pub struct Model {
     pub read_at: Option<DateTimeUtc>,
     /// When it was created.
     pub created_at: DateTimeUtc,
+}
+
+/// `notifications.kind` (and `notification_preferences.kind`), stored as its SCREAMING_SNAKE_CASE name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum Kind {
+    /// Sent once, on registration.
+    Welcome,
+    /// A new level.
+    LevelUp,
+    /// An achievement.
+    AchievementUnlocked,
+    /// The daily streak ends at midnight.
+    StreakAtRisk,
+    /// Flashcards are due.
+    FlashcardsDue,
+    /// Reviewers decided on a submission.
+    SubmissionReviewed,
+    /// An air-quality alert fired.
+    SensorAlert,
 }
 
 /// Relations of `notifications`.

@@ -15,8 +15,8 @@ pub struct Model {
     pub aggregate_id: Option<String>,
     /// Event body as JSON.
     pub payload: Json,
-    /// `PENDING`, `DONE` or `PARKED`.
-    pub status: String,
+    /// Where delivery stands.
+    pub status: Status,
     /// Delivery attempts made so far.
     pub attempts: i32,
     /// Not to be tried before this time (retry backoff).
@@ -29,6 +29,22 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When every handler had applied it.
     pub processed_at: Option<DateTimeUtc>,
+}
+
+/// `outbox_events.status`, stored as its SCREAMING_SNAKE_CASE name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum Status {
+    /// Waiting for delivery (or a retry).
+    Pending,
+    /// Every handler applied it.
+    Done,
+    /// Gave up after too many failures; an operator must look.
+    Parked,
 }
 
 /// No relations.

@@ -19,8 +19,8 @@ pub struct Model {
     pub aqi_category: Option<String>,
     /// How long the condition must hold before the alert fires (and clear before it resolves).
     pub for_minutes: i32,
-    /// `OK`, `PENDING` or `FIRING`.
-    pub state: String,
+    /// Where the rule stands.
+    pub state: State,
     /// Since when the condition has held (while `PENDING` or `FIRING`).
     pub pending_since: Option<DateTimeUtc>,
     /// Since when a firing rule's condition has been clear.
@@ -31,6 +31,22 @@ pub struct Model {
     pub created_by: Option<Uuid>,
     /// When.
     pub created_at: DateTimeUtc,
+}
+
+/// `alert_rules.state`, stored as its SCREAMING_SNAKE_CASE name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum State {
+    /// Condition not met.
+    Ok,
+    /// Condition met, not yet for long enough.
+    Pending,
+    /// Alert open.
+    Firing,
 }
 
 /// Relations of `alert_rules`.

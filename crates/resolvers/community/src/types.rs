@@ -58,7 +58,7 @@ impl Submission {
 
     /// Where it stands.
     async fn status(&self) -> Result<SubmissionStatus> {
-        Ok(SubmissionStatus::parse(&self.0.status)?)
+        Ok(self.0.status.into())
     }
 
     /// 1, then +1 on every revision; votes count for the current revision only.
@@ -120,7 +120,9 @@ impl Submission {
         let reviews = self.load_reviews(ctx).await?;
         Ok(reviews
             .iter()
-            .filter(|r| r.revision == self.0.revision && r.verdict == Verdict::Approve.as_str())
+            .filter(|r| {
+                r.revision == self.0.revision && r.verdict == submission_review::Verdict::Approve
+            })
             .count() as i32)
     }
 
@@ -191,7 +193,7 @@ impl Review {
 
     /// The vote.
     async fn verdict(&self) -> Result<Verdict> {
-        Ok(Verdict::parse(&self.0.verdict)?)
+        Ok(self.0.verdict.into())
     }
 
     /// Words to the author.
@@ -237,7 +239,7 @@ impl ReputationEvent {
 
     /// Why.
     async fn reason(&self) -> Result<ReputationReason> {
-        Ok(ReputationReason::parse(&self.0.reason)?)
+        Ok(self.0.reason.into())
     }
 
     /// The submission behind it.

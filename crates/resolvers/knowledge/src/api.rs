@@ -274,7 +274,7 @@ pub async fn question_node(
 ) -> AppResult<Option<Question>> {
     let found = question_rows::by_ids(&platform.db, &[id]).await?.pop();
     Ok(found
-        .filter(|q| q.status == ContentStatus::Published.as_str() || moderator)
+        .filter(|q| ContentStatus::from(q.status) == ContentStatus::Published || moderator)
         .map(Question::new))
 }
 
@@ -285,7 +285,9 @@ pub async fn article_node(
     id: Uuid,
 ) -> AppResult<Option<Article>> {
     match articles::find(&platform.db, id).await {
-        Ok(a) if a.status == ContentStatus::Published.as_str() || moderator => Ok(Some(Article(a))),
+        Ok(a) if ContentStatus::from(a.status) == ContentStatus::Published || moderator => {
+            Ok(Some(Article(a)))
+        }
         Ok(_) | Err(AppError::NotFound(_)) => Ok(None),
         Err(other) => Err(other),
     }

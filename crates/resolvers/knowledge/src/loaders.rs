@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::service::ContentStatus;
+use agora_entities::knowledge::ContentStatus;
 
 fn db_error(what: &str) -> impl Fn(sea_orm::DbErr) -> LoadError + '_ {
     move |e| format!("loading {what}: {e}")
@@ -189,7 +189,7 @@ impl Loader<Uuid> for TopicCountsLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, TopicCounts>, LoadError> {
-        let published = ContentStatus::Published.as_str();
+        let published = ContentStatus::Published;
         let questions = question::Entity::find()
             .select_only()
             .column(question::Column::TopicId)

@@ -126,7 +126,10 @@ impl KnowledgeQuery {
         let id = ids::decode(&id, QUESTION_TYPE, "id")?;
         let found = questions::by_ids(&ctx.platform()?.db, &[id]).await?.pop();
         Ok(found
-            .filter(|q| q.status == ContentStatus::Published.as_str() || is_moderator(ctx.viewer()))
+            .filter(|q| {
+                ContentStatus::from(q.status) == ContentStatus::Published
+                    || is_moderator(ctx.viewer())
+            })
             .map(Question::new))
     }
 
@@ -201,7 +204,10 @@ impl KnowledgeQuery {
             Err(other) => return Err(other.into()),
         };
         Ok(found
-            .filter(|a| a.status == ContentStatus::Published.as_str() || is_moderator(ctx.viewer()))
+            .filter(|a| {
+                ContentStatus::from(a.status) == ContentStatus::Published
+                    || is_moderator(ctx.viewer())
+            })
             .map(Article))
     }
 }

@@ -353,12 +353,12 @@ impl Question {
 
     /// Lifecycle state.
     async fn status(&self) -> Result<ContentStatus> {
-        Ok(ContentStatus::parse(&self.model.status)?)
+        Ok(self.model.status.into())
     }
 
     /// Where it came from.
     async fn source(&self) -> Result<QuestionSource> {
-        Ok(QuestionSource::parse(&self.model.source)?)
+        Ok(self.model.source.into())
     }
 
     /// The topic.
@@ -455,7 +455,7 @@ impl Article {
 
     /// Lifecycle state.
     async fn status(&self) -> Result<ContentStatus> {
-        Ok(ContentStatus::parse(&self.0.status)?)
+        Ok(self.0.status.into())
     }
 
     /// The topic.

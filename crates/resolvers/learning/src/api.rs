@@ -51,7 +51,7 @@ pub async fn seed_demo(
                 topic_id: topic.id,
                 front: card.front.clone(),
                 back: card.back.clone(),
-                difficulty: "NORMAL",
+                difficulty: flashcard::Difficulty::Normal,
             };
             service::create(platform, *learner, new).await?;
             created += 1;

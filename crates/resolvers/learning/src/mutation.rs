@@ -29,7 +29,7 @@ impl LearningMutation {
             topic_id: ids::decode(&input.topic_id, TOPIC_TYPE, "input.topicId")?,
             front: input.front,
             back: input.back,
-            difficulty: input.difficulty.as_str(),
+            difficulty: input.difficulty.into(),
         };
         Ok(Flashcard(
             service::create(ctx.platform()?, user, card).await?,
@@ -48,7 +48,7 @@ impl LearningMutation {
         let changes = CardChanges {
             front: input.front,
             back: input.back,
-            difficulty: input.difficulty.map(|d| d.as_str()),
+            difficulty: input.difficulty.map(Into::into),
             topic_id: input
                 .topic_id
                 .map(|t| ids::decode(&t, TOPIC_TYPE, "input.topicId"))

@@ -38,7 +38,7 @@ pub(crate) struct NewCard {
     /// Answer side.
     pub back: String,
     /// `EASY`, `NORMAL` or `HARD`.
-    pub difficulty: &'static str,
+    pub difficulty: flashcard::Difficulty,
 }
 
 /// Changes to a card; `None` leaves a side as it is.
@@ -49,7 +49,7 @@ pub(crate) struct CardChanges {
     /// New answer side.
     pub back: Option<String>,
     /// New label.
-    pub difficulty: Option<&'static str>,
+    pub difficulty: Option<flashcard::Difficulty>,
     /// Move it to this topic (must exist).
     pub topic_id: Option<Uuid>,
 }
@@ -121,7 +121,7 @@ pub(crate) async fn create(
         topic_id: Some(card.topic_id),
         front,
         back,
-        difficulty: card.difficulty.to_owned(),
+        difficulty: card.difficulty,
         ease_factor: schedule.ease_factor,
         interval_days: schedule.interval_days,
         repetitions: schedule.repetitions,
@@ -154,7 +154,7 @@ pub(crate) async fn update(
         active.back = Set(side(&back, "input.back", MAX_BACK)?);
     }
     if let Some(difficulty) = changes.difficulty {
-        active.difficulty = Set(difficulty.to_owned());
+        active.difficulty = Set(difficulty);
     }
     if let Some(topic_id) = changes.topic_id {
         topic_exists(&platform.db, topic_id, "input.topicId").await?;

@@ -11,6 +11,7 @@ pub const FLASHCARD_TYPE: &str = "Flashcard";
 
 /// How hard the learner finds a card: their own label (SM-2's ease factor is what schedules).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "flashcard::Difficulty")]
 pub enum FlashcardDifficulty {
     /// Easy.
     Easy,
@@ -18,25 +19,6 @@ pub enum FlashcardDifficulty {
     Normal,
     /// Hard.
     Hard,
-}
-
-impl FlashcardDifficulty {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Easy => "EASY",
-            Self::Normal => "NORMAL",
-            Self::Hard => "HARD",
-        }
-    }
-
-    fn parse(stored: &str) -> Self {
-        match stored {
-            "EASY" => Self::Easy,
-            "HARD" => Self::Hard,
-            _ => Self::Normal,
-        }
-    }
 }
 
 async fn topic_of(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Topic>> {
@@ -78,7 +60,7 @@ impl Flashcard {
 
     /// Your own label.
     async fn difficulty(&self) -> FlashcardDifficulty {
-        FlashcardDifficulty::parse(&self.0.difficulty)
+        self.0.difficulty.into()
     }
 
     /// SM-2 ease factor (2.5 for a new card, never below 1.3).

@@ -22,7 +22,7 @@ impl Notification {
 
     /// What it is about.
     async fn kind(&self) -> Result<NotificationKind> {
-        Ok(NotificationKind::parse(&self.0.kind)?)
+        Ok(self.0.kind.into())
     }
 
     /// Title line.

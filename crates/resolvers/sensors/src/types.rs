@@ -419,8 +419,8 @@ impl AlertRule {
         self.0.for_minutes
     }
     /// `OK`, `PENDING` or `FIRING`.
-    async fn state(&self) -> &str {
-        &self.0.state
+    async fn state(&self) -> String {
+        sea_orm::ActiveEnum::to_value(&self.0.state)
     }
     /// The condition in words.
     async fn condition(&self) -> String {

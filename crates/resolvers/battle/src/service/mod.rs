@@ -32,6 +32,7 @@ pub(crate) const CODE_LEN: usize = 6;
     Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[graphql(remote = "agora_entities::battle::battle_room::Status")]
 pub enum BattleStatus {
     /// Waiting for players.
     Lobby,
@@ -44,18 +45,7 @@ pub enum BattleStatus {
 }
 
 /// Where an in-progress room is within its current question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Phase {
-    /// Not started.
-    Lobby,
-    /// Answers are open until the deadline.
-    Question,
-    /// The answer is shown until the deadline.
-    Reveal,
-    /// Finished or cancelled.
-    Done,
-}
+pub(crate) use agora_entities::battle::battle_room::Phase;
 
 /// What happened, on every live event.
 #[derive(
@@ -82,20 +72,6 @@ pub enum BattleEventKind {
     /// The room was cancelled.
     Cancelled,
 }
-
-agora_platform::stored_enum!(BattleStatus {
-    Lobby => "LOBBY",
-    InProgress => "IN_PROGRESS",
-    Finished => "FINISHED",
-    Cancelled => "CANCELLED",
-});
-
-agora_platform::stored_enum!(Phase {
-    Lobby => "LOBBY",
-    Question => "QUESTION",
-    Reveal => "REVEAL",
-    Done => "DONE",
-});
 
 /// Points for one answer, Kahoot's way: a correct answer earns
 /// `round(1000 × (1 − (t / T) / 2))` (the full 1000 under half a second) plus 100 per

@@ -91,8 +91,8 @@ pub(crate) async fn submit_answer(
     let room = lock_room(&txn, room_id).await?;
     let player = require_player(&txn, room_id, user_id).await?;
     let now = platform.clock.now();
-    let status = BattleStatus::parse(&room.status)?;
-    let phase = Phase::parse(&room.phase)?;
+    let status = BattleStatus::from(room.status);
+    let phase = room.phase;
     if status != BattleStatus::InProgress {
         return Err(match status {
             BattleStatus::Lobby => AppError::bad_input("roomId", "the battle has not started"),
@@ -236,7 +236,7 @@ async fn end_question<C: ConnectionTrait>(
     }
     let pause = settings.reveal_pause();
     let mut active = touched(room, now);
-    active.phase = Set(Phase::Reveal.as_str().to_owned());
+    active.phase = Set(Phase::Reveal);
     active.deadline = Set(Some(now + pause));
     let room = active.update(db).await?;
     Ok(vec![EventView {
@@ -258,7 +258,7 @@ pub(crate) fn open_question(
     seconds: i32,
     now: DateTime<Utc>,
 ) {
-    active.phase = Set(Phase::Question.as_str().to_owned());
+    active.phase = Set(Phase::Question);
     active.question_index = Set(index);
     active.phase_started_at = Set(Some(now));
     active.deadline = Set(Some(now + chrono::Duration::seconds(i64::from(seconds))));
@@ -336,8 +336,8 @@ async fn finish<C: ConnectionTrait>(
     };
     outbox::enqueue(db, now, NewEvent::of(room.id, &finished)?).await?;
     let mut active = touched(room, now);
-    active.status = Set(BattleStatus::Finished.as_str().to_owned());
-    active.phase = Set(Phase::Done.as_str().to_owned());
+    active.status = Set(BattleStatus::Finished.into());
+    active.phase = Set(Phase::Done);
     active.deadline = Set(None);
     active.finished_at = Set(Some(now));
     active.results = Set(Some(
@@ -358,8 +358,8 @@ pub(crate) async fn cancel<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<EventView>> {
     let mut active = touched(room, now);
-    active.status = Set(BattleStatus::Cancelled.as_str().to_owned());
-    active.phase = Set(Phase::Done.as_str().to_owned());
+    active.status = Set(BattleStatus::Cancelled.into());
+    active.phase = Set(Phase::Done);
     active.deadline = Set(None);
     active.finished_at = Set(Some(now));
     let room = active.update(db).await?;
@@ -381,10 +381,7 @@ pub(crate) async fn advance(
     let room = lock_room(&txn, room_id).await?;
     let now = platform.clock.now();
     let due = room.deadline.is_some_and(|d| d <= now);
-    let events = match (
-        BattleStatus::parse(&room.status)?,
-        Phase::parse(&room.phase)?,
-    ) {
+    let events = match (BattleStatus::from(room.status), room.phase) {
         (BattleStatus::InProgress, Phase::Question)
             if due || everyone_answered(&txn, &room).await? =>
         {

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use agora_entities::{
     battle::{battle_player, battle_question, battle_room},
-    knowledge::{question, topic},
+    knowledge::{ContentStatus, question, topic},
 };
-use agora_knowledge::api::{ContentStatus, topics};
+use agora_knowledge::api::topics;
 use agora_platform::{
     AppError, AppResult, Platform,
     db::begin_write,
@@ -78,7 +78,7 @@ async fn pool<C: ConnectionTrait>(db: &C, topic_id: Option<Uuid>) -> AppResult<V
         .select_only()
         .column(question::Column::Id)
         .column(question::Column::Difficulty)
-        .filter(question::Column::Status.eq(ContentStatus::Published.as_str()));
+        .filter(question::Column::Status.eq(ContentStatus::Published));
     if let Some(topic_id) = topic_id {
         let root = topic::Entity::find_by_id(topic_id)
             .one(db)
@@ -195,8 +195,8 @@ pub(crate) async fn create(
                 code: Set(code),
                 topic_id: Set(input.topic_id),
                 host_id: Set(host),
-                status: Set(BattleStatus::Lobby.as_str().to_owned()),
-                phase: Set(Phase::Lobby.as_str().to_owned()),
+                status: Set(BattleStatus::Lobby.into()),
+                phase: Set(Phase::Lobby),
                 is_private: Set(input.is_private),
                 quick_match: Set(quick_match),
                 allow_solo: Set(input.allow_solo),
@@ -237,7 +237,7 @@ async fn join_locked<C: ConnectionTrait>(
     if present.iter().any(|p| p.user_id == user_id) {
         return Ok((room, Vec::new()));
     }
-    if BattleStatus::parse(&room.status)? != BattleStatus::Lobby {
+    if BattleStatus::from(room.status) != BattleStatus::Lobby {
         return Err(AppError::Conflict("the battle has already started".into()));
     }
     if present.len() as i32 >= room.max_players {
@@ -313,7 +313,7 @@ async fn begin<C: ConnectionTrait>(
     .await?;
     let seconds = room.seconds_per_question;
     let mut active = touched(room, now);
-    active.status = Set(BattleStatus::InProgress.as_str().to_owned());
+    active.status = Set(BattleStatus::InProgress.into());
     active.started_at = Set(Some(now));
     open_question(&mut active, 0, seconds, now);
     let room = active.update(db).await?;
@@ -347,7 +347,7 @@ pub(crate) async fn start(
             "only the host starts the battle".into(),
         ));
     }
-    if BattleStatus::parse(&room.status)? != BattleStatus::Lobby {
+    if BattleStatus::from(room.status) != BattleStatus::Lobby {
         return Err(AppError::Conflict(
             "the battle has already started or ended".into(),
         ));
@@ -378,7 +378,7 @@ async fn remove<C: ConnectionTrait>(
     active.connections = Set(0);
     active.update(db).await?;
     let remaining = view::present_players(db, room.id).await?;
-    let status = BattleStatus::parse(&room.status)?;
+    let status = BattleStatus::from(room.status);
     if remaining.is_empty() && matches!(status, BattleStatus::Lobby | BattleStatus::InProgress) {
         return cancel(db, room, now).await;
     }
@@ -448,7 +448,7 @@ pub(crate) async fn quick_match(
     let txn = begin_write(&platform.db).await?;
     let now = platform.clock.now();
     let mut select = battle_room::Entity::find()
-        .filter(battle_room::Column::Status.eq(BattleStatus::Lobby.as_str()))
+        .filter(battle_room::Column::Status.eq(battle_room::Status::Lobby))
         .filter(battle_room::Column::QuickMatch.eq(true))
         .filter(battle_room::Column::IsPrivate.eq(false));
     select = match topic_id {
@@ -545,7 +545,7 @@ pub(crate) async fn open_rooms(
     topic_id: Option<Uuid>,
 ) -> AppResult<Vec<battle_room::Model>> {
     let mut select = battle_room::Entity::find()
-        .filter(battle_room::Column::Status.eq(BattleStatus::Lobby.as_str()))
+        .filter(battle_room::Column::Status.eq(battle_room::Status::Lobby))
         .filter(battle_room::Column::IsPrivate.eq(false));
     if let Some(t) = topic_id {
         select = select.filter(battle_room::Column::TopicId.eq(t));

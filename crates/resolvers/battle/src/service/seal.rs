@@ -9,7 +9,7 @@ use agora_platform::AppResult;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Query};
 use uuid::Uuid;
 
-use super::{BattleStatus, Phase};
+use agora_entities::battle::battle_room::{Phase, Status};
 
 /// The questions drawn for rooms `user` plays that are open or still to come.
 pub(crate) async fn sealed_questions<C: ConnectionTrait>(
@@ -23,10 +23,7 @@ pub(crate) async fn sealed_questions<C: ConnectionTrait>(
         .to_owned();
     let rooms = battle_room::Entity::find()
         .filter(battle_room::Column::Id.in_subquery(playing))
-        .filter(battle_room::Column::Status.is_in([
-            BattleStatus::Lobby.as_str(),
-            BattleStatus::InProgress.as_str(),
-        ]))
+        .filter(battle_room::Column::Status.is_in([Status::Lobby, Status::InProgress]))
         .all(db)
         .await?;
     if rooms.is_empty() {
@@ -50,9 +47,9 @@ pub(crate) async fn sealed_questions<C: ConnectionTrait>(
 
 /// Whether the question at `position` of `room` has not been revealed yet.
 fn unrevealed(room: &battle_room::Model, position: i32) -> bool {
-    if room.status == BattleStatus::Lobby.as_str() {
+    if room.status == Status::Lobby {
         return true;
     }
     position > room.question_index
-        || (position == room.question_index && room.phase != Phase::Reveal.as_str())
+        || (position == room.question_index && room.phase != Phase::Reveal)
 }

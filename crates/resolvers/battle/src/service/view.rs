@@ -224,10 +224,9 @@ pub(crate) async fn load<C: ConnectionTrait>(
     db: &C,
     room: &battle_room::Model,
 ) -> AppResult<RoomView> {
-    let phase = Phase::parse(&room.phase)?;
     let players = present_players(db, room.id).await?;
     let mut open = None;
-    if has_open_question(room, phase) {
+    if has_open_question(room) {
         let question_id = question_at(db, room.id, room.question_index).await?;
         let question = questions::find(db, question_id).await?;
         let choices = questions::choices(db, question_id).await?;
@@ -242,7 +241,7 @@ pub(crate) async fn load<C: ConnectionTrait>(
             answered,
         });
     }
-    assemble(room, phase, players, open)
+    assemble(room, players, open)
 }
 
 /// Builds the views of a page of rooms with one statement per table whatever the page's size
@@ -256,10 +255,6 @@ pub(crate) async fn load_many<C: ConnectionTrait>(
     if rooms.is_empty() {
         return Ok(Vec::new());
     }
-    let phases = rooms
-        .iter()
-        .map(|room| Phase::parse(&room.phase))
-        .collect::<AppResult<Vec<_>>>()?;
     let mut players: HashMap<Uuid, Vec<battle_player::Model>> = HashMap::new();
     for player in battle_player::Entity::find()
         .filter(battle_player::Column::RoomId.is_in(rooms.iter().map(|r| r.id)))
@@ -273,18 +268,14 @@ pub(crate) async fn load_many<C: ConnectionTrait>(
     }
     let open: Vec<&battle_room::Model> = rooms
         .iter()
-        .zip(&phases)
-        .filter(|(room, phase)| has_open_question(room, **phase))
-        .map(|(room, _)| room)
+        .filter(|room| has_open_question(room))
         .collect();
     let mut current = open_questions(db, &open).await?;
     rooms
         .iter()
-        .zip(phases)
-        .map(|(room, phase)| {
+        .map(|room| {
             assemble(
                 room,
-                phase,
                 players.remove(&room.id).unwrap_or_default(),
                 current.remove(&room.id),
             )
@@ -379,18 +370,17 @@ struct OpenQuestion {
 }
 
 /// Whether `room` shows a current question.
-fn has_open_question(room: &battle_room::Model, phase: Phase) -> bool {
-    matches!(phase, Phase::Question | Phase::Reveal) && room.question_index >= 0
+fn has_open_question(room: &battle_room::Model) -> bool {
+    matches!(room.phase, Phase::Question | Phase::Reveal) && room.question_index >= 0
 }
 
 /// The view of `room` from its rows.
 fn assemble(
     room: &battle_room::Model,
-    phase: Phase,
     players: Vec<battle_player::Model>,
     open: Option<OpenQuestion>,
 ) -> AppResult<RoomView> {
-    let status = BattleStatus::parse(&room.status)?;
+    let status = BattleStatus::from(room.status);
     let mut answered = HashSet::new();
     let current_question = open.map(|open| {
         answered = open.answered;
@@ -420,7 +410,7 @@ fn assemble(
         id: room.id,
         code: room.code.clone(),
         status,
-        phase,
+        phase: room.phase,
         topic_id: room.topic_id,
         host_id: room.host_id,
         is_private: room.is_private,

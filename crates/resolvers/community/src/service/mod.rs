@@ -17,6 +17,7 @@ pub(crate) const MAX_COMMENT: usize = 1000;
 
 /// Where a submission stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[graphql(remote = "agora_entities::community::submission::Status")]
 pub enum SubmissionStatus {
     /// In the review queue.
     Pending,
@@ -30,6 +31,7 @@ pub enum SubmissionStatus {
 
 /// A reviewer's vote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[graphql(remote = "agora_entities::community::submission_review::Verdict")]
 pub enum Verdict {
     /// Publish it.
     Approve,
@@ -41,6 +43,7 @@ pub enum Verdict {
 
 /// Why a reputation changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[graphql(remote = "agora_entities::community::reputation_event::Reason")]
 pub enum ReputationReason {
     /// Your submission was published (+10).
     SubmissionPublished,
@@ -49,25 +52,6 @@ pub enum ReputationReason {
     /// Your vote agreed with the outcome (+1).
     ReviewAgreed,
 }
-
-agora_platform::stored_enum!(SubmissionStatus {
-    Pending => "PENDING",
-    ChangesRequested => "CHANGES_REQUESTED",
-    Approved => "APPROVED",
-    Rejected => "REJECTED",
-});
-
-agora_platform::stored_enum!(Verdict {
-    Approve => "APPROVE",
-    Reject => "REJECT",
-    RequestChanges => "REQUEST_CHANGES",
-});
-
-agora_platform::stored_enum!(ReputationReason {
-    SubmissionPublished => "SUBMISSION_PUBLISHED",
-    SubmissionRejected => "SUBMISSION_REJECTED",
-    ReviewAgreed => "REVIEW_AGREED",
-});
 
 impl ReputationReason {
     /// Points this reason is worth.
@@ -85,23 +69,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stored_forms_round_trip() {
-        for status in [
-            SubmissionStatus::Pending,
-            SubmissionStatus::ChangesRequested,
-            SubmissionStatus::Approved,
-            SubmissionStatus::Rejected,
-        ] {
-            assert_eq!(
-                SubmissionStatus::parse(status.as_str()).expect("parse"),
-                status
-            );
-        }
-        assert_eq!(
-            Verdict::parse("REQUEST_CHANGES").expect("parse"),
-            Verdict::RequestChanges
-        );
-        assert!(Verdict::parse("MAYBE").is_err());
+    fn reputation_reasons_are_priced() {
+        assert_eq!(ReputationReason::SubmissionPublished.points(), 10);
         assert_eq!(ReputationReason::SubmissionRejected.points(), -2);
+        assert_eq!(ReputationReason::ReviewAgreed.points(), 1);
     }
 }

@@ -59,7 +59,7 @@ pub(crate) async fn award<C: ConnectionTrait>(
         user_id: Set(user_id),
         delta: Set(delta),
         balance: Set(balance),
-        reason: Set(reason.as_str().to_owned()),
+        reason: Set(reason.into()),
         submission_id: Set(submission_id),
         created_at: Set(now),
     }

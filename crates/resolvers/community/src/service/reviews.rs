@@ -16,8 +16,8 @@ use agora_platform::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -75,7 +75,7 @@ fn outcome(votes: &[submission_review::Model]) -> AppResult<Option<SubmissionSta
     let mut approvals = 0;
     let mut rejections = 0;
     for vote in votes {
-        match Verdict::parse(&vote.verdict)? {
+        match Verdict::from(vote.verdict) {
             Verdict::Approve if vote.by_moderator => return Ok(Some(SubmissionStatus::Approved)),
             Verdict::Reject if vote.by_moderator => return Ok(Some(SubmissionStatus::Rejected)),
             Verdict::Approve => approvals += 1,
@@ -107,11 +107,10 @@ pub(crate) async fn review(
             "you cannot review your own submission".into(),
         ));
     }
-    let status = SubmissionStatus::parse(&current.status)?;
-    if status != SubmissionStatus::Pending {
+    if current.status != submission::Status::Pending {
         return Err(AppError::Conflict(format!(
             "the submission is not waiting for review (it is {})",
-            status.as_str()
+            current.status.to_value()
         )));
     }
     let now = platform.clock.now();
@@ -120,7 +119,7 @@ pub(crate) async fn review(
         submission_id: Set(current.id),
         reviewer_id: Set(reviewer_id),
         revision: Set(current.revision),
-        verdict: Set(vote.verdict.as_str().to_owned()),
+        verdict: Set(vote.verdict.into()),
         comment: Set(comment),
         by_moderator: Set(viewer.role().is_some_and(|r| r >= Role::Moderator)),
         created_at: Set(now),
@@ -147,8 +146,8 @@ pub(crate) async fn review(
         submission_id,
         author_id,
         reviewer_id,
-        verdict: vote.verdict.as_str().to_owned(),
-        status: updated.status.clone(),
+        verdict: submission_review::Verdict::from(vote.verdict).to_value(),
+        status: updated.status.to_value(),
     };
     outbox::enqueue(&txn, now, NewEvent::of(submission_id, &event)?).await?;
     txn.commit().await?;
@@ -204,7 +203,7 @@ async fn settle<C: ConnectionTrait>(
     };
     reputation::award(db, now, decided.author_id, reason, Some(decided.id)).await?;
     for vote in votes {
-        if vote.verdict == agreeing.as_str() {
+        if Verdict::from(vote.verdict) == agreeing {
             reputation::award(
                 db,
                 now,
@@ -228,7 +227,7 @@ mod tests {
             submission_id: Uuid::nil(),
             reviewer_id: Uuid::now_v7(),
             revision: 1,
-            verdict: verdict.as_str().to_owned(),
+            verdict: verdict.into(),
             comment: None,
             by_moderator,
             created_at: Utc::now(),

@@ -15,7 +15,7 @@ use agora_platform::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait,
+    ActiveEnum, ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, Query},
@@ -81,7 +81,7 @@ async fn quality_check<C: ConnectionTrait>(
         .map_err(|_| AppError::bad_input("input.topicId", "no such topic"))?;
     if let Some((existing, similarity)) = questions::near_duplicate(db, &checked.prompt).await? {
         // An unpublished draft is not the submitter's to read: say it exists, not what it is.
-        if existing.status != ContentStatus::Published.as_str() {
+        if ContentStatus::from(existing.status) != ContentStatus::Published {
             return Err(AppError::BadInput {
                 message: format!(
                     "this question is {:.0}% alike to one not yet published; near duplicates (≥ {:.0}%) are refused",
@@ -143,8 +143,8 @@ pub(crate) async fn submit(
     let open = submission::Entity::find()
         .filter(submission::Column::AuthorId.eq(author_id))
         .filter(submission::Column::Status.is_in([
-            SubmissionStatus::Pending.as_str(),
-            SubmissionStatus::ChangesRequested.as_str(),
+            submission::Status::Pending,
+            submission::Status::ChangesRequested,
         ]))
         .count(&txn)
         .await?;
@@ -158,7 +158,7 @@ pub(crate) async fn submit(
     let mut active = submission::ActiveModel {
         id: Set(Uuid::now_v7()),
         author_id: Set(author_id),
-        status: Set(SubmissionStatus::Pending.as_str().to_owned()),
+        status: Set(submission::Status::Pending),
         revision: Set(1),
         question_id: Set(None),
         created_at: Set(now),
@@ -201,11 +201,10 @@ pub(crate) async fn revise(
             "only the author may revise a submission".into(),
         ));
     }
-    let status = SubmissionStatus::parse(&current.status)?;
-    if status != SubmissionStatus::ChangesRequested {
+    if current.status != submission::Status::ChangesRequested {
         return Err(AppError::Conflict(format!(
             "only a submission returned for changes can be revised (this one is {})",
-            status.as_str()
+            current.status.to_value()
         )));
     }
     let checked = quality_check(&txn, topic_id, &draft).await?;
@@ -214,7 +213,7 @@ pub(crate) async fn revise(
     let mut active: submission::ActiveModel = current.into();
     apply(&mut active, topic_id, &checked)?;
     active.revision = Set(revision);
-    active.status = Set(SubmissionStatus::Pending.as_str().to_owned());
+    active.status = Set(submission::Status::Pending);
     active.updated_at = Set(now);
     active.queued_at = Set(now);
     let model = active.update(&txn).await?;
@@ -275,7 +274,7 @@ pub(crate) async fn mine(
 ) -> AppResult<Page<submission::Model>> {
     let mut select = submission::Entity::find().filter(submission::Column::AuthorId.eq(author_id));
     if let Some(status) = status {
-        select = select.filter(submission::Column::Status.eq(status.as_str()));
+        select = select.filter(submission::Column::Status.eq(submission::Status::from(status)));
     }
     fetch_time_page(
         &platform.db,
@@ -324,7 +323,7 @@ pub(crate) async fn queue(
         )
         .to_owned();
     let select = submission::Entity::find()
-        .filter(submission::Column::Status.eq(SubmissionStatus::Pending.as_str()))
+        .filter(submission::Column::Status.eq(submission::Status::Pending))
         .filter(submission::Column::AuthorId.ne(reviewer_id))
         .filter(Expr::exists(voted).not());
     fetch_time_page(
@@ -348,7 +347,7 @@ pub(crate) fn decided(
     now: DateTime<Utc>,
 ) -> submission::ActiveModel {
     let mut active: submission::ActiveModel = current.into();
-    active.status = Set(status.as_str().to_owned());
+    active.status = Set(status.into());
     active.updated_at = Set(now);
     if matches!(
         status,

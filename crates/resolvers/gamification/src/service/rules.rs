@@ -259,7 +259,7 @@ mod tests {
             event_type: kind.into(),
             aggregate_id: None,
             payload,
-            status: "PENDING".into(),
+            status: outbox_event::Status::Pending,
             attempts: 0,
             available_at: Utc::now(),
             claimed_until: None,

@@ -1,6 +1,9 @@
 //! Single-use, expiring, hashed tokens sent by mail: password reset and e-mail verification.
 
-use agora_entities::identity::{one_time_token, user};
+use agora_entities::identity::{
+    one_time_token::{self, Purpose},
+    user,
+};
 use agora_platform::{AppError, AppResult, Platform, auth::secret, db::begin_write, mail::Mail};
 use chrono::Duration;
 use sea_orm::{
@@ -10,28 +13,11 @@ use uuid::Uuid;
 
 use super::{accounts, find_user, policy};
 
-/// What a token is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Purpose {
-    /// Lets the holder set a new password; valid 1 hour.
-    PasswordReset,
-    /// Confirms the address; valid 24 hours.
-    EmailVerification,
-}
-
-impl Purpose {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::PasswordReset => "PASSWORD_RESET",
-            Self::EmailVerification => "EMAIL_VERIFICATION",
-        }
-    }
-
-    fn lifetime(self) -> Duration {
-        match self {
-            Self::PasswordReset => Duration::hours(1),
-            Self::EmailVerification => Duration::hours(24),
-        }
+/// How long a token of `purpose` is valid.
+fn lifetime(purpose: Purpose) -> Duration {
+    match purpose {
+        Purpose::PasswordReset => Duration::hours(1),
+        Purpose::EmailVerification => Duration::hours(24),
     }
 }
 
@@ -41,10 +27,10 @@ async fn issue(platform: &Platform, user_id: Uuid, purpose: Purpose) -> AppResul
     one_time_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
-        purpose: Set(purpose.as_str().to_owned()),
+        purpose: Set(purpose),
         token_hash: Set(secret::digest(&token)),
         created_at: Set(now),
-        expires_at: Set(now + purpose.lifetime()),
+        expires_at: Set(now + lifetime(purpose)),
         used_at: Set(None),
     }
     .insert(&platform.db)
@@ -110,7 +96,7 @@ async fn consume(
     let txn = begin_write(&platform.db).await?;
     let stored = one_time_token::Entity::find()
         .filter(one_time_token::Column::TokenHash.eq(secret::digest(token)))
-        .filter(one_time_token::Column::Purpose.eq(purpose.as_str()))
+        .filter(one_time_token::Column::Purpose.eq(purpose))
         .one(&txn)
         .await?
         .ok_or_else(invalid)?;

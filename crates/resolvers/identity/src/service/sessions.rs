@@ -25,25 +25,7 @@ pub(crate) const LOCKOUT_FAILURES: usize = 5;
 pub(crate) const LOCKOUT_WINDOW_MINUTES: i64 = 15;
 
 /// Why a session ended.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum RevokeReason {
-    /// The user logged out.
-    Logout,
-    /// A used refresh token was presented again: the family may be stolen.
-    RefreshTokenReuse,
-    /// The password changed or was reset.
-    PasswordChanged,
-}
-
-impl RevokeReason {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Logout => "LOGOUT",
-            Self::RefreshTokenReuse => "REFRESH_TOKEN_REUSE",
-            Self::PasswordChanged => "PASSWORD_CHANGED",
-        }
-    }
-}
+pub(crate) use agora_entities::identity::session::RevokeReason;
 
 /// What a successful sign-in or refresh hands back.
 #[derive(Debug, Clone)]
@@ -293,7 +275,7 @@ pub(crate) async fn revoke<C: ConnectionTrait>(
 ) -> AppResult<bool> {
     let result = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(now))
-        .col_expr(session::Column::RevokedReason, Expr::value(reason.as_str()))
+        .col_expr(session::Column::RevokedReason, Expr::value(reason))
         .filter(session::Column::Id.eq(session_id))
         .filter(session::Column::RevokedAt.is_null())
         .exec(db)
@@ -311,7 +293,7 @@ pub(crate) async fn revoke_all<C: ConnectionTrait>(
 ) -> AppResult<u64> {
     let mut update = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(now))
-        .col_expr(session::Column::RevokedReason, Expr::value(reason.as_str()))
+        .col_expr(session::Column::RevokedReason, Expr::value(reason))
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::RevokedAt.is_null());
     if let Some(keep) = keep {

@@ -1,6 +1,6 @@
 //! Articles: create, update, list.
 
-use agora_entities::knowledge::{article, topic};
+use agora_entities::knowledge::{ContentStatus as StoredStatus, article, topic};
 use agora_platform::{
     AppError, AppResult, Platform,
     db::begin_write,
@@ -105,7 +105,7 @@ pub(crate) async fn create(
         summary: Set(summary),
         reading_minutes: Set(reading_minutes(&body)),
         body: Set(body),
-        status: Set(status.as_str().to_owned()),
+        status: Set(status.into()),
         created_at: Set(now),
         updated_at: Set(now),
         published_at: Set((status == ContentStatus::Published).then_some(now)),
@@ -126,7 +126,7 @@ pub(crate) async fn update(
     let txn = begin_write(&platform.db).await?;
     let current = find(&txn, id).await?;
     let now = platform.clock.now();
-    let was_published = current.status == ContentStatus::Published.as_str();
+    let was_published = ContentStatus::from(current.status) == ContentStatus::Published;
     let mut active: article::ActiveModel = current.into();
     if let Some(title) = &draft.title {
         active.title = Set(bounded(title, 3, 200, "input.title")?);
@@ -146,7 +146,7 @@ pub(crate) async fn update(
         active.topic_id = Set(topic_id);
     }
     if let Some(status) = draft.status {
-        active.status = Set(status.as_str().to_owned());
+        active.status = Set(status.into());
         if status == ContentStatus::Published && !was_published {
             active.published_at = Set(Some(now));
         }
@@ -169,7 +169,8 @@ pub(crate) async fn list(
     status: ContentStatus,
     page: &PageRequest<TimeCursor>,
 ) -> AppResult<Page<article::Model>> {
-    let mut select = article::Entity::find().filter(article::Column::Status.eq(status.as_str()));
+    let mut select =
+        article::Entity::find().filter(article::Column::Status.eq(StoredStatus::from(status)));
     if let Some(topic_id) = topic_id {
         if topic::Entity::find_by_id(topic_id)
             .one(&platform.db)

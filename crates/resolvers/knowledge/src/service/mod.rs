@@ -8,10 +8,9 @@ pub(crate) mod topics;
 pub(crate) mod transfer;
 pub(crate) mod validation;
 
-use agora_platform::{AppError, AppResult};
-
 /// Lifecycle of questions and articles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[graphql(remote = "agora_entities::knowledge::ContentStatus")]
 pub enum ContentStatus {
     /// Being written; visible to moderators only.
     Draft,
@@ -21,33 +20,9 @@ pub enum ContentStatus {
     Archived,
 }
 
-impl ContentStatus {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Published => "PUBLISHED",
-            Self::Archived => "ARCHIVED",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(value: &str) -> AppResult<Self> {
-        Ok(match value {
-            "DRAFT" => Self::Draft,
-            "PUBLISHED" => Self::Published,
-            "ARCHIVED" => Self::Archived,
-            other => {
-                return Err(AppError::internal(format!(
-                    "unknown content status {other:?}"
-                )));
-            }
-        })
-    }
-}
-
 /// Where a question came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[graphql(remote = "agora_entities::knowledge::question::Source")]
 pub enum QuestionSource {
     /// Written by a moderator.
     Manual,
@@ -57,31 +32,4 @@ pub enum QuestionSource {
     Generated,
     /// Bulk-imported.
     Imported,
-}
-
-impl QuestionSource {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Manual => "MANUAL",
-            Self::Contributed => "CONTRIBUTED",
-            Self::Generated => "GENERATED",
-            Self::Imported => "IMPORTED",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(value: &str) -> AppResult<Self> {
-        Ok(match value {
-            "MANUAL" => Self::Manual,
-            "CONTRIBUTED" => Self::Contributed,
-            "GENERATED" => Self::Generated,
-            "IMPORTED" => Self::Imported,
-            other => {
-                return Err(AppError::internal(format!(
-                    "unknown question source {other:?}"
-                )));
-            }
-        })
-    }
 }

@@ -1,6 +1,8 @@
 //! The question bank: create, update, archive, list with filters.
 
-use agora_entities::knowledge::{question, question_choice, question_tag, tag, topic};
+use agora_entities::knowledge::{
+    ContentStatus as StoredStatus, question, question_choice, question_tag, tag, topic,
+};
 use agora_platform::{
     AppError, AppResult, Platform,
     db::{begin_write, contains_ci},
@@ -110,8 +112,8 @@ pub async fn insert<C: ConnectionTrait>(
         prompt: Set(checked.prompt.clone()),
         explanation: Set(checked.explanation.clone()),
         difficulty: Set(checked.difficulty),
-        status: Set(status.as_str().to_owned()),
-        source: Set(source.as_str().to_owned()),
+        status: Set(status.into()),
+        source: Set(source.into()),
         attempts: Set(0),
         correct_attempts: Set(0),
         created_at: Set(now),
@@ -226,13 +228,9 @@ pub(crate) async fn update(
             .map_err(|_| AppError::bad_input("input.topicId", "no such topic"))?;
     }
     let now = platform.clock.now();
-    let was_published = current.status == ContentStatus::Published.as_str();
-    let status = changes
-        .status
-        .map(ContentStatus::as_str)
-        .unwrap_or(&current.status)
-        .to_owned();
-    let publishing = !was_published && status == ContentStatus::Published.as_str();
+    let was_published = ContentStatus::from(current.status) == ContentStatus::Published;
+    let status = changes.status.unwrap_or(current.status.into());
+    let publishing = !was_published && status == ContentStatus::Published;
     let topic_id = changes.topic_id.unwrap_or(current.topic_id);
     let author_id = current.author_id;
     let mut active: question::ActiveModel = current.into();
@@ -240,7 +238,7 @@ pub(crate) async fn update(
     active.prompt = Set(checked.prompt.clone());
     active.explanation = Set(checked.explanation.clone());
     active.difficulty = Set(checked.difficulty);
-    active.status = Set(status);
+    active.status = Set(status.into());
     active.updated_at = Set(now);
     if publishing {
         active.published_at = Set(Some(now));
@@ -290,7 +288,8 @@ pub(crate) async fn list(
 ) -> AppResult<Page<question::Model>> {
     let db = &platform.db;
     let status = filter.status.unwrap_or(ContentStatus::Published);
-    let mut select = question::Entity::find().filter(question::Column::Status.eq(status.as_str()));
+    let mut select =
+        question::Entity::find().filter(question::Column::Status.eq(StoredStatus::from(status)));
     if let Some(topic_id) = filter.topic_id {
         let Some(root) = topic::Entity::find_by_id(topic_id).one(db).await? else {
             return Err(AppError::bad_input("filter.topicId", "no such topic"));

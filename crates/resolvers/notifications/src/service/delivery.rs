@@ -3,13 +3,13 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use agora_entities::platform::outbox_event;
+use agora_entities::{notifications::notification, platform::outbox_event};
 use agora_identity::api::{user_channel, user_contacts};
 use agora_platform::{AppError, AppResult, Platform, mail::Mail, outbox, push::PushMessage};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ActiveEnum, ConnectionTrait};
 use uuid::Uuid;
 
-use super::{NotificationChannel, NotificationKind, feed, preferences, sources};
+use super::{NotificationChannel, feed, preferences, sources};
 use crate::events::{LiveMessage, NotificationCreated};
 
 /// Turns source `events` into notifications inside the dispatcher's transaction `txn`, in a
@@ -83,7 +83,7 @@ pub(crate) async fn create_from_events(
         let notification = NotificationCreated {
             notification_id,
             user_id: draft.user_id,
-            kind: draft.kind.as_str().to_owned(),
+            kind: notification::Kind::from(draft.kind).to_value(),
             title: draft.title,
             body: draft.body,
             data: draft.data,
@@ -176,7 +176,7 @@ async fn wanting<'a>(
     for created in batch {
         if choices.enabled(
             created.user_id,
-            NotificationKind::parse(&created.kind)?,
+            notification::Kind::try_from_value(&created.kind)?.into(),
             channel,
         ) {
             wanted.push(created);

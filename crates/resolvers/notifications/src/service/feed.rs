@@ -30,7 +30,7 @@ pub(crate) async fn insert_many<C: ConnectionTrait>(
         let rows = chunk.iter().map(|draft| notification::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(draft.user_id),
-            kind: Set(draft.kind.as_str().to_owned()),
+            kind: Set(draft.kind.into()),
             title: Set(draft.title.clone()),
             body: Set(draft.body.clone()),
             data: Set(draft.data.clone()),

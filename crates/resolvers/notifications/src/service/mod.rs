@@ -8,6 +8,7 @@ pub(crate) mod sources;
 
 /// What a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+#[graphql(remote = "agora_entities::notifications::notification::Kind")]
 pub enum NotificationKind {
     /// Sent once, on registration.
     Welcome,
@@ -27,6 +28,7 @@ pub enum NotificationKind {
 
 /// Where a notification is delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+#[graphql(remote = "agora_entities::notifications::notification_preference::Channel")]
 pub enum NotificationChannel {
     /// The in-app feed (`notifications`) and its live feed (`notificationReceived`).
     InApp,
@@ -35,22 +37,6 @@ pub enum NotificationChannel {
     /// A push to the user's devices, through the push gateway.
     Push,
 }
-
-agora_platform::stored_enum!(NotificationKind {
-    Welcome => "WELCOME",
-    LevelUp => "LEVEL_UP",
-    AchievementUnlocked => "ACHIEVEMENT_UNLOCKED",
-    StreakAtRisk => "STREAK_AT_RISK",
-    FlashcardsDue => "FLASHCARDS_DUE",
-    SubmissionReviewed => "SUBMISSION_REVIEWED",
-    SensorAlert => "SENSOR_ALERT",
-});
-
-agora_platform::stored_enum!(NotificationChannel {
-    InApp => "IN_APP",
-    Email => "EMAIL",
-    Push => "PUSH",
-});
 
 impl NotificationKind {
     /// Every kind, in the order preferences are listed.
@@ -75,19 +61,23 @@ pub(crate) const MAX_IDS_PER_CALL: usize = 100;
 
 #[cfg(test)]
 mod tests {
+    use agora_entities::notifications::{notification, notification_preference};
+    use sea_orm::{ActiveEnum, Iterable};
+
     use super::*;
 
     #[test]
-    fn stored_forms_round_trip() {
-        for kind in NotificationKind::ALL {
-            assert_eq!(NotificationKind::parse(kind.as_str()).expect("kind"), kind);
-        }
-        for channel in NotificationChannel::ALL {
-            assert_eq!(
-                NotificationChannel::parse(channel.as_str()).expect("channel"),
-                channel
-            );
-        }
-        assert!(NotificationKind::parse("SPAM").is_err());
+    fn all_lists_every_stored_kind_and_channel_once() {
+        let kinds: Vec<NotificationKind> = notification::Kind::iter().map(Into::into).collect();
+        assert_eq!(kinds, NotificationKind::ALL);
+        let channels: Vec<NotificationChannel> = notification_preference::Channel::iter()
+            .map(Into::into)
+            .collect();
+        assert_eq!(channels, NotificationChannel::ALL);
+        assert_eq!(
+            notification::Kind::from(NotificationKind::LevelUp).to_value(),
+            "LEVEL_UP"
+        );
+        assert!(notification::Kind::try_from_value(&"SPAM".to_owned()).is_err());
     }
 }

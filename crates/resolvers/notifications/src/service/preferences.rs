@@ -3,9 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use agora_entities::notifications::notification_preference;
+use agora_entities::notifications::{notification, notification_preference};
 use agora_platform::{AppError, AppResult, Platform, db::begin_write};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::OnConflict};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::OnConflict,
+};
 use uuid::Uuid;
 
 use super::{NotificationChannel, NotificationKind};
@@ -106,7 +108,7 @@ fn effective(
             NotificationChannel::ALL.into_iter().map(move |channel| {
                 let chosen = rows
                     .iter()
-                    .find(|r| r.kind == kind.as_str() && r.channel == channel.as_str());
+                    .find(|r| kind == r.kind.into() && channel == r.channel.into());
                 Preference {
                     kind,
                     channel,
@@ -139,8 +141,8 @@ pub(crate) async fn update(
                 format!("input[{index}]"),
                 format!(
                     "{} on {} is listed twice",
-                    change.kind.as_str(),
-                    change.channel.as_str()
+                    notification::Kind::from(change.kind).to_value(),
+                    notification_preference::Channel::from(change.channel).to_value()
                 ),
             ));
         }
@@ -152,8 +154,8 @@ pub(crate) async fn update(
             .iter()
             .map(|c| notification_preference::ActiveModel {
                 user_id: sea_orm::ActiveValue::Set(user_id),
-                kind: sea_orm::ActiveValue::Set(c.kind.as_str().to_owned()),
-                channel: sea_orm::ActiveValue::Set(c.channel.as_str().to_owned()),
+                kind: sea_orm::ActiveValue::Set(c.kind.into()),
+                channel: sea_orm::ActiveValue::Set(c.channel.into()),
                 enabled: sea_orm::ActiveValue::Set(c.enabled),
                 updated_at: sea_orm::ActiveValue::Set(now),
             });
@@ -210,8 +212,8 @@ mod tests {
         let user = Uuid::now_v7();
         let rows = [notification_preference::Model {
             user_id: user,
-            kind: "STREAK_AT_RISK".into(),
-            channel: "EMAIL".into(),
+            kind: notification::Kind::StreakAtRisk,
+            channel: notification_preference::Channel::Email,
             enabled: false,
             updated_at: chrono::Utc::now(),
         }];

@@ -8,7 +8,11 @@
 //! category, with a band of 10 AQI points. Firing opens an `Alert` and writes one
 //! `SENSOR_ALERT` event per follower of the station.
 
-use agora_entities::sensors::{alert, alert_rule, station};
+use agora_entities::sensors::{
+    alert,
+    alert_rule::{self, State},
+    station,
+};
 use agora_platform::{
     AppError, AppResult, Platform,
     auth::Viewer,
@@ -38,16 +42,6 @@ pub(crate) const AQI_HYSTERESIS: u32 = 10;
 pub(crate) const MAX_FOR_MINUTES: i32 = 1_440;
 /// Most rules per station.
 pub(crate) const MAX_RULES_PER_STATION: usize = 50;
-
-/// Rule states as stored.
-pub(crate) mod state {
-    /// Condition not met.
-    pub(crate) const OK: &str = "OK";
-    /// Condition met, not yet for long enough.
-    pub(crate) const PENDING: &str = "PENDING";
-    /// Alert open.
-    pub(crate) const FIRING: &str = "FIRING";
-}
 
 /// What a new rule watches.
 #[derive(Debug, Clone, Copy)]
@@ -107,7 +101,7 @@ pub(crate) async fn create_rule(
         threshold: Set(threshold),
         aqi_category: Set(category),
         for_minutes: Set(for_minutes),
-        state: Set(state::OK.to_owned()),
+        state: Set(State::Ok),
         pending_since: Set(None),
         clearing_since: Set(None),
         active_alert_id: Set(None),
@@ -254,8 +248,8 @@ pub(super) async fn evaluate(
         let mut current = rule.clone();
         let mut opened: Option<alert::Model> = None;
         for o in observations {
-            match current.state.as_str() {
-                state::FIRING => {
+            match current.state {
+                State::Firing => {
                     if o.clear {
                         let since = *current.clearing_since.get_or_insert(o.at);
                         if o.at - since >= hold {
@@ -269,7 +263,7 @@ pub(super) async fn evaluate(
                                     .exec(txn)
                                     .await?;
                             }
-                            current.state = state::OK.to_owned();
+                            current.state = State::Ok;
                             current.pending_since = None;
                             current.clearing_since = None;
                             current.active_alert_id = None;
@@ -280,7 +274,7 @@ pub(super) async fn evaluate(
                 }
                 _ if o.holds => {
                     let since = *current.pending_since.get_or_insert(o.at);
-                    current.state = state::PENDING.to_owned();
+                    current.state = State::Pending;
                     if o.at - since >= hold {
                         let opened_alert = alert::ActiveModel {
                             id: Set(Uuid::now_v7()),
@@ -293,21 +287,21 @@ pub(super) async fn evaluate(
                         }
                         .insert(txn)
                         .await?;
-                        current.state = state::FIRING.to_owned();
+                        current.state = State::Firing;
                         current.clearing_since = None;
                         current.active_alert_id = Some(opened_alert.id);
                         opened = Some(opened_alert);
                     }
                 }
                 _ => {
-                    current.state = state::OK.to_owned();
+                    current.state = State::Ok;
                     current.pending_since = None;
                 }
             }
         }
         if current != rule {
             let mut active = rule.clone().into_active_model();
-            active.state = Set(current.state.clone());
+            active.state = Set(current.state);
             active.pending_since = Set(current.pending_since);
             active.clearing_since = Set(current.clearing_since);
             active.active_alert_id = Set(current.active_alert_id);
