@@ -12,6 +12,7 @@ mod gamification;
 mod hardening;
 mod knowledge;
 mod learning;
+mod literacy;
 mod live_credentials;
 mod migrations;
 mod notifications;

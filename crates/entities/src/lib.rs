@@ -12,6 +12,7 @@ pub mod gamification;
 pub mod identity;
 pub mod knowledge;
 pub mod learning;
+pub mod literacy;
 pub mod notifications;
 pub mod platform;
 pub mod sensors;

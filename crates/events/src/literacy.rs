@@ -1,13 +1,13 @@
-//! Events of the literacy domain (word levels, pronunciation practice, mock tests;
-//! `seeds/dyslexia-hub.txt`). That domain is not built yet: it will emit these, and
-//! gamification already prices them (`point_rules` rows `WORD_MASTERED`, `MOCK_TEST_PASSED`).
+//! Events of the literacy domain (word levels, pronunciation practice, mock tests): it emits
+//! these, and gamification prices them (`point_rules` rows `WORD_MASTERED`,
+//! `MOCK_TEST_PASSED`).
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{DomainEvent, EventKind};
 
-/// `WORD_MASTERED`: a learner mastered a word (the literacy domain will emit it).
+/// `WORD_MASTERED`: a learner mastered a word: practice passed it for the first time.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct WordMastered {
@@ -16,14 +16,20 @@ pub struct WordMastered {
     /// The topic the word belongs to, if any.
     #[serde(default)]
     pub topic_id: Option<Uuid>,
+    /// The word.
+    #[serde(default)]
+    pub word_id: Option<Uuid>,
+    /// Its level number.
+    #[serde(default)]
+    pub level: Option<i32>,
 }
 
 impl DomainEvent for WordMastered {
     const KIND: EventKind = EventKind::WordMastered;
 }
 
-/// `MOCK_TEST_PASSED`: a learner passed a mock test, which unlocks the next word level (the
-/// literacy domain will emit it).
+/// `MOCK_TEST_PASSED`: a learner passed a level's mock test for the first time, which unlocks
+/// the next word level.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct MockTestPassed {
@@ -32,6 +38,12 @@ pub struct MockTestPassed {
     /// The topic tested, if any.
     #[serde(default)]
     pub topic_id: Option<Uuid>,
+    /// The level number passed.
+    #[serde(default)]
+    pub level: Option<i32>,
+    /// The score, in percent.
+    #[serde(default)]
+    pub score: Option<i32>,
 }
 
 impl DomainEvent for MockTestPassed {

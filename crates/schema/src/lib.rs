@@ -14,6 +14,7 @@ use agora_gamification::{GamificationQuery, GamificationSubscription};
 use agora_identity::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use agora_knowledge::{KnowledgeMutation, KnowledgeQuery};
 use agora_learning::{LearningMutation, LearningQuery};
+use agora_literacy::{LiteracyMutation, LiteracyQuery, LiteracySubscription};
 use agora_notifications::{NotificationsMutation, NotificationsQuery, NotificationsSubscription};
 use agora_platform::{Platform, config::Config};
 use agora_sensors::{SensorsMutation, SensorsQuery, SensorsSubscription};
@@ -31,6 +32,7 @@ pub struct Query(
     IdentityQuery,
     KnowledgeQuery,
     LearningQuery,
+    LiteracyQuery,
     CommunityQuery,
     BattleQuery,
     GamificationQuery,
@@ -46,6 +48,7 @@ pub struct Mutation(
     IdentityMutation,
     KnowledgeMutation,
     LearningMutation,
+    LiteracyMutation,
     CommunityMutation,
     BattleMutation,
     NotificationsMutation,
@@ -61,6 +64,7 @@ pub struct Subscription(
     GamificationSubscription,
     NotificationsSubscription,
     SensorsSubscription,
+    LiteracySubscription,
 );
 
 /// Adds every domain's per-request data (DataLoaders) to a request's or a WebSocket
@@ -74,6 +78,7 @@ pub fn insert_request_data(data: &mut async_graphql::Data, platform: &Platform) 
     ));
     agora_community::api::insert_loaders(data, platform);
     agora_sensors::api::insert_loaders(data, platform);
+    agora_literacy::api::insert_loaders(data, platform);
 }
 
 /// The settings that belong to one domain each, flattened into the `agora` CLI beside the
@@ -92,6 +97,9 @@ pub struct DomainSettings {
     /// Ingest, export and forecast limits.
     #[command(flatten)]
     pub sensors: agora_sensors::SensorsSettings,
+    /// Mock-test cool-down and duration.
+    #[command(flatten)]
+    pub literacy: agora_literacy::LiteracySettings,
 }
 
 /// Every domain's outbox handlers, for the dispatcher, as `settings` set them up.
@@ -126,8 +134,8 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 }
 
 /// Builds the schema served by `agora serve`, with limits and features from the platform's
-/// config, and the domains' settings (`battle`) and per-process state (`sensors`: the
-/// forecast cache) as schema data.
+/// config, and the domains' settings (`battle`, `literacy`) and per-process state (`sensors`:
+/// the forecast cache; `literacy`: the speech engines) as schema data.
 ///
 /// Depth, complexity, aliases, directives and tokens are measured by [`limits`] before the
 /// schema sees the document; the schema keeps only the parser's recursion limit. Suggestions
@@ -136,6 +144,7 @@ pub fn build(
     platform: Platform,
     settings: &DomainSettings,
     sensors: agora_sensors::api::SensorsRuntime,
+    literacy: agora_literacy::api::LiteracyRuntime,
 ) -> AgoraSchema {
     let config: &Config = &platform.config;
     let mut builder = builder().limit_recursive_depth(config.limits.max_recursion);
@@ -145,7 +154,9 @@ pub fn build(
     builder
         .data(platform)
         .data(settings.battle.clone())
+        .data(settings.literacy.clone())
         .data(sensors)
+        .data(literacy)
         .finish()
 }
 

@@ -5,6 +5,7 @@ use agora_community::api::{SUBMISSION_TYPE, Submission};
 use agora_identity::api::{self, USER_TYPE, User};
 use agora_knowledge::api::{ARTICLE_TYPE, Article, QUESTION_TYPE, Question, TOPIC_TYPE, Topic};
 use agora_learning::api::{FLASHCARD_TYPE, Flashcard};
+use agora_literacy::api::{LEVEL_TYPE, Level, MOCK_TEST_TYPE, MockTest, WORD_TYPE, Word};
 use agora_notifications::api::{NOTIFICATION_TYPE, Notification};
 use agora_platform::{AppError, auth::Role, context::ContextExt, ids};
 use agora_sensors::api::{STATION_TYPE, Station};
@@ -32,6 +33,12 @@ pub enum Node {
     Station(Station),
     /// A flashcard (its owner only).
     Flashcard(Flashcard),
+    /// A word level.
+    Level(Level),
+    /// A word to practise.
+    Word(Word),
+    /// A mock test (its learner only).
+    MockTest(MockTest),
 }
 
 /// `node(id:)`.
@@ -93,6 +100,18 @@ impl NodeQuery {
                 Ok(agora_learning::api::flashcard_node(platform, viewer, uuid)
                     .await?
                     .map(Node::Flashcard))
+            }
+            LEVEL_TYPE => Ok(agora_literacy::api::level_node(platform, uuid)
+                .await?
+                .map(Node::Level)),
+            WORD_TYPE => Ok(agora_literacy::api::word_node(platform, uuid)
+                .await?
+                .map(Node::Word)),
+            MOCK_TEST_TYPE => {
+                let viewer = ctx.viewer().require_user()?;
+                Ok(agora_literacy::api::mock_test_node(platform, viewer, uuid)
+                    .await?
+                    .map(Node::MockTest))
             }
             other => Err(AppError::bad_input(
                 "id",

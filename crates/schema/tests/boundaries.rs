@@ -16,6 +16,7 @@ const DOMAINS: &[&str] = &[
     "identity",
     "knowledge",
     "learning",
+    "literacy",
     "community",
     "battle",
     "gamification",

@@ -96,6 +96,12 @@ pub enum Command {
         #[command(subcommand)]
         action: LeaderboardAction,
     },
+    /// Literacy data tools.
+    Literacy {
+        /// What to do.
+        #[command(subcommand)]
+        action: LiteracyAction,
+    },
     /// Trusted documents (persisted operations) for partners.
     Persisted {
         /// What to do.
@@ -121,6 +127,21 @@ pub enum Command {
 pub enum LeaderboardAction {
     /// Recompute every board's totals from the points ledger and replace the Redis boards.
     Rebuild,
+}
+
+/// `agora literacy ...`
+#[derive(Debug, Subcommand)]
+pub enum LiteracyAction {
+    /// Convert WordNet 3.0 (Debian `wordnet-base`) into the definitions-and-synonyms fixture of
+    /// the level words (`fixtures/literacy/wordnet.json`).
+    ImportWordnet {
+        /// The WordNet database directory.
+        #[arg(long, default_value = "/usr/share/wordnet")]
+        wordnet_dir: PathBuf,
+        /// Where to write the fixture (`-` for standard output).
+        #[arg(long, default_value = "fixtures/literacy/wordnet.json")]
+        output: PathBuf,
+    },
 }
 
 /// `agora persisted ...`
@@ -208,6 +229,20 @@ mod tests {
         ("export-chunk-rows", "AGORA_EXPORT_CHUNK_ROWS"),
         ("export-write-timeout", "AGORA_EXPORT_WRITE_TIMEOUT"),
         ("forecast-cache-size", "AGORA_FORECAST_CACHE_SIZE"),
+        (
+            "literacy-mock-test-cooldown",
+            "AGORA_LITERACY_MOCK_TEST_COOLDOWN",
+        ),
+        (
+            "literacy-mock-test-duration",
+            "AGORA_LITERACY_MOCK_TEST_DURATION",
+        ),
+        ("literacy-media-dir", "AGORA_LITERACY_MEDIA_DIR"),
+        (
+            "literacy-recognition-concurrency",
+            "AGORA_LITERACY_RECOGNITION_CONCURRENCY",
+        ),
+        ("literacy-speech-timeout", "AGORA_LITERACY_SPEECH_TIMEOUT"),
     ];
 
     #[test]

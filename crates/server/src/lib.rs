@@ -16,6 +16,7 @@
 pub mod cli;
 pub mod graphql_http;
 pub mod http;
+pub mod literacy;
 pub mod live_sockets;
 pub mod send_timeout;
 pub mod sensors;
@@ -62,8 +63,14 @@ pub fn app(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.limits.request_timeout,
-        ))
-        .layer(RequestBodyLimitLayer::new(config.limits.max_body_bytes));
+        ));
+    // Recordings may be larger than any GraphQL body: their route has its own limit.
+    let uploads = Router::new()
+        .route("/media/practice/{word}", post(literacy::practice))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(
+            state.literacy.max_upload_bytes() + 64 * 1024,
+        ));
     Router::new()
         .route("/", get(http::graphiql))
         .route(
@@ -77,6 +84,11 @@ pub fn app(state: AppState) -> Router {
         .route("/ingest/purpleair", post(sensors::ingest_purpleair))
         .route("/ingest/airqo", post(sensors::ingest_airqo))
         .route("/export/readings.csv", get(sensors::export_readings))
+        .route("/media/picture/{file}", get(literacy::picture))
+        .route("/media/tts/{file}", get(literacy::word_audio))
+        .route("/media/say/{file}", get(literacy::text_audio))
+        .layer(RequestBodyLimitLayer::new(config.limits.max_body_bytes))
+        .merge(uploads)
         .layer(middleware)
         .with_state(state)
 }

@@ -2,7 +2,7 @@
 
 use agora_server::{
     StartOptions,
-    cli::{Cli, Command, LeaderboardAction, PersistedAction},
+    cli::{Cli, Command, LeaderboardAction, LiteracyAction, PersistedAction},
     state::{SchemaBehind, build_state},
     tasks, telemetry,
 };
@@ -113,6 +113,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 rebuilt.rows,
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Literacy {
+            action:
+                LiteracyAction::ImportWordnet {
+                    wordnet_dir,
+                    output,
+                },
+        } => {
+            let (json, found) = agora_literacy::api::import_wordnet(&wordnet_dir)
+                .map_err(|e| anyhow::anyhow!(e.log_message()))?;
+            if output.as_os_str() == "-" {
+                print!("{json}");
+            } else {
+                std::fs::write(&output, json)
+                    .with_context(|| format!("writing {}", output.display()))?;
+                eprintln!(
+                    "{found} level words with a WordNet entry -> {}",
+                    output.display()
+                );
+            }
             Ok(())
         }
         Command::Persisted {

@@ -23,12 +23,12 @@ pub struct IngestParams {
     station_id: Option<String>,
 }
 
-/// The error body and status of `err`.
-fn error(err: AppError) -> Response {
+/// The error body and status of `err` (also for literacy's media endpoints).
+pub(crate) fn error(err: AppError) -> Response {
     let status =
         StatusCode::from_u16(err.code().http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if matches!(err, AppError::Internal(_)) {
-        tracing::error!(error = %err.log_message(), "sensor endpoint failed");
+        tracing::error!(error = %err.log_message(), "HTTP endpoint failed");
     }
     let mut extensions = serde_json::json!({ "code": err.code().as_str() });
     let retry_after = match &err {

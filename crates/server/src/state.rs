@@ -42,6 +42,8 @@ pub struct AppState {
     pub domains: DomainSettings,
     /// The sensor domain's per-process state (forecast cache, export slots).
     pub sensors: agora_sensors::api::SensorsRuntime,
+    /// Literacy's speech engines and audio cache, for the media endpoints.
+    pub literacy: agora_literacy::api::LiteracyRuntime,
     /// Cancelled to shut down: the server, WebSockets, the dispatcher and the bus stop.
     pub shutdown: CancellationToken,
 }
@@ -169,7 +171,13 @@ pub async fn build_state(config: AgoraConfig, options: StartOptions) -> anyhow::
     };
     crate::telemetry::install_metrics();
     let sensors = agora_sensors::api::SensorsRuntime::new(domains.sensors.clone());
-    let schema = agora_schema::build(platform.clone(), &domains, sensors.clone());
+    let literacy = agora_literacy::api::LiteracyRuntime::new(&domains.literacy);
+    let schema = agora_schema::build(
+        platform.clone(),
+        &domains,
+        sensors.clone(),
+        literacy.clone(),
+    );
     let rate_limits = Arc::new(RateLimits::new(&platform.config, platform.redis.clone()));
     let key_usage = KeyUsage::default();
     let guard = OperationGuard::new(platform.clone(), rate_limits.clone(), key_usage.clone());
@@ -183,6 +191,7 @@ pub async fn build_state(config: AgoraConfig, options: StartOptions) -> anyhow::
         platform,
         domains,
         sensors,
+        literacy,
         shutdown,
     })
 }

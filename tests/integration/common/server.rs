@@ -56,6 +56,8 @@ pub struct TestServer {
     pub state: AppState,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
     _db: Option<TestDb>,
+    /// Literacy's audio cache, removed with the server.
+    pub media: tempfile::TempDir,
 }
 
 impl TestServer {
@@ -93,6 +95,11 @@ impl TestServer {
         if !options.args.iter().any(|a| a == "--shutdown-timeout") {
             args.extend(["--shutdown-timeout".to_owned(), "5s".to_owned()]);
         }
+        let media = tempfile::tempdir().expect("media dir");
+        args.extend([
+            "--literacy-media-dir".to_owned(),
+            media.path().display().to_string(),
+        ]);
         if let Some((redis_url, prefix)) = &redis {
             args.extend([
                 "--redis-url".to_owned(),
@@ -146,6 +153,7 @@ impl TestServer {
             state,
             handle,
             _db: db_guard,
+            media,
         }
     }
 

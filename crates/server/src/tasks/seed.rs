@@ -127,7 +127,12 @@ pub async fn seed_demo(
         None => 0,
     };
     tracing::info!(readings, "demo stations ready");
+    let words = agora_literacy::api::seed_levels(platform)
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding literacy levels: {}", e.log_message()))?;
+    tracing::info!(words, "literacy levels ready");
     Ok(created
+        + words
         + report.topics
         + report.questions
         + report.articles

@@ -1,0 +1,115 @@
+//! Literacy queries: levels and words (open to all), your progress, mock tests and
+//! recommendations (yours), and the analysis of any word.
+
+use agora_platform::{AppError, context::ContextExt, ids};
+use async_graphql::{Context, ID, Object, Result};
+
+use crate::{
+    feedback::{self, MAX_RECOMMENDATIONS, RecommendedWord},
+    lexicon,
+    loaders::StandingLoader,
+    service::{levels, mock},
+    types::{
+        LEVEL_TYPE, Level, LiteracyProgress, MOCK_TEST_TYPE, MockTest, WORD_TYPE, Word,
+        WordAnalysis,
+    },
+};
+
+/// Literacy's query root.
+#[derive(Default)]
+pub struct LiteracyQuery;
+
+#[Object]
+impl LiteracyQuery {
+    /// Every word level, in order.
+    async fn literacy_levels(&self, ctx: &Context<'_>) -> Result<Vec<Level>> {
+        Ok(levels::all(&ctx.platform()?.db)
+            .await?
+            .into_iter()
+            .map(Level)
+            .collect())
+    }
+
+    /// One level; null if there is none with that id.
+    async fn literacy_level(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Level>> {
+        let id = ids::decode(&id, LEVEL_TYPE, "id")?;
+        match levels::find(&ctx.platform()?.db, id).await {
+            Ok(level) => Ok(Some(Level(level))),
+            Err(AppError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// One word; null if there is none with that id.
+    async fn word(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Word>> {
+        let id = ids::decode(&id, WORD_TYPE, "id")?;
+        match levels::word(&ctx.platform()?.db, id).await {
+            Ok(word) => Ok(Some(Word(word))),
+            Err(AppError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Your literacy progress (signed in).
+    async fn literacy_progress(&self, ctx: &Context<'_>) -> Result<LiteracyProgress> {
+        let user = ctx.viewer().require_user()?;
+        let standing = ctx
+            .loader::<StandingLoader>()?
+            .load_one(user)
+            .await
+            .map_err(AppError::Internal)?
+            .ok_or_else(|| AppError::internal("no standing loaded"))?;
+        Ok(LiteracyProgress(standing))
+    }
+
+    /// One of your mock tests; null if you have none with that id.
+    async fn mock_test(&self, ctx: &Context<'_>, id: ID) -> Result<Option<MockTest>> {
+        let user = ctx.viewer().require_user()?;
+        let id = ids::decode(&id, MOCK_TEST_TYPE, "id")?;
+        let platform = ctx.platform()?;
+        mock::expire_overdue(platform, user).await?;
+        match mock::own(&platform.db, user, id).await {
+            Ok(test) => Ok(Some(MockTest(test))),
+            Err(AppError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The words you should practise next from `levelId` (default: your current level),
+    /// ranked by the recommendation model (docs/literacy.md).
+    async fn recommended_words(
+        &self,
+        ctx: &Context<'_>,
+        level_id: Option<ID>,
+        #[graphql(default = 5)] first: i32,
+    ) -> Result<Vec<RecommendedWord>> {
+        let user = ctx.viewer().require_user()?;
+        if !(1..=MAX_RECOMMENDATIONS as i32).contains(&first) {
+            return Err(AppError::bad_input(
+                "first",
+                format!("between 1 and {MAX_RECOMMENDATIONS}"),
+            )
+            .into());
+        }
+        let platform = ctx.platform()?;
+        let level = match level_id {
+            Some(id) => {
+                levels::find(&platform.db, ids::decode(&id, LEVEL_TYPE, "levelId")?).await?
+            }
+            None => {
+                let number = levels::learner_if_any(&platform.db, user)
+                    .await?
+                    .map_or(1, |p| p.current_level);
+                levels::by_number(&platform.db, number).await?
+            }
+        };
+        Ok(feedback::recommend(platform, user, level.id, first as usize).await?)
+    }
+
+    /// How hard any word is to read and why, with its sounds, syllables, meaning, tips and a
+    /// picture card. `text`: one word of 1–64 letters.
+    async fn analyze_word(&self, text: String) -> Result<WordAnalysis> {
+        let text = lexicon::check_word(&text, "text")?;
+        Ok(WordAnalysis(lexicon::analyze(&text)))
+    }
+}

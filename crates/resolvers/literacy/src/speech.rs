@@ -1,0 +1,740 @@
+//! Speech engine adapter for the dyslexia-practice feature.
+//!
+//! Wraps three Debian command-line tools as async Rust:
+//!
+//! * **espeak-ng** — text-to-speech ([`Speech::synthesize`]),
+//! * **ffmpeg** — decoding and normalising uploaded audio to 16 kHz mono
+//!   16-bit WAV ([`Speech::normalize`]),
+//! * **PocketSphinx** (`pocketsphinx_continuous` in all-phone mode) — offline
+//!   phoneme recognition ([`Speech::recognize_phones`], [`Speech::recognize`]).
+//!
+//! Every child process is spawned with `kill_on_drop(true)` and is killed and
+//! reaped when its time limit ([`SpeechConfig::timeout`]) runs out, so neither
+//! a timeout nor a cancelled request leaves a process behind. Without an engine the
+//! server still starts; only the feature that needs it answers [`SpeechError::Missing`],
+//! naming the Debian package.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::Command;
+use tokio::sync::Semaphore;
+
+/// Longest text [`Speech::synthesize`] accepts, in characters.
+pub(crate) const MAX_TEXT_CHARS: usize = 64;
+/// Slowest speaking rate accepted by [`Speech::synthesize`] (words per minute).
+pub(crate) const MIN_WPM: u32 = 80;
+/// Fastest speaking rate accepted by [`Speech::synthesize`] (words per minute).
+pub(crate) const MAX_WPM: u32 = 260;
+/// Suggested "slow" speaking rate for practice (words per minute).
+pub(crate) const SLOW_WPM: u32 = 110;
+/// Suggested "normal" speaking rate (words per minute).
+pub(crate) const NORMAL_WPM: u32 = 170;
+/// Sample rate of normalised audio, in Hz.
+pub(crate) const SAMPLE_RATE: u32 = 16_000;
+
+/// The 39 ARPAbet phones (without stress digits) that recognition can return.
+pub(crate) const ARPABET: [&str; 39] = [
+    "AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH",
+    "IH", "IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH",
+    "UW", "V", "W", "Y", "Z", "ZH",
+];
+
+/// Input formats ffmpeg may demux. Anything else (notably playlist and
+/// concat formats such as HLS, which would make ffmpeg open other files or
+/// URLs named inside the upload) is refused.
+const FORMAT_WHITELIST: &str = "wav,matroska,webm,ogg,mov,mp3,flac,aac";
+
+const ESPEAK: &str = "espeak-ng";
+const FFMPEG: &str = "ffmpeg";
+const POCKETSPHINX: &str = "pocketsphinx_continuous";
+const MODEL: &str = "pocketsphinx en-us model";
+
+/// Errors from the speech engines.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(crate) enum SpeechError {
+    /// A program or model file is not installed.
+    #[error(
+        "{} needs the Debian package {package} ({program} was not found)",
+        feature(program)
+    )]
+    Missing {
+        /// The program (or model) that was not found.
+        program: &'static str,
+        /// The Debian package that provides it.
+        package: &'static str,
+    },
+    /// The audio is longer than allowed.
+    #[error("the recording is {seconds:.1} s long; at most {max} s is allowed")]
+    TooLong {
+        /// Measured duration (capped slightly above `max` while decoding).
+        seconds: f64,
+        /// The configured limit.
+        max: f64,
+    },
+    /// The upload is larger than allowed.
+    #[error("the upload is {bytes} bytes; at most {max} bytes are allowed")]
+    TooLarge {
+        /// Size of the upload.
+        bytes: usize,
+        /// The configured limit.
+        max: usize,
+    },
+    /// The audio could not be decoded.
+    #[error("the audio could not be decoded: {0}")]
+    Undecodable(String),
+    /// The text to speak is not acceptable.
+    #[error("invalid text for speech synthesis: {0}")]
+    InvalidText(String),
+    /// A program ran longer than the configured timeout and was killed.
+    #[error("{program} did not finish within {after:?} and was stopped")]
+    Timeout {
+        /// The program that was killed.
+        program: &'static str,
+        /// The time limit that was exceeded.
+        after: Duration,
+    },
+    /// A program failed.
+    #[error("{program} failed: {detail}")]
+    Failed {
+        /// The program that failed.
+        program: &'static str,
+        /// What went wrong (exit status and the relevant part of its output).
+        detail: String,
+    },
+    /// All recognition slots stayed busy for the whole queue timeout.
+    #[error("speech recognition is busy; try again shortly")]
+    Busy,
+}
+
+fn feature(program: &str) -> &'static str {
+    match program {
+        ESPEAK => "speech synthesis",
+        FFMPEG => "audio conversion",
+        _ => "speech recognition",
+    }
+}
+
+/// Configuration of the speech engines.
+#[derive(Debug, Clone)]
+pub(crate) struct SpeechConfig {
+    /// espeak-ng executable (a bare name is looked up on `PATH`).
+    pub(crate) espeak: PathBuf,
+    /// ffmpeg executable (a bare name is looked up on `PATH`).
+    pub(crate) ffmpeg: PathBuf,
+    /// `pocketsphinx_continuous` executable (a bare name is looked up on `PATH`).
+    pub(crate) pocketsphinx: PathBuf,
+    /// Directory holding the `en-us` acoustic model and `en-us-phone.lm.bin`.
+    pub(crate) model_dir: PathBuf,
+    /// Largest accepted upload, in bytes.
+    pub(crate) max_upload_bytes: usize,
+    /// Longest accepted recording, in seconds.
+    pub(crate) max_seconds: f64,
+    /// Time limit for each child process.
+    pub(crate) timeout: Duration,
+    /// How long a recognition waits for a free slot before failing with
+    /// [`SpeechError::Busy`].
+    pub(crate) queue_timeout: Duration,
+    /// Number of recognitions that may run at once (at least 1 is used).
+    pub(crate) max_concurrent: usize,
+}
+
+impl Default for SpeechConfig {
+    fn default() -> Self {
+        SpeechConfig {
+            espeak: PathBuf::from(ESPEAK),
+            ffmpeg: PathBuf::from(FFMPEG),
+            pocketsphinx: PathBuf::from(POCKETSPHINX),
+            model_dir: PathBuf::from("/usr/share/pocketsphinx/model/en-us"),
+            max_upload_bytes: 2 * 1024 * 1024,
+            max_seconds: 10.0,
+            timeout: Duration::from_secs(20),
+            queue_timeout: Duration::from_secs(5),
+            max_concurrent: 2,
+        }
+    }
+}
+
+/// Whether each feature can be used on this machine.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Availability {
+    /// Text-to-speech (espeak-ng).
+    pub(crate) tts: Result<(), SpeechError>,
+    /// Recognition (ffmpeg, pocketsphinx and its en-us model).
+    pub(crate) recognition: Result<(), SpeechError>,
+}
+
+/// Audio normalised to 16 kHz mono signed 16-bit WAV.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Normalized {
+    /// The WAV file bytes.
+    pub(crate) wav16k: Vec<u8>,
+    /// Duration, from the sample count.
+    pub(crate) seconds: f64,
+}
+
+/// Result of recognising a recording.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Recognized {
+    /// Recognised ARPAbet phones (upper case, no stress digits, no silence).
+    pub(crate) phones: Vec<String>,
+    /// Duration of the recording in seconds.
+    pub(crate) seconds: f64,
+}
+
+/// The speech engine adapter. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub(crate) struct Speech {
+    config: SpeechConfig,
+    espeak: PathBuf,
+    ffmpeg: PathBuf,
+    pocketsphinx: PathBuf,
+    availability: Availability,
+    ffmpeg_status: Result<(), SpeechError>,
+    sphinx_status: Result<(), SpeechError>,
+    slots: Semaphore,
+}
+
+impl Speech {
+    /// Creates the adapter, resolving the programs on `PATH` and checking
+    /// that they and the model files exist (no process is run).
+    pub(crate) fn new(config: SpeechConfig) -> Speech {
+        let espeak = resolve(&config.espeak);
+        let ffmpeg = resolve(&config.ffmpeg);
+        let pocketsphinx = resolve(&config.pocketsphinx);
+        let tts = match espeak {
+            Some(_) => Ok(()),
+            None => Err(missing(ESPEAK)),
+        };
+        let model_ok = config.model_dir.join("en-us").join("mdef").is_file()
+            && config.model_dir.join("en-us-phone.lm.bin").is_file();
+        let sphinx_status = if pocketsphinx.is_none() {
+            Err(missing(POCKETSPHINX))
+        } else if !model_ok {
+            Err(missing(MODEL))
+        } else {
+            Ok(())
+        };
+        let ffmpeg_status = match ffmpeg {
+            Some(_) => Ok(()),
+            None => Err(missing(FFMPEG)),
+        };
+        let recognition = sphinx_status.clone().and(ffmpeg_status.clone());
+        let slots = Semaphore::new(config.max_concurrent.max(1));
+        Speech {
+            espeak: espeak.unwrap_or_else(|| config.espeak.clone()),
+            ffmpeg: ffmpeg.unwrap_or_else(|| config.ffmpeg.clone()),
+            pocketsphinx: pocketsphinx.unwrap_or_else(|| config.pocketsphinx.clone()),
+            availability: Availability { tts, recognition },
+            ffmpeg_status,
+            sphinx_status,
+            slots,
+            config,
+        }
+    }
+
+    /// Like [`Speech::new`], but also runs each engine once (espeak-ng
+    /// `--version`, ffmpeg `-version`, pocketsphinx on a short silence) so
+    /// that broken installations show up in [`Speech::availability`]. Test-only: the
+    /// server starts with [`Speech::new`], which costs nothing.
+    #[cfg(test)]
+    pub(crate) async fn probe(config: SpeechConfig) -> Speech {
+        let mut speech = Speech::new(config);
+        if speech.availability.tts.is_ok() {
+            let mut cmd = Command::new(&speech.espeak);
+            cmd.arg("--version");
+            if let Err(e) = speech.run(ESPEAK, cmd).await {
+                speech.availability.tts = Err(e);
+            }
+        }
+        if speech.availability.recognition.is_ok() {
+            let mut cmd = Command::new(&speech.ffmpeg);
+            cmd.args(["-nostdin", "-hide_banner", "-version"]);
+            let probe = match speech.run(FFMPEG, cmd).await {
+                Ok(_) => speech.recognize_phones(&silence_wav(0.3)).await.map(|_| ()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = probe {
+                speech.availability.recognition = Err(e);
+            }
+        }
+        speech
+    }
+
+    /// The configuration in use.
+    pub(crate) fn config(&self) -> &SpeechConfig {
+        &self.config
+    }
+
+    /// Which features are usable (checked at construction).
+    pub(crate) fn availability(&self) -> Availability {
+        self.availability.clone()
+    }
+
+    /// Speaks `text` with espeak-ng and returns a WAV file (22,050 Hz mono).
+    ///
+    /// `text` must be 1 to 64 ASCII letters, apostrophes, spaces or hyphens
+    /// with at least one letter; `words_per_minute` is clamped to
+    /// [`MIN_WPM`]`..=`[`MAX_WPM`] (see [`SLOW_WPM`] and [`NORMAL_WPM`]).
+    pub(crate) async fn synthesize(
+        &self,
+        text: &str,
+        words_per_minute: u32,
+    ) -> Result<Vec<u8>, SpeechError> {
+        validate_text(text)?;
+        self.availability.tts.clone()?;
+        let wpm = words_per_minute.clamp(MIN_WPM, MAX_WPM);
+        let dir = tempdir()?;
+        let out = dir.path().join("speech.wav");
+        let mut cmd = Command::new(&self.espeak);
+        cmd.arg("-w")
+            .arg(&out)
+            .arg("-s")
+            .arg(wpm.to_string())
+            .arg("--")
+            .arg(text);
+        let started = std::time::Instant::now();
+        self.run(ESPEAK, cmd).await?;
+        let wav = tokio::fs::read(&out)
+            .await
+            .map_err(|e| SpeechError::Failed {
+                program: ESPEAK,
+                detail: format!("no output file: {e}"),
+            })?;
+        if wav.len() <= 44 || !wav.starts_with(b"RIFF") {
+            return Err(SpeechError::Failed {
+                program: ESPEAK,
+                detail: format!("produced no usable WAV ({} bytes)", wav.len()),
+            });
+        }
+        tracing::debug!(text, wpm, bytes = wav.len(), elapsed = ?started.elapsed(), "synthesized");
+        Ok(wav)
+    }
+
+    /// Decodes an upload (WAV, WebM/Opus, OGG/Vorbis, MP4/AAC, MP3, FLAC) and
+    /// converts it to 16 kHz mono signed 16-bit WAV.
+    pub(crate) async fn normalize(&self, audio: &[u8]) -> Result<Normalized, SpeechError> {
+        let max = self.config.max_upload_bytes;
+        if audio.len() > max {
+            return Err(SpeechError::TooLarge {
+                bytes: audio.len(),
+                max,
+            });
+        }
+        if audio.is_empty() {
+            return Err(SpeechError::Undecodable("the upload is empty".into()));
+        }
+        self.ffmpeg_status.clone()?;
+        let dir = tempdir()?;
+        let input = dir.path().join("upload");
+        let output = dir.path().join("normalized.wav");
+        write_file(&input, audio).await?;
+        // Decode a little past the limit so that over-long input is detected
+        // without decoding arbitrarily long streams.
+        let cap = format!("{:.3}", self.config.max_seconds.max(0.0) + 1.0);
+        let mut cmd = Command::new(&self.ffmpeg);
+        cmd.args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
+            .args([
+                "-protocol_whitelist",
+                "file",
+                "-format_whitelist",
+                FORMAT_WHITELIST,
+            ])
+            .arg("-i")
+            .arg(&input)
+            .args(["-t", &cap, "-vn", "-sn", "-dn", "-map_metadata", "-1"])
+            .args(["-fflags", "+bitexact", "-ar", "16000", "-ac", "1"])
+            .args(["-c:a", "pcm_s16le", "-f", "wav"])
+            .arg(&output);
+        match self.run(FFMPEG, cmd).await {
+            Ok(_) => {}
+            Err(SpeechError::Failed { detail, .. }) => {
+                return Err(SpeechError::Undecodable(detail));
+            }
+            Err(e) => return Err(e),
+        }
+        let wav16k = tokio::fs::read(&output)
+            .await
+            .map_err(|e| SpeechError::Undecodable(format!("ffmpeg produced no output: {e}")))?;
+        let seconds = wav16k_seconds(&wav16k).map_err(|e| SpeechError::Failed {
+            program: FFMPEG,
+            detail: e,
+        })?;
+        if seconds <= 0.0 {
+            return Err(SpeechError::Undecodable(
+                "the recording contains no audio".into(),
+            ));
+        }
+        if seconds > self.config.max_seconds {
+            return Err(SpeechError::TooLong {
+                seconds,
+                max: self.config.max_seconds,
+            });
+        }
+        Ok(Normalized { wav16k, seconds })
+    }
+
+    /// Recognises phones in a 16 kHz mono 16-bit WAV (as made by
+    /// [`Speech::normalize`]) with PocketSphinx in all-phone mode.
+    ///
+    /// Waits at most [`SpeechConfig::queue_timeout`] for a free slot, else
+    /// fails with [`SpeechError::Busy`].
+    pub(crate) async fn recognize_phones(&self, wav16k: &[u8]) -> Result<Vec<String>, SpeechError> {
+        let max = self.config.max_upload_bytes;
+        if wav16k.len() > max {
+            return Err(SpeechError::TooLarge {
+                bytes: wav16k.len(),
+                max,
+            });
+        }
+        let pcm = wav16k_pcm(wav16k).map_err(SpeechError::Undecodable)?;
+        let seconds = pcm_seconds(pcm);
+        if seconds > self.config.max_seconds {
+            return Err(SpeechError::TooLong {
+                seconds,
+                max: self.config.max_seconds,
+            });
+        }
+        self.sphinx_status.clone()?;
+        let _permit =
+            match tokio::time::timeout(self.config.queue_timeout, self.slots.acquire()).await {
+                Ok(Ok(permit)) => permit,
+                Ok(Err(_)) | Err(_) => return Err(SpeechError::Busy),
+            };
+        let dir = tempdir()?;
+        // Raw samples, not the WAV: pocketsphinx_continuous skips exactly 44
+        // header bytes of a `.wav` and would read any extra chunk as audio.
+        let input = dir.path().join("audio16k.raw");
+        write_file(&input, pcm).await?;
+        let model = &self.config.model_dir;
+        let mut cmd = Command::new(&self.pocketsphinx);
+        cmd.arg("-infile")
+            .arg(&input)
+            .arg("-hmm")
+            .arg(model.join("en-us"))
+            .arg("-allphone")
+            .arg(model.join("en-us-phone.lm.bin"))
+            .args([
+                "-backtrace",
+                "yes",
+                "-beam",
+                "1e-20",
+                "-pbeam",
+                "1e-20",
+                "-lw",
+                "2.0",
+            ]);
+        let started = std::time::Instant::now();
+        let out = self.run(POCKETSPHINX, cmd).await?;
+        let phones = parse_phones(&out.stdout);
+        tracing::debug!(seconds, ?phones, elapsed = ?started.elapsed(), "recognized");
+        Ok(phones)
+    }
+
+    /// Normalises an upload and recognises its phones.
+    pub(crate) async fn recognize(&self, audio: &[u8]) -> Result<Recognized, SpeechError> {
+        self.sphinx_status.clone()?;
+        let normalized = self.normalize(audio).await?;
+        let phones = self.recognize_phones(&normalized.wav16k).await?;
+        Ok(Recognized {
+            phones,
+            seconds: normalized.seconds,
+        })
+    }
+
+    /// Runs a command with the configured timeout; on timeout (or when the
+    /// returned future is dropped) the child is killed.
+    async fn run(&self, program: &'static str, mut cmd: Command) -> Result<Output, SpeechError> {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => missing(program),
+            _ => SpeechError::Failed {
+                program,
+                detail: format!("could not start: {e}"),
+            },
+        })?;
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
+        let after = self.config.timeout;
+        let work = async {
+            let (out, err, status) = tokio::join!(read_all(stdout), read_all(stderr), child.wait());
+            (out, err, status)
+        };
+        let (stdout, stderr, status) = match tokio::time::timeout(after, work).await {
+            Ok(done) => done,
+            Err(_) => {
+                let pid = child.id();
+                // SIGKILL and reap, so no zombie is left behind.
+                if let Err(e) = child.kill().await {
+                    tracing::warn!(program, ?pid, error = %e, "could not kill timed-out child");
+                }
+                tracing::warn!(program, ?pid, ?after, "child timed out and was killed");
+                return Err(SpeechError::Timeout { program, after });
+            }
+        };
+        let status = status.map_err(|e| SpeechError::Failed {
+            program,
+            detail: format!("wait failed: {e}"),
+        })?;
+        if !status.success() {
+            return Err(SpeechError::Failed {
+                program,
+                detail: failure_detail(status, &stderr),
+            });
+        }
+        Ok(Output { stdout })
+    }
+}
+
+struct Output {
+    stdout: Vec<u8>,
+}
+
+async fn read_all<R: AsyncRead + Unpin>(reader: Option<R>) -> Vec<u8> {
+    let mut buf = Vec::new();
+    if let Some(mut r) = reader
+        && let Err(e) = r.read_to_end(&mut buf).await
+    {
+        tracing::debug!(error = %e, "reading child output failed");
+    }
+    buf
+}
+
+fn failure_detail(status: ExitStatus, stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    // PocketSphinx logs a lot of INFO lines; keep the interesting ones.
+    let important: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("ERROR") || l.starts_with("FATAL"))
+        .collect();
+    let lines: Vec<&str> = if important.is_empty() {
+        text.lines().filter(|l| !l.trim().is_empty()).collect()
+    } else {
+        important
+    };
+    let tail = lines[lines.len().saturating_sub(3)..].join(" | ");
+    let mut tail: String = tail.chars().take(500).collect();
+    if tail.is_empty() {
+        tail = "no error output".into();
+    }
+    format!("{status}: {tail}")
+}
+
+fn missing(program: &'static str) -> SpeechError {
+    let package = match program {
+        ESPEAK => "espeak-ng",
+        FFMPEG => "ffmpeg",
+        POCKETSPHINX => "pocketsphinx",
+        _ => "pocketsphinx-en-us",
+    };
+    SpeechError::Missing { program, package }
+}
+
+fn tempdir() -> Result<tempfile::TempDir, SpeechError> {
+    tempfile::Builder::new()
+        .prefix("agora-speech-")
+        .tempdir()
+        .map_err(|e| SpeechError::Failed {
+            program: "tempfile",
+            detail: e.to_string(),
+        })
+}
+
+async fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SpeechError> {
+    tokio::fs::write(path, bytes)
+        .await
+        .map_err(|e| SpeechError::Failed {
+            program: "tempfile",
+            detail: e.to_string(),
+        })
+}
+
+/// Finds an executable: paths with a `/` are taken as they are, bare names
+/// are looked up on `PATH`.
+fn resolve(program: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
+    };
+    if program.as_os_str().is_empty() {
+        return None;
+    }
+    if program.components().count() > 1 || program.is_absolute() {
+        return executable(program).then(|| program.to_path_buf());
+    }
+    let path: OsString = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| executable(candidate))
+}
+
+fn validate_text(text: &str) -> Result<(), SpeechError> {
+    let chars = text.chars().count();
+    if chars == 0 || chars > MAX_TEXT_CHARS {
+        return Err(SpeechError::InvalidText(format!(
+            "must be 1 to {MAX_TEXT_CHARS} characters, got {chars}"
+        )));
+    }
+    if let Some(bad) = text
+        .chars()
+        .find(|c| !(c.is_ascii_alphabetic() || matches!(c, '\'' | ' ' | '-')))
+    {
+        return Err(SpeechError::InvalidText(format!(
+            "only ASCII letters, apostrophes, spaces and hyphens are allowed, not {bad:?}"
+        )));
+    }
+    if !text.chars().any(|c| c.is_ascii_alphabetic()) {
+        return Err(SpeechError::InvalidText("must contain a letter".into()));
+    }
+    Ok(())
+}
+
+/// Parses PocketSphinx all-phone output into ARPAbet phones: silence and
+/// filler tokens (`SIL`, `+SPN+`, `+NSN+`, `<s>` …) are dropped, stress
+/// digits removed, anything not ARPAbet ignored.
+pub(crate) fn parse_phones(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .flat_map(str::split_whitespace)
+        .filter_map(|token| {
+            let phone = token
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_ascii_uppercase();
+            ARPABET.contains(&phone.as_str()).then_some(phone)
+        })
+        .collect()
+}
+
+/// Duration of a 16 kHz mono 16-bit PCM WAV, from its sample count.
+fn wav16k_seconds(wav: &[u8]) -> Result<f64, String> {
+    Ok(pcm_seconds(wav16k_pcm(wav)?))
+}
+
+fn pcm_seconds(pcm: &[u8]) -> f64 {
+    (pcm.len() / 2) as f64 / f64::from(SAMPLE_RATE)
+}
+
+/// The sample data of a 16 kHz mono 16-bit PCM WAV (any extra chunks, such
+/// as ffmpeg's `LIST`, are skipped).
+fn wav16k_pcm(wav: &[u8]) -> Result<&[u8], String> {
+    let u16_at = |i: usize| wav.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let u32_at = |i: usize| {
+        wav.get(i..i + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    if wav.len() < 12 || &wav[0..4] != b"RIFF" || &wav[8..12] != b"WAVE" {
+        return Err("not a RIFF/WAVE file".into());
+    }
+    let mut pos = 12;
+    let mut format_ok = false;
+    while pos + 8 <= wav.len() {
+        let id = &wav[pos..pos + 4];
+        let size = u32_at(pos + 4).unwrap_or(0) as usize;
+        let body = pos + 8;
+        if id == b"fmt " {
+            let (fmt, channels, rate, bits) = (
+                u16_at(body),
+                u16_at(body + 2),
+                u32_at(body + 4),
+                u16_at(body + 14),
+            );
+            if fmt != Some(1)
+                || channels != Some(1)
+                || rate != Some(SAMPLE_RATE)
+                || bits != Some(16)
+            {
+                return Err(format!(
+                    "expected 16 kHz mono 16-bit PCM, got format {fmt:?}, {channels:?} channels, {rate:?} Hz, {bits:?} bits"
+                ));
+            }
+            format_ok = true;
+        } else if id == b"data" {
+            if !format_ok {
+                return Err("WAV data before format chunk".into());
+            }
+            // Streamed WAVs may carry a placeholder size; trust the bytes present.
+            let end = body.saturating_add(size).min(wav.len());
+            let end = body + (end - body) / 2 * 2;
+            return Ok(&wav[body..end]);
+        }
+        pos = body.saturating_add(size).saturating_add(size & 1);
+    }
+    Err("WAV file has no data chunk".into())
+}
+
+/// A 16 kHz mono 16-bit WAV of silence (for probing).
+#[cfg(test)]
+fn silence_wav(seconds: f64) -> Vec<u8> {
+    let samples = (seconds * f64::from(SAMPLE_RATE)) as u32;
+    let data_len = samples * 2;
+    let mut wav = Vec::with_capacity(44 + data_len as usize);
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&SAMPLE_RATE.to_le_bytes());
+    wav.extend_from_slice(&(SAMPLE_RATE * 2).to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_len.to_le_bytes());
+    wav.resize(44 + data_len as usize, 0);
+    wav
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn parses_phones() {
+        let out = b"SIL K AA1 t +SPN+ +NSN+ <s> SIL\nSIL hh ER0 SIL\n";
+        assert_eq!(parse_phones(out), ["K", "AA", "T", "HH", "ER"]);
+        assert!(parse_phones(b"").is_empty());
+        assert!(parse_phones(b"SIL\n").is_empty());
+    }
+
+    #[test]
+    fn validates_text() {
+        assert!(validate_text("hello").is_ok());
+        assert!(validate_text("don't stop-now").is_ok());
+        assert!(validate_text("-q").is_ok());
+        for bad in ["", " ", "--", "héllo", "a;rm", "x\n", &"a".repeat(65)] {
+            assert!(
+                matches!(validate_text(bad), Err(SpeechError::InvalidText(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn wav_duration() {
+        let wav = silence_wav(0.5);
+        assert_eq!(wav16k_seconds(&wav), Ok(0.5));
+        assert!(wav16k_seconds(b"RIFF\0\0\0\0WAVE").is_err());
+        assert!(wav16k_seconds(b"garbage").is_err());
+    }
+
+    #[test]
+    fn missing_message_names_package() {
+        let msg = missing(MODEL).to_string();
+        assert!(
+            msg.contains("speech recognition needs the Debian package pocketsphinx-en-us"),
+            "{msg}"
+        );
+        assert!(missing(ESPEAK).to_string().contains("espeak-ng"));
+    }
+}
+
+#[cfg(test)]
+mod tests;
