@@ -9,11 +9,11 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::lexicon;
 pub use crate::media::{
     AUDIO_TYPES, LiteracyRuntime, MediaError, practice_recording, text_audio, word_audio,
 };
 pub use crate::types::{LEVEL_TYPE, Level, MOCK_TEST_TYPE, MockTest, WORD_TYPE, Word};
+use crate::{lexicon, service::found};
 
 /// Adds literacy's per-request DataLoaders to a request's or connection's `data`.
 pub fn insert_loaders(data: &mut async_graphql::Data, platform: &Platform) {
@@ -172,13 +172,4 @@ pub async fn mock_test_node(
             .await
             .map(MockTest),
     )
-}
-
-/// `NOT_FOUND` as none.
-fn found<T>(result: AppResult<T>) -> AppResult<Option<T>> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(AppError::NotFound(_)) => Ok(None),
-        Err(other) => Err(other),
-    }
 }

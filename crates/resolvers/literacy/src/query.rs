@@ -8,7 +8,7 @@ use crate::{
     feedback::{self, MAX_RECOMMENDATIONS, RecommendedWord},
     lexicon,
     loaders::StandingLoader,
-    service::{levels, mock},
+    service::{found, levels},
     types::{
         LEVEL_TYPE, Level, LiteracyProgress, MOCK_TEST_TYPE, MockTest, WORD_TYPE, Word,
         WordAnalysis,
@@ -33,21 +33,17 @@ impl LiteracyQuery {
     /// One level; null if there is none with that id.
     async fn literacy_level(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Level>> {
         let id = ids::decode(&id, LEVEL_TYPE, "id")?;
-        match levels::find(&ctx.platform()?.db, id).await {
-            Ok(level) => Ok(Some(Level(level))),
-            Err(AppError::NotFound(_)) => Ok(None),
-            Err(other) => Err(other.into()),
-        }
+        Ok(found(
+            levels::find(&ctx.platform()?.db, id).await.map(Level),
+        )?)
     }
 
     /// One word; null if there is none with that id.
     async fn word(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Word>> {
         let id = ids::decode(&id, WORD_TYPE, "id")?;
-        match levels::word(&ctx.platform()?.db, id).await {
-            Ok(word) => Ok(Some(Word(word))),
-            Err(AppError::NotFound(_)) => Ok(None),
-            Err(other) => Err(other.into()),
-        }
+        Ok(found(
+            levels::word(&ctx.platform()?.db, id).await.map(Word),
+        )?)
     }
 
     /// Your literacy progress (signed in).
@@ -66,13 +62,7 @@ impl LiteracyQuery {
     async fn mock_test(&self, ctx: &Context<'_>, id: ID) -> Result<Option<MockTest>> {
         let user = ctx.viewer().require_user()?;
         let id = ids::decode(&id, MOCK_TEST_TYPE, "id")?;
-        let platform = ctx.platform()?;
-        mock::expire_overdue(platform, user).await?;
-        match mock::own(&platform.db, user, id).await {
-            Ok(test) => Ok(Some(MockTest(test))),
-            Err(AppError::NotFound(_)) => Ok(None),
-            Err(other) => Err(other.into()),
-        }
+        Ok(crate::api::mock_test_node(ctx.platform()?, user, id).await?)
     }
 
     /// The words you should practise next from `levelId` (default: your current level),

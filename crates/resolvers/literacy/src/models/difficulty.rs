@@ -132,7 +132,7 @@ fn letters(text: &str) -> Vec<char> {
 }
 
 /// Levenshtein distance between two phone sequences.
-pub(crate) fn edit_distance(a: &[&str], b: &[&str]) -> usize {
+pub(crate) fn edit_distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, x) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];

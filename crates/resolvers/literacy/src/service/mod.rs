@@ -7,7 +7,17 @@ pub(crate) mod mock;
 pub(crate) mod practice;
 pub(crate) mod progress;
 
+use agora_platform::{AppError, AppResult};
 use uuid::Uuid;
+
+/// A look-up's `NOT_FOUND` as none (for nullable fields and `node(id:)`).
+pub(crate) fn found<T>(result: AppResult<T>) -> AppResult<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
 
 /// A word is passed (and, the first time in practice, mastered) above this similarity.
 pub(crate) const PASS_MARK: i32 = 70;

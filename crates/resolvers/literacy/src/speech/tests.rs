@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 
+use crate::models::difficulty::edit_distance;
+
 use super::{ARPABET, NORMAL_WPM, SLOW_WPM, Speech, SpeechConfig, SpeechError};
 
 /// Whether espeak-ng, ffmpeg and PocketSphinx are installed (else `SKIPPED`, or a failure
@@ -270,24 +272,10 @@ fn cmudict(word: &str) -> Vec<Vec<String>> {
     prons
 }
 
-fn levenshtein(a: &[String], b: &[String]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, y) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(x != y))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 fn distance(phones: &[String], prons: &[Vec<String>]) -> usize {
     prons
         .iter()
-        .map(|p| levenshtein(phones, p))
+        .map(|p| edit_distance(phones, p))
         .min()
         .unwrap_or(usize::MAX)
 }
