@@ -1,6 +1,6 @@
 //! Literacy (the dyslexia hub): word levels and words, each learner's place, per-word
-//! progress, every attempt, mock tests and their words, per-phoneme error counts; and the
-//! `FIRST_WORD` achievement (mastering one word).
+//! progress, every attempt, mock tests and their words, per-phoneme error counts; the
+//! `PRACTICE_STREAK_EXTENDED` point rule and the `FIRST_WORD` and `PRACTICE_7` achievements.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -16,26 +16,65 @@ impl MigrationTrait for Migration {
         learners(manager).await?;
         attempts(manager).await?;
         mock_tests(manager).await?;
-        let mut first_word = Query::insert();
-        first_word
-            .into_table(Achievements::Table)
+        let mut rule = Query::insert();
+        rule.into_table(PointRules::Table)
             .columns([
-                Achievements::Key,
-                Achievements::Name,
-                Achievements::Description,
-                Achievements::Metric,
-                Achievements::Target,
-                Achievements::Position,
+                PointRules::EventType,
+                PointRules::Points,
+                PointRules::ScorePoints,
+                PointRules::ScoreUnit,
+                PointRules::WinPoints,
+                PointRules::CountsForStreak,
+                PointRules::Description,
             ])
             .values_panic([
-                "FIRST_WORD".into(),
-                "First word".into(),
-                "Master your first word".into(),
-                "WORDS_MASTERED".into(),
-                1i64.into(),
-                100i32.into(),
+                "PRACTICE_STREAK_EXTENDED".into(),
+                5i32.into(),
+                0i32.into(),
+                0i32.into(),
+                0i32.into(),
+                true.into(),
+                "A new longest daily word-practice streak".into(),
             ]);
-        manager.exec_stmt(first_word).await
+        manager.exec_stmt(rule).await?;
+        let mut achievements = Query::insert();
+        achievements.into_table(Achievements::Table).columns([
+            Achievements::Key,
+            Achievements::Name,
+            Achievements::Description,
+            Achievements::Metric,
+            Achievements::Target,
+            Achievements::Position,
+        ]);
+        for (position, (key, name, description, metric, target)) in [
+            (
+                "FIRST_WORD",
+                "First word",
+                "Master your first word",
+                "WORDS_MASTERED",
+                1i64,
+            ),
+            (
+                "PRACTICE_7",
+                "Practice week",
+                "Practise words 7 days in a row",
+                "LONGEST_PRACTICE_STREAK",
+                7,
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            achievements.values_panic([
+                key.into(),
+                name.into(),
+                description.into(),
+                metric.into(),
+                target.into(),
+                (100 + position as i32).into(),
+            ]);
+        }
+        manager.exec_stmt(achievements).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -43,7 +82,15 @@ impl MigrationTrait for Migration {
             .exec_stmt(
                 Query::delete()
                     .from_table(Achievements::Table)
-                    .and_where(Expr::col(Achievements::Key).eq("FIRST_WORD"))
+                    .and_where(Expr::col(Achievements::Key).is_in(["FIRST_WORD", "PRACTICE_7"]))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .exec_stmt(
+                Query::delete()
+                    .from_table(PointRules::Table)
+                    .and_where(Expr::col(PointRules::EventType).eq("PRACTICE_STREAK_EXTENDED"))
                     .to_owned(),
             )
             .await?;
@@ -348,6 +395,18 @@ async fn mock_tests(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 enum Users {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum PointRules {
+    Table,
+    EventType,
+    Points,
+    ScorePoints,
+    ScoreUnit,
+    WinPoints,
+    CountsForStreak,
+    Description,
 }
 
 #[derive(DeriveIden)]

@@ -526,6 +526,46 @@ async fn the_practice_streak_counts_days_in_the_learners_time_zone() {
     assert_eq!(stats["practiceStreak"], 1);
     assert_eq!(stats["longestPracticeStreak"], 2);
     assert!(clock.now() > super::common::clock::monday_morning());
+
+    // Each new record day is one PRACTICE_STREAK_EXTENDED; seven in a row unlock PRACTICE_7
+    // (and FIRST_WORD came with the first mastered word).
+    for _ in 0..6 {
+        clock.advance(Span::days(1));
+        practised(&server, &ada.token, id, text).await;
+    }
+    assert_eq!(
+        progress(&server, &ada.token).await["longestPracticeStreak"],
+        7
+    );
+    server.wait_for_outbox().await;
+    assert_eq!(
+        events_of(&server.state.platform, "PRACTICE_STREAK_EXTENDED")
+            .await
+            .len(),
+        7,
+        "records 1, 2, then 3 to 7 after the gap"
+    );
+    let body = server
+        .gql_as(
+            &ada.token,
+            "{ myProgress { achievements { achievement { key } unlockedAt progress } } }",
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&body);
+    let achievements = body["data"]["myProgress"]["achievements"]
+        .as_array()
+        .expect("list");
+    let of = |key: &str| {
+        achievements
+            .iter()
+            .find(|a| a["achievement"]["key"] == key)
+            .unwrap_or_else(|| panic!("{key} in {achievements:?}"))
+            .clone()
+    };
+    assert_eq!(of("PRACTICE_7")["progress"], 7);
+    assert!(of("PRACTICE_7")["unlockedAt"].is_string());
+    assert!(of("FIRST_WORD")["unlockedAt"].is_string());
 }
 
 #[tokio::test]

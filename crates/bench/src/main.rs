@@ -10,6 +10,7 @@
 
 mod attacks;
 mod gamification;
+mod literacy;
 mod sensors;
 
 use std::{
@@ -58,6 +59,9 @@ enum Command {
     /// The attack corpus: each refusal's latency, WebSocket floods, and a normal query's
     /// latency while the corpus is replayed.
     Attacks(attacks::AttacksArgs),
+    /// The dyslexia hub: transcript scoring, `practiceWord` from one and many learners, and
+    /// recorded answers (in process, embedded database).
+    Literacy(literacy::LiteracyArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -514,6 +518,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Battle(args) => battle(args).await,
         Command::Awards(args) => gamification::awards(args).await,
+        Command::Literacy(args) => literacy::literacy(args).await,
         Command::Leaderboard(args) => gamification::leaderboard(args).await,
         Command::Sensors(args) => sensors::sensors(args).await,
         Command::Attacks(args) => attacks::attacks(args).await,

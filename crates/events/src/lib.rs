@@ -35,7 +35,7 @@ pub use gamification::{AchievementUnlocked, LevelUp, StreakAtRisk};
 pub use identity::{UserRegistered, UserSignedIn, UserUpdated};
 pub use knowledge::QuestionPublished;
 pub use learning::{FlashcardReviewed, FlashcardsDue, TopicCompleted};
-pub use literacy::{MockTestPassed, WordMastered};
+pub use literacy::{MockTestPassed, PracticeStreakExtended, WordMastered};
 pub use notifications::NotificationCreated;
 pub use sensors::SensorAlert;
 
@@ -80,17 +80,19 @@ pub enum EventKind {
     /// An air-quality alert fired at a station a user follows (sensors). Payload:
     /// [`SensorAlert`].
     SensorAlert,
-    /// A learner mastered a word. The literacy domain will emit it; gamification already
-    /// prices it (`point_rules`). Payload: [`WordMastered`].
+    /// A learner mastered a word, once per word (literacy). Payload: [`WordMastered`].
     WordMastered,
-    /// A learner passed a mock test. The literacy domain will emit it; gamification already
-    /// prices it (`point_rules`). Payload: [`MockTestPassed`].
+    /// A learner passed a level's mock test for the first time (literacy). Payload:
+    /// [`MockTestPassed`].
     MockTestPassed,
+    /// A learner's daily practice streak grew past their longest, by one day (literacy).
+    /// Payload: [`PracticeStreakExtended`].
+    PracticeStreakExtended,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 17] = [
         Self::UserRegistered,
         Self::UserSignedIn,
         Self::UserUpdated,
@@ -107,6 +109,7 @@ impl EventKind {
         Self::SensorAlert,
         Self::WordMastered,
         Self::MockTestPassed,
+        Self::PracticeStreakExtended,
     ];
 
     /// The name stored in `outbox_events.event_type` (and, for the kinds that earn points,
@@ -129,6 +132,7 @@ impl EventKind {
             Self::SensorAlert => "SENSOR_ALERT",
             Self::WordMastered => "WORD_MASTERED",
             Self::MockTestPassed => "MOCK_TEST_PASSED",
+            Self::PracticeStreakExtended => "PRACTICE_STREAK_EXTENDED",
         }
     }
 
@@ -219,10 +223,11 @@ mod tests {
                 | EventKind::NotificationCreated
                 | EventKind::SensorAlert
                 | EventKind::WordMastered
-                | EventKind::MockTestPassed => 1,
+                | EventKind::MockTestPassed
+                | EventKind::PracticeStreakExtended => 1,
             })
             .sum::<usize>();
-        assert_eq!(count, 16);
+        assert_eq!(count, 17);
         let distinct: HashSet<EventKind> = EventKind::ALL.into_iter().collect();
         assert_eq!(distinct.len(), EventKind::ALL.len());
     }
@@ -246,6 +251,7 @@ mod tests {
             SensorAlert::KIND,
             WordMastered::KIND,
             MockTestPassed::KIND,
+            PracticeStreakExtended::KIND,
         ];
         let distinct: HashSet<EventKind> = kinds.into_iter().collect();
         assert_eq!(distinct.len(), EventKind::ALL.len());

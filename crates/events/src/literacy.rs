@@ -49,3 +49,19 @@ pub struct MockTestPassed {
 impl DomainEvent for MockTestPassed {
     const KIND: EventKind = EventKind::MockTestPassed;
 }
+
+/// `PRACTICE_STREAK_EXTENDED`: a learner practised on one more consecutive day than ever
+/// before. It comes once per new record day, so a counter of these events is the learner's
+/// longest practice streak (gamification's `LONGEST_PRACTICE_STREAK`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PracticeStreakExtended {
+    /// The learner.
+    pub user_id: Uuid,
+    /// The new longest streak, in days.
+    pub days: i32,
+}
+
+impl DomainEvent for PracticeStreakExtended {
+    const KIND: EventKind = EventKind::PracticeStreakExtended;
+}

@@ -116,6 +116,14 @@ fn new_word(level: Uuid, position: usize, text: &str) -> AppResult<word::ActiveM
     })
 }
 
+/// Scores `transcript` as a reading of level word `word` (its similarity, 0–100), as
+/// `practiceWord` does before it stores anything: for benchmarks and tools.
+pub fn score_transcript(word: &str, transcript: &str) -> AppResult<i32> {
+    let answer = crate::service::practice::Answer::from_transcript(transcript, 0)?;
+    let pronounced = lexicon::pronounce(word);
+    Ok(lexicon::score(word, &pronounced.phonemes, &answer.heard).similarity)
+}
+
 /// The SVG picture card of `text` (`/media/picture/{text}.svg`); `BAD_USER_INPUT` unless it
 /// is one word of 1–64 letters.
 pub fn picture_svg(text: &str) -> AppResult<String> {

@@ -35,6 +35,8 @@ pub(crate) mod metric {
     pub(crate) const WORDS_MASTERED: &str = "WORDS_MASTERED";
     /// Mock tests passed.
     pub(crate) const MOCK_TESTS_PASSED: &str = "MOCK_TESTS_PASSED";
+    /// The longest daily practice streak of literacy (one `PRACTICE_STREAK_EXTENDED` per day).
+    pub(crate) const LONGEST_PRACTICE_STREAK: &str = "LONGEST_PRACTICE_STREAK";
     /// The level reached.
     pub(crate) const LEVEL: &str = "LEVEL";
     /// The longest streak.

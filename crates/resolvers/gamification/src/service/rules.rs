@@ -10,8 +10,8 @@ use agora_entities::{
     platform::outbox_event,
 };
 use agora_events::{
-    BattleFinished, EventKind, FlashcardReviewed, MockTestPassed, QuestionPublished,
-    TopicCompleted, UserSignedIn, UserUpdated, WordMastered,
+    BattleFinished, EventKind, FlashcardReviewed, MockTestPassed, PracticeStreakExtended,
+    QuestionPublished, TopicCompleted, UserSignedIn, UserUpdated, WordMastered,
 };
 use agora_platform::{AppError, AppResult, outbox::payload};
 use chrono::{DateTime, Utc};
@@ -24,8 +24,7 @@ use super::metric;
 /// The rule name for the first sign-in of a local day.
 pub(crate) const DAILY_LOGIN: &str = "DAILY_LOGIN";
 
-/// Outbox events gamification reads. `WORD_MASTERED` and `MOCK_TEST_PASSED` are priced
-/// already; the literacy domain will emit them.
+/// Outbox events gamification reads.
 pub(crate) const CONSUMED: &[EventKind] = &[
     EventKind::BattleFinished,
     EventKind::FlashcardReviewed,
@@ -33,6 +32,7 @@ pub(crate) const CONSUMED: &[EventKind] = &[
     EventKind::QuestionPublished,
     EventKind::WordMastered,
     EventKind::MockTestPassed,
+    EventKind::PracticeStreakExtended,
     EventKind::UserSignedIn,
     EventKind::UserUpdated,
 ];
@@ -173,6 +173,16 @@ pub(crate) fn effect_of(event: &outbox_event::Model) -> AppResult<Effect> {
                 body.user_id,
                 body.topic_id,
                 metric::MOCK_TESTS_PASSED,
+            ))
+        }
+        // One event per new record day: the counter is the longest practice streak.
+        EventKind::PracticeStreakExtended => {
+            let body: PracticeStreakExtended = payload(event)?;
+            Ok(single(
+                kind,
+                body.user_id,
+                None,
+                metric::LONGEST_PRACTICE_STREAK,
             ))
         }
         EventKind::UserSignedIn => {

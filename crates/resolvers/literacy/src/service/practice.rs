@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use agora_entities::literacy::{attempt, learner, phoneme_stat, word, word_progress};
-use agora_events::literacy::WordMastered;
+use agora_events::literacy::{PracticeStreakExtended, WordMastered};
 use agora_platform::{
     AppError, AppResult, Platform,
     db::begin_write,
@@ -125,9 +125,7 @@ pub(crate) async fn practice(
     }
     count_practice_day(&txn, &place, now).await?;
     txn.commit().await?;
-    if newly_mastered {
-        platform.wake_outbox();
-    }
+    platform.wake_outbox();
     announce(platform, user).await;
     Ok(Outcome {
         attempt: stored,
@@ -306,7 +304,8 @@ async fn count_phonemes<C: ConnectionTrait>(
 }
 
 /// Counts today (in the learner's time zone) as a practice day: the streak grows by one after
-/// a day with practice, restarts at one after a gap.
+/// a day with practice, restarts at one after a gap. A new record enqueues
+/// `PRACTICE_STREAK_EXTENDED` (gamification's 7-day practice achievement counts them).
 async fn count_practice_day<C: ConnectionTrait>(
     db: &C,
     place: &learner::Model,
@@ -325,6 +324,13 @@ async fn count_practice_day<C: ConnectionTrait>(
     let streak = next_streak(last, place.streak_days, today);
     if last == Some(today) {
         return Ok(());
+    }
+    if streak > place.longest_streak {
+        let event = PracticeStreakExtended {
+            user_id: place.user_id,
+            days: streak,
+        };
+        outbox::enqueue(db, now, NewEvent::of(place.user_id, &event)?).await?;
     }
     let mut active: learner::ActiveModel = place.clone().into();
     active.streak_days = Set(streak);

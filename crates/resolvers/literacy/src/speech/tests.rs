@@ -488,7 +488,7 @@ async fn timeout_kills_child() {
     }
     let dir = tempfile::tempdir().unwrap();
     let program = private_pocketsphinx(dir.path());
-    let after = Duration::from_millis(400);
+    let after = Duration::from_millis(200);
     let s = Speech::new(SpeechConfig {
         pocketsphinx: program.clone(),
         timeout: after,
