@@ -117,6 +117,8 @@ pub(crate) async fn setup(target: &Target) -> anyhow::Result<Bench> {
         "0",
         "--rate-limit-key",
         "0",
+        "--rate-limit-auth",
+        "0",
         // The fan-out phase opens every subscriber's socket from 127.0.0.1.
         "--ws-connections-per-ip",
         "0",

@@ -1,5 +1,6 @@
 //! `agora-bench literacy`: the dyslexia hub's speeds, in process on a fresh embedded database
-//! (SQLite file, in-process bus), the server serving on a free local port:
+//! (SQLite file, in-process bus; `--postgres`: a fresh PostgreSQL schema and Redis prefix), the
+//! server serving on a free local port:
 //!
 //! 1. transcript scoring in the service (dictionary look-up, alignment, tip), per call;
 //! 2. `practiceWord` over HTTP from one client, then from `--learners` concurrent learners;
@@ -17,10 +18,18 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{Api, gamification::report};
+use crate::{
+    Api,
+    gamification::{Target, report, setup, teardown},
+};
 
 #[derive(clap::Args, Clone)]
 pub(crate) struct LiteracyArgs {
+    /// Run on PostgreSQL and Redis (`--database-url`, `--redis-url`) instead of SQLite.
+    #[arg(long)]
+    postgres: bool,
+    #[command(flatten)]
+    target: Target,
     /// Transcript scorings timed in the service.
     #[arg(long, default_value_t = 5_000)]
     scores: usize,
@@ -41,14 +50,20 @@ pub(crate) struct LiteracyArgs {
 const PRACTICE: &str = "mutation($w: ID!, $t: String!) { practiceWord(wordId: $w, transcript: $t, durationMs: 900) { similarity } }";
 
 pub(crate) async fn literacy(args: LiteracyArgs) -> anyhow::Result<()> {
+    if args.postgres {
+        let bench = setup(&args.target).await?;
+        let result = measure(&args, &bench.state).await;
+        teardown(bench, &args.target).await?;
+        return result;
+    }
     let dir = std::env::temp_dir().join(format!("agora-bench-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
-    let result = run(&args, &dir).await;
+    let result = embedded(&args, &dir).await;
     std::fs::remove_dir_all(&dir).ok();
     result
 }
 
-async fn run(args: &LiteracyArgs, dir: &std::path::Path) -> anyhow::Result<()> {
+async fn embedded(args: &LiteracyArgs, dir: &std::path::Path) -> anyhow::Result<()> {
     let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
     let media = dir.join("media");
     let config = config::parse_args([
@@ -74,6 +89,21 @@ async fn run(args: &LiteracyArgs, dir: &std::path::Path) -> anyhow::Result<()> {
         },
     )
     .await?;
+    let result = measure(args, &state).await;
+    state.shutdown.cancel();
+    state.platform.db.clone().close().await.ok();
+    result
+}
+
+async fn measure(args: &LiteracyArgs, state: &agora_server::AppState) -> anyhow::Result<()> {
+    println!(
+        "database: {}",
+        if args.postgres {
+            "PostgreSQL + Redis"
+        } else {
+            "SQLite, in-process bus"
+        }
+    );
     let words = agora_literacy::api::seed_levels(&state.platform)
         .await
         .map_err(|e| anyhow::anyhow!(e.log_message()))?;
@@ -91,11 +121,7 @@ async fn run(args: &LiteracyArgs, dir: &std::path::Path) -> anyhow::Result<()> {
     let token = api.account(0).await?;
     sequential(args, &api, &token, &words).await?;
     concurrent(args, &api, &words).await?;
-    uploads(args, &api, &token, &words).await?;
-
-    state.shutdown.cancel();
-    state.platform.db.clone().close().await.ok();
-    Ok(())
+    uploads(args, &api, &token, &words).await
 }
 
 /// `(id, text)` of the first level's words.
@@ -152,7 +178,15 @@ fn scoring(args: &LiteracyArgs, words: &[(String, String)]) -> anyhow::Result<()
             .map_err(|e| anyhow::anyhow!(e.log_message()))?;
         samples.push(t.elapsed());
     }
-    report("transcript scoring in the service", samples);
+    samples.sort_unstable();
+    let us = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e6;
+    println!(
+        "transcript scoring in the service: n={} p50={:.1}µs p99={:.1}µs max={:.1}µs",
+        samples.len(),
+        us(0.5),
+        us(0.99),
+        us(1.0)
+    );
     Ok(())
 }
 

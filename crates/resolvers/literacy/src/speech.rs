@@ -422,13 +422,15 @@ impl Speech {
             .arg(model.join("en-us"))
             .arg("-allphone")
             .arg(model.join("en-us-phone.lm.bin"))
+            // Beams of 1e-15 (1e-20 before): 28% faster on 18 espeak words, the same phones
+            // for 17 of them and closer to the dictionary for the last ("look").
             .args([
                 "-backtrace",
                 "yes",
                 "-beam",
-                "1e-20",
+                "1e-15",
                 "-pbeam",
-                "1e-20",
+                "1e-15",
                 "-lw",
                 "2.0",
             ]);
