@@ -976,3 +976,71 @@ async fn a_recorded_answer_is_recognised_offline_and_scored() {
     // None of the refusals was stored.
     assert_eq!(progress(&server, &ada.token).await["totalAttempts"], 5);
 }
+
+/// Racing requests on one test and one new practice day: answers to two words both count,
+/// two finishes close it once (one `MOCK_TEST_PASSED`, one `CONFLICT`), two practices on a
+/// new day count it once (one `PRACTICE_STREAK_EXTENDED`).
+#[tokio::test]
+async fn racing_answers_finishes_and_practices_count_once() {
+    let server = TestServer::start().await;
+    let levels = levels(&server).await;
+    let first = words(&levels[0]);
+    let ada = user(&server, "ada@example.org", "Ada").await;
+    let (a, b) = tokio::join!(
+        practised(&server, &ada.token, &first[0].0, &first[0].1),
+        practised(&server, &ada.token, &first[1].0, &first[1].1),
+    );
+    assert!(a["passed"] == true && b["passed"] == true);
+    master(&server, &ada.token, &first[2..], 30).await;
+    let body = start_test(&server, &ada.token, &levels[0]).await;
+    assert_no_errors(&body);
+    let test = body["data"]["startMockTest"].clone();
+    let drawn: Vec<(String, String)> = test["words"]
+        .as_array()
+        .expect("words")
+        .iter()
+        .map(|w| {
+            (
+                w["word"]["id"].as_str().expect("id").to_owned(),
+                w["word"]["text"].as_str().expect("text").to_owned(),
+            )
+        })
+        .collect();
+    for pair in drawn.chunks(2) {
+        let (x, y) = tokio::join!(
+            answer(&server, &ada.token, &test, &pair[0].0, &pair[0].1),
+            answer(&server, &ada.token, &test, &pair[1].0, &pair[1].1),
+        );
+        assert_no_errors(&x);
+        assert_no_errors(&y);
+    }
+    let finish = "mutation($t: ID!) { finishMockTest(testId: $t) { status score correct } }";
+    let (x, y) = tokio::join!(
+        server.gql_as(&ada.token, finish, json!({ "t": test["id"] })),
+        server.gql_as(&ada.token, finish, json!({ "t": test["id"] })),
+    );
+    let (done, refused) = if x["errors"].is_null() {
+        (x, y)
+    } else {
+        (y, x)
+    };
+    assert_eq!(
+        done["data"]["finishMockTest"],
+        json!({ "status": "PASSED", "score": 100, "correct": 10 })
+    );
+    assert_code!(refused, "CONFLICT");
+    server.wait_for_outbox().await;
+    assert_eq!(
+        events_of(&server.state.platform, "MOCK_TEST_PASSED")
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        events_of(&server.state.platform, "PRACTICE_STREAK_EXTENDED")
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(progress(&server, &ada.token).await["practiceStreak"], 1);
+}

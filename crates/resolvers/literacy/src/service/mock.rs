@@ -303,9 +303,17 @@ pub(crate) async fn submit(
     if written.rows_affected != 1 {
         return Err(AppError::Conflict("that word is already answered".into()));
     }
-    let mut active: mock_test::ActiveModel = test.clone().into();
-    active.correct = Set(test.correct + i32::from(stored.passed));
-    let test = active.update(&txn).await?;
+    // An increment, not a write of what was read: answers to two words may race.
+    use sea_orm::sea_query::ExprTrait as _;
+    mock_test::Entity::update_many()
+        .col_expr(
+            mock_test::Column::Correct,
+            Expr::col(mock_test::Column::Correct).add(i32::from(stored.passed)),
+        )
+        .filter(mock_test::Column::Id.eq(test.id))
+        .exec(&txn)
+        .await?;
+    let test = own(&txn, user, test.id).await?;
     txn.commit().await?;
     Ok(Answered {
         attempt: stored,
@@ -345,7 +353,8 @@ pub(crate) async fn expire_overdue(platform: &Platform, user: Uuid) -> AppResult
     Ok(())
 }
 
-/// Writes the final status and score of `test` (unanswered words count as failed).
+/// Writes the final status and score of `test` (unanswered words count as failed), only if
+/// it is still in progress: of two requests closing one test, the second gets `CONFLICT`.
 async fn close<C: ConnectionTrait>(
     db: &C,
     test: &mock_test::Model,
@@ -356,11 +365,21 @@ async fn close<C: ConnectionTrait>(
         .filter(mock_test_word::Column::TestId.eq(test.id))
         .count(db)
         .await?;
-    let mut active: mock_test::ActiveModel = test.clone().into();
-    active.status = Set(status);
-    active.finished_at = Set(Some(at));
-    active.score = Set(Some(score(test.correct, total)));
-    Ok(active.update(db).await?)
+    let closed = mock_test::Entity::update_many()
+        .col_expr(mock_test::Column::Status, Expr::value(status))
+        .col_expr(mock_test::Column::FinishedAt, Expr::value(at))
+        .col_expr(
+            mock_test::Column::Score,
+            Expr::value(score(test.correct, total)),
+        )
+        .filter(mock_test::Column::Id.eq(test.id))
+        .filter(mock_test::Column::Status.eq(mock_test::Status::InProgress))
+        .exec(db)
+        .await?;
+    if closed.rows_affected != 1 {
+        return Err(AppError::Conflict("this mock test is finished".into()));
+    }
+    own(db, test.user_id, test.id).await
 }
 
 /// Percent of `total` words passed, rounded.

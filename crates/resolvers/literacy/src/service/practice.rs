@@ -325,19 +325,32 @@ async fn count_practice_day<C: ConnectionTrait>(
     if last == Some(today) {
         return Ok(());
     }
-    if streak > place.longest_streak {
+    // Written only over the row this transaction read: of two practices racing on a new
+    // day, one counts the day (and its record); the other finds the day counted.
+    let mut update = learner::Entity::update_many()
+        .col_expr(learner::Column::StreakDays, Expr::value(streak))
+        .col_expr(
+            learner::Column::LongestStreak,
+            Expr::value(std::cmp::max(place.longest_streak, streak)),
+        )
+        .col_expr(
+            learner::Column::LastPracticeDate,
+            Expr::value(today.format("%Y-%m-%d").to_string()),
+        )
+        .col_expr(learner::Column::UpdatedAt, Expr::value(now))
+        .filter(learner::Column::UserId.eq(place.user_id));
+    update = match &place.last_practice_date {
+        Some(day) => update.filter(learner::Column::LastPracticeDate.eq(day.as_str())),
+        None => update.filter(learner::Column::LastPracticeDate.is_null()),
+    };
+    let counted = update.exec(db).await?.rows_affected == 1;
+    if counted && streak > place.longest_streak {
         let event = PracticeStreakExtended {
             user_id: place.user_id,
             days: streak,
         };
         outbox::enqueue(db, now, NewEvent::of(place.user_id, &event)?).await?;
     }
-    let mut active: learner::ActiveModel = place.clone().into();
-    active.streak_days = Set(streak);
-    active.longest_streak = Set(std::cmp::max(place.longest_streak, streak));
-    active.last_practice_date = Set(Some(today.format("%Y-%m-%d").to_string()));
-    active.updated_at = Set(now);
-    active.update(db).await?;
     Ok(())
 }
 
