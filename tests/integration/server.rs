@@ -1,6 +1,8 @@
 //! The server around the schema: health, readiness, metrics, GET rules, limits, request ids,
 //! the SDL file, and the CLI.
 
+use std::time::Duration;
+
 use serde_json::json;
 
 use super::common::{
@@ -369,4 +371,72 @@ async fn every_migration_goes_down_and_up_again() {
     assert!(body.errors.is_empty(), "{:?}", body.errors);
     let data = body.data.into_json().expect("json");
     assert!(!data["achievements"].as_array().expect("list").is_empty());
+}
+
+/// SIGINT then SIGTERM at once (Ctrl-C, then a supervisor's stop), and the other order: the
+/// first starts the drain, the second changes nothing, and the process exits 0 without a
+/// panic. Four runs of each order: the panic this guards against came from a race.
+#[tokio::test]
+async fn a_second_signal_during_shutdown_is_harmless() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    for (first, second) in [("INT", "TERM"), ("TERM", "INT")].repeat(4) {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("agora.db").display()
+        );
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+            .arg("serve")
+            .env("AGORA_BIND", "127.0.0.1:0")
+            .env("DATABASE_URL", &url)
+            .env("AGORA_JWT_SECRET", "test-secret-test-secret-test-secret-42")
+            .env("AGORA_LITERACY_MEDIA_DIR", dir.path().join("media"))
+            .env("AGORA_LOG_FORMAT", "json")
+            .env_remove("REDIS_URL")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("agora starts");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let listening = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.contains("agora listening") {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert_eq!(
+            listening,
+            Ok(true),
+            "the server never said it was listening"
+        );
+        let pid = child.id().expect("pid");
+        let sent = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("kill -{first} {pid}; kill -{second} {pid}"))
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+            .await
+            .expect("exits in time")
+            .expect("waits");
+        let mut rest = String::from_utf8_lossy(&output.stderr).into_owned();
+        while let Ok(Some(line)) = lines.next_line().await {
+            rest.push_str(&line);
+            rest.push('\n');
+        }
+        assert!(
+            !rest.contains("panicked"),
+            "SIG{first} then SIG{second}: {rest}"
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "SIG{first} then SIG{second}: {rest}"
+        );
+    }
 }

@@ -138,14 +138,24 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
     // Serve until the shutdown signal; from then on one grace period bounds the rest, so a
     // stuck request or task cannot keep the process past its orchestrator's kill deadline.
     let mut server = std::pin::pin!(server);
-    tokio::select! {
-        served = &mut server => served?,
-        () = shutdown.cancelled() => {}
-    }
+    // The server's own graceful shutdown watches the same token, so both branches can be ready
+    // in one poll: the server is polled again only if it has not finished (polling a finished
+    // `async fn` panics, which a quick second signal used to show).
+    let finished = tokio::select! {
+        served = &mut server => {
+            served?;
+            true
+        }
+        () = shutdown.cancelled() => false,
+    };
     let deadline = tokio::time::Instant::now() + grace;
-    match tokio::time::timeout_at(deadline, server).await {
-        Ok(served) => served?,
-        Err(_) => tracing::warn!("in-flight requests did not finish within the shutdown timeout"),
+    if !finished {
+        match tokio::time::timeout_at(deadline, server).await {
+            Ok(served) => served?,
+            Err(_) => {
+                tracing::warn!("in-flight requests did not finish within the shutdown timeout")
+            }
+        }
     }
     for (task, handle) in [
         ("outbox dispatcher", dispatcher),
