@@ -470,6 +470,29 @@ async fn mock_tests_gate_unlock_fail_cool_down_and_expire() {
             .iter()
             .all(|r| !r["reasons"].as_array().expect("reasons").is_empty())
     );
+    let sized = server
+        .gql_as(
+            &ada.token,
+            "query($t: ID!) { mockTest(id: $t) { feedback { three: recommendedWords(first: 3) { score } } } }",
+            json!({ "t": retake["id"] }),
+        )
+        .await;
+    assert_no_errors(&sized);
+    assert_eq!(
+        sized["data"]["mockTest"]["feedback"]["three"]
+            .as_array()
+            .expect("three")
+            .len(),
+        3
+    );
+    let refused = server
+        .gql_as(
+            &ada.token,
+            "query($t: ID!) { mockTest(id: $t) { feedback { recommendedWords(first: 21) { score } } } }",
+            json!({ "t": retake["id"] }),
+        )
+        .await;
+    assert_code!(refused, "BAD_USER_INPUT");
     // A pass of a level already passed emits nothing more.
     server.wait_for_outbox().await;
     assert_eq!(

@@ -90,7 +90,6 @@ async fn embedded(args: &LiteracyArgs, dir: &std::path::Path) -> anyhow::Result<
     )
     .await?;
     let result = measure(args, &state).await;
-    state.shutdown.cancel();
     state.platform.db.clone().close().await.ok();
     result
 }
@@ -110,7 +109,7 @@ async fn measure(args: &LiteracyArgs, state: &agora_server::AppState) -> anyhow:
     println!("seeded {words} words");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(agora_server::serve(state.clone(), listener));
+    let server = tokio::spawn(agora_server::serve(state.clone(), listener));
     let api = Api {
         http: reqwest::Client::new(),
         url: format!("http://{addr}"),
@@ -121,7 +120,12 @@ async fn measure(args: &LiteracyArgs, state: &agora_server::AppState) -> anyhow:
     let token = api.account(0).await?;
     sequential(args, &api, &token, &words).await?;
     concurrent(args, &api, &words).await?;
-    uploads(args, &api, &token, &words).await
+    let result = uploads(args, &api, &token, &words).await;
+    // Let the server drain (its outbox's last pass needs the database) before the caller
+    // closes anything.
+    state.shutdown.cancel();
+    server.await??;
+    result
 }
 
 /// `(id, text)` of the first level's words.

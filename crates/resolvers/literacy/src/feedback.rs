@@ -28,13 +28,41 @@ const ATTEMPTS_READ: u64 = 5_000;
 
 /// What went wrong in a mock test, and what to practise next.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub(crate) struct MockTestFeedback {
     /// Each word of the test with how it went.
     pub words: Vec<WordFeedback>,
     /// The sounds you confused, most frequent first (e.g. /b/ said as /d/).
     pub confusions: Vec<PhonemeConfusion>,
-    /// The next words to practise from this level.
-    pub recommended_words: Vec<RecommendedWord>,
+    #[graphql(skip)]
+    learner: Uuid,
+    #[graphql(skip)]
+    level: Uuid,
+}
+
+#[async_graphql::ComplexObject]
+impl MockTestFeedback {
+    /// The next `first` words (1–20) to practise from this level, best first.
+    async fn recommended_words(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        #[graphql(default = 5)] first: i32,
+    ) -> async_graphql::Result<Vec<RecommendedWord>> {
+        let first = checked_count(first)?;
+        let platform = agora_platform::context::ContextExt::platform(ctx)?;
+        Ok(recommend(platform, self.learner, self.level, first).await?)
+    }
+}
+
+/// `first` of a recommendation list: `BAD_USER_INPUT` outside 1–20.
+pub(crate) fn checked_count(first: i32) -> AppResult<usize> {
+    if !(1..=MAX_RECOMMENDATIONS as i32).contains(&first) {
+        return Err(agora_platform::AppError::bad_input(
+            "first",
+            format!("between 1 and {MAX_RECOMMENDATIONS}"),
+        ));
+    }
+    Ok(first as usize)
 }
 
 /// One word of a test, with its mistakes.
@@ -125,7 +153,8 @@ pub(crate) async fn of_test(
     Ok(MockTestFeedback {
         words,
         confusions,
-        recommended_words: recommend(platform, test.user_id, test.level_id, 5).await?,
+        learner: test.user_id,
+        level: test.level_id,
     })
 }
 

@@ -5,7 +5,7 @@ use agora_platform::{AppError, context::ContextExt, ids};
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
-    feedback::{self, MAX_RECOMMENDATIONS, RecommendedWord},
+    feedback::{self, RecommendedWord},
     lexicon,
     loaders::StandingLoader,
     service::{found, levels},
@@ -74,13 +74,7 @@ impl LiteracyQuery {
         #[graphql(default = 5)] first: i32,
     ) -> Result<Vec<RecommendedWord>> {
         let user = ctx.viewer().require_user()?;
-        if !(1..=MAX_RECOMMENDATIONS as i32).contains(&first) {
-            return Err(AppError::bad_input(
-                "first",
-                format!("between 1 and {MAX_RECOMMENDATIONS}"),
-            )
-            .into());
-        }
+        let first = feedback::checked_count(first)?;
         let platform = ctx.platform()?;
         let level = match level_id {
             Some(id) => {
@@ -93,7 +87,7 @@ impl LiteracyQuery {
                 levels::by_number(&platform.db, number).await?
             }
         };
-        Ok(feedback::recommend(platform, user, level.id, first as usize).await?)
+        Ok(feedback::recommend(platform, user, level.id, first).await?)
     }
 
     /// How hard any word is to read and why, with its sounds, syllables, meaning, tips and a
