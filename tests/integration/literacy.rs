@@ -315,6 +315,21 @@ async fn master(server: &TestServer, token: &str, level: &[(String, String)], n:
     }
 }
 
+/// The `(id, text)` of a test's words, in order.
+fn words_of(test: &Value) -> Vec<(String, String)> {
+    test["words"]
+        .as_array()
+        .expect("words")
+        .iter()
+        .map(|w| {
+            (
+                w["word"]["id"].as_str().expect("id").to_owned(),
+                w["word"]["text"].as_str().expect("text").to_owned(),
+            )
+        })
+        .collect()
+}
+
 async fn start_test(server: &TestServer, token: &str, level: &Value) -> Value {
     server
         .gql_as(
@@ -368,17 +383,7 @@ async fn mock_tests_gate_unlock_fail_cool_down_and_expire() {
     assert_no_errors(&body);
     let test = body["data"]["startMockTest"].clone();
     assert_eq!(test["status"], "IN_PROGRESS");
-    let drawn: Vec<(String, String)> = test["words"]
-        .as_array()
-        .expect("words")
-        .iter()
-        .map(|w| {
-            (
-                w["word"]["id"].as_str().expect("id").to_owned(),
-                w["word"]["text"].as_str().expect("text").to_owned(),
-            )
-        })
-        .collect();
+    let drawn = words_of(&test);
     assert_eq!(drawn.len(), 10);
     let mut unique = drawn.clone();
     unique.sort();
@@ -441,13 +446,7 @@ async fn mock_tests_gate_unlock_fail_cool_down_and_expire() {
     let body = start_test(&server, &ada.token, &levels[0]).await;
     assert_no_errors(&body);
     let retake = body["data"]["startMockTest"].clone();
-    let retake_words: Vec<String> = retake["words"]
-        .as_array()
-        .expect("words")
-        .iter()
-        .map(|w| w["word"]["id"].as_str().expect("id").to_owned())
-        .collect();
-    for id in retake_words.iter().take(5) {
+    for (id, _) in words_of(&retake).iter().take(5) {
         assert_no_errors(&answer(&server, &ada.token, &retake, id, "elephant").await);
     }
     let failed = finish(&server, &ada.token, &retake).await;
@@ -1018,17 +1017,7 @@ async fn racing_answers_finishes_and_practices_count_once() {
     let body = start_test(&server, &ada.token, &levels[0]).await;
     assert_no_errors(&body);
     let test = body["data"]["startMockTest"].clone();
-    let drawn: Vec<(String, String)> = test["words"]
-        .as_array()
-        .expect("words")
-        .iter()
-        .map(|w| {
-            (
-                w["word"]["id"].as_str().expect("id").to_owned(),
-                w["word"]["text"].as_str().expect("text").to_owned(),
-            )
-        })
-        .collect();
+    let drawn = words_of(&test);
     for pair in drawn.chunks(2) {
         let (x, y) = tokio::join!(
             answer(&server, &ada.token, &test, &pair[0].0, &pair[0].1),

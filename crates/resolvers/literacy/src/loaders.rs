@@ -74,6 +74,20 @@ impl Loader<(Uuid, Uuid)> for WordProgressLoader {
     }
 }
 
+/// Words in a level, by level id: one grouped count for every level a response shows.
+pub(crate) struct WordCountLoader(DatabaseConnection);
+
+impl Loader<Uuid> for WordCountLoader {
+    type Value = i64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, i64>, LoadError> {
+        crate::service::levels::word_counts(&self.0, Some(keys))
+            .await
+            .map_err(|e| format!("counting level words: {}", e.log_message()))
+    }
+}
+
 /// Words by id.
 pub(crate) type WordLoader = ByIdLoader<word::Entity>;
 
@@ -91,5 +105,6 @@ pub(crate) fn insert(data: &mut Data, platform: &Platform) {
         |w: &word::Model| w.id,
     )));
     data.insert(agora_platform::loader::batched(StandingLoader(db.clone())));
+    data.insert(agora_platform::loader::batched(WordCountLoader(db.clone())));
     data.insert(agora_platform::loader::batched(WordProgressLoader(db)));
 }

@@ -224,5 +224,5 @@ pub async fn practice_recording(
         duration_ms: (recognized.seconds * 1000.0).round() as i32,
     };
     let outcome = practice::practice(platform, user, id, answer).await?;
-    Ok(PracticeResult::new(word, outcome).to_json())
+    Ok(PracticeResult::new(outcome).to_json())
 }

@@ -52,8 +52,7 @@ impl LiteracyMutation {
         let answer = Answer::from_transcript(&transcript, duration_ms)?;
         let platform = ctx.platform()?;
         let outcome = practice::practice(platform, user, word_id, answer).await?;
-        let word = levels::word(&platform.db, word_id).await?;
-        Ok(PracticeResult::new(word, outcome))
+        Ok(PracticeResult::new(outcome))
     }
 
     /// Opens a mock test of ten words of `levelId` (or returns the one open). `FORBIDDEN`

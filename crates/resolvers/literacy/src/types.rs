@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     lexicon::{self, Analysis, Mistake, MistakeKind, Scored},
-    loaders::{LevelLoader, Standing, StandingLoader, WordProgressLoader},
+    loaders::{LevelLoader, Standing, StandingLoader, WordCountLoader, WordProgressLoader},
     service::{levels, progress::LevelProgress},
 };
 
@@ -55,8 +55,12 @@ impl Level {
     }
     /// Words in the level.
     async fn word_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let count = levels::word_count(&ctx.platform()?.db, self.0.id).await?;
-        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+        let count = ctx
+            .loader::<WordCountLoader>()?
+            .load_one(self.0.id)
+            .await
+            .map_err(AppError::Internal)?;
+        Ok(clamp(count.unwrap_or(0)))
     }
     /// The level's words in order.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
@@ -444,14 +448,14 @@ impl PracticeResult {
         })
     }
 
-    pub(crate) fn new(word: word::Model, outcome: crate::service::practice::Outcome) -> Self {
+    pub(crate) fn new(outcome: crate::service::practice::Outcome) -> Self {
         let Scored {
             similarity,
             mistakes,
             tip,
         } = outcome.scored;
         Self {
-            word: Word(word),
+            word: Word(outcome.word),
             similarity,
             passed: outcome.attempt.passed,
             mistakes: mistakes.into_iter().map(Into::into).collect(),

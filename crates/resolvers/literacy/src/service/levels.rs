@@ -1,10 +1,14 @@
 //! Levels, their words, and a learner's place: the level chosen and the highest unlocked.
 
+use std::collections::HashMap;
+
 use agora_entities::literacy::{learner, level, word, word_progress};
 use agora_platform::{AppError, AppResult, Platform, db::begin_write};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
@@ -48,6 +52,33 @@ pub(crate) async fn words_page<C: ConnectionTrait>(
         .limit(limit)
         .all(db)
         .await?)
+}
+
+/// Words in each of `only` levels (every level with `None`), one grouped read.
+pub(crate) async fn word_counts<C: ConnectionTrait>(
+    db: &C,
+    only: Option<&[Uuid]>,
+) -> AppResult<HashMap<Uuid, i64>> {
+    #[derive(Debug, FromQueryResult)]
+    struct CountRow {
+        level_id: Uuid,
+        words: Option<i64>,
+    }
+    let mut select = word::Entity::find()
+        .select_only()
+        .column(word::Column::LevelId)
+        .column_as(Expr::col(word::Column::Id).count(), "words")
+        .group_by(word::Column::LevelId);
+    if let Some(ids) = only {
+        select = select.filter(word::Column::LevelId.is_in(ids.iter().copied()));
+    }
+    Ok(select
+        .into_model::<CountRow>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.level_id, r.words.unwrap_or(0)))
+        .collect())
 }
 
 /// Words in `level`.

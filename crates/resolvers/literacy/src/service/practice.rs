@@ -84,6 +84,8 @@ pub(crate) fn check_duration(duration_ms: i32) -> AppResult<()> {
 /// One scored practice attempt.
 #[derive(Debug, Clone)]
 pub(crate) struct Outcome {
+    /// The word practised.
+    pub word: word::Model,
     /// The stored attempt.
     pub attempt: attempt::Model,
     /// Score, mistakes, tip.
@@ -128,6 +130,7 @@ pub(crate) async fn practice(
     platform.wake_outbox();
     announce(platform, user).await;
     Ok(Outcome {
+        word,
         attempt: stored,
         scored,
         number: progress.attempts,

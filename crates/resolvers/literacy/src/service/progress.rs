@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use agora_entities::literacy::{learner, level, mock_test, word, word_progress};
+use agora_entities::literacy::{learner, level, mock_test, word_progress};
 use agora_platform::AppResult;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
@@ -85,12 +85,6 @@ struct TestRow {
     passes: Option<i64>,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct CountRow {
-    level_id: Uuid,
-    words: Option<i64>,
-}
-
 /// `user`'s place and standing on every level, in level order (three grouped reads).
 pub(crate) async fn all<C: ConnectionTrait>(
     db: &C,
@@ -99,17 +93,7 @@ pub(crate) async fn all<C: ConnectionTrait>(
     let place = levels::learner_if_any(db, user).await?;
     let unlocked = place.as_ref().map_or(1, |p| p.unlocked_level);
     let levels = levels::all(db).await?;
-    let counts: HashMap<Uuid, i64> = word::Entity::find()
-        .select_only()
-        .column(word::Column::LevelId)
-        .column_as(Expr::col(word::Column::Id).count(), "words")
-        .group_by(word::Column::LevelId)
-        .into_model::<CountRow>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.level_id, r.words.unwrap_or(0)))
-        .collect();
+    let counts = levels::word_counts(db, None).await?;
     let words: HashMap<Uuid, WordRow> = word_progress::Entity::find()
         .select_only()
         .column(word_progress::Column::LevelId)
