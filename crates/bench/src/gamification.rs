@@ -310,7 +310,7 @@ async fn drain(dispatcher: &OutboxDispatcher) -> anyhow::Result<usize> {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }

@@ -7,11 +7,15 @@
 //! `agora-bench awards` and `agora-bench leaderboard`: see [`gamification`].
 //! `agora-bench sensors`: see [`sensors`].
 //! `agora-bench attacks`: see [`attacks`].
+//! `agora-bench overload`: see [`overload`].
+//! `agora-bench soak`: see [`soak`].
 
 mod attacks;
 mod gamification;
 mod literacy;
+mod overload;
 mod sensors;
+mod soak;
 
 use std::{
     sync::{
@@ -62,6 +66,11 @@ enum Command {
     /// The dyslexia hub: transcript scoring, `practiceWord` from one and many learners, and
     /// recorded answers (in process, embedded database).
     Literacy(literacy::LiteracyArgs),
+    /// Load shedding: the page query at 4x the sustainable rate; accepted and refused
+    /// latencies against the unloaded p99.
+    Overload(overload::OverloadArgs),
+    /// Everything at once for N minutes: per-minute tails, memory, outbox backlog, losses.
+    Soak(soak::SoakArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -339,7 +348,18 @@ fn rss_kib(pid: u32, field: &str) -> Option<u64> {
         .ok()
 }
 
+/// What a battle run lost: events that never arrived, and bots that failed.
+struct BattleSummary {
+    lost: u64,
+    failed: u64,
+}
+
 async fn battle(args: BattleArgs) -> anyhow::Result<()> {
+    play(args, true).await.map(|_| ())
+}
+
+/// Plays one set of battles to the end; prints the report when `print`.
+async fn play(args: BattleArgs, print: bool) -> anyhow::Result<BattleSummary> {
     if args.accounts < args.players {
         bail!("--accounts must be at least --players");
     }
@@ -464,6 +484,13 @@ async fn battle(args: BattleArgs) -> anyhow::Result<()> {
         v
     };
     let (delivery, reveal) = (sorted(&totals.delivery_us), sorted(&totals.reveal_us));
+    let summary = BattleSummary {
+        lost: totals.lost.load(Ordering::Relaxed),
+        failed: failures,
+    };
+    if !print {
+        return Ok(summary);
+    }
     let events = totals.events.load(Ordering::Relaxed);
     println!("rooms                     {}", args.rooms);
     println!("players (WebSockets)      {sockets}");
@@ -504,7 +531,7 @@ async fn battle(args: BattleArgs) -> anyhow::Result<()> {
             rss_kib(pid, "VmHWM:").unwrap_or(0) as f64 / 1024.0
         );
     }
-    Ok(())
+    Ok(summary)
 }
 
 #[tokio::main]
@@ -522,5 +549,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Leaderboard(args) => gamification::leaderboard(args).await,
         Command::Sensors(args) => sensors::sensors(args).await,
         Command::Attacks(args) => attacks::attacks(args).await,
+        Command::Overload(args) => overload::overload(args).await,
+        Command::Soak(args) => soak::soak(args).await,
     }
 }

@@ -44,6 +44,9 @@ pub enum ErrorCode {
     Timeout,
     /// A mutation sent with GET; sent with HTTP 405 and `Allow: POST`.
     MethodNotAllowed,
+    /// The server is at its limit of requests in flight and its queue is full; sent with
+    /// HTTP 503 and `Retry-After`. Nothing was executed: the request is safe to retry.
+    Unavailable,
 }
 
 impl ErrorCode {
@@ -62,6 +65,7 @@ impl ErrorCode {
             Self::Conflict => 409,
             Self::RateLimited => 429,
             Self::Internal => 500,
+            Self::Unavailable => 503,
             Self::Timeout => 504,
         }
     }
@@ -83,6 +87,7 @@ impl ErrorCode {
             Self::PersistedQueryRequired => "PERSISTED_QUERY_REQUIRED",
             Self::Timeout => "TIMEOUT",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::Unavailable => "UNAVAILABLE",
         }
     }
 }
@@ -134,6 +139,10 @@ pub enum AppError {
     /// A whole request refused before execution with `code` (a persisted-query or timeout
     /// code) and the message.
     Refused(ErrorCode, String),
+    /// Client sees `UNAVAILABLE` (retry shortly): a dependency could not be reached (the
+    /// database is restarting, the network to it is down). Nothing was written. The cause is
+    /// logged, never shown.
+    Unavailable(String),
 }
 
 /// Result with [`AppError`].
@@ -184,6 +193,7 @@ impl AppError {
             | Self::Conflict(m) => m.clone(),
             Self::Internal(_) => "internal error".to_owned(),
             Self::LimitExceeded { message, .. } | Self::Refused(_, message) => message.clone(),
+            Self::Unavailable(_) => "the database is unreachable; retry shortly".to_owned(),
         }
     }
 
@@ -191,6 +201,7 @@ impl AppError {
     pub fn log_message(&self) -> String {
         match self {
             Self::Internal(cause) => format!("internal error: {cause}"),
+            Self::Unavailable(cause) => format!("unavailable: {cause}"),
             other => format!("{}: {}", other.code().as_str(), other.client_message()),
         }
     }
@@ -207,13 +218,46 @@ impl AppError {
             Self::Internal(_) => ErrorCode::Internal,
             Self::LimitExceeded { .. } => ErrorCode::LimitExceeded,
             Self::Refused(code, _) => *code,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
         }
     }
 }
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        Self::Internal(format!("database: {err}"))
+        if unreachable(&err) {
+            Self::Unavailable(format!("database: {err}"))
+        } else {
+            Self::Internal(format!("database: {err}"))
+        }
+    }
+}
+
+/// Whether `err` says the database could not be reached, rather than that a statement failed:
+/// no connection to be had, a connection that broke, or a server shutting down or starting up
+/// (SQLSTATE classes 08 and 57P). The fault suite (`tests/integration/faults.rs`) produces
+/// each of these.
+fn unreachable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    let sqlx_error = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::Conn(_) => return true,
+        _ => return false,
+    };
+    match sqlx_error.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }
 
@@ -229,10 +273,14 @@ impl From<sea_orm::TransactionError<AppError>> for AppError {
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
         let code = err.code();
-        if let AppError::Internal(cause) = &err {
+        match &err {
             // The span of the request carries its id, so this line and the client's
             // `requestId` point at each other.
-            tracing::error!(error = %cause, "internal error");
+            AppError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+            AppError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "dependency unavailable")
+            }
+            _ => {}
         }
         let message = err.client_message();
         async_graphql::Error::new(message).extend_with(|_, ext| {
@@ -257,6 +305,7 @@ impl From<AppError> for async_graphql::Error {
                 AppError::RateLimited {
                     retry_after_secs, ..
                 } => ext.set("retryAfter", *retry_after_secs),
+                AppError::Unavailable(_) => ext.set("retryAfter", 1),
                 AppError::LimitExceeded { limit, max, .. } => {
                     ext.set("limit", *limit);
                     ext.set("max", *max as u64);

@@ -32,6 +32,7 @@ use crate::{
     context::Platform,
     db::begin_write,
     error::{AppError, AppResult},
+    pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
 };
 
 /// Where an event's delivery stands (`outbox_events.status`).
@@ -162,6 +163,69 @@ pub async fn enqueue_many<C: ConnectionTrait>(
             .await?;
     }
     Ok(())
+}
+
+/// One page of the events in `status`, oldest first, for operators (`outboxEvents`,
+/// `agora outbox list`).
+pub async fn page(
+    platform: &Platform,
+    status: EventStatus,
+    request: &PageRequest<TimeCursor>,
+) -> AppResult<Page<outbox_event::Model>> {
+    fetch_time_page(
+        &platform.db,
+        outbox_event::Entity::find().filter(outbox_event::Column::Status.eq(status)),
+        (outbox_event::Column::CreatedAt, outbox_event::Column::Id),
+        sea_orm::Order::Asc,
+        request,
+        |e| TimeCursor {
+            t: e.created_at,
+            id: e.id,
+        },
+    )
+    .await
+}
+
+/// Puts a parked event back in the queue with a fresh count of attempts, to be delivered now
+/// (`replayOutboxEvent`, `agora outbox replay`). Handlers that already applied it skip it (its
+/// delivery rows stay), so a replay only finishes what failed. The last error stays on the
+/// row until the next attempt replaces or clears it. `NOT_FOUND` for an unknown id,
+/// `CONFLICT` for an event that is not parked.
+pub async fn replay(platform: &Platform, id: Uuid) -> AppResult<outbox_event::Model> {
+    let now = platform.clock.now();
+    let updated = outbox_event::Entity::update_many()
+        .col_expr(
+            outbox_event::Column::Status,
+            Expr::value(EventStatus::Pending),
+        )
+        .col_expr(outbox_event::Column::Attempts, Expr::value(0))
+        .col_expr(outbox_event::Column::AvailableAt, Expr::value(now))
+        .col_expr(
+            outbox_event::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(outbox_event::Column::Id.eq(id))
+        .filter(outbox_event::Column::Status.eq(EventStatus::Parked))
+        .exec(&platform.db)
+        .await?;
+    let event = outbox_event::Entity::find_by_id(id)
+        .one(&platform.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no outbox event has this id".into()))?;
+    if updated.rows_affected == 0 {
+        let state = match event.status {
+            EventStatus::Pending => "is already waiting for delivery",
+            EventStatus::Done => "was delivered to every handler",
+            EventStatus::Parked => "changed while it was being replayed",
+        };
+        return Err(AppError::Conflict(format!(
+            "only a parked event can be replayed; this one {state}"
+        )));
+    }
+    tracing::info!(event_id = %id, event_type = %event.event_type, "outbox event replayed");
+    metrics::counter!("agora_outbox_events_total", "outcome" => "replayed").increment(1);
+    platform.wake_outbox();
+    Ok(event)
 }
 
 /// What a delivery asks for once its transaction committed: bus messages for effects readers

@@ -6,6 +6,7 @@
 mod executor;
 pub mod limits;
 mod node;
+pub mod operators;
 pub mod persisted;
 
 use agora_battle::{BattleMutation, BattleQuery, BattleSubscription};
@@ -40,6 +41,7 @@ pub struct Query(
     SensorsQuery,
     node::NodeQuery,
     persisted::PersistedQuery,
+    operators::OperatorsQuery,
 );
 
 /// The mutation root.
@@ -54,6 +56,7 @@ pub struct Mutation(
     NotificationsMutation,
     SensorsMutation,
     persisted::PersistedMutation,
+    operators::OperatorsMutation,
 );
 
 /// The subscription root.

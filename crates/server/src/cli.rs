@@ -108,6 +108,27 @@ pub enum Command {
         #[command(subcommand)]
         action: PersistedAction,
     },
+    /// The outbox: events whose delivery failed, and putting them back in the queue.
+    Outbox {
+        /// What to do.
+        #[command(subcommand)]
+        action: OutboxAction,
+    },
+    /// Write a consistent copy of the embedded (SQLite) database to FILE, safe while the
+    /// server runs. PostgreSQL: use pg_dump (docs/operations.md).
+    Backup {
+        /// The new file.
+        file: PathBuf,
+    },
+    /// Replace the embedded (SQLite) database with a backup, after checking it; the current
+    /// file is kept beside it. Stop the server first.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Restore although the database looks open (a server that crashed left its WAL file).
+        #[arg(long)]
+        force: bool,
+    },
     /// Create an admin, or promote an existing account to admin and set its password.
     CreateAdmin {
         /// E-mail address.
@@ -127,6 +148,25 @@ pub enum Command {
 pub enum LeaderboardAction {
     /// Recompute every board's totals from the points ledger and replace the Redis boards.
     Rebuild,
+}
+
+/// `agora outbox ...`
+#[derive(Debug, Subcommand)]
+pub enum OutboxAction {
+    /// List events in a status, oldest first.
+    List {
+        /// `parked`, `pending` or `done`.
+        #[arg(long, default_value = "parked", value_parser = ["parked", "pending", "done"])]
+        status: String,
+        /// At most this many.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=100))]
+        limit: u16,
+    },
+    /// Put a parked event back in the queue (its id as `outbox list` prints it).
+    Replay {
+        /// The event's id (a UUID, or the global id the API shows).
+        id: String,
+    },
 }
 
 /// `agora literacy ...`
@@ -219,6 +259,9 @@ mod tests {
         ("outbox-workers", "AGORA_OUTBOX_WORKERS"),
         ("points-partitions", "AGORA_POINTS_PARTITIONS"),
         ("shutdown-timeout", "AGORA_SHUTDOWN_TIMEOUT"),
+        ("max-in-flight", "AGORA_MAX_IN_FLIGHT"),
+        ("request-queue", "AGORA_REQUEST_QUEUE"),
+        ("request-queue-timeout", "AGORA_REQUEST_QUEUE_TIMEOUT"),
         ("battle-reveal-pause", "AGORA_BATTLE_REVEAL_PAUSE"),
         ("quick-match-wait", "AGORA_QUICK_MATCH_WAIT"),
         ("lobby-idle-timeout", "AGORA_LOBBY_IDLE_TIMEOUT"),

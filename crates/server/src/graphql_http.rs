@@ -147,6 +147,22 @@ pub(crate) fn rate_limited_response(
     response
 }
 
+/// 503 `UNAVAILABLE` with `Retry-After: 1`: the load shedder's refusal (nothing executed).
+pub(crate) fn unavailable_response(request_id: Option<&str>, message: String) -> Response {
+    let mut response = request_error(
+        Reply {
+            media: MediaType::Json,
+            request_id,
+        },
+        StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Refused(agora_platform::error::ErrorCode::Unavailable, message),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(1u64));
+    response
+}
+
 /// The request's parameters, each checked for its JSON type.
 struct Params {
     query: Option<String>,

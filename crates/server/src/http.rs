@@ -42,10 +42,24 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: 200 when the database and the bus answer, 503 otherwise.
+/// How long `/readyz` waits for each dependency: a database that does not answer within it
+/// is as unready as one that refuses (a pool waiting to connect would otherwise hold the
+/// probe for its whole acquire timeout).
+const READY_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+async fn within(check: impl Future<Output = Result<(), AppError>>) -> Result<(), AppError> {
+    tokio::time::timeout(READY_CHECK_TIMEOUT, check)
+        .await
+        .unwrap_or_else(|_| Err(AppError::internal("no answer in time")))
+}
+
+/// `GET /readyz`: 200 when the database and the bus answer (each within 2 s), 503 otherwise,
+/// naming which one is unreachable.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let database = db::ping(&state.platform.db).await;
-    let bus = state.platform.bus.ping().await;
+    let (database, bus) = tokio::join!(
+        within(db::ping(&state.platform.db)),
+        within(state.platform.bus.ping())
+    );
     let status = if database.is_ok() && bus.is_ok() {
         StatusCode::OK
     } else {

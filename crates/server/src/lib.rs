@@ -18,6 +18,7 @@ pub mod graphql_http;
 pub mod http;
 pub mod literacy;
 pub mod live_sockets;
+pub mod overload;
 pub mod send_timeout;
 pub mod sensors;
 pub mod state;
@@ -56,6 +57,10 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
         .layer(axum::middleware::from_fn(http::security_headers))
         .layer(http::cors(config))
+        .option_layer(
+            overload::Admission::from_config(config)
+                .map(|admission| axum::middleware::from_fn_with_state(admission, overload::admit)),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             http::limit_by_address,

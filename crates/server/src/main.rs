@@ -2,7 +2,7 @@
 
 use agora_server::{
     StartOptions,
-    cli::{Cli, Command, LeaderboardAction, LiteracyAction, PersistedAction},
+    cli::{Cli, Command, LeaderboardAction, LiteracyAction, OutboxAction, PersistedAction},
     state::{SchemaBehind, build_state},
     tasks, telemetry,
 };
@@ -165,6 +165,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Outbox { action } => {
+            let state = build_state(config, StartOptions::default()).await?;
+            match action {
+                OutboxAction::List { status, limit } => {
+                    tasks::list_outbox(&state.platform, &status, limit.into()).await
+                }
+                OutboxAction::Replay { id } => tasks::replay_outbox(&state.platform, &id).await,
+            }
+        }
+        Command::Backup { file } => {
+            let started = std::time::Instant::now();
+            let bytes = tasks::backup::backup(&config.platform, &file).await?;
+            println!(
+                "backed up to {} ({bytes} bytes) in {:.1}s",
+                file.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let restored = tasks::backup::restore(&config.platform, &file, force).await?;
+            if let Some(previous) = restored.previous {
+                println!("the replaced database is kept as {}", previous.display());
+            }
+            println!(
+                "restored {}; {} migration(s) will run at the next start",
+                file.display(),
+                restored.pending
+            );
+            Ok(())
+        }
         Command::CreateAdmin {
             email,
             password,
@@ -197,9 +228,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .map_err(|e| anyhow::anyhow!("AGORA_BIND: cannot listen on {bind}: {e}"))?;
+            // The handlers are installed here, before `serve` says it is listening: a signal
+            // that arrives right after that line must reach them, not the default action
+            // (which ends the process with no drain and no exit code).
+            let signals = Signals::install()?;
             let shutdown = state.shutdown.clone();
             tokio::spawn(async move {
-                wait_for_signal().await;
+                signals.first().await;
                 tracing::info!("shutdown signal received");
                 shutdown.cancel();
             });
@@ -208,23 +243,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn wait_for_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGINT and SIGTERM, registered with the runtime once; from then on neither ends the
+/// process by itself, a second one during the drain included.
+struct Signals {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())
+                    .map_err(|e| anyhow::anyhow!("cannot handle SIGINT: {e}"))?,
+                terminate: signal(SignalKind::terminate())
+                    .map_err(|e| anyhow::anyhow!("cannot handle SIGTERM: {e}"))?,
+            })
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn first(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -121,9 +121,16 @@ pub async fn build_state(config: AgoraConfig, options: StartOptions) -> anyhow::
     let (bus, redis): (Arc<dyn EventBus>, _) = match &config.redis.redis_url {
         Some(url) => {
             let client = redis::Client::open(url.as_str()).context("REDIS_URL: invalid")?;
-            let manager = redis::aio::ConnectionManager::new(client.clone())
-                .await
-                .context("REDIS_URL: cannot connect to Redis")?;
+            // Reconnect attempts at most half a second apart: the default backoff doubles to
+            // several seconds, which is how long a replica stayed unready after Redis came back
+            // (tests/integration/faults.rs). Once the attempts run out, the next command
+            // starts another round.
+            let manager_config = redis::aio::ConnectionManagerConfig::new()
+                .set_max_delay(std::time::Duration::from_millis(500));
+            let manager =
+                redis::aio::ConnectionManager::new_with_config(client.clone(), manager_config)
+                    .await
+                    .context("REDIS_URL: cannot connect to Redis")?;
             let bus = RedisBus::connect(
                 client,
                 manager.clone(),

@@ -8,6 +8,8 @@
 //! - `db`: the fresh databases, and `postgres_and_redis` for tests that need both.
 //! - `assert`: `assert_code!`, `assert_no_errors`, `error_code`.
 //! - `snapshot`: `assert_body_snapshot!`, insta snapshots of whole bodies, redacted.
+//! - `infra`: a private PostgreSQL and Redis, a network-cutting proxy and a replica that is
+//!   the real binary, for the fault suite.
 //! - `ws`: a GraphQL WebSocket client for both subprotocols.
 //! - `clock`: servers on a manual clock (`clocked`, `monday_morning`).
 //! - `outbox`: emitting events as another domain would, and reading the ones written.
@@ -19,6 +21,7 @@ pub mod assert;
 pub mod battle;
 pub mod clock;
 pub mod db;
+pub mod infra;
 pub mod knowledge;
 pub mod outbox;
 pub mod sensors;

@@ -78,6 +78,7 @@ impl Lease {
             Ok(1) => {
                 if self.held_until.is_none() {
                     tracing::info!("this replica drives the battle rooms");
+                    metrics::gauge!("agora_battle_driver_lease").set(1.0);
                 }
                 self.held_until = Some(now + LEASE);
                 self.renewed = Some(now);
@@ -86,6 +87,7 @@ impl Lease {
             Ok(_) => {
                 if self.held_until.take().is_some() {
                     tracing::warn!("battle driver lease lost to another replica");
+                    metrics::gauge!("agora_battle_driver_lease").set(0.0);
                 }
                 false
             }
@@ -102,6 +104,7 @@ impl Lease {
             return;
         };
         if self.held_until.take().is_some() {
+            metrics::gauge!("agora_battle_driver_lease").set(0.0);
             let result: redis::RedisResult<i64> = redis::Script::new(RELEASE)
                 .key(&self.key)
                 .arg(&self.token)

@@ -1,5 +1,6 @@
 //! CLI tasks other than `serve`.
 
+pub mod backup;
 pub mod seed;
 pub mod simulate;
 
@@ -97,5 +98,59 @@ pub async fn create_admin(
             user.email, user.id
         );
     }
+    Ok(())
+}
+
+/// Prints up to `limit` outbox events in `status` (`parked`, `pending`, `done`), oldest first.
+pub async fn list_outbox(platform: &Platform, status: &str, limit: usize) -> anyhow::Result<()> {
+    use agora_platform::{
+        outbox::{self, EventStatus},
+        pagination::{PageRequest, TimeCursor},
+    };
+    let status = match status {
+        "pending" => EventStatus::Pending,
+        "done" => EventStatus::Done,
+        _ => EventStatus::Parked,
+    };
+    let request = PageRequest::<TimeCursor> {
+        limit,
+        backward: false,
+        cursor: None,
+    };
+    let page = outbox::page(platform, status, &request)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.log_message()))?;
+    if page.rows.is_empty() {
+        println!("no {status:?} outbox events");
+    }
+    for (_, event) in page.rows {
+        println!(
+            "{}  {}  {}  attempts={}  last_error={}",
+            event.id,
+            event.created_at.to_rfc3339(),
+            event.event_type,
+            event.attempts,
+            event.last_error.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
+}
+
+/// Puts the parked outbox event `id` (a UUID or its global id) back in the queue.
+pub async fn replay_outbox(platform: &Platform, id: &str) -> anyhow::Result<()> {
+    let uuid = match uuid::Uuid::parse_str(id) {
+        Ok(uuid) => uuid,
+        Err(_) => {
+            agora_platform::ids::decode(&async_graphql::ID(id.to_owned()), "OutboxEvent", "id")
+                .map_err(|e| anyhow::anyhow!(e.client_message()))?
+        }
+    };
+    let event = agora_platform::outbox::replay(platform, uuid)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.client_message()))?;
+    println!(
+        "{} ({}) is queued again; a running server delivers it within its poll interval",
+        event.id, event.event_type
+    );
     Ok(())
 }

@@ -1,0 +1,449 @@
+//! `agora-bench soak --minutes N`: everything at once against a running server for N minutes —
+//! battles, sensor ingest, page queries, leaderboard reads, notification reads, and live
+//! subscribers on the stations' readings — and one line per minute: each workload's p50/p99,
+//! the server's RSS, the outbox backlog (pending events, read through the admin API), and
+//! readings lost so far. At the end: memory growth after the first minute (warm-up), totals, and
+//! with `--verify` a failure when a reading was lost, a battle bot failed, or memory grew by
+//! more than 5%.
+//!
+//! Start the server on PostgreSQL + Redis with the demo data (`agora serve --seed-demo`) and
+//! without the per-address limits (`--rate-limit-ip 0 --rate-limit-user 0 --max-in-flight 0`):
+//! every request comes from this one address, and the figures are of the work. Give the client
+//! file descriptors for the sockets (`ulimit -n 20000`).
+
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::{Api, BattleArgs, acknowledged, play, rss_kib};
+
+#[derive(clap::Args, Clone)]
+pub(crate) struct SoakArgs {
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// How long to run.
+    #[arg(long, default_value_t = 30)]
+    minutes: u64,
+    /// Seconds per reporting window (60 = a line per minute; the CI smoke run uses less).
+    #[arg(long, default_value_t = 60)]
+    window: u64,
+    /// Live subscribers on the stations' readings.
+    #[arg(long, default_value_t = 4000)]
+    subscribers: usize,
+    /// Stations ingesting (one reading every 100 ms each).
+    #[arg(long, default_value_t = 4)]
+    stations: usize,
+    /// Battle rooms per round (4 players each; rounds run back to back).
+    #[arg(long, default_value_t = 10)]
+    rooms: usize,
+    /// Closed-loop clients reading the questions page (each pauses 50 ms between requests).
+    #[arg(long, default_value_t = 4)]
+    page_clients: usize,
+    /// Closed-loop clients reading the weekly leaderboard and their notifications.
+    #[arg(long, default_value_t = 2)]
+    reader_clients: usize,
+    /// An admin of the server (the demo's by default).
+    #[arg(long, default_value = "admin@agora.test")]
+    email: String,
+    /// That admin's password.
+    #[arg(long, default_value = "agora-admin-demo")]
+    password: String,
+    /// PID of the server, to report its memory.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Fail on a lost reading, a failed bot or memory growth over 5% after the first window.
+    #[arg(long)]
+    verify: bool,
+}
+
+const PAGE: &str = "{ questions(first: 50) { edges { node { id prompt difficulty topic { id name } author { id displayName } tags { id name } } } } }";
+const READS: &str = "{ leaderboard(scope: WEEKLY, first: 20) { totalPlayers entries { rank points user { displayName } } myEntry { rank } } notifications(first: 10) { edges { node { id } } } unreadNotificationCount }";
+
+/// Latency samples (µs) of one window, by workload.
+#[derive(Default)]
+struct Window {
+    samples: BTreeMap<&'static str, Vec<u64>>,
+    errors: BTreeMap<&'static str, u64>,
+}
+
+#[derive(Default)]
+struct Shared {
+    window: Mutex<Window>,
+    ingested: AtomicU64,
+    /// Readings received by all subscribers.
+    received: AtomicU64,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    fn record(&self, what: &'static str, took: Duration) {
+        let mut window = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        window
+            .samples
+            .entry(what)
+            .or_default()
+            .push(took.as_micros() as u64);
+    }
+
+    fn error(&self, what: &'static str) {
+        let mut window = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        *window.errors.entry(what).or_default() += 1;
+    }
+}
+
+fn pct(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+async fn login(api: &Api, email: &str, password: &str) -> anyhow::Result<String> {
+    let data = api
+        .gql(
+            None,
+            "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+            json!({ "i": { "email": email, "password": password } }),
+        )
+        .await
+        .context("signing in the admin (start the server with --seed-demo, or pass --email)")?;
+    Ok(data["login"]["accessToken"]
+        .as_str()
+        .context("token")?
+        .to_owned())
+}
+
+/// Creates `n` stations with device keys: (id, key).
+async fn stations(api: &Api, admin: &str, n: usize) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    for i in 0..n {
+        let station = api
+            .gql(
+                Some(admin),
+                "mutation($i: CreateStationInput!) { createStation(input: $i) { id } }",
+                json!({ "i": { "name": format!("Soak {i} {}", &run[..8]), "latitude": -1.28 + i as f64 * 0.01, "longitude": 36.8, "city": "Nairobi", "country": "ke" } }),
+            )
+            .await?;
+        let id = station["createStation"]["id"]
+            .as_str()
+            .context("id")?
+            .to_owned();
+        let key = api
+            .gql(
+                Some(admin),
+                "mutation($id: ID!) { createStationKey(stationId: $id) { secret } }",
+                json!({ "id": id }),
+            )
+            .await?;
+        out.push((
+            id,
+            key["createStationKey"]["secret"]
+                .as_str()
+                .context("secret")?
+                .to_owned(),
+        ));
+    }
+    Ok(out)
+}
+
+/// A subscriber on one station's readings: counts them, and (one in ten subscribers) records
+/// ingest-to-receipt latency.
+async fn subscriber(
+    ws_url: String,
+    station: String,
+    shared: Arc<Shared>,
+    sample: bool,
+) -> anyhow::Result<()> {
+    let mut socket = acknowledged(&ws_url, json!({})).await?;
+    socket
+        .send(Message::Text(
+            json!({ "id": "1", "type": "subscribe", "payload": {
+                "query": "subscription($id: ID!) { sensorReadings(stationId: $id) { ingestedAt } }",
+                "variables": { "id": station } } })
+            .to_string()
+            .into(),
+        ))
+        .await?;
+    while let Some(message) = socket.next().await {
+        let Message::Text(text) = message? else {
+            continue;
+        };
+        if !text.contains("\"next\"") {
+            continue;
+        }
+        shared.received.fetch_add(1, Ordering::Relaxed);
+        if sample {
+            let value: Value = serde_json::from_str(&text)?;
+            if let Some(micros) =
+                crate::since(&value["payload"]["data"]["sensorReadings"]["ingestedAt"])
+            {
+                shared.record("delivery", Duration::from_micros(micros));
+            }
+        }
+        if shared.stop.load(Ordering::Relaxed) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn soak(args: SoakArgs) -> anyhow::Result<()> {
+    let api = Arc::new(Api {
+        http: reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .timeout(Duration::from_secs(30))
+            .build()?,
+        url: args.url.trim_end_matches('/').to_owned(),
+    });
+    let ws_url = format!("{}/graphql/ws", api.url.replacen("http", "ws", 1));
+    let admin = login(&api, &args.email, &args.password).await?;
+    let stations = stations(&api, &admin, args.stations.max(1)).await?;
+    let shared = Arc::new(Shared::default());
+
+    // Subscribers, connected in batches of 64.
+    let connected = Instant::now();
+    let mut subscribers = Vec::with_capacity(args.subscribers);
+    for i in 0..args.subscribers {
+        let station = stations[i % stations.len()].0.clone();
+        subscribers.push(tokio::spawn(subscriber(
+            ws_url.clone(),
+            station,
+            Arc::clone(&shared),
+            i % 10 == 0,
+        )));
+        if i % 64 == 63 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    eprintln!(
+        "{} subscribers on {} stations in {:.1?}",
+        subscribers.len(),
+        stations.len(),
+        connected.elapsed()
+    );
+    let rss_start = args.server_pid.and_then(|pid| rss_kib(pid, "VmRSS:"));
+
+    let mut workers = Vec::new();
+    // Ingest: one reading per station every 100 ms.
+    for (id, key) in stations.clone() {
+        let (api, shared) = (Arc::clone(&api), Arc::clone(&shared));
+        workers.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            let mut n = 0u64;
+            while !shared.stop.load(Ordering::Relaxed) {
+                tick.tick().await;
+                n += 1;
+                let at = chrono::Utc::now();
+                let body = json!({ "query": "mutation($id: ID!, $r: [ReadingInput!]!) { ingestReadings(stationId: $id, readings: $r) { accepted } }",
+                    "variables": { "id": id, "r": [{ "parameter": "PM25", "value": (n % 40 + 5) as f64, "observedAt": at.to_rfc3339() }] } });
+                let sent = Instant::now();
+                let ok = api
+                    .http
+                    .post(format!("{}/graphql", api.url))
+                    .header("x-api-key", &key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .ok()
+                    .map(|r| r.json::<Value>())
+                    .map(|f| async { f.await.ok() });
+                let accepted = match ok {
+                    Some(f) => f.await.is_some_and(|v| v["data"]["ingestReadings"]["accepted"] == 1),
+                    None => false,
+                };
+                if accepted {
+                    shared.ingested.fetch_add(1, Ordering::Relaxed);
+                    shared.record("ingest", sent.elapsed());
+                } else {
+                    shared.error("ingest");
+                }
+            }
+        }));
+    }
+    // Page readers and leaderboard/notification readers.
+    for (what, query, clients, pause) in [
+        ("page", PAGE, args.page_clients, 50),
+        ("reads", READS, args.reader_clients, 50),
+    ] {
+        for _ in 0..clients {
+            let (api, shared, token) = (Arc::clone(&api), Arc::clone(&shared), admin.clone());
+            workers.push(tokio::spawn(async move {
+                while !shared.stop.load(Ordering::Relaxed) {
+                    let sent = Instant::now();
+                    match api.gql(Some(&token), query, json!({})).await {
+                        Ok(_) => shared.record(what, sent.elapsed()),
+                        Err(_) => shared.error(what),
+                    }
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                }
+            }));
+        }
+    }
+    // Battles, round after round.
+    let battle_failures = Arc::new(AtomicU64::new(0));
+    let battles = {
+        let (url, shared, failures, rooms) = (
+            api.url.clone(),
+            Arc::clone(&shared),
+            Arc::clone(&battle_failures),
+            args.rooms,
+        );
+        tokio::spawn(async move {
+            let mut rounds = 0u64;
+            while rooms > 0 && !shared.stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let result = play(
+                    BattleArgs {
+                        url: url.clone(),
+                        rooms,
+                        players: 4,
+                        questions: 3,
+                        accounts: 16,
+                        max_think_ms: 800,
+                        server_pid: None,
+                    },
+                    false,
+                )
+                .await;
+                match result {
+                    Ok(summary) => {
+                        failures.fetch_add(summary.lost + summary.failed, Ordering::Relaxed);
+                        shared.record("battle round", started.elapsed());
+                    }
+                    Err(e) => {
+                        eprintln!("battle round failed: {e:#}");
+                        failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                rounds += 1;
+            }
+            rounds
+        })
+    };
+
+    // The report, one line per window.
+    println!(
+        "{:>6} {:>16} {:>16} {:>16} {:>16} {:>9} {:>8} {:>8} {:>6}",
+        "window",
+        "page p50/p99",
+        "reads p50/p99",
+        "ingest p50/p99",
+        "delivery p50/p99",
+        "RSS MiB",
+        "outbox",
+        "lost",
+        "errors"
+    );
+    let window = Duration::from_secs(args.window.max(1));
+    let windows = (args.minutes * 60).div_ceil(args.window.max(1));
+    let mut rss = Vec::new();
+    for w in 1..=windows {
+        tokio::time::sleep(window).await;
+        let taken = std::mem::take(&mut *shared.window.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut line = format!("{w:>6}");
+        for what in ["page", "reads", "ingest", "delivery"] {
+            let mut v = taken.samples.get(what).cloned().unwrap_or_default();
+            v.sort_unstable();
+            line.push_str(&format!(" {:>7.1}/{:<8.1}", pct(&v, 0.5), pct(&v, 0.99)));
+        }
+        let mem = args.server_pid.and_then(|pid| rss_kib(pid, "VmRSS:"));
+        rss.push(mem.unwrap_or(0));
+        let backlog = api
+            .gql(
+                Some(&admin),
+                "{ outboxEvents(status: PENDING, first: 100) { edges { cursor } } }",
+                json!({}),
+            )
+            .await
+            .map(|d| d["outboxEvents"]["edges"].as_array().map_or(0, Vec::len))
+            .unwrap_or(usize::MAX);
+        let expected =
+            shared.ingested.load(Ordering::Relaxed) * (args.subscribers / stations.len()) as u64;
+        let received = shared.received.load(Ordering::Relaxed);
+        let errors: u64 = taken.errors.values().sum();
+        line.push_str(&format!(
+            " {:>9.0} {:>8} {:>8} {:>6}",
+            mem.unwrap_or(0) as f64 / 1024.0,
+            if backlog >= 100 {
+                ">=100".to_owned()
+            } else {
+                backlog.to_string()
+            },
+            expected.saturating_sub(received),
+            errors
+        ));
+        println!("{line}");
+    }
+    shared.stop.store(true, Ordering::Relaxed);
+    for worker in workers {
+        let _ = worker.await;
+    }
+    let rounds = battles.await.unwrap_or(0);
+    // Let the last readings arrive, then count.
+    let ingested = shared.ingested.load(Ordering::Relaxed);
+    let per_station = (args.subscribers / stations.len()) as u64;
+    let expected = ingested * per_station;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while shared.received.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let received = shared.received.load(Ordering::Relaxed);
+    for task in subscribers {
+        task.abort();
+    }
+    let lost = expected.saturating_sub(received);
+    let failures = battle_failures.load(Ordering::Relaxed);
+    println!(
+        "readings ingested {ingested}, deliveries expected {expected}, received {received}, lost {lost}"
+    );
+    println!(
+        "battle rounds {rounds} of {} rooms, lost events + failed bots {failures}",
+        args.rooms
+    );
+    let growth = match (rss.first(), rss.last(), rss_start) {
+        (Some(&first), Some(&last), _) if rss.len() > 1 && first > 0 => {
+            let growth = (last as f64 - first as f64) / first as f64 * 100.0;
+            println!(
+                "server RSS: {:.0} MiB subscribed, {:.0} MiB after window 1, {:.0} MiB at the end: {growth:+.1}% after warm-up",
+                rss_start.unwrap_or(0) as f64 / 1024.0,
+                first as f64 / 1024.0,
+                last as f64 / 1024.0
+            );
+            Some(growth)
+        }
+        _ => None,
+    };
+    if args.verify {
+        let mut missed = Vec::new();
+        if lost > 0 {
+            missed.push(format!("{lost} readings lost"));
+        }
+        if failures > 0 {
+            missed.push(format!("{failures} battle events lost or bots failed"));
+        }
+        if growth.is_some_and(|g| g > 5.0) {
+            missed.push(format!(
+                "memory grew {:.1}% after warm-up",
+                growth.unwrap_or(0.0)
+            ));
+        }
+        if !missed.is_empty() {
+            bail!("soak failed: {}", missed.join("; "));
+        }
+    }
+    Ok(())
+}

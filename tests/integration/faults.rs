@@ -1,0 +1,524 @@
+//! The fault suite: two replicas (one in process, one the real binary) on a PostgreSQL and a
+//! Redis of the test's own, which the test restarts, freezes or cuts off mid-work. Each scenario
+//! asserts what is promised: no accepted write lost, no event applied twice, live subscribers
+//! receive every event (a gap is followed by a re-read), `/readyz` names the outage and
+//! recovers. Each prints its recovery times (`fault ...` lines, shown with `--nocapture`); the
+//! reliability table in `docs/operations.md` is made from them.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use agora_entities::sensors::reading;
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+use super::common::{
+    ServerOptions, TestServer,
+    infra::{PrivatePostgres, PrivateRedis, Proxy, Replica},
+    sensors::{INGEST, reading, station},
+    ws,
+};
+
+/// The infrastructure of one scenario and the two replicas on it.
+struct Cluster {
+    pg: PrivatePostgres,
+    redis: PrivateRedis,
+    /// In front of PostgreSQL, for the network scenario (both replicas connect through it).
+    proxy: Option<Proxy>,
+    a: TestServer,
+    b: Replica,
+}
+
+impl Cluster {
+    async fn start(through_proxy: bool) -> Option<Self> {
+        Self::start_with(through_proxy, &[]).await
+    }
+
+    /// With `settings` given to both replicas (flags for A, variables for B).
+    async fn start_with(through_proxy: bool, settings: &[(&str, &str, &str)]) -> Option<Self> {
+        let pg = PrivatePostgres::start().await?;
+        let redis = PrivateRedis::start().await?;
+        let proxy = if through_proxy {
+            Some(Proxy::start(([127, 0, 0, 1], pg.port).into()).await)
+        } else {
+            None
+        };
+        let db_url = match &proxy {
+            Some(p) => format!("postgres://postgres@127.0.0.1:{}/postgres", p.port),
+            None => pg.url(),
+        };
+        let prefix = format!("agora_f_{}", uuid::Uuid::new_v4().simple());
+        let a = TestServer::start_with(ServerOptions {
+            shared_db: Some((db_url.clone(), None)),
+            redis: Some((redis.url(), prefix.clone())),
+            args: flags(settings),
+            ..Default::default()
+        })
+        .await;
+        let env: Vec<(&str, &str)> = settings.iter().map(|(_, var, v)| (*var, *v)).collect();
+        let b = Replica::start(&db_url, &redis.url(), &prefix, &env).await;
+        Some(Self {
+            pg,
+            redis,
+            proxy,
+            a,
+            b,
+        })
+    }
+}
+
+/// `(flag, variable, value)` settings as command-line flags.
+fn flags(settings: &[(&str, &str, &str)]) -> Vec<String> {
+    settings
+        .iter()
+        .flat_map(|(flag, _, value)| [format!("--{flag}"), (*value).to_owned()])
+        .collect()
+}
+
+/// What a scenario breaks, and how it heals.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// Redis stopped and started again (it comes back empty).
+    RedisRestart,
+    /// Redis frozen with SIGSTOP for the hold time: sockets open, nothing answers.
+    RedisPause,
+    /// PostgreSQL stopped (fast: open connections cut) and started again.
+    PostgresRestart,
+    /// The network to PostgreSQL cut for the hold time.
+    PostgresNetwork,
+}
+
+impl Fault {
+    /// The `/readyz` field that must report the outage.
+    fn dependency(self) -> &'static str {
+        match self {
+            Self::RedisRestart | Self::RedisPause => "bus",
+            Self::PostgresRestart | Self::PostgresNetwork => "database",
+        }
+    }
+
+    async fn inject(self, c: &mut Cluster) {
+        match self {
+            Self::RedisRestart => c.redis.down().await,
+            Self::RedisPause => c.redis.pause(),
+            Self::PostgresRestart => c.pg.down().await,
+            Self::PostgresNetwork => c.proxy.as_ref().expect("proxy").cut(),
+        }
+    }
+
+    async fn heal(self, c: &mut Cluster) {
+        match self {
+            Self::RedisRestart => c.redis.up().await,
+            Self::RedisPause => c.redis.resume(),
+            Self::PostgresRestart => c.pg.up().await,
+            Self::PostgresNetwork => c.proxy.as_ref().expect("proxy").restore(),
+        }
+    }
+}
+
+/// One ingest attempt: its reading's time, whether the server accepted it (else the error
+/// code it answered, or `no answer`), when it was sent.
+struct Attempt {
+    observed_at: DateTime<Utc>,
+    accepted: bool,
+    refusal: Option<String>,
+    sent: Instant,
+}
+
+/// What the subscriber received: a reading's time, or the payload of an error.
+type Delivered = Result<DateTime<Utc>, String>;
+
+/// `/readyz` of `url`: the status and the named dependency's state (None when it does not
+/// answer within 5 s: a readiness probe that hangs is a failure of its own).
+async fn readyz(http: &reqwest::Client, url: &str, dependency: &str) -> Option<(u16, String)> {
+    let response = http
+        .get(url)
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .ok()?;
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.ok()?;
+    Some((
+        status,
+        body[dependency].as_str().unwrap_or_default().to_owned(),
+    ))
+}
+
+/// Polls `/readyz` until `want` holds; how long that took.
+async fn until_ready(url: &str, dependency: &str, want: u16, within: Duration) -> Duration {
+    let http = reqwest::Client::new();
+    let start = Instant::now();
+    let mut last = None;
+    while start.elapsed() < within {
+        last = readyz(&http, url, dependency).await;
+        if last.as_ref().is_some_and(|(status, _)| *status == want) {
+            return start.elapsed();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("/readyz never answered {want} within {within:?}; last: {last:?}");
+}
+
+/// Ingests one PM2.5 reading every 100 ms on replica A while a subscriber on replica B listens,
+/// applies `fault` for `hold`, and checks that every accepted reading was stored once and
+/// delivered once, in order.
+async fn ingest_through(fault: Fault, hold: Duration) {
+    let Some(mut cluster) = Cluster::start(matches!(fault, Fault::PostgresNetwork)).await else {
+        return;
+    };
+    let admin = cluster.a.register_token("admin@example.org").await;
+    let s = station(&cluster.a, &admin, "Faulty", 0.5, 36.8).await;
+
+    // The subscriber, on the other replica.
+    let mut socket = ws::connect(&cluster.b.ws_url(), "graphql-transport-ws").await;
+    ws::init_transport(&mut socket, json!({})).await;
+    ws::send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($id: ID!) { sensorReadings(stationId: $id) { observedAt } }",
+            "variables": { "id": s.id } } }),
+    )
+    .await;
+    let received: Arc<Mutex<Vec<Delivered>>> = Arc::default();
+    let collector = {
+        let received = Arc::clone(&received);
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = socket.next().await {
+                let Message::Text(text) = message else {
+                    continue;
+                };
+                let value: Value = serde_json::from_str(&text).expect("JSON");
+                if value["type"] != "next" {
+                    continue;
+                }
+                let at = value["payload"]["data"]["sensorReadings"]["observedAt"].as_str();
+                let item = match at.map(DateTime::parse_from_rfc3339) {
+                    Some(Ok(at)) => Ok(at.with_timezone(&Utc)),
+                    _ => Err(value["payload"].to_string()),
+                };
+                received.lock().expect("lock").push(item);
+            }
+        })
+    };
+
+    // The ingester: one reading per 100 ms, each a second after the last.
+    // Whole seconds: the server keeps microseconds.
+    let base = DateTime::from_timestamp(Utc::now().timestamp() - 1800, 0).expect("time");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let ingester = {
+        let (url, id, key, stop) = (
+            cluster.a.url("/graphql"),
+            s.id.clone(),
+            s.key.clone(),
+            stop.clone(),
+        );
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut attempts = Vec::new();
+            let mut i = 0;
+            while !stop.is_cancelled() {
+                let observed_at = base + chrono::Duration::seconds(i);
+                i += 1;
+                let sent = Instant::now();
+                let response = http
+                    .post(&url)
+                    .header("x-api-key", &key)
+                    .timeout(Duration::from_secs(20))
+                    .json(&json!({ "query": INGEST, "variables": {
+                        "id": id, "r": [reading("PM25", (i % 50 + 1) as f64, observed_at)] } }))
+                    .send()
+                    .await;
+                let body = match response {
+                    Ok(r) => r.json::<Value>().await.ok(),
+                    Err(_) => None,
+                };
+                let accepted = body.as_ref().is_some_and(|body| {
+                    body["errors"].is_null() && body["data"]["ingestReadings"]["accepted"] == 1
+                });
+                let refusal = (!accepted).then(|| match &body {
+                    Some(body) => body["errors"][0]["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("no code")
+                        .to_owned(),
+                    None => "no answer".to_owned(),
+                });
+                attempts.push(Attempt {
+                    observed_at,
+                    accepted,
+                    refusal,
+                    sent,
+                });
+                tokio::time::sleep(Duration::from_millis(100).saturating_sub(sent.elapsed())).await;
+            }
+            attempts
+        })
+    };
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let readyz_a = cluster.a.url("/readyz");
+    let dependency = fault.dependency();
+    fault.inject(&mut cluster).await;
+    let injected = Instant::now();
+    let noticed = until_ready(&readyz_a, dependency, 503, hold + Duration::from_secs(5)).await;
+    let http = reqwest::Client::new();
+    let (_, state) = readyz(&http, &readyz_a, dependency)
+        .await
+        .unwrap_or_default();
+    assert!(
+        state.is_empty() || state == "unreachable",
+        "{fault:?}: /readyz said {dependency}: {state}"
+    );
+    tokio::time::sleep(hold.saturating_sub(injected.elapsed())).await;
+    fault.heal(&mut cluster).await;
+    let healed = Instant::now();
+    let ready_again = until_ready(&readyz_a, dependency, 200, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop.cancel();
+    let attempts = ingester.await.expect("ingester");
+
+    let accepted: Vec<DateTime<Utc>> = attempts
+        .iter()
+        .filter(|a| a.accepted)
+        .map(|a| a.observed_at)
+        .collect();
+    let first_write = attempts
+        .iter()
+        .find(|a| a.accepted && a.sent >= healed)
+        .map(|a| a.sent.duration_since(healed));
+    assert!(
+        first_write.is_some(),
+        "{fault:?}: no ingest was accepted after the fault healed"
+    );
+
+    // Every accepted reading reaches the subscriber on the other replica, once, in order.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let delivered: Vec<DateTime<Utc>> = loop {
+        let got: Vec<DateTime<Utc>> = {
+            let received = received.lock().expect("lock");
+            received
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .copied()
+                .collect()
+        };
+        let have: HashSet<_> = got.iter().copied().collect();
+        if accepted.iter().all(|a| have.contains(a)) || Instant::now() > deadline {
+            break got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    collector.abort();
+    let errors: Vec<String> = received
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter_map(|r| r.as_ref().err().cloned())
+        .collect();
+    let have: HashSet<_> = delivered.iter().copied().collect();
+    let missing: Vec<_> = accepted.iter().filter(|a| !have.contains(a)).collect();
+    assert!(
+        missing.is_empty(),
+        "{fault:?}: {} of {} accepted readings never reached the subscriber (errors on the \
+         stream: {errors:?}): {missing:?}",
+        missing.len(),
+        accepted.len()
+    );
+    assert_eq!(
+        have.len(),
+        delivered.len(),
+        "{fault:?}: a reading was delivered twice"
+    );
+    assert!(
+        delivered.windows(2).all(|w| w[0] < w[1]),
+        "{fault:?}: readings arrived out of order"
+    );
+
+    // And each is stored exactly once.
+    let (_, station_id) =
+        agora_platform::ids::decode_any(&async_graphql::ID(s.id.clone()), "id").expect("id");
+    let stored: Vec<DateTime<Utc>> = reading::Entity::find()
+        .filter(reading::Column::StationId.eq(station_id))
+        .all(&cluster.a.state.platform.db)
+        .await
+        .expect("stored readings")
+        .into_iter()
+        .map(|r| r.observed_at)
+        .collect();
+    let stored_set: HashSet<_> = stored.iter().copied().collect();
+    assert_eq!(
+        stored_set.len(),
+        stored.len(),
+        "{fault:?}: a reading stored twice"
+    );
+    assert!(
+        accepted.iter().all(|a| stored_set.contains(a)),
+        "{fault:?}: an accepted reading is not stored"
+    );
+    // A refusal says the service is unavailable (retry), never INTERNAL.
+    let codes: Vec<&str> = attempts
+        .iter()
+        .filter_map(|a| a.refusal.as_deref())
+        .collect();
+    assert!(
+        codes.iter().all(|c| *c == "UNAVAILABLE"),
+        "{fault:?}: refusals other than UNAVAILABLE: {codes:?}"
+    );
+    let refused = codes.len();
+    eprintln!(
+        "fault {fault:?} held {hold:?}: /readyz noticed in {noticed:?}, ready {ready_again:?} \
+         after healing, first accepted write {:?} after healing; {} accepted, {refused} refused, \
+         {} delivered, 0 lost",
+        first_write.expect("checked"),
+        accepted.len(),
+        delivered.len()
+    );
+}
+
+#[tokio::test]
+async fn redis_restart_mid_ingest_loses_no_accepted_reading() {
+    ingest_through(Fault::RedisRestart, Duration::from_secs(3)).await;
+}
+
+#[tokio::test]
+async fn redis_paused_mid_ingest_loses_no_accepted_reading() {
+    ingest_through(Fault::RedisPause, Duration::from_secs(10)).await;
+}
+
+#[tokio::test]
+async fn postgres_restart_mid_ingest_loses_no_accepted_reading() {
+    ingest_through(Fault::PostgresRestart, Duration::from_secs(3)).await;
+}
+
+#[tokio::test]
+async fn postgres_network_cut_mid_ingest_loses_no_accepted_reading() {
+    ingest_through(Fault::PostgresNetwork, Duration::from_secs(5)).await;
+}
+
+/// Whether replica `url`'s `/metrics` says it holds the battle driver lease.
+async fn drives(http: &reqwest::Client, url: &str) -> bool {
+    let Ok(response) = http.get(url).send().await else {
+        return false;
+    };
+    let text = response.text().await.unwrap_or_default();
+    text.lines()
+        .any(|line| line.starts_with("agora_battle_driver_lease ") && line.ends_with(" 1"))
+}
+
+/// The replica driving the battle rooms is killed with SIGKILL in the middle of a question (no
+/// lease released): the other replica takes the rooms over when the lease lapses, the battle
+/// ends normally, and its result is announced once.
+#[tokio::test]
+async fn the_battle_driver_killed_mid_question_is_replaced_within_its_lease() {
+    use super::common::{battle, knowledge::capitals, outbox::events_of};
+    let settings = [("battle-reveal-pause", "AGORA_BATTLE_REVEAL_PAUSE", "200ms")];
+    let Some(cluster) = Cluster::start_with(false, &settings).await else {
+        return;
+    };
+    let Cluster {
+        pg,
+        redis,
+        a: first,
+        b,
+        ..
+    } = cluster;
+    let topic = capitals(&first, 3).await;
+    let host = battle::player(&first, "host@example.org").await;
+    // A stops (releasing the lease it took first), so the binary replica B drives...
+    first.shutdown().await;
+    let http = reqwest::Client::new();
+    let mut b_drives = false;
+    for _ in 0..50 {
+        if drives(&http, &b.url("/metrics")).await {
+            b_drives = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(b_drives, "replica B never took the battle driver lease");
+    // ...and a new A serves the players.
+    let a = TestServer::start_with(ServerOptions {
+        shared_db: Some((pg.url(), None)),
+        redis: Some((redis.url(), b.prefix.clone())),
+        args: flags(&settings),
+        ..Default::default()
+    })
+    .await;
+    let room = battle::create_room(
+        &a,
+        &host,
+        json!({ "allowSolo": true, "questionCount": 2, "secondsPerQuestion": 5, "topicId": topic }),
+    )
+    .await;
+    let room_id = room["id"].as_str().expect("id").to_owned();
+    let started = a
+        .gql_as(&host.token, battle::START, json!({ "r": room_id }))
+        .await;
+    assert_eq!(
+        started["data"]["startBattle"]["status"], "IN_PROGRESS",
+        "{started}"
+    );
+    let q1 = room_state(&a, &host.token, &room_id).await["currentQuestion"].clone();
+    let answered = battle::answer(&a, &host, &room_id, &q1, "Paris").await;
+    assert_eq!(
+        answered["data"]["submitAnswer"]["accepted"], true,
+        "{answered}"
+    );
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    b.kill9().await;
+    let killed = Instant::now();
+    // Question 1 ends 5 s after it started; the lease lapses at most 5 s after B's last
+    // renewal. Then A carries on.
+    let mut second_question = None;
+    while killed.elapsed() < Duration::from_secs(20) {
+        if room_state(&a, &host.token, &room_id).await["questionIndex"] == 1 {
+            second_question = Some(killed.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let took_over = second_question.expect("replica A never advanced the room after B died");
+    assert!(
+        took_over < Duration::from_secs(12),
+        "the room waited {took_over:?} after the driver died"
+    );
+    assert!(
+        drives(&http, &a.url("/metrics")).await,
+        "A holds the lease now"
+    );
+    let mut finished = false;
+    for _ in 0..150 {
+        if room_state(&a, &host.token, &room_id).await["status"] == "FINISHED" {
+            finished = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(finished, "the battle never finished");
+    a.wait_for_outbox().await;
+    let announced = events_of(&a.state.platform, "BATTLE_FINISHED").await;
+    assert_eq!(announced.len(), 1, "the result is announced once");
+    eprintln!(
+        "fault battle driver kill -9: the next question started {took_over:?} after the kill \
+         (question deadline 5 s, lease 5 s)"
+    );
+}
+
+/// What the host sees of the room.
+async fn room_state(a: &TestServer, token: &str, room_id: &str) -> Value {
+    let body = a
+        .gql_as(
+            token,
+            "query($r: ID!) { battleRoom(id: $r) { status questionIndex currentQuestion { id choices { id text } } } }",
+            json!({ "r": room_id }),
+        )
+        .await;
+    body["data"]["battleRoom"].clone()
+}
