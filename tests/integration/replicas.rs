@@ -1,12 +1,11 @@
 //! Two replicas on one PostgreSQL and one Redis: a subscriber on A sees a change made on B.
 //! Replica B is a separate `agora` process (the real binary).
 
-use std::{process::Stdio, time::Duration};
+use std::time::Duration;
 
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use super::common::{ServerOptions, TestDb, TestServer, postgres_and_redis, ws};
+use super::common::{ServerOptions, TestDb, TestServer, infra::Replica, postgres_and_redis, ws};
 
 #[tokio::test]
 async fn subscriber_on_one_replica_sees_a_mutation_made_on_another_requires_postgres_and_redis() {
@@ -26,37 +25,7 @@ async fn subscriber_on_one_replica_sees_a_mutation_made_on_another_requires_post
     let schema = db.search_path.clone().expect("schema");
     let separator = if pg.contains('?') { '&' } else { '?' };
     let url_b = format!("{pg}{separator}options=-c%20search_path%3D{schema}");
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe port");
-        probe.local_addr().expect("addr").port()
-    };
-    let mut replica_b = tokio::process::Command::new(env!("CARGO_BIN_EXE_agora"))
-        .args(["serve", "--migrate", "false"])
-        .env("AGORA_BIND", format!("127.0.0.1:{port}"))
-        .env("DATABASE_URL", &url_b)
-        .env("REDIS_URL", &redis_url)
-        .env("AGORA_REDIS_PREFIX", &prefix)
-        .env("AGORA_JWT_SECRET", "test-secret-test-secret-test-secret-42")
-        .env("AGORA_LOG_FORMAT", "json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("replica B starts");
-    let stdout = replica_b.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if line.contains("agora listening") {
-                return true;
-            }
-        }
-        false
-    })
-    .await
-    .unwrap_or(false);
-    assert!(ready, "replica B did not start");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let replica_b = Replica::start(&url_b, &redis_url, &prefix, &[]).await;
 
     // Register on A, subscribe on A, mutate on B.
     let token = replica_a.register_token("ada@example.org").await;
@@ -75,7 +44,7 @@ async fn subscriber_on_one_replica_sees_a_mutation_made_on_another_requires_post
     let mut seen = None;
     for attempt in 0..40 {
         let body: serde_json::Value = client
-            .post(format!("http://127.0.0.1:{port}/graphql"))
+            .post(replica_b.url("/graphql"))
             .bearer_auth(&token)
             .json(&json!({ "query": format!("mutation {{ updateProfile(input: {{ displayName: \"From B {attempt}\" }}) {{ displayName }} }}") }))
             .send()
@@ -100,6 +69,6 @@ async fn subscriber_on_one_replica_sees_a_mutation_made_on_another_requires_post
             .starts_with("From B")
     );
 
-    replica_b.start_kill().ok();
+    replica_b.kill9().await;
     replica_a.shutdown().await;
 }

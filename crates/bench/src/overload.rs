@@ -9,9 +9,9 @@
 //!    timeout, a reset, another status).
 //!
 //! Targets (issue 28): accepted p99 within 2× the unloaded p99, refusals answered in under
-//! 10 ms (p99), no failures. `--verify` exits non-zero when one is missed. Start the server
-//! without the per-address rate limit (`--rate-limit-ip 0`): every request comes from one
-//! address. The client shares the machine's cores with the server, so R is lower than the
+//! 10 ms (p99), no failures. `--verify` exits non-zero when one is missed.
+//! `bench/with-server.sh overload` starts a server without the per-address rate limit (every
+//! request comes from one address) and with `SERVER_ARGS` added. The client shares the machine's cores with the server, so R is lower than the
 //! server alone would reach.
 
 use std::{

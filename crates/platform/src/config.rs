@@ -133,30 +133,21 @@ pub struct ServerSettings {
           global = true, value_parser = parse_duration)]
     pub shutdown_timeout: Duration,
 
-    /// Most HTTP requests executing at once (0: no limit). Beyond it requests wait in a short
-    /// queue; beyond the queue they are refused at once with 503 and `Retry-After`, so an
-    /// overload is shed quickly instead of queued without bound. WebSocket connections,
-    /// `/healthz`, `/readyz` and `/metrics` are not counted.
-    #[arg(
-        long = "max-in-flight",
-        env = "AGORA_MAX_IN_FLIGHT",
-        default_value_t = 64,
-        global = true
-    )]
-    pub max_in_flight: usize,
+    /// Most HTTP requests executing at once (default: 8 per CPU core; 0: no limit). Beyond it
+    /// requests wait in a short queue; beyond the queue they are refused at once with 503 and
+    /// `Retry-After`, so an overload is shed quickly instead of queued without bound.
+    /// WebSocket connections, `/healthz`, `/readyz` and `/metrics` are not counted.
+    #[arg(long = "max-in-flight", env = "AGORA_MAX_IN_FLIGHT", global = true)]
+    pub max_in_flight: Option<usize>,
 
-    /// Requests that may wait for a slot when `AGORA_MAX_IN_FLIGHT` are executing.
-    #[arg(
-        long = "request-queue",
-        env = "AGORA_REQUEST_QUEUE",
-        default_value_t = 64,
-        global = true
-    )]
-    pub request_queue: usize,
+    /// Requests that may wait for a slot when `AGORA_MAX_IN_FLIGHT` are executing (default:
+    /// as many as may execute).
+    #[arg(long = "request-queue", env = "AGORA_REQUEST_QUEUE", global = true)]
+    pub request_queue: Option<usize>,
 
     /// Longest wait in that queue before a request is refused with 503.
     #[arg(long = "request-queue-timeout", env = "AGORA_REQUEST_QUEUE_TIMEOUT",
-          default_value = "500ms", global = true, value_parser = parse_duration)]
+          default_value = "100ms", global = true, value_parser = parse_duration)]
     pub request_queue_timeout: Duration,
 }
 

@@ -267,6 +267,16 @@ pub struct OutboxDispatcher {
     lease: Duration,
     poll_interval: Duration,
     max_attempts: i32,
+    /// Claims this dispatcher gave up on because the database went away mid-batch: released
+    /// (back to pending, no attempt counted) as soon as it answers again, instead of holding
+    /// their events until the lease lapses.
+    abandoned: std::sync::Mutex<Vec<Abandoned>>,
+}
+
+/// A claimed batch whose processing stopped on an error: its events and the claim's lease.
+struct Abandoned {
+    ids: Vec<Uuid>,
+    lease_until: DateTime<Utc>,
 }
 
 impl OutboxDispatcher {
@@ -283,6 +293,7 @@ impl OutboxDispatcher {
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_millis(500),
             max_attempts,
+            abandoned: std::sync::Mutex::default(),
         }
     }
 
@@ -341,6 +352,7 @@ impl OutboxDispatcher {
     /// One worker: claims and processes batches until none is available.
     async fn drain(&self) -> AppResult<usize> {
         let mut finished = 0;
+        self.release_abandoned().await?;
         loop {
             let started = std::time::Instant::now();
             let claimed = self.claim().await?;
@@ -348,7 +360,24 @@ impl OutboxDispatcher {
                 return Ok(finished);
             }
             let claim_ms = started.elapsed().as_millis() as u64;
-            finished += self.process(&claimed).await?;
+            match self.process(&claimed).await {
+                Ok(n) => finished += n,
+                Err(err) => {
+                    // The batch's bookkeeping did not complete (the database went away): give
+                    // the claim back once it answers. Handlers that applied their part have
+                    // their delivery records and skip it next time.
+                    if let Some(lease_until) = claimed.first().and_then(|e| e.claimed_until) {
+                        self.abandoned
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(Abandoned {
+                                ids: claimed.iter().map(|e| e.id).collect(),
+                                lease_until,
+                            });
+                    }
+                    return Err(err);
+                }
+            }
             tracing::debug!(
                 events = claimed.len(),
                 claim_ms,
@@ -356,6 +385,50 @@ impl OutboxDispatcher {
                 "outbox batch processed"
             );
         }
+    }
+
+    /// Gives back the claims of batches abandoned mid-way, where this dispatcher's lease still
+    /// holds them (an event another worker took after the lease lapsed is left alone).
+    async fn release_abandoned(&self) -> AppResult<()> {
+        let pending: Vec<Abandoned> =
+            std::mem::take(&mut *self.abandoned.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut left = Vec::new();
+        let mut result = Ok(());
+        for batch in pending {
+            if result.is_err() {
+                left.push(batch);
+                continue;
+            }
+            let released = outbox_event::Entity::update_many()
+                .col_expr(
+                    outbox_event::Column::ClaimedUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .filter(any_id(
+                    outbox_event::Column::Id,
+                    batch.ids.iter().copied(),
+                    self.platform.db.get_database_backend(),
+                ))
+                .filter(outbox_event::Column::ClaimedUntil.eq(batch.lease_until))
+                .filter(outbox_event::Column::Status.eq(EventStatus::Pending))
+                .exec(&self.platform.db)
+                .await;
+            match released {
+                Ok(done) => tracing::info!(
+                    events = done.rows_affected,
+                    "outbox claims of an interrupted batch released"
+                ),
+                Err(err) => {
+                    result = Err(err.into());
+                    left.push(batch);
+                }
+            }
+        }
+        self.abandoned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(left);
+        result
     }
 
     async fn claim(&self) -> AppResult<Vec<outbox_event::Model>> {
@@ -420,6 +493,11 @@ impl OutboxDispatcher {
             let Err(err) = self.deliver(handler.as_ref(), &wanted).await else {
                 continue;
             };
+            if matches!(err, AppError::Unavailable(_)) {
+                // The database, not the events, failed: retrying them one by one would fail
+                // the same way and count attempts against events that did nothing wrong.
+                return Err(err);
+            }
             if wanted.len() == 1 {
                 failed.push((wanted[0].id, handler.name(), err));
                 continue;

@@ -53,7 +53,11 @@ pub fn app(state: AppState) -> Router {
     let config = &state.platform.config;
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
-        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(telemetry::request_span)
+                .on_failure(telemetry::on_failure),
+        )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
         .layer(axum::middleware::from_fn(http::security_headers))
         .layer(http::cors(config))

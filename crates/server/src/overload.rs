@@ -20,6 +20,11 @@ use agora_platform::config::Config;
 use axum::{extract::State, http::header, response::Response};
 use tokio::sync::Semaphore;
 
+/// Requests in flight per CPU core by default. On the 2-core machine the questions page kept its
+/// full throughput down to 4 in flight (PostgreSQL on the same cores); 8 per core leaves room
+/// for requests that wait on a remote database. See bench/README.md#overload.
+const PER_CORE: usize = 8;
+
 /// The admission state shared by every request of one server.
 pub struct Admission {
     slots: Arc<Semaphore>,
@@ -32,10 +37,12 @@ impl Admission {
     /// From the server settings; None when the limit is off (`AGORA_MAX_IN_FLIGHT=0`).
     pub fn from_config(config: &Config) -> Option<Arc<Self>> {
         let server = &config.server;
-        (server.max_in_flight > 0).then(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let slots = server.max_in_flight.unwrap_or(PER_CORE * cores);
+        (slots > 0).then(|| {
             Arc::new(Self {
-                slots: Arc::new(Semaphore::new(server.max_in_flight)),
-                queue: server.request_queue,
+                slots: Arc::new(Semaphore::new(slots)),
+                queue: server.request_queue.unwrap_or(slots),
                 waiting: AtomicUsize::new(0),
                 wait: server.request_queue_timeout,
             })

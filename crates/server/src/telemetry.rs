@@ -59,3 +59,25 @@ pub fn request_span<B>(request: &Request<B>) -> tracing::Span {
         operation = tracing::field::Empty,
     )
 }
+
+/// Logs a failed response (a 5xx, or an error from the stack) at error level, except 503s: each
+/// is a deliberate answer (the load shedder's refusal, `/readyz` during an outage, a media
+/// engine not installed), counted or logged where it is given, and under overload a log line
+/// per refusal is work the server has no time for (`agora_http_shed_total` counts those).
+pub fn on_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass;
+    if let ServerErrorsFailureClass::StatusCode(status) = class
+        && status == axum::http::StatusCode::SERVICE_UNAVAILABLE
+    {
+        return;
+    }
+    tracing::error!(
+        classification = %class,
+        latency_ms = latency.as_millis() as u64,
+        "response failed"
+    );
+}

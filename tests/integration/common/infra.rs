@@ -371,6 +371,7 @@ pub struct Replica {
     /// Its Redis key prefix.
     pub prefix: String,
     child: Child,
+    _media: tempfile::TempDir,
 }
 
 impl Replica {
@@ -383,7 +384,7 @@ impl Replica {
         env: &[(&str, &str)],
     ) -> Self {
         let port = free_port();
-        let media = std::env::temp_dir().join(format!("agora-media-{port}"));
+        let media = tempfile::tempdir().expect("media dir");
         let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
         command
             .args(["serve", "--migrate", "false"])
@@ -392,7 +393,7 @@ impl Replica {
             .env("REDIS_URL", redis_url)
             .env("AGORA_REDIS_PREFIX", prefix)
             .env("AGORA_JWT_SECRET", "test-secret-test-secret-test-secret-42")
-            .env("AGORA_LITERACY_MEDIA_DIR", media)
+            .env("AGORA_LITERACY_MEDIA_DIR", media.path())
             .env("AGORA_LOG_FORMAT", "json")
             .env("AGORA_SHUTDOWN_TIMEOUT", "5s")
             .env("AGORA_RATE_LIMIT_IP", "1000000")
@@ -426,6 +427,7 @@ impl Replica {
             port,
             prefix: prefix.to_owned(),
             child,
+            _media: media,
         }
     }
 
