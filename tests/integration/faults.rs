@@ -641,3 +641,174 @@ async fn postgres_restart_mid_award_batches_awards_each_result_once() {
          before the stop) all delivered {drained:?} after it came back, each applied once"
     );
 }
+
+/// A battle between two players on replica A, watched live from replica B, while `fault`
+/// hits during its first question (after both answered): the battle ends normally, every
+/// accepted answer counts, both watchers see it finish, and the result is announced once.
+async fn battle_through(fault: Fault, hold: Duration) {
+    use super::common::{battle, knowledge::capitals, outbox::events_of};
+    let settings = [("battle-reveal-pause", "AGORA_BATTLE_REVEAL_PAUSE", "200ms")];
+    let Some(mut cluster) = Cluster::start_with(false, &settings).await else {
+        return;
+    };
+    let topic = capitals(&cluster.a, 3).await;
+    let host = battle::player(&cluster.a, "host@example.org").await;
+    let guest = battle::player(&cluster.a, "guest@example.org").await;
+    let room = battle::create_room(
+        &cluster.a,
+        &host,
+        // Longer than the fault, so the second question is still open when it heals.
+        json!({ "questionCount": 2, "secondsPerQuestion": 20, "topicId": topic }),
+    )
+    .await;
+    let room_id = room["id"].as_str().expect("id").to_owned();
+    let joined = cluster
+        .a
+        .gql_as(
+            &guest.token,
+            "mutation($c: String!) { joinBattleRoom(code: $c) { id } }",
+            json!({ "c": room["code"] }),
+        )
+        .await;
+    assert!(joined["errors"].is_null(), "{joined}");
+
+    // Both watch on replica B.
+    let mut watchers = Vec::new();
+    for p in [&host, &guest] {
+        let mut socket = ws::connect(&cluster.b.ws_url(), "graphql-transport-ws").await;
+        ws::init_transport(
+            &mut socket,
+            json!({ "authorization": format!("Bearer {}", p.token) }),
+        )
+        .await;
+        ws::send(
+            &mut socket,
+            json!({ "id": "1", "type": "subscribe", "payload": {
+                "query": "subscription($r: ID!) { battleRoom(roomId: $r) { kind room { status } } }",
+                "variables": { "r": room_id } } }),
+        )
+        .await;
+        watchers.push(tokio::spawn(async move {
+            // Every kind seen, until FINISHED (or the socket ends).
+            let mut kinds = Vec::new();
+            while let Some(Ok(message)) = socket.next().await {
+                let Message::Text(text) = message else {
+                    continue;
+                };
+                let value: Value = serde_json::from_str(&text).expect("JSON");
+                if value["type"] != "next" {
+                    continue;
+                }
+                let kind = value["payload"]["data"]["battleRoom"]["kind"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_owned();
+                let finished = kind == "FINISHED"
+                    || value["payload"]["data"]["battleRoom"]["room"]["status"] == "FINISHED";
+                kinds.push(kind);
+                if finished {
+                    break;
+                }
+            }
+            kinds
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = cluster
+        .a
+        .gql_as(&host.token, battle::START, json!({ "r": room_id }))
+        .await;
+    assert_eq!(
+        started["data"]["startBattle"]["status"], "IN_PROGRESS",
+        "{started}"
+    );
+
+    let mut answered = 0;
+    for index in 0..2 {
+        // Wait for question `index` (it may come late after the fault).
+        let mut question = Value::Null;
+        for _ in 0..600 {
+            let state = room_state(&cluster.a, &host.token, &room_id).await;
+            if state["questionIndex"] == index && !state["currentQuestion"].is_null() {
+                question = state["currentQuestion"].clone();
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            !question.is_null(),
+            "{fault:?}: question {index} never started"
+        );
+        for p in [&host, &guest] {
+            let body = battle::answer(&cluster.a, p, &room_id, &question, "Paris").await;
+            if body["data"]["submitAnswer"]["accepted"] == true {
+                answered += 1;
+            }
+        }
+        if index == 0 {
+            fault.inject(&mut cluster).await;
+            tokio::time::sleep(hold).await;
+            fault.heal(&mut cluster).await;
+        }
+    }
+    assert_eq!(answered, 4, "{fault:?}: every answer was accepted");
+
+    let mut finished = false;
+    for _ in 0..600 {
+        if room_state(&cluster.a, &host.token, &room_id).await["status"] == "FINISHED" {
+            finished = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(finished, "{fault:?}: the battle never finished");
+    for watcher in watchers {
+        let kinds = tokio::time::timeout(Duration::from_secs(30), watcher)
+            .await
+            .unwrap_or_else(|_| panic!("{fault:?}: a watcher on B never saw the end"))
+            .expect("watcher");
+        assert!(
+            kinds.last().is_some_and(|k| k == "FINISHED") || kinds.iter().any(|k| k == "FINISHED"),
+            "{fault:?}: a watcher saw {kinds:?}"
+        );
+    }
+    let results = cluster
+        .a
+        .gql_as(
+            &host.token,
+            "query($r: ID!) { battleRoom(id: $r) { results { correctCount } } }",
+            json!({ "r": room_id }),
+        )
+        .await;
+    let counts: Vec<i64> = results["data"]["battleRoom"]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["correctCount"].as_i64().expect("count"))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![2, 2],
+        "{fault:?}: every accepted answer counts"
+    );
+    cluster.a.wait_for_outbox().await;
+    let announced = events_of(&cluster.a.state.platform, "BATTLE_FINISHED").await;
+    assert_eq!(
+        announced.len(),
+        1,
+        "{fault:?}: the result is announced once"
+    );
+    eprintln!(
+        "fault {fault:?} held {hold:?} mid-battle: finished, 4 of 4 answers counted, watchers on B saw the end"
+    );
+}
+
+#[tokio::test]
+async fn redis_paused_mid_battle_loses_no_answer() {
+    battle_through(Fault::RedisPause, Duration::from_secs(10)).await;
+}
+
+#[tokio::test]
+async fn postgres_restart_mid_battle_loses_no_answer() {
+    battle_through(Fault::PostgresRestart, Duration::from_secs(3)).await;
+}
