@@ -476,15 +476,13 @@ async fn the_battle_driver_killed_mid_question_is_replaced_within_its_lease() {
     let killed = Instant::now();
     // Question 1 ends 5 s after it started; the lease lapses at most 5 s after B's last
     // renewal. Then A carries on.
-    let mut second_question = None;
-    while killed.elapsed() < Duration::from_secs(20) {
-        if room_state(&a, &host.token, &room_id).await["questionIndex"] == 1 {
-            second_question = Some(killed.elapsed());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let took_over = second_question.expect("replica A never advanced the room after B died");
+    let second_question = until_room(&a, &host.token, &room_id, Duration::from_secs(20), |r| {
+        r["questionIndex"] == 1
+    })
+    .await;
+    let took_over = second_question
+        .map(|_| killed.elapsed())
+        .expect("replica A never advanced the room after B died");
     assert!(
         took_over < Duration::from_secs(12),
         "the room waited {took_over:?} after the driver died"
@@ -493,15 +491,11 @@ async fn the_battle_driver_killed_mid_question_is_replaced_within_its_lease() {
         drives(&http, &a.url("/metrics")).await,
         "A holds the lease now"
     );
-    let mut finished = false;
-    for _ in 0..150 {
-        if room_state(&a, &host.token, &room_id).await["status"] == "FINISHED" {
-            finished = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(finished, "the battle never finished");
+    let finished = until_room(&a, &host.token, &room_id, Duration::from_secs(15), |r| {
+        r["status"] == "FINISHED"
+    })
+    .await;
+    assert!(finished.is_some(), "the battle never finished");
     a.wait_for_outbox().await;
     let announced = events_of(&a.state.platform, "BATTLE_FINISHED").await;
     assert_eq!(announced.len(), 1, "the result is announced once");
@@ -509,6 +503,26 @@ async fn the_battle_driver_killed_mid_question_is_replaced_within_its_lease() {
         "fault battle driver kill -9: the next question started {took_over:?} after the kill \
          (question deadline 5 s, lease 5 s)"
     );
+}
+
+/// Polls the room as the host sees it until `done` holds (its state then), or None after
+/// `within`.
+async fn until_room(
+    a: &TestServer,
+    token: &str,
+    room_id: &str,
+    within: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Option<Value> {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        let state = room_state(a, token, room_id).await;
+        if done(&state) {
+            return Some(state);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
 }
 
 /// What the host sees of the room.
@@ -726,19 +740,16 @@ async fn battle_through(fault: Fault, hold: Duration) {
     let mut answered = 0;
     for index in 0..2 {
         // Wait for question `index` (it may come late after the fault).
-        let mut question = Value::Null;
-        for _ in 0..600 {
-            let state = room_state(&cluster.a, &host.token, &room_id).await;
-            if state["questionIndex"] == index && !state["currentQuestion"].is_null() {
-                question = state["currentQuestion"].clone();
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(
-            !question.is_null(),
-            "{fault:?}: question {index} never started"
-        );
+        let question = until_room(
+            &cluster.a,
+            &host.token,
+            &room_id,
+            Duration::from_secs(30),
+            |r| r["questionIndex"] == index && !r["currentQuestion"].is_null(),
+        )
+        .await
+        .map(|r| r["currentQuestion"].clone())
+        .unwrap_or_else(|| panic!("{fault:?}: question {index} never started"));
         for p in [&host, &guest] {
             let body = battle::answer(&cluster.a, p, &room_id, &question, "Paris").await;
             if body["data"]["submitAnswer"]["accepted"] == true {
@@ -753,15 +764,15 @@ async fn battle_through(fault: Fault, hold: Duration) {
     }
     assert_eq!(answered, 4, "{fault:?}: every answer was accepted");
 
-    let mut finished = false;
-    for _ in 0..600 {
-        if room_state(&cluster.a, &host.token, &room_id).await["status"] == "FINISHED" {
-            finished = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(finished, "{fault:?}: the battle never finished");
+    let finished = until_room(
+        &cluster.a,
+        &host.token,
+        &room_id,
+        Duration::from_secs(30),
+        |r| r["status"] == "FINISHED",
+    )
+    .await;
+    assert!(finished.is_some(), "{fault:?}: the battle never finished");
     for watcher in watchers {
         let kinds = tokio::time::timeout(Duration::from_secs(30), watcher)
             .await

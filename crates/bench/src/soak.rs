@@ -269,20 +269,19 @@ pub(crate) async fn soak(args: SoakArgs) -> anyhow::Result<()> {
                 let body = json!({ "query": "mutation($id: ID!, $r: [ReadingInput!]!) { ingestReadings(stationId: $id, readings: $r) { accepted } }",
                     "variables": { "id": id, "r": [{ "parameter": "PM25", "value": (n % 40 + 5) as f64, "observedAt": at.to_rfc3339() }] } });
                 let sent = Instant::now();
-                let ok = api
+                let reply = match api
                     .http
                     .post(format!("{}/graphql", api.url))
                     .header("x-api-key", &key)
                     .json(&body)
                     .send()
                     .await
-                    .ok()
-                    .map(|r| r.json::<Value>())
-                    .map(|f| async { f.await.ok() });
-                let accepted = match ok {
-                    Some(f) => f.await.is_some_and(|v| v["data"]["ingestReadings"]["accepted"] == 1),
-                    None => false,
+                {
+                    Ok(response) => response.json::<Value>().await.ok(),
+                    Err(_) => None,
                 };
+                let accepted =
+                    reply.is_some_and(|v| v["data"]["ingestReadings"]["accepted"] == 1);
                 if accepted {
                     shared.ingested.fetch_add(1, Ordering::Relaxed);
                     shared.record("ingest", sent.elapsed());
