@@ -22,6 +22,7 @@ mod m20261202_000014_lighten_award_writes;
 mod m20261206_000015_fold_award_totals;
 mod m20261207_000016_add_point_rule_daily_caps;
 mod m20261207_000017_create_literacy;
+mod m20261207_000018_add_reading_hours;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000015_fold_award_totals::Migration),
             Box::new(m20261207_000016_add_point_rule_daily_caps::Migration),
             Box::new(m20261207_000017_create_literacy::Migration),
+            Box::new(m20261207_000018_add_reading_hours::Migration),
         ]
     }
 }

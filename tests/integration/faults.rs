@@ -656,6 +656,175 @@ async fn postgres_restart_mid_award_batches_awards_each_result_once() {
     );
 }
 
+/// Replica B, the only one dispatching, is killed with SIGKILL while it holds outbox claims:
+/// another replica leaves those events alone until B's lease lapses, then applies them, each
+/// once.
+#[tokio::test]
+async fn a_replica_killed_holding_outbox_claims_has_them_applied_after_its_lease() {
+    use agora_entities::{gamification::point_award, platform::outbox_event};
+    use agora_platform::outbox::{self, EventKind, NewEvent};
+    use sea_orm::PaginatorTrait;
+    const BATTLES: usize = 5_000;
+    const LEASE: Duration = Duration::from_secs(3);
+    let settings = [("outbox-lease", "AGORA_OUTBOX_LEASE", "3s")];
+    let Some(cluster) = Cluster::start_with(false, &settings).await else {
+        return;
+    };
+    let Cluster {
+        pg,
+        redis,
+        a: first,
+        b,
+        ..
+    } = cluster;
+    let mut players = Vec::new();
+    for n in 0..4 {
+        let payload = first
+            .register(
+                &format!("k{n}@example.org"),
+                "a long enough passphrase",
+                "K",
+            )
+            .await;
+        let (_, id) = agora_platform::ids::decode_any(
+            &async_graphql::ID(payload["user"]["id"].as_str().expect("id").to_owned()),
+            "id",
+        )
+        .expect("id");
+        players.push((
+            id,
+            payload["accessToken"].as_str().expect("token").to_owned(),
+        ));
+    }
+    first.wait_for_outbox().await;
+    // A stops: B is the only dispatcher. An idle replica (no workers) writes the events.
+    first.shutdown().await;
+    let prefix = b.prefix.clone();
+    let writer = TestServer::start_with(ServerOptions {
+        shared_db: Some((pg.url(), None)),
+        redis: Some((redis.url(), prefix.clone())),
+        args: flags(&settings),
+        idle: true,
+        ..Default::default()
+    })
+    .await;
+    let db = writer.state.platform.db.clone();
+    let events: Vec<NewEvent> = (0..BATTLES)
+        .map(|_| {
+            NewEvent::raw(
+                EventKind::BattleFinished,
+                None,
+                json!({
+                    "roomId": uuid::Uuid::now_v7(),
+                    "topicId": null,
+                    "questionCount": 3,
+                    "players": players.iter().enumerate().map(|(rank, (id, _))| json!({
+                        "userId": id, "rank": rank + 1, "score": 300 - rank * 100, "correctCount": 3 - rank.min(3)
+                    })).collect::<Vec<_>>(),
+                }),
+            )
+        })
+        .collect();
+    outbox::enqueue_many(&db, Utc::now(), events)
+        .await
+        .expect("enqueue");
+    let battles = || {
+        outbox_event::Entity::find().filter(outbox_event::Column::EventType.eq("BATTLE_FINISHED"))
+    };
+    let done = || async {
+        battles()
+            .filter(outbox_event::Column::Status.eq(outbox_event::Status::Done))
+            .count(&db)
+            .await
+            .unwrap_or(0)
+    };
+    while done().await == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    b.kill9().await;
+    let killed = Instant::now();
+    // What B held when it died: claimed, not finished.
+    let stranded: Vec<(uuid::Uuid, DateTime<Utc>)> = battles()
+        .filter(outbox_event::Column::Status.eq(outbox_event::Status::Pending))
+        .filter(outbox_event::Column::ClaimedUntil.is_not_null())
+        .all(&db)
+        .await
+        .expect("claims")
+        .into_iter()
+        .filter_map(|e| Some((e.id, e.claimed_until?)))
+        .collect();
+    let before = done().await as usize;
+    assert!(
+        !stranded.is_empty() && before < BATTLES,
+        "B held no claim when it died ({before} of {BATTLES} done): the test proves nothing"
+    );
+    // A replica comes back and takes the rest over.
+    let a = TestServer::start_with(ServerOptions {
+        shared_db: Some((pg.url(), None)),
+        redis: Some((redis.url(), prefix.clone())),
+        args: flags(&settings),
+        ..Default::default()
+    })
+    .await;
+    let mut drained = None;
+    while killed.elapsed() < Duration::from_secs(120) {
+        if done().await as usize == BATTLES {
+            drained = Some(killed.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let drained = drained.expect("every battle result was delivered within 2 minutes");
+    for (id, claimed_until) in &stranded {
+        let event = outbox_event::Entity::find_by_id(*id)
+            .one(&db)
+            .await
+            .expect("event")
+            .expect("still there");
+        assert_eq!(event.status, outbox_event::Status::Done);
+        let processed = event.processed_at.expect("processed");
+        assert!(
+            processed >= *claimed_until,
+            "an event B held was applied at {processed}, before its lease lapsed at {claimed_until}"
+        );
+    }
+    let ledger = point_award::Entity::find()
+        .filter(point_award::Column::Rule.eq("BATTLE_FINISHED"))
+        .count(&db)
+        .await
+        .expect("ledger");
+    assert_eq!(
+        ledger as usize,
+        BATTLES * players.len(),
+        "one award per player per battle"
+    );
+    for (id, token) in &players {
+        let from_ledger: i64 = point_award::Entity::find()
+            .filter(point_award::Column::UserId.eq(*id))
+            .all(&db)
+            .await
+            .expect("ledger")
+            .iter()
+            .map(|a| i64::from(a.points))
+            .sum();
+        let progress = a
+            .gql_as(token, "{ myProgress { points } }", json!({}))
+            .await;
+        assert_eq!(
+            progress["data"]["myProgress"]["points"].as_i64(),
+            Some(from_ledger),
+            "a player's total equals their ledger"
+        );
+    }
+    eprintln!(
+        "fault replica killed holding outbox claims: {} events stranded ({before} of {BATTLES} \
+         done before the kill), all {BATTLES} applied once {drained:?} after it (lease {LEASE:?})",
+        stranded.len()
+    );
+    a.shutdown().await;
+    writer.shutdown().await;
+}
+
 /// A battle between two players on replica A, watched live from replica B, while `fault`
 /// hits during its first question (after both answered): the battle ends normally, every
 /// accepted answer counts, both watchers see it finish, and the result is announced once.

@@ -264,3 +264,94 @@ async fn counters_and_board_totals_move_into_progress_and_back() {
         .expect("a table");
     Migrator::up(db, Some(1)).await.expect("up again");
 }
+
+#[tokio::test]
+async fn hourly_sums_are_filled_from_the_readings_already_stored() {
+    use agora_entities::sensors::{reading, reading_hour, station};
+
+    let test_db = TestDb::fresh().await;
+    let mut options = ConnectOptions::new(test_db.url.clone());
+    options.max_connections(1).sqlx_logging(false);
+    if let Some(schema) = &test_db.search_path {
+        options.set_schema_search_path(schema.clone());
+    }
+    let db = &Database::connect(options).await.expect("connect");
+    // Up to and including 000017, the one before the migration under test.
+    Migrator::up(db, Some(17)).await.expect("up");
+    let now = Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap();
+    let id = Uuid::now_v7();
+    station::Entity::insert(station::ActiveModel {
+        id: Set(id),
+        name: Set("Before".into()),
+        latitude: Set(0.1),
+        longitude: Set(32.5),
+        city: Set("Kampala".into()),
+        country: Set("UG".into()),
+        provider: Set("GENERIC".into()),
+        owner_id: Set(None),
+        aqi_value: Set(None),
+        aqi_category: Set(None),
+        aqi_dominant: Set(None),
+        aqi_computed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await
+    .expect("station");
+    // 11:00–11:59 holds two unflagged PM2.5 readings and one anomaly, 12:00 one, and PM10 one.
+    for (parameter, minutes, value, anomaly, stuck) in [
+        ("PM25", -50, 10.0, false, false),
+        ("PM25", -20, 14.0, false, false),
+        ("PM25", -10, 900.0, true, false),
+        ("PM25", 5, 30.0, false, false),
+        ("PM25", 6, 30.0, false, true),
+        ("PM10", -30, 40.0, false, false),
+    ] {
+        reading::Entity::insert(reading::ActiveModel {
+            station_id: Set(id),
+            parameter: Set(parameter.into()),
+            observed_at: Set(now + chrono::Duration::minutes(minutes)),
+            value: Set(value),
+            anomaly: Set(anomaly),
+            stuck: Set(stuck),
+            ingested_at: Set(now),
+        })
+        .exec_without_returning(db)
+        .await
+        .expect("reading");
+    }
+    Migrator::up(db, Some(1)).await.expect("up to 000018");
+    let hours: Vec<(String, i64, f64, i64)> = reading_hour::Entity::find()
+        .order_by_asc(reading_hour::Column::Parameter)
+        .order_by_asc(reading_hour::Column::Hour)
+        .all(db)
+        .await
+        .expect("hours")
+        .into_iter()
+        .map(|h| (h.parameter, h.hour, h.total, h.count))
+        .collect();
+    let eleven = now.timestamp() - 3_600;
+    assert_eq!(
+        hours,
+        vec![
+            ("PM10".to_owned(), eleven, 40.0, 1),
+            ("PM25".to_owned(), eleven, 24.0, 2),
+            ("PM25".to_owned(), now.timestamp(), 30.0, 1),
+        ]
+    );
+    Migrator::down(db, Some(1)).await.expect("down");
+    assert!(
+        reading_hour::Entity::find().all(db).await.is_err(),
+        "the table is gone"
+    );
+    assert_eq!(
+        reading::Entity::find()
+            .all(db)
+            .await
+            .expect("readings")
+            .len(),
+        6
+    );
+    Migrator::up(db, Some(1)).await.expect("up again");
+}

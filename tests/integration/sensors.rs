@@ -401,6 +401,95 @@ async fn series_are_bucketed_in_sql_and_flagged_readings_are_kept_out() {
 }
 
 #[tokio::test]
+async fn hourly_sums_match_the_readings_after_concurrent_repeated_and_flagged_batches() {
+    use std::collections::BTreeMap;
+
+    use agora_entities::sensors::{reading, reading_hour};
+    use sea_orm::EntityTrait;
+
+    let server = TestServer::start().await;
+    let admin = admin(&server).await;
+    let s = station(&server, &admin, "Sums", 0.6, 32.9).await;
+    let t = base_time();
+    // Six batches over the same three hours, interleaved minute by minute, sent at once: each
+    // adds to the same hourly rows.
+    let batches: Vec<Vec<Value>> = (0..6i64)
+        .map(|b| {
+            let mut batch: Vec<Value> = (0..30i64)
+                .map(|i| {
+                    let minute = i * 6 + b;
+                    reading(
+                        "PM25",
+                        8.0 + (minute % 13) as f64,
+                        t + Span::minutes(minute),
+                    )
+                })
+                .collect();
+            batch.push(reading(
+                "PM10",
+                20.0 + b as f64,
+                t + Span::minutes(b * 7 + 1),
+            ));
+            batch
+        })
+        .collect();
+    let sent =
+        futures::future::join_all(batches.iter().map(|b| ingest(&server, &s, b.clone()))).await;
+    for report in &sent {
+        assert_eq!(report["accepted"], 31, "{report}");
+    }
+    // A repeat adds nothing; a spike (an anomaly) and a stuck run are stored but not summed.
+    let again = ingest(&server, &s, batches[2].clone()).await;
+    assert_eq!(again["duplicates"], 31, "{again}");
+    let mut flagged = vec![reading("PM25", 950.0, t + Span::minutes(181))];
+    flagged.extend((0..12).map(|i| reading("PM25", 33.0, t + Span::minutes(200 + i))));
+    let report = ingest(&server, &s, flagged).await;
+    assert_eq!(report["accepted"], 13, "{report}");
+
+    let db = &server.state.platform.db;
+    let mut expected: BTreeMap<(String, i64), (f64, i64)> = BTreeMap::new();
+    let mut skipped = 0;
+    for r in reading::Entity::find().all(db).await.expect("readings") {
+        if r.anomaly || r.stuck {
+            skipped += 1;
+            continue;
+        }
+        let hour = r.observed_at.timestamp().div_euclid(3_600) * 3_600;
+        let (total, count) = expected.entry((r.parameter, hour)).or_default();
+        *total += r.value;
+        *count += 1;
+    }
+    assert!(
+        skipped >= 2,
+        "the spike and the end of the stuck run are flagged"
+    );
+    let stored: BTreeMap<(String, i64), (f64, i64)> = reading_hour::Entity::find()
+        .all(db)
+        .await
+        .expect("hours")
+        .into_iter()
+        .map(|h| ((h.parameter, h.hour), (h.total, h.count)))
+        .collect();
+    assert_eq!(
+        stored.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (key, (total, count)) in &expected {
+        let (stored_total, stored_count) = stored[key];
+        assert_eq!(stored_count, *count, "{key:?}");
+        assert!(
+            (stored_total - total).abs() < 1e-9,
+            "{key:?}: {stored_total} != {total}"
+        );
+    }
+    assert_eq!(
+        expected.values().map(|(_, c)| c).sum::<i64>(),
+        6 * 31 + 13 - skipped
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn twelve_identical_readings_are_flagged_stuck_and_kept_out_of_the_aqi() {
     let server = TestServer::start().await;
     let admin = admin(&server).await;

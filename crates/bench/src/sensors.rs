@@ -241,6 +241,17 @@ async fn bulk_load(platform: &Platform, rows: u64) -> anyhow::Result<Vec<Uuid>> 
                  FROM generate_series(1, {per_station}) g"
             ))
             .await?;
+        // The hourly sums the ingest path keeps, so the AQI and forecasts see this history.
+        platform
+            .db
+            .execute_unprepared(&format!(
+                "INSERT INTO reading_hours (station_id, parameter, hour, total, count) \
+                 SELECT station_id, parameter, \
+                        (floor(extract(epoch from observed_at) / 3600) * 3600)::bigint, \
+                        SUM(value), COUNT(*) \
+                   FROM readings WHERE station_id = '{id}' GROUP BY 1, 2, 3"
+            ))
+            .await?;
         if (n + 1) % 20 == 0 {
             println!(
                 "  loaded {} stations ({:.0}s)",

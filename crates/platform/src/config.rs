@@ -522,6 +522,13 @@ pub struct OutboxSettings {
         value_parser = RangedU64ValueParser::<usize>::new().range(1..=64)
     )]
     pub outbox_workers: usize,
+
+    /// How long a claim holds its events: a replica that dies mid-batch leaves them to the
+    /// others after this. Longer than any batch takes; one that outlives it may be applied
+    /// again (harmless: handlers apply an event once) by a replica that claimed it meanwhile.
+    #[arg(long = "outbox-lease", env = "AGORA_OUTBOX_LEASE", default_value = "60s",
+          global = true, value_parser = parse_duration)]
+    pub outbox_lease: Duration,
 }
 
 impl Config {

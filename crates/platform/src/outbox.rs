@@ -285,12 +285,13 @@ impl OutboxDispatcher {
         let max_attempts = platform.config.outbox.outbox_max_attempts;
         let workers = platform.config.outbox.outbox_workers;
         let batch_size = platform.config.outbox.outbox_batch.max(1);
+        let lease = platform.config.outbox.outbox_lease;
         Self {
             platform,
             handlers,
             batch_size,
             workers,
-            lease: Duration::from_secs(60),
+            lease,
             poll_interval: Duration::from_millis(500),
             max_attempts,
             abandoned: std::sync::Mutex::default(),

@@ -257,6 +257,7 @@ mod tests {
         ("outbox-max-attempts", "AGORA_OUTBOX_MAX_ATTEMPTS"),
         ("outbox-batch", "AGORA_OUTBOX_BATCH"),
         ("outbox-workers", "AGORA_OUTBOX_WORKERS"),
+        ("outbox-lease", "AGORA_OUTBOX_LEASE"),
         ("points-partitions", "AGORA_POINTS_PARTITIONS"),
         ("shutdown-timeout", "AGORA_SHUTDOWN_TIMEOUT"),
         ("max-in-flight", "AGORA_MAX_IN_FLIGHT"),

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use agora_entities::sensors::{reading, sensor, station};
+use agora_entities::sensors::{reading, reading_hour, sensor, station};
 use agora_platform::{AppError, AppResult, Platform, auth::Viewer};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -237,6 +237,7 @@ pub(crate) async fn ingest_as(
     let mut fired = false;
     if !stored.is_empty() {
         update_sensors(&txn, station_id, &stored, now).await?;
+        add_to_hours(&txn, station_id, &stored).await?;
         let (current, changed) = refresh_aqi(&txn, &station, now).await?;
         fired = alerts::evaluate(&txn, &station, &stored, current.as_ref(), now).await?;
         aqi_change = current.filter(|_| changed);
@@ -507,6 +508,59 @@ async fn update_sensors(
                     pick(sensor::Column::LatestObservedAt),
                 )
                 .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// Adds the newly stored unflagged readings to their hours' sums in `reading_hours`, which the
+/// AQI and the forecast read: one upsert, its rows in key order so two batches of one station
+/// take their row locks in the same order.
+async fn add_to_hours(
+    txn: &DatabaseTransaction,
+    station_id: Uuid,
+    stored: &[Flagged],
+) -> AppResult<()> {
+    let mut hours: BTreeMap<(Pollutant, i64), (f64, i64)> = BTreeMap::new();
+    for row in stored.iter().filter(|r| !r.anomaly && !r.stuck) {
+        let hour = row.observed_at.timestamp().div_euclid(3_600) * 3_600;
+        let (total, count) = hours.entry((row.parameter, hour)).or_default();
+        *total += row.value;
+        *count += 1;
+    }
+    if hours.is_empty() {
+        return Ok(());
+    }
+    let models =
+        hours.into_iter().map(
+            |((parameter, hour), (total, count))| reading_hour::ActiveModel {
+                station_id: Set(station_id),
+                parameter: Set(parameter.as_str().to_owned()),
+                hour: Set(hour),
+                total: Set(total),
+                count: Set(count),
+            },
+        );
+    let add = |column: reading_hour::Column| {
+        Expr::col((reading_hour::Entity, column)).add(Expr::col((Alias::new("excluded"), column)))
+    };
+    reading_hour::Entity::insert_many(models)
+        .on_conflict(
+            OnConflict::columns([
+                reading_hour::Column::StationId,
+                reading_hour::Column::Parameter,
+                reading_hour::Column::Hour,
+            ])
+            .value(
+                reading_hour::Column::Total,
+                add(reading_hour::Column::Total),
+            )
+            .value(
+                reading_hour::Column::Count,
+                add(reading_hour::Column::Count),
+            )
+            .to_owned(),
         )
         .exec_without_returning(txn)
         .await?;

@@ -1,6 +1,8 @@
-//! Reading the data back: the AQI from hourly averages, time-bucketed series, the hourly
+//! Reading the data back: the AQI from hourly means, time-bucketed series, the hourly
 //! history a forecast fits, and the CSV export's chunks.
 //!
+//! The AQI and the forecast read `reading_hours` (a sum and count per station, parameter and
+//! hour, kept by the ingest transaction): at most one row per hour.
 //! Bucketing is SQL on both backends: PostgreSQL floors `extract(epoch ...)`, SQLite floors
 //! `strftime('%s', ...)`; both group on the readings' primary key range
 //! `(station_id, parameter, observed_at)`, so a 7-day hourly series touches only that
@@ -8,9 +10,13 @@
 
 use std::collections::HashMap;
 
+use agora_entities::sensors::reading_hour;
 use agora_platform::{AppError, AppResult, csv_cell};
-use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    Statement,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -40,7 +46,6 @@ pub struct SeriesPoint {
 
 #[derive(Debug, FromQueryResult)]
 struct BucketRow {
-    parameter: String,
     bucket: i64,
     avg: f64,
     min: f64,
@@ -58,36 +63,38 @@ fn bucket_expr(backend: DbBackend, width: i64) -> String {
     }
 }
 
-/// Per parameter and bucket of `width` seconds: avg, min, max and count of unflagged readings
-/// of `station_id` in `[from, to)`.
+/// Per bucket of `width` seconds: avg, min, max and count of the unflagged readings of
+/// `parameter` at `station_id` in `[from, to)`.
 async fn buckets<C: ConnectionTrait>(
     db: &C,
     station_id: Uuid,
-    parameters: &[Pollutant],
+    parameter: Pollutant,
     width: i64,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> AppResult<Vec<BucketRow>> {
     let backend = db.get_database_backend();
     let bucket = bucket_expr(backend, width);
-    let list = parameters
-        .iter()
-        .map(|p| format!("'{}'", p.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    // The parameter list is built from the closed enum above, never from client text.
     let sql = format!(
-        "SELECT parameter, {bucket} AS bucket, AVG(value) AS avg, MIN(value) AS min, \
+        "SELECT {bucket} AS bucket, AVG(value) AS avg, MIN(value) AS min, \
                 MAX(value) AS max, COUNT(*) AS count \
            FROM readings \
-          WHERE station_id = $1 AND parameter IN ({list}) \
-            AND observed_at >= $2 AND observed_at < $3 \
+          WHERE station_id = $1 AND parameter = $2 \
+            AND observed_at >= $3 AND observed_at < $4 \
             AND NOT anomaly AND NOT stuck \
-          GROUP BY parameter, {bucket} \
-          ORDER BY parameter, {bucket}"
+          GROUP BY {bucket} \
+          ORDER BY {bucket}"
     );
-    let statement =
-        Statement::from_sql_and_values(backend, sql, [station_id.into(), from.into(), to.into()]);
+    let statement = Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            station_id.into(),
+            parameter.as_str().into(),
+            from.into(),
+            to.into(),
+        ],
+    );
     Ok(BucketRow::find_by_statement(statement).all(db).await?)
 }
 
@@ -114,7 +121,7 @@ pub async fn series<C: ConnectionTrait>(
             ),
         ));
     }
-    Ok(buckets(db, station_id, &[parameter], width, from, to)
+    Ok(buckets(db, station_id, parameter, width, from, to)
         .await?
         .into_iter()
         .filter_map(|row| {
@@ -129,10 +136,42 @@ pub async fn series<C: ConnectionTrait>(
         .collect())
 }
 
-/// The station's AQI now, from the hourly averages of the last 24 hours of unflagged readings.
+/// Per parameter, the mean of each hour in `[from_hour, to_hour)` (epoch hours) that has
+/// unflagged readings, from `reading_hours`: one row per hour, in parameter and hour order.
+async fn hour_means<C: ConnectionTrait>(
+    db: &C,
+    station_id: Uuid,
+    parameters: &[Pollutant],
+    from_hour: i64,
+    to_hour: i64,
+) -> AppResult<Vec<(Pollutant, i64, f64)>> {
+    let rows = reading_hour::Entity::find()
+        .filter(reading_hour::Column::StationId.eq(station_id))
+        .filter(reading_hour::Column::Parameter.is_in(parameters.iter().map(|p| p.as_str())))
+        .filter(reading_hour::Column::Hour.gte(from_hour * 3_600))
+        .filter(reading_hour::Column::Hour.lt(to_hour * 3_600))
+        .order_by_asc(reading_hour::Column::Parameter)
+        .order_by_asc(reading_hour::Column::Hour)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| row.count > 0)
+        .filter_map(|row| {
+            let parameter = Pollutant::parse(&row.parameter)?;
+            Some((
+                parameter,
+                row.hour.div_euclid(3_600),
+                row.total / row.count as f64,
+            ))
+        })
+        .collect())
+}
+
+/// The station's AQI now, from the hourly means of the last 24 hours of unflagged readings.
 /// Hour 0 is the current hour so far: a station's AQI moves with its readings instead of an
 /// hour later (EPA's NowCast uses complete hours; with live sensors the partial hour is the
-/// freshest evidence there is).
+/// freshest evidence there is). At most 24 rows per pollutant, whatever the reading rate.
 pub(crate) async fn compute_aqi<C: ConnectionTrait>(
     db: &C,
     station_id: Uuid,
@@ -143,27 +182,22 @@ pub(crate) async fn compute_aqi<C: ConnectionTrait>(
         .filter(|p| p.is_pollutant())
         .collect();
     let current_hour = now.timestamp().div_euclid(3_600);
-    let from = DateTime::from_timestamp((current_hour - 23) * 3_600, 0).unwrap_or(now);
-    let rows = buckets(
+    let rows = hour_means(
         db,
         station_id,
         &pollutants,
-        3_600,
-        from,
-        now + Duration::minutes(5),
+        current_hour - 23,
+        current_hour + 1,
     )
     .await?;
     let mut series: HashMap<Pollutant, Vec<Option<f64>>> = HashMap::new();
-    for row in rows {
-        let Some(parameter) = Pollutant::parse(&row.parameter) else {
-            continue;
-        };
-        let age = current_hour - row.bucket.div_euclid(3_600);
+    for (parameter, hour, mean) in rows {
+        let age = current_hour - hour;
         if !(0..24).contains(&age) {
             continue;
         }
         let hours = series.entry(parameter).or_insert_with(|| vec![None; 24]);
-        hours[age as usize] = Some(row.avg);
+        hours[age as usize] = Some(mean);
     }
     let series: Vec<HourlySeries> = pollutants
         .into_iter()
@@ -176,7 +210,7 @@ pub(crate) async fn compute_aqi<C: ConnectionTrait>(
     Ok(aqi::station_aqi(&series))
 }
 
-/// The hourly averages a forecast made in the hour starting at `to` is fitted on: up to
+/// The hourly means a forecast made in the hour starting at `to` is fitted on: up to
 /// [`FORECAST_HISTORY_DAYS`] of complete hours before `to`, from the first hour with data,
 /// gaps filled by linear interpolation. Empty without data.
 pub(crate) async fn hourly_history<C: ConnectionTrait>(
@@ -186,17 +220,22 @@ pub(crate) async fn hourly_history<C: ConnectionTrait>(
     to: DateTime<Utc>,
 ) -> AppResult<Vec<f64>> {
     let current_hour = to.timestamp().div_euclid(3_600);
-    let from = to - Duration::days(FORECAST_HISTORY_DAYS);
-    let rows = buckets(db, station_id, &[parameter], 3_600, from, to).await?;
-    let Some(first) = rows.first().map(|r| r.bucket.div_euclid(3_600)) else {
+    let rows = hour_means(
+        db,
+        station_id,
+        &[parameter],
+        current_hour - FORECAST_HISTORY_DAYS * 24,
+        current_hour,
+    )
+    .await?;
+    let Some(&(_, first, _)) = rows.first() else {
         return Ok(Vec::new());
     };
     let last = current_hour - 1;
     let mut hourly: Vec<Option<f64>> = vec![None; (last - first + 1).max(0) as usize];
-    for row in &rows {
-        let at = row.bucket.div_euclid(3_600) - first;
-        if let Some(slot) = hourly.get_mut(at as usize) {
-            *slot = Some(row.avg);
+    for &(_, hour, mean) in &rows {
+        if let Some(slot) = hourly.get_mut((hour - first) as usize) {
+            *slot = Some(mean);
         }
     }
     Ok(interpolate(&hourly))
