@@ -540,21 +540,13 @@ async fn room_state(a: &TestServer, token: &str, room_id: &str) -> Value {
 /// PostgreSQL restarts while both replicas deliver a burst of battle results through the
 /// outbox: once it is back, every event is applied exactly once — one ledger row per player
 /// per battle, and each player's points total equal to their ledger.
-#[tokio::test]
-async fn postgres_restart_mid_award_batches_awards_each_result_once() {
-    use agora_entities::{gamification::point_award, platform::outbox_event};
-    use agora_platform::outbox::{self, NewEvent};
-    use sea_orm::PaginatorTrait;
-    const BATTLES: usize = 5_000;
-    let Some(mut cluster) = Cluster::start(false).await else {
-        return;
-    };
+/// Four players registered on `server`: their ids and access tokens.
+async fn four_players(server: &TestServer, prefix: &str) -> Vec<(uuid::Uuid, String)> {
     let mut players = Vec::new();
     for n in 0..4 {
-        let payload = cluster
-            .a
+        let payload = server
             .register(
-                &format!("p{n}@example.org"),
+                &format!("{prefix}{n}@example.org"),
                 "a long enough passphrase",
                 "P",
             )
@@ -569,11 +561,17 @@ async fn postgres_restart_mid_award_batches_awards_each_result_once() {
             payload["accessToken"].as_str().expect("token").to_owned(),
         ));
     }
-    cluster.a.wait_for_outbox().await;
-    let platform = cluster.a.state.platform.clone();
-    let events: Vec<NewEvent> = (0..BATTLES)
+    players
+}
+
+/// `count` finished battles of `players` (ranked in their order), as outbox events.
+fn battle_results(
+    players: &[(uuid::Uuid, String)],
+    count: usize,
+) -> Vec<agora_platform::outbox::NewEvent> {
+    (0..count)
         .map(|_| {
-            NewEvent::raw(
+            agora_platform::outbox::NewEvent::raw(
                 agora_platform::outbox::EventKind::BattleFinished,
                 None,
                 json!({
@@ -586,24 +584,84 @@ async fn postgres_restart_mid_award_batches_awards_each_result_once() {
                 }),
             )
         })
-        .collect();
-    outbox::enqueue_many(&platform.db, platform.clock.now(), events)
+        .collect()
+}
+
+/// How many battle results the outbox has delivered.
+async fn battles_done(db: &sea_orm::DatabaseConnection) -> u64 {
+    use agora_entities::platform::outbox_event;
+    use sea_orm::PaginatorTrait;
+    outbox_event::Entity::find()
+        .filter(outbox_event::Column::Status.eq(outbox_event::Status::Done))
+        .filter(outbox_event::Column::EventType.eq("BATTLE_FINISHED"))
+        .count(db)
         .await
-        .expect("enqueue");
+        .unwrap_or(0)
+}
+
+/// Every one of `battles` results awarded once: one ledger row per player per battle, and each
+/// player's total (read through `server`) equal to their ledger.
+async fn assert_awarded_once(
+    server: &TestServer,
+    db: &sea_orm::DatabaseConnection,
+    players: &[(uuid::Uuid, String)],
+    battles: usize,
+) {
+    use agora_entities::gamification::point_award;
+    use sea_orm::PaginatorTrait;
+    let ledger = point_award::Entity::find()
+        .filter(point_award::Column::Rule.eq("BATTLE_FINISHED"))
+        .count(db)
+        .await
+        .expect("ledger");
+    assert_eq!(
+        ledger as usize,
+        battles * players.len(),
+        "one award per player per battle"
+    );
+    for (id, token) in players {
+        let from_ledger: i64 = point_award::Entity::find()
+            .filter(point_award::Column::UserId.eq(*id))
+            .all(db)
+            .await
+            .expect("ledger")
+            .iter()
+            .map(|a| i64::from(a.points))
+            .sum();
+        let progress = server
+            .gql_as(token, "{ myProgress { points } }", json!({}))
+            .await;
+        assert_eq!(
+            progress["data"]["myProgress"]["points"].as_i64(),
+            Some(from_ledger),
+            "a player's total equals their ledger"
+        );
+    }
+}
+
+#[tokio::test]
+async fn postgres_restart_mid_award_batches_awards_each_result_once() {
+    use agora_platform::outbox;
+    const BATTLES: usize = 5_000;
+    let Some(mut cluster) = Cluster::start(false).await else {
+        return;
+    };
+    let players = four_players(&cluster.a, "p").await;
+    cluster.a.wait_for_outbox().await;
+    let platform = cluster.a.state.platform.clone();
+    outbox::enqueue_many(
+        &platform.db,
+        platform.clock.now(),
+        battle_results(&players, BATTLES),
+    )
+    .await
+    .expect("enqueue");
     platform.wake_outbox();
     // Restart PostgreSQL while the batches are being applied.
-    let done = || async {
-        outbox_event::Entity::find()
-            .filter(outbox_event::Column::Status.eq(outbox_event::Status::Done))
-            .filter(outbox_event::Column::EventType.eq("BATTLE_FINISHED"))
-            .count(&platform.db)
-            .await
-            .unwrap_or(0)
-    };
-    while done().await == 0 {
+    while battles_done(&platform.db).await == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let before = done().await;
+    let before = battles_done(&platform.db).await;
     cluster.pg.down().await;
     assert!(
         (before as usize) < BATTLES,
@@ -614,42 +672,14 @@ async fn postgres_restart_mid_award_batches_awards_each_result_once() {
     let healed = Instant::now();
     let mut drained = None;
     while healed.elapsed() < Duration::from_secs(120) {
-        if done().await as usize == BATTLES {
+        if battles_done(&platform.db).await as usize == BATTLES {
             drained = Some(healed.elapsed());
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let drained = drained.expect("every battle result was delivered within 2 minutes");
-    let ledger = point_award::Entity::find()
-        .filter(point_award::Column::Rule.eq("BATTLE_FINISHED"))
-        .all(&platform.db)
-        .await
-        .expect("ledger");
-    assert_eq!(
-        ledger.len(),
-        BATTLES * players.len(),
-        "one award per player per battle"
-    );
-    for (id, token) in &players {
-        let from_ledger: i64 = point_award::Entity::find()
-            .filter(point_award::Column::UserId.eq(*id))
-            .all(&platform.db)
-            .await
-            .expect("ledger")
-            .iter()
-            .map(|a| i64::from(a.points))
-            .sum();
-        let progress = cluster
-            .a
-            .gql_as(token, "{ myProgress { points } }", json!({}))
-            .await;
-        assert_eq!(
-            progress["data"]["myProgress"]["points"].as_i64(),
-            Some(from_ledger),
-            "a player's total equals their ledger"
-        );
-    }
+    assert_awarded_once(&cluster.a, &platform.db, &players, BATTLES).await;
     eprintln!(
         "fault PostgreSQL restart (2 s) mid-award: {BATTLES} battle results ({before} delivered \
          before the stop) all delivered {drained:?} after it came back, each applied once"
@@ -661,9 +691,8 @@ async fn postgres_restart_mid_award_batches_awards_each_result_once() {
 /// once.
 #[tokio::test]
 async fn a_replica_killed_holding_outbox_claims_has_them_applied_after_its_lease() {
-    use agora_entities::{gamification::point_award, platform::outbox_event};
-    use agora_platform::outbox::{self, EventKind, NewEvent};
-    use sea_orm::PaginatorTrait;
+    use agora_entities::platform::outbox_event;
+    use agora_platform::outbox;
     const BATTLES: usize = 5_000;
     const LEASE: Duration = Duration::from_secs(3);
     let settings = [("outbox-lease", "AGORA_OUTBOX_LEASE", "3s")];
@@ -677,74 +706,33 @@ async fn a_replica_killed_holding_outbox_claims_has_them_applied_after_its_lease
         b,
         ..
     } = cluster;
-    let mut players = Vec::new();
-    for n in 0..4 {
-        let payload = first
-            .register(
-                &format!("k{n}@example.org"),
-                "a long enough passphrase",
-                "K",
-            )
-            .await;
-        let (_, id) = agora_platform::ids::decode_any(
-            &async_graphql::ID(payload["user"]["id"].as_str().expect("id").to_owned()),
-            "id",
-        )
-        .expect("id");
-        players.push((
-            id,
-            payload["accessToken"].as_str().expect("token").to_owned(),
-        ));
-    }
+    let players = four_players(&first, "k").await;
     first.wait_for_outbox().await;
     // A stops: B is the only dispatcher. An idle replica (no workers) writes the events.
     first.shutdown().await;
     let prefix = b.prefix.clone();
-    let writer = TestServer::start_with(ServerOptions {
-        shared_db: Some((pg.url(), None)),
-        redis: Some((redis.url(), prefix.clone())),
-        args: flags(&settings),
-        idle: true,
-        ..Default::default()
-    })
-    .await;
-    let db = writer.state.platform.db.clone();
-    let events: Vec<NewEvent> = (0..BATTLES)
-        .map(|_| {
-            NewEvent::raw(
-                EventKind::BattleFinished,
-                None,
-                json!({
-                    "roomId": uuid::Uuid::now_v7(),
-                    "topicId": null,
-                    "questionCount": 3,
-                    "players": players.iter().enumerate().map(|(rank, (id, _))| json!({
-                        "userId": id, "rank": rank + 1, "score": 300 - rank * 100, "correctCount": 3 - rank.min(3)
-                    })).collect::<Vec<_>>(),
-                }),
-            )
+    let replica = |idle: bool| {
+        TestServer::start_with(ServerOptions {
+            shared_db: Some((pg.url(), None)),
+            redis: Some((redis.url(), prefix.clone())),
+            args: flags(&settings),
+            idle,
+            ..Default::default()
         })
-        .collect();
-    outbox::enqueue_many(&db, Utc::now(), events)
+    };
+    let writer = replica(true).await;
+    let db = writer.state.platform.db.clone();
+    outbox::enqueue_many(&db, Utc::now(), battle_results(&players, BATTLES))
         .await
         .expect("enqueue");
-    let battles = || {
-        outbox_event::Entity::find().filter(outbox_event::Column::EventType.eq("BATTLE_FINISHED"))
-    };
-    let done = || async {
-        battles()
-            .filter(outbox_event::Column::Status.eq(outbox_event::Status::Done))
-            .count(&db)
-            .await
-            .unwrap_or(0)
-    };
-    while done().await == 0 {
+    while battles_done(&db).await == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     b.kill9().await;
     let killed = Instant::now();
     // What B held when it died: claimed, not finished.
-    let stranded: Vec<(uuid::Uuid, DateTime<Utc>)> = battles()
+    let stranded: Vec<(uuid::Uuid, DateTime<Utc>)> = outbox_event::Entity::find()
+        .filter(outbox_event::Column::EventType.eq("BATTLE_FINISHED"))
         .filter(outbox_event::Column::Status.eq(outbox_event::Status::Pending))
         .filter(outbox_event::Column::ClaimedUntil.is_not_null())
         .all(&db)
@@ -753,22 +741,16 @@ async fn a_replica_killed_holding_outbox_claims_has_them_applied_after_its_lease
         .into_iter()
         .filter_map(|e| Some((e.id, e.claimed_until?)))
         .collect();
-    let before = done().await as usize;
+    let before = battles_done(&db).await as usize;
     assert!(
         !stranded.is_empty() && before < BATTLES,
         "B held no claim when it died ({before} of {BATTLES} done): the test proves nothing"
     );
     // A replica comes back and takes the rest over.
-    let a = TestServer::start_with(ServerOptions {
-        shared_db: Some((pg.url(), None)),
-        redis: Some((redis.url(), prefix.clone())),
-        args: flags(&settings),
-        ..Default::default()
-    })
-    .await;
+    let a = replica(false).await;
     let mut drained = None;
     while killed.elapsed() < Duration::from_secs(120) {
-        if done().await as usize == BATTLES {
+        if battles_done(&db).await as usize == BATTLES {
             drained = Some(killed.elapsed());
             break;
         }
@@ -788,34 +770,7 @@ async fn a_replica_killed_holding_outbox_claims_has_them_applied_after_its_lease
             "an event B held was applied at {processed}, before its lease lapsed at {claimed_until}"
         );
     }
-    let ledger = point_award::Entity::find()
-        .filter(point_award::Column::Rule.eq("BATTLE_FINISHED"))
-        .count(&db)
-        .await
-        .expect("ledger");
-    assert_eq!(
-        ledger as usize,
-        BATTLES * players.len(),
-        "one award per player per battle"
-    );
-    for (id, token) in &players {
-        let from_ledger: i64 = point_award::Entity::find()
-            .filter(point_award::Column::UserId.eq(*id))
-            .all(&db)
-            .await
-            .expect("ledger")
-            .iter()
-            .map(|a| i64::from(a.points))
-            .sum();
-        let progress = a
-            .gql_as(token, "{ myProgress { points } }", json!({}))
-            .await;
-        assert_eq!(
-            progress["data"]["myProgress"]["points"].as_i64(),
-            Some(from_ledger),
-            "a player's total equals their ledger"
-        );
-    }
+    assert_awarded_once(&a, &db, &players, BATTLES).await;
     eprintln!(
         "fault replica killed holding outbox claims: {} events stranded ({before} of {BATTLES} \
          done before the kill), all {BATTLES} applied once {drained:?} after it (lease {LEASE:?})",

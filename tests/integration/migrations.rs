@@ -33,6 +33,19 @@ async fn insert(
         .unwrap_or_else(|e| panic!("insert into {table}: {e}"));
 }
 
+/// A fresh database and one connection to it, so each step runs where the one before it ran:
+/// these tests are of what the migrations do to data, not of the pool.
+async fn single_connection() -> (TestDb, DatabaseConnection) {
+    let test_db = TestDb::fresh().await;
+    let mut options = ConnectOptions::new(test_db.url.clone());
+    options.max_connections(1).sqlx_logging(false);
+    if let Some(schema) = &test_db.search_path {
+        options.set_schema_search_path(schema.clone());
+    }
+    let db = Database::connect(options).await.expect("connect");
+    (test_db, db)
+}
+
 #[derive(Debug, PartialEq, Eq, FromQueryResult)]
 struct Counter {
     metric: String,
@@ -65,15 +78,8 @@ async fn boards(db: &DatabaseConnection) -> Vec<(String, i64, i64)> {
 
 #[tokio::test]
 async fn counters_and_board_totals_move_into_progress_and_back() {
-    // One connection, so each step runs where the one before it ran: this tests what the
-    // migrations do to data, not the pool.
-    let test_db = TestDb::fresh().await;
-    let mut options = ConnectOptions::new(test_db.url.clone());
-    options.max_connections(1).sqlx_logging(false);
-    if let Some(schema) = &test_db.search_path {
-        options.set_schema_search_path(schema.clone());
-    }
-    let db = &Database::connect(options).await.expect("connect");
+    let (_test_db, db) = single_connection().await;
+    let db = &db;
     // Up to and including 000015, the migration under test (later ones come after it).
     Migrator::up(db, Some(15)).await.expect("up");
     let now = Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap();
@@ -269,13 +275,8 @@ async fn counters_and_board_totals_move_into_progress_and_back() {
 async fn hourly_sums_are_filled_from_the_readings_already_stored() {
     use agora_entities::sensors::{reading, reading_hour, station};
 
-    let test_db = TestDb::fresh().await;
-    let mut options = ConnectOptions::new(test_db.url.clone());
-    options.max_connections(1).sqlx_logging(false);
-    if let Some(schema) = &test_db.search_path {
-        options.set_schema_search_path(schema.clone());
-    }
-    let db = &Database::connect(options).await.expect("connect");
+    let (_test_db, db) = single_connection().await;
+    let db = &db;
     // Up to and including 000017, the one before the migration under test.
     Migrator::up(db, Some(17)).await.expect("up");
     let now = Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap();

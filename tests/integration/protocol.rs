@@ -1,6 +1,6 @@
 //! Protocol compliance: GraphQL over HTTP (the `graphql-http` audits, run with Node) and GraphQL
 //! over WebSocket (`graphql-transport-ws` close codes, from Rust and from the `graphql-ws`
-//! reference client).
+//! reference client), and graphql-js's introspection rebuilding the committed SDL.
 
 use std::{path::PathBuf, process::Command, sync::OnceLock, time::Duration};
 
@@ -440,4 +440,48 @@ async fn fields_keep_their_order_and_a_missing_variable_is_a_request_error() {
     .await
     .expect("sent");
     assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn graphql_js_introspection_builds_the_committed_schema() {
+    if node_tools().is_none() {
+        return;
+    }
+    let server = TestServer::start().await;
+    let sdl = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema.graphql");
+    let report = node(
+        "introspect.mjs",
+        vec![
+            "--url".into(),
+            server.url("/graphql"),
+            "--sdl".into(),
+            sdl.display().to_string(),
+        ],
+    )
+    .await;
+    let runs = report["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 2, "{report}");
+    for run in runs {
+        assert_eq!(run["status"], 200, "{run}");
+        assert_eq!(run["errors"], Value::Null, "{run}");
+        assert_eq!(run["built"], true, "{run}");
+    }
+    // What a client learns by introspection is the SDL in the repository.
+    if report["runs"][1]["same"] != true {
+        let (sdl, seen) = (
+            report["sdl"].as_str().unwrap_or_default(),
+            report["introspected"].as_str().unwrap_or_default(),
+        );
+        let first = sdl
+            .lines()
+            .zip(seen.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "introspection differs from schema.graphql at line {first}:\n  sdl:  {:?}\n  seen: {:?}",
+            sdl.lines().nth(first),
+            seen.lines().nth(first)
+        );
+    }
+    server.shutdown().await;
 }

@@ -58,9 +58,20 @@ async fn graphiql_is_served_at_the_root() {
         .expect("GET /");
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
+    assert!(html.contains("graphiql.min.js"), "{html}");
+    // The page's script points GraphiQL at this server's endpoints (more in client_contract.rs).
+    let init = server
+        .http
+        .get(server.url("/graphiql/4.1.2/init.js"))
+        .send()
+        .await
+        .expect("init.js")
+        .text()
+        .await
+        .expect("script");
     assert!(
-        html.contains("graphiql") && html.contains("/graphql/ws"),
-        "{html}"
+        init.contains("'/graphql'") && init.contains("'/graphql/ws'"),
+        "{init}"
     );
 }
 
@@ -229,15 +240,23 @@ async fn oversized_bodies_and_deep_queries_are_refused() {
         .expect("POST");
     assert_eq!(response.status(), 413);
 
-    let too_deep = format!(
-        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
-        "ofType { ".repeat(10),
-        "} ".repeat(10)
-    );
-    let too_deep = too_deep.as_str();
-    let body = server.gql(too_deep, json!({})).await;
+    // 13 fields deep; measured before validation, so the names need not exist.
+    let too_deep = format!("{{ {} id {} }}", "a { ".repeat(13), "} ".repeat(13));
+    let body = server.gql(&too_deep, json!({})).await;
     assert_code!(body, "LIMIT_EXCEEDED", "{body}");
     assert_eq!(body["errors"][0]["extensions"]["limit"], "depth", "{body}");
+    // Introspection has its own bound (the standard query nests 14 deep and is answered).
+    let too_deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+        "ofType { ".repeat(20),
+        "} ".repeat(20)
+    );
+    let body = server.gql(&too_deep, json!({})).await;
+    assert_code!(body, "LIMIT_EXCEEDED", "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["limit"], "introspectionDepth",
+        "{body}"
+    );
 
     let wide: String = (0..3000).map(|n| format!("a{n}: me {{ id }} ")).collect();
     let body = server.gql(&format!("{{ {wide} }}"), json!({})).await;

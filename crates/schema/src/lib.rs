@@ -190,6 +190,7 @@ pub async fn validate_document(document: &str) -> Result<(), Vec<String>> {
 pub fn sdl() -> String {
     let options = async_graphql::SDLExportOptions::new()
         .sorted_fields()
-        .sorted_enum_items();
+        .sorted_enum_items()
+        .include_specified_by();
     builder().finish().sdl_with_options(options)
 }

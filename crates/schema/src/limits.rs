@@ -40,6 +40,21 @@ const FIELD_COSTS: &[(&str, u64)] = &[
     ("ingestReadings", 10),
 ];
 
+/// Deepest field nesting under `__schema` or `__type`. Introspection is measured apart from
+/// the depth limit: graphql-js's `getIntrospectionQuery()` nests 14 deep (its `ofType` chain),
+/// which GraphiQL, Codegen and IDE plugins send as is. An `ofType` chain is linear; what
+/// multiplies is nesting lists, bounded by [`MAX_INTROSPECTION_LISTS`].
+pub const MAX_INTROSPECTION_DEPTH: u64 = 20;
+
+/// Most nested introspection lists of types' members (`fields`, `inputFields`, `interfaces`,
+/// `possibleTypes`) on one path, less one: graphql-js's `MaxIntrospectionDepthRule` refuses
+/// three (`__type { fields { type { fields { type { fields ...`, which grows with the schema at
+/// every level), and so does this.
+pub const MAX_INTROSPECTION_LISTS: u64 = 2;
+
+/// Introspection fields whose nesting [`MAX_INTROSPECTION_LISTS`] counts.
+const INTROSPECTION_LISTS: &[&str] = &["fields", "inputFields", "interfaces", "possibleTypes"];
+
 /// Root fields that sign in, register or reset a password, checked against the client
 /// address's `Auth` bucket. Each copy in an operation with several takes a token up front;
 /// alone, those in [`AUTH_FIELDS_CHARGED_ON_FAILURE`] take one only when they fail, the others
@@ -169,6 +184,27 @@ impl Limits {
                 "the operation's complexity is",
             ),
         ];
+        if m.introspection_depth > MAX_INTROSPECTION_DEPTH {
+            return Err(over(
+                "introspectionDepth",
+                MAX_INTROSPECTION_DEPTH as usize,
+                format!(
+                    "introspection fields nest {} deep; the limit is {MAX_INTROSPECTION_DEPTH}",
+                    m.introspection_depth
+                ),
+            ));
+        }
+        if m.introspection_lists > MAX_INTROSPECTION_LISTS {
+            return Err(over(
+                "introspectionLists",
+                MAX_INTROSPECTION_LISTS as usize,
+                format!(
+                    "introspection nests {} lists of fields, inputFields, interfaces or \
+                     possibleTypes; the limit is {MAX_INTROSPECTION_LISTS}",
+                    m.introspection_lists
+                ),
+            ));
+        }
         for (limit, actual, max, what) in checks {
             if actual > max as u64 {
                 let message = match limit {
@@ -267,8 +303,15 @@ fn scan(text: &str, max_tokens: usize, max_nesting: usize) -> Scan {
 /// An operation's (or fragment's) measure.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Measure {
-    /// Deepest field nesting.
+    /// Deepest field nesting, introspection left out.
     pub depth: u64,
+    /// Deepest nesting under `__schema` and `__type`, counting them.
+    pub introspection_depth: u64,
+    /// Most nested [`INTROSPECTION_LISTS`] fields on one path under `__schema` or `__type`.
+    pub introspection_lists: u64,
+    /// Most nested fields named like [`INTROSPECTION_LISTS`] on any path (what
+    /// `introspection_lists` becomes where `__schema` or `__type` selects this).
+    member_lists: u64,
     /// Aliases, fragments counted where spread.
     pub aliases: u64,
     /// Directives, likewise.
@@ -302,12 +345,27 @@ impl Meter<'_> {
                         .find(|(n, _)| *n == name)
                         .map_or(1, |(_, cost)| *cost);
                     let multiplier = self.page_size(field, &field.selection_set);
+                    let depth = if field.selection_set.node.items.is_empty() {
+                        0
+                    } else {
+                        1 + children.depth
+                    };
+                    let introspection = matches!(name, "__schema" | "__type");
                     Measure {
-                        depth: if field.selection_set.node.items.is_empty() {
-                            0
+                        depth: if introspection { 0 } else { depth },
+                        introspection_depth: if introspection {
+                            depth
                         } else {
-                            1 + children.depth
+                            children.introspection_depth
                         },
+                        introspection_lists: if introspection {
+                            children.member_lists
+                        } else {
+                            children.introspection_lists
+                        },
+                        member_lists: children
+                            .member_lists
+                            .saturating_add(u64::from(INTROSPECTION_LISTS.contains(&name))),
                         aliases: children
                             .aliases
                             .saturating_add(u64::from(field.alias.is_some())),
@@ -336,6 +394,9 @@ impl Meter<'_> {
                 }
             };
             total.depth = total.depth.max(part.depth);
+            total.introspection_depth = total.introspection_depth.max(part.introspection_depth);
+            total.introspection_lists = total.introspection_lists.max(part.introspection_lists);
+            total.member_lists = total.member_lists.max(part.member_lists);
             total.aliases = total.aliases.saturating_add(part.aliases);
             total.directives = total.directives.saturating_add(part.directives);
             total.complexity = total.complexity.saturating_add(part.complexity);
@@ -570,6 +631,55 @@ mod tests {
             err,
             AppError::Refused(agora_platform::ErrorCode::ValidationFailed, _)
         ));
+    }
+
+    #[test]
+    fn the_standard_introspection_query_is_not_held_to_the_depth_limit() {
+        let query = include_str!("../tests/fixtures/introspection-query.graphql");
+        let m = measure(query, serde_json::json!({})).expect("within the limits");
+        assert!(m.introspection_depth > 12, "{m:?}");
+        assert_eq!(m.introspection_lists, 1);
+        assert_eq!(m.depth, 0);
+        // Alone, or beside ordinary fields, which still are.
+        let deep = format!(
+            "{{ __schema {{ types {{ name }} }} a {{ {} }} }}",
+            "b { ".repeat(12) + "c" + &" }".repeat(12)
+        );
+        assert_eq!(
+            limit_of(measure(&deep, serde_json::json!({})).unwrap_err()),
+            "depth"
+        );
+    }
+
+    #[test]
+    fn recursive_introspection_is_refused() {
+        // Each level lists every field of every type again: refused at the third list.
+        let query = "{ __type(name: \"Query\") { fields { type { fields { type { fields { name } } } } } } }";
+        assert_eq!(
+            limit_of(measure(query, serde_json::json!({})).unwrap_err()),
+            "introspectionLists"
+        );
+        // Through fragments too.
+        let query = "{ __schema { types { ...T } } } fragment T on __Type { fields { type { ...U } } } \
+                     fragment U on __Type { interfaces { fields { name } } }";
+        assert_eq!(
+            limit_of(measure(query, serde_json::json!({})).unwrap_err()),
+            "introspectionLists"
+        );
+        let two = "{ __type(name: \"Query\") { fields { type { fields { name } } } } }";
+        assert!(measure(two, serde_json::json!({})).is_ok());
+        // A user field named like an introspection list is not counted.
+        let user = "{ a { fields { fields { fields { name } } } } }";
+        assert!(measure(user, serde_json::json!({})).is_ok());
+        let chain = format!(
+            "{{ __type(name: \"Query\") {{ {} name {} }} }}",
+            "ofType { ".repeat(20),
+            " }".repeat(20)
+        );
+        assert_eq!(
+            limit_of(measure(&chain, serde_json::json!({})).unwrap_err()),
+            "introspectionDepth"
+        );
     }
 
     #[test]

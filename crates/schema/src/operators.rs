@@ -89,11 +89,11 @@ impl OperatorsQuery {
         #[graphql(desc = "Cursor of the first event seen, paging backward.")] before: Option<
             String,
         >,
-    ) -> Result<Connection<String, OutboxEvent>> {
+    ) -> Result<Option<Connection<String, OutboxEvent>>> {
         ctx.viewer().require_role(Role::Admin)?;
         let request = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let page = outbox::page(ctx.platform()?, status.into(), &request).await?;
-        Ok(page.into_connection(OutboxEvent::from))
+        Ok(Some(page.into_connection(OutboxEvent::from)))
     }
 }
 

@@ -382,6 +382,34 @@ fn respond(
     response
 }
 
+/// A strong validator of a GET response's body: the first 16 bytes of its SHA-256, quoted.
+/// The same body gives the same tag on every replica.
+fn etag_of(body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!(
+        "\"{}\"",
+        hex::encode(&Sha256::digest(body.as_bytes())[..16])
+    )
+}
+
+/// Whether the request's `If-None-Match` names `etag` (or is `*`); weak tags compare by value,
+/// as RFC 9110 says for `If-None-Match`.
+fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim())
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+}
+
+fn insert_etag(response: &mut Response, etag: &str) {
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+}
+
 async fn serve(
     state: AppState,
     method: Method,
@@ -417,7 +445,22 @@ async fn serve(
                 .then_some(response.cache_control.max_age);
             let retry = retry_after(&response);
             let body = body_of(&response);
-            respond(media, &method, status, body, cache, retry)
+            let etag = (method == Method::GET && status == StatusCode::OK).then(|| etag_of(&body));
+            if let Some(etag) = &etag
+                && matches_etag(&headers, etag)
+            {
+                let mut response = respond(media, &method, status, String::new(), cache, None);
+                *response.status_mut() = StatusCode::NOT_MODIFIED;
+                *response.body_mut() = axum::body::Body::empty();
+                response.headers_mut().remove(header::CONTENT_TYPE);
+                insert_etag(&mut response, etag);
+                return response;
+            }
+            let mut response = respond(media, &method, status, body, cache, retry);
+            if let Some(etag) = &etag {
+                insert_etag(&mut response, etag);
+            }
+            response
         }
         Value::Array(items) => {
             let max = usize::from(state.platform.config.limits.max_batch);
@@ -516,8 +559,35 @@ pub async fn graphql_post(
     serve(state, Method::POST, headers, peer, media, body).await
 }
 
+/// `GET /graphql`: a WebSocket upgrade goes to [`crate::ws::upgrade`] (clients configured
+/// with one URL for both), anything else is a query.
+pub async fn graphql_get_or_upgrade(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Response {
+    use axum::extract::{FromRequestParts, ws::WebSocketUpgrade};
+    let (mut parts, _) = request.into_parts();
+    let peer = match Peer::from_request_parts(&mut parts, &state).await {
+        Ok(peer) => peer,
+        Err(never) => match never {},
+    };
+    let upgrade = parts
+        .headers
+        .get(axum::http::header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if upgrade {
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(socket) => crate::ws::upgrade(State(state), peer, parts.headers, socket).await,
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    let raw = parts.uri.query().map(str::to_owned);
+    graphql_get(State(state), peer, parts.headers, RawQuery(raw)).await
+}
+
 /// `GET /graphql`: queries only (405 with `Allow: POST` for mutations).
-pub async fn graphql_get(
+async fn graphql_get(
     State(state): State<AppState>,
     Peer(peer): Peer,
     headers: HeaderMap,

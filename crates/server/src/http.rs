@@ -3,7 +3,6 @@
 
 use agora_identity::api::{self, Credentials};
 use agora_platform::{AppError, auth::Viewer, db};
-use async_graphql::http::GraphiQLSource;
 use axum::{
     Json,
     extract::State,
@@ -13,15 +12,82 @@ use axum::{
 
 use crate::AppState;
 
-/// GraphiQL, pointed at `/graphql` and `/graphql/ws`.
-pub async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Agora GraphiQL")
-            .finish(),
+/// GraphiQL's page, pointed at `/graphql` and `/graphql/ws`; its files are served by
+/// [`graphiql_file`] from the binary (`assets/graphiql/README.md` says where they come from).
+const GRAPHIQL_PAGE: &str = include_str!("../assets/graphiql/index.html");
+
+/// GraphiQL's version, in the paths of its files (so they may be cached for good).
+pub const GRAPHIQL_VERSION: &str = "4.1.2";
+
+/// The files of GraphiQL's page: name, media type, bytes.
+const GRAPHIQL_FILES: &[(&str, &str, &[u8])] = &[
+    (
+        "graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/graphiql.min.js"),
+    ),
+    (
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/graphiql/graphiql.min.css"),
+    ),
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/react-dom.production.min.js"),
+    ),
+    (
+        "init.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/init.js"),
+    ),
+    (
+        "page.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/graphiql/page.css"),
+    ),
+];
+
+/// GraphiQL's content policy: scripts, styles and connections to this server only (inline
+/// style attributes allowed: the editor sets them), no inline script, no framing.
+pub const GRAPHIQL_CSP: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
+     connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// `GET /`: GraphiQL, working offline.
+pub async fn graphiql() -> Response {
+    (
+        [(header::CONTENT_SECURITY_POLICY, GRAPHIQL_CSP)],
+        Html(GRAPHIQL_PAGE),
     )
+        .into_response()
+}
+
+/// `GET /graphiql/{version}/{file}`: one of GraphiQL's files, cacheable for a year (a new
+/// version has new paths); 404 for anything else.
+pub async fn graphiql_file(
+    axum::extract::Path((version, file)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let found = GRAPHIQL_FILES
+        .iter()
+        .find(|(name, ..)| *name == file)
+        .filter(|_| version == GRAPHIQL_VERSION);
+    match found {
+        Some((_, media, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *media),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -111,14 +177,12 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     }
 }
 
-/// Security headers on every response: no MIME sniffing, no framing, no referrer; a strict
-/// content policy for API responses (GraphiQL's page loads its scripts from a CDN and keeps
-/// the browser default).
+/// Security headers on every response: no MIME sniffing, no framing, no referrer; a content
+/// policy that allows nothing (GraphiQL's page sets its own, [`GRAPHIQL_CSP`]).
 pub async fn security_headers(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let graphiql = request.uri().path() == "/";
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name: header::HeaderName, value: &'static str| {
@@ -134,13 +198,11 @@ pub async fn security_headers(
         header::STRICT_TRANSPORT_SECURITY,
         "max-age=31536000; includeSubDomains",
     );
-    if !graphiql {
-        set(
-            headers,
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; frame-ancestors 'none'",
-        );
-    }
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; frame-ancestors 'none'",
+    );
     response
 }
 

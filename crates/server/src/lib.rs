@@ -3,8 +3,8 @@
 //!
 //! - [`state`]: start-up wiring for both run modes.
 //! - [`graphql_http`]: `/graphql` (POST, GET): GraphQL over HTTP, persisted queries, statuses.
-//! - [`http`]: GraphiQL, `/healthz`, `/readyz`, `/metrics`; security headers, CORS and the
-//!   per-address rate limit wrap every route.
+//! - [`http`]: GraphiQL (served from the binary), `/healthz`, `/readyz`, `/metrics`; security
+//!   headers, CORS, compression and the per-address rate limit wrap every route.
 //! - [`ws`]: `/graphql/ws`, both GraphQL WebSocket subprotocols, closed with 1001 on shutdown.
 //! - [`live_sockets`]: the credentials each open WebSocket holds; revocations announced on the
 //!   bus close the sockets holding them with 4403.
@@ -37,6 +37,7 @@ use axum::{
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::{
+    compression::CompressionLayer,
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
@@ -59,6 +60,7 @@ pub fn app(state: AppState) -> Router {
                 .on_failure(telemetry::on_failure),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(compression())
         .layer(axum::middleware::from_fn(http::security_headers))
         .layer(http::cors(config))
         .option_layer(
@@ -82,9 +84,10 @@ pub fn app(state: AppState) -> Router {
         ));
     Router::new()
         .route("/", get(http::graphiql))
+        .route("/graphiql/{version}/{file}", get(http::graphiql_file))
         .route(
             "/graphql",
-            get(graphql_http::graphql_get).post(graphql_http::graphql_post),
+            get(graphql_http::graphql_get_or_upgrade).post(graphql_http::graphql_post),
         )
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(http::healthz))
@@ -100,6 +103,20 @@ pub fn app(state: AppState) -> Router {
         .merge(uploads)
         .layer(middleware)
         .with_state(state)
+}
+
+/// Response compression: gzip or brotli when the client accepts it (browsers do; `wrk` and
+/// the bench clients do not ask), for bodies over 32 bytes, except audio (already compressed)
+/// and event streams.
+fn compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::{
+        Predicate as _,
+        predicate::{DefaultPredicate, NotForContentType},
+    };
+    CompressionLayer::new()
+        .gzip(true)
+        .br(true)
+        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("audio/")))
 }
 
 /// Serves `state` on `listener` until `state.shutdown` is cancelled: then stops accepting,

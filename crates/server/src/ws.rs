@@ -1,8 +1,10 @@
-//! GraphQL over WebSocket on `/graphql/ws`: `graphql-transport-ws` and the legacy `graphql-ws`.
+//! GraphQL over WebSocket on `/graphql/ws` (and on `/graphql`, for clients given one URL):
+//! `graphql-transport-ws` and the legacy `graphql-ws`.
 //!
 //! Credentials come in the `connection_init` payload (`{"authorization": "Bearer ..."}` or
-//! `{"apiKey": "..."}`); headers of the upgrade request are the fallback for non-browser
-//! clients. On shutdown every connection is closed with 1001 (going away).
+//! `{"apiKey": "..."}`, and the other shapes [`credentials_in`] lists); headers of the upgrade
+//! request are the fallback for non-browser clients. On shutdown every connection is closed
+//! with 1001 (going away); a client's own close is answered with its code.
 //!
 //! Every operation on a socket authenticates the connection's credentials afresh, as HTTP does
 //! per request: after `logout`, a password change, a demotion or a revoked key the next
@@ -119,7 +121,8 @@ impl Drop for SocketSlot {
     }
 }
 
-/// `GET /graphql/ws`: upgrades to a GraphQL WebSocket.
+/// `GET /graphql/ws` (or `GET /graphql` with `Upgrade: websocket`): upgrades to a GraphQL
+/// WebSocket.
 pub async fn upgrade(
     State(state): State<AppState>,
     crate::graphql_http::Peer(peer): crate::graphql_http::Peer,
@@ -279,17 +282,65 @@ fn close(code: u16, reason: &str) -> Message {
 }
 
 /// Credentials in a `connection_init` or re-authenticating `ping` payload, else `fallback`
-/// (the upgrade request's headers).
-fn credentials_in(payload: &serde_json::Value, fallback: &OwnedCredentials) -> OwnedCredentials {
+/// (the upgrade request's headers). The shapes clients send: `{"authorization": "Bearer
+/// ..."}` (any case; Apollo's and graphql-ws's documented form), `{"headers": {"Authorization":
+/// ...}}` (clients that reuse their HTTP headers), `{"authToken": "..."}` or `{"token": "..."}`
+/// (a bare token, `Bearer ` added), and `{"apiKey": ...}` / `{"x-api-key": ...}`. A payload
+/// naming credentials in any other way is refused (`Err`, closed with 4403) rather than taken
+/// as anonymous.
+fn credentials_in(
+    payload: &serde_json::Value,
+    fallback: &OwnedCredentials,
+) -> Result<OwnedCredentials, String> {
+    let objects = [Some(payload), payload.get("headers")];
     let field = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| payload.get(*n).and_then(|v| v.as_str()).map(str::to_owned))
+        objects.iter().flatten().find_map(|object| {
+            object.as_object()?.iter().find_map(|(key, value)| {
+                names
+                    .iter()
+                    .any(|n| key.eq_ignore_ascii_case(n))
+                    .then(|| value.as_str().map(str::to_owned))
+                    .flatten()
+            })
+        })
     };
-    OwnedCredentials {
-        authorization: field(&["authorization", "Authorization"])
+    let bearer = field(&["authToken", "token", "accessToken"]).map(|token| {
+        if token.starts_with("Bearer ") {
+            token
+        } else {
+            format!("Bearer {token}")
+        }
+    });
+    let credentials = OwnedCredentials {
+        authorization: field(&["authorization"])
+            .or(bearer)
             .or_else(|| fallback.authorization.clone()),
-        api_key: field(&["apiKey", "x-api-key", "X-Api-Key"]).or_else(|| fallback.api_key.clone()),
+        api_key: field(&["apiKey", "api_key", "x-api-key"]).or_else(|| fallback.api_key.clone()),
+    };
+    let known = [
+        "authorization",
+        "authtoken",
+        "token",
+        "accesstoken",
+        "apikey",
+        "api_key",
+        "x-api-key",
+    ];
+    let unknown = objects.iter().flatten().find_map(|object| {
+        object.as_object()?.keys().find(|key| {
+            let key = key.to_ascii_lowercase();
+            !known.contains(&key.as_str())
+                && ["auth", "token", "bearer", "jwt", "session", "password"]
+                    .iter()
+                    .any(|hint| key.contains(hint))
+        })
+    });
+    match unknown {
+        Some(key) => Err(format!(
+            "credentials in `{key}` are not read: send {{\"authorization\": \"Bearer <token>\"}} \
+             or {{\"apiKey\": \"<key>\"}}"
+        )),
+        None => Ok(credentials),
     }
 }
 
@@ -338,10 +389,14 @@ async fn serve_socket(
             (platform.clone(), credentials.clone(), identity_tx.clone());
         let refused = Arc::clone(&refused);
         move |payload: serde_json::Value| async move {
-            let presented = credentials_in(&payload, &fallback);
-            let signed_in = sign_in(&platform, &presented)
-                .await
-                .inspect_err(|_| refused.store(true, Ordering::SeqCst))?;
+            let signed_in = match credentials_in(&payload, &fallback) {
+                Ok(presented) => sign_in(&platform, &presented)
+                    .await
+                    .map(|signed_in| (presented, signed_in)),
+                Err(reason) => Err(AppError::Forbidden(reason)),
+            };
+            let (presented, signed_in) =
+                signed_in.inspect_err(|_| refused.store(true, Ordering::SeqCst))?;
             let mut data = Data::default();
             data.insert(signed_in.viewer.clone());
             data.insert(RequestId(request_id));
@@ -361,7 +416,9 @@ async fn serve_socket(
         let refused = Arc::clone(&refused);
         move |_: Option<&Data>, payload: Option<serde_json::Value>| async move {
             let presented =
-                credentials_in(&payload.unwrap_or_default(), &OwnedCredentials::default());
+                credentials_in(&payload.unwrap_or_default(), &OwnedCredentials::default())
+                    .map_err(AppError::Forbidden)
+                    .inspect_err(|_| refused.store(true, Ordering::SeqCst))?;
             if presented == OwnedCredentials::default() {
                 return Ok(None);
             }
@@ -426,7 +483,14 @@ async fn serve_socket(
                 let mut bytes = match incoming {
                     Some(Ok(Message::Text(text))) => text.as_bytes().to_vec(),
                     Some(Ok(Message::Binary(bytes))) => bytes.to_vec(),
-                    Some(Ok(Message::Close(_))) | None => break,
+                    Some(Ok(Message::Close(_))) => {
+                        // The client closed: tungstenite has queued the echo of its Close
+                        // frame; flushing sends it, so the client sees a clean close with its
+                        // own code instead of 1006.
+                        let _ = sink.flush().await;
+                        break;
+                    }
+                    None => break,
                     Some(Ok(_)) => continue,
                     Some(Err(err)) => {
                         // tungstenite refuses a message over the size limit before reading it.

@@ -38,7 +38,7 @@ impl BattleQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<String, BattleRoom>> {
+    ) -> Result<Option<Connection<String, BattleRoom>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let viewer = ctx.viewer().require_user()?;
         let platform = ctx.platform()?;
@@ -50,7 +50,9 @@ impl BattleQuery {
             has_previous: page.has_previous,
             has_next: page.has_next,
         };
-        Ok(page.into_connection(|room| BattleRoom(Arc::new(room))))
+        Ok(Some(
+            page.into_connection(|room| BattleRoom(Arc::new(room))),
+        ))
     }
 
     /// Public lobbies waiting for players, newest first (at most 50), optionally of one topic.

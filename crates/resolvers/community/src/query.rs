@@ -30,12 +30,12 @@ impl CommunityQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<String, Submission>> {
+    ) -> Result<Option<Connection<String, Submission>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let platform = ctx.platform()?;
         let reviewer = submissions::require_reviewer(&platform.db, ctx.viewer()).await?;
         let page = submissions::queue(platform, reviewer, &page).await?;
-        Ok(page.into_connection(Submission))
+        Ok(Some(page.into_connection(Submission)))
     }
 
     /// Your submissions, newest first, optionally of one status.
@@ -47,11 +47,11 @@ impl CommunityQuery {
         last: Option<i32>,
         before: Option<String>,
         status: Option<SubmissionStatus>,
-    ) -> Result<Connection<String, Submission>> {
+    ) -> Result<Option<Connection<String, Submission>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let author = ctx.viewer().require_user()?;
         let page = submissions::mine(ctx.platform()?, author, status, &page).await?;
-        Ok(page.into_connection(Submission))
+        Ok(Some(page.into_connection(Submission)))
     }
 
     /// One submission with its reviews, for its author and for reviewers; null when it does
@@ -73,7 +73,7 @@ impl CommunityQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Connection<String, ReputationEvent>> {
+    ) -> Result<Option<Connection<String, ReputationEvent>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let viewer = ctx.viewer();
         let me = viewer.require_user()?;
@@ -88,6 +88,6 @@ impl CommunityQuery {
             .into());
         }
         let page = reputation::history(ctx.platform()?, user, &page).await?;
-        Ok(page.into_connection(ReputationEvent))
+        Ok(Some(page.into_connection(ReputationEvent)))
     }
 }

@@ -87,15 +87,15 @@ pub(crate) async fn board_page(
 #[Object]
 impl GamificationQuery {
     /// Your points, level, streak, achievements and recent awards.
-    async fn my_progress(&self, ctx: &Context<'_>) -> Result<MyProgress> {
+    async fn my_progress(&self, ctx: &Context<'_>) -> Result<Option<MyProgress>> {
         let user = ctx.viewer().require_user()?;
         let platform = ctx.platform()?;
         let now = platform.clock.now();
-        Ok(MyProgress {
+        Ok(Some(MyProgress {
             progress: progress::load(&platform.db, user, now).await?,
             standings: achievements::standings(&platform.db, user).await?,
             recent: progress::recent_awards(&platform.db, user, 20).await?,
-        })
+        }))
     }
 
     /// The achievement catalog, in display order.
@@ -133,7 +133,7 @@ impl GamificationQuery {
     }
 
     /// Text and links to share someone's progress (`NOT_FOUND` for no such user).
-    async fn share_card(&self, ctx: &Context<'_>, user_id: ID) -> Result<ShareCard> {
+    async fn share_card(&self, ctx: &Context<'_>, user_id: ID) -> Result<Option<ShareCard>> {
         let user = ids::decode(&user_id, USER_TYPE, "userId")?;
         let platform = ctx.platform()?;
         let model = agora_identity::api::users_by_ids(platform, &[user])
@@ -154,12 +154,12 @@ impl GamificationQuery {
             user_id.as_str()
         );
         let card = progress::share_card(&model.display_name, &progress, unlocked, &url);
-        Ok(ShareCard {
+        Ok(Some(ShareCard {
             text: card.text,
             url: card.url,
             twitter_url: card.twitter_url,
             linkedin_url: card.linkedin_url,
-        })
+        }))
     }
 
     /// A page of a leaderboard, best first, with your own entry wherever you rank. GLOBAL is

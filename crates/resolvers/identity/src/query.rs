@@ -43,16 +43,20 @@ impl IdentityQuery {
         #[graphql(desc = "Case-insensitive part of an e-mail or display name.")] search: Option<
             String,
         >,
-    ) -> Result<Connection<String, User>> {
+    ) -> Result<Option<Connection<String, User>>> {
         ctx.viewer().require_role(Role::Admin)?;
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let filter = accounts::UserFilter { role, search };
         let page = accounts::list_users(ctx.platform()?, filter, &page).await?;
-        Ok(page.into_connection(User::new))
+        Ok(Some(page.into_connection(User::new)))
     }
 
     /// Your API keys, newest first, with their usage; admins may name another `ownerId`.
-    async fn api_keys(&self, ctx: &Context<'_>, owner_id: Option<ID>) -> Result<Vec<ApiKey>> {
+    async fn api_keys(
+        &self,
+        ctx: &Context<'_>,
+        owner_id: Option<ID>,
+    ) -> Result<Option<Vec<ApiKey>>> {
         let viewer = ctx.viewer();
         let mut owner = viewer.require_user()?;
         if let Some(id) = owner_id {
@@ -63,6 +67,6 @@ impl IdentityQuery {
             owner = id;
         }
         let keys = api_keys::list(ctx.platform()?, owner).await?;
-        Ok(keys.into_iter().map(ApiKey).collect())
+        Ok(Some(keys.into_iter().map(ApiKey).collect()))
     }
 }

@@ -186,13 +186,15 @@ impl KnowledgeQuery {
         ctx: &Context<'_>,
         filter: Option<QuestionFilterInput>,
         format: crate::service::transfer::TransferFormat,
-    ) -> Result<String> {
+    ) -> Result<Option<String>> {
         ctx.viewer().require_role(Role::Moderator)?;
         let filter = filter.unwrap_or_default();
         // Moderators only, so any status may be exported.
         let status = filter.status.unwrap_or(ContentStatus::Published);
         let filter = question_filter(filter, status)?;
-        Ok(crate::service::transfer::export(ctx.platform()?, filter, format).await?)
+        Ok(Some(
+            crate::service::transfer::export(ctx.platform()?, filter, format).await?,
+        ))
     }
 
     /// One article; null when it does not exist or is not published (moderators see all).

@@ -21,7 +21,10 @@ pub struct LearningQuery;
 impl LearningQuery {
     /// Your flashcards, soonest due first; of one topic with `topicId`, only those due now with
     /// `dueOnly` (your study queue).
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.unwrap_or(20).max(last.unwrap_or(0)) as usize * child_complexity + 1"
+    )]
+    #[allow(clippy::too_many_arguments)]
     async fn my_flashcards(
         &self,
         ctx: &Context<'_>,
@@ -29,14 +32,16 @@ impl LearningQuery {
         #[graphql(default = false)] due_only: bool,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<String, Flashcard>> {
-        let page = PageRequest::<TimeCursor>::from_args(first, after, None, None)?;
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Option<Connection<String, Flashcard>>> {
+        let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let user = ctx.viewer().require_user()?;
         let topic = topic_id
             .map(|id| ids::decode(&id, TOPIC_TYPE, "topicId"))
             .transpose()?;
         let page = service::page(ctx.platform()?, user, topic, due_only, &page).await?;
-        Ok(page.into_connection(Flashcard))
+        Ok(Some(page.into_connection(Flashcard)))
     }
 
     /// One of your flashcards; null if there is none with that id among yours.
@@ -51,11 +56,11 @@ impl LearningQuery {
     }
 
     /// How many of your flashcards are due now.
-    async fn due_flashcard_count(&self, ctx: &Context<'_>) -> Result<i32> {
+    async fn due_flashcard_count(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
         let user = ctx.viewer().require_user()?;
         let platform = ctx.platform()?;
         let count = service::due_count(&platform.db, user, platform.clock.now()).await?;
-        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+        Ok(Some(i32::try_from(count).unwrap_or(i32::MAX)))
     }
 
     /// The topics you marked complete, newest first.
@@ -64,13 +69,15 @@ impl LearningQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<String, TopicCompletion>> {
-        let page = PageRequest::<TimeCursor>::from_args(first, after, None, None)?;
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Option<Connection<String, TopicCompletion>>> {
+        let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let user = ctx.viewer().require_user()?;
         let page = service::completions(ctx.platform()?, user, &page).await?;
-        Ok(page.into_connection(|model| TopicCompletion {
+        Ok(Some(page.into_connection(|model| TopicCompletion {
             model,
             first_time: false,
-        }))
+        })))
     }
 }

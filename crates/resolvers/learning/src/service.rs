@@ -229,7 +229,8 @@ pub(crate) async fn review(
     if card.next_review_at > now {
         return Err(AppError::Conflict(format!(
             "this flashcard is not due until {}",
-            card.next_review_at.to_rfc3339()
+            card.next_review_at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
         )));
     }
     let next = sm2::review(

@@ -47,7 +47,7 @@ impl LiteracyQuery {
     }
 
     /// Your literacy progress (signed in).
-    async fn literacy_progress(&self, ctx: &Context<'_>) -> Result<LiteracyProgress> {
+    async fn literacy_progress(&self, ctx: &Context<'_>) -> Result<Option<LiteracyProgress>> {
         let user = ctx.viewer().require_user()?;
         let standing = ctx
             .loader::<StandingLoader>()?
@@ -55,7 +55,7 @@ impl LiteracyQuery {
             .await
             .map_err(AppError::Internal)?
             .ok_or_else(|| AppError::internal("no standing loaded"))?;
-        Ok(LiteracyProgress(standing))
+        Ok(Some(LiteracyProgress(standing)))
     }
 
     /// One of your mock tests; null if you have none with that id.
@@ -72,7 +72,7 @@ impl LiteracyQuery {
         ctx: &Context<'_>,
         level_id: Option<ID>,
         #[graphql(default = 5)] first: i32,
-    ) -> Result<Vec<RecommendedWord>> {
+    ) -> Result<Option<Vec<RecommendedWord>>> {
         let user = ctx.viewer().require_user()?;
         let first = feedback::checked_count(first)?;
         let platform = ctx.platform()?;
@@ -87,7 +87,9 @@ impl LiteracyQuery {
                 levels::by_number(&platform.db, number).await?
             }
         };
-        Ok(feedback::recommend(platform, user, level.id, first).await?)
+        Ok(Some(
+            feedback::recommend(platform, user, level.id, first).await?,
+        ))
     }
 
     /// How hard any word is to read and why, with its sounds, syllables, meaning, tips and a

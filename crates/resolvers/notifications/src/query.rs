@@ -18,38 +18,44 @@ pub struct NotificationsQuery;
 #[Object]
 impl NotificationsQuery {
     /// Your notifications, newest first; only the unread ones with `unreadOnly` (null is false).
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.unwrap_or(20).max(last.unwrap_or(0)) as usize * child_complexity + 1"
+    )]
     async fn notifications(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         #[graphql(default_with = "Some(false)")] unread_only: Option<bool>,
-    ) -> Result<Connection<String, Notification>> {
-        let page = PageRequest::<TimeCursor>::from_args(first, after, None, None)?;
+    ) -> Result<Option<Connection<String, Notification>>> {
+        let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let user = ctx.viewer().require_user()?;
         let unread_only = unread_only.unwrap_or(false);
         let page = feed::page(ctx.platform()?, user, unread_only, &page).await?;
-        Ok(page.into_connection(Notification))
+        Ok(Some(page.into_connection(Notification)))
     }
 
     /// How many of your notifications are unread (the badge).
-    async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<i32> {
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
         let user = ctx.viewer().require_user()?;
         let count = feed::unread_count(&ctx.platform()?.db, user).await?;
-        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+        Ok(Some(i32::try_from(count).unwrap_or(i32::MAX)))
     }
 
     /// Every kind × channel with whether it reaches you: your choice, or the default.
     async fn notification_preferences(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Vec<NotificationPreference>> {
+    ) -> Result<Option<Vec<NotificationPreference>>> {
         let user = ctx.viewer().require_user()?;
-        Ok(preferences::all(&ctx.platform()?.db, user)
-            .await?
-            .into_iter()
-            .map(NotificationPreference::from)
-            .collect())
+        Ok(Some(
+            preferences::all(&ctx.platform()?.db, user)
+                .await?
+                .into_iter()
+                .map(NotificationPreference::from)
+                .collect(),
+        ))
     }
 }

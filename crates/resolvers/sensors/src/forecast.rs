@@ -57,16 +57,18 @@
 //! Values are not clamped (additive models can go below zero); callers that need
 //! non-negative concentrations use [`clamp_non_negative`].
 
+use crate::model::ForecastMethod;
+
 /// Length of the seasonal cycle: hourly data with a daily cycle.
 pub(crate) const PERIOD: usize = 24;
 /// Longest supported horizon, in hours.
 pub(crate) const MAX_HORIZON: usize = 72;
 /// Two-sided 80 % normal quantile used for the intervals.
 pub(crate) const Z_80: f64 = 1.2816;
-/// Method name reported for the seasonal model.
-pub(crate) const METHOD_HOLT_WINTERS: &str = "HOLT_WINTERS_ADDITIVE_DAMPED";
-/// Method name reported for the short-history fallback.
-pub(crate) const METHOD_SES: &str = "SIMPLE_EXPONENTIAL_SMOOTHING";
+/// The method reported for the seasonal model.
+pub(crate) const METHOD_HOLT_WINTERS: ForecastMethod = ForecastMethod::HoltWintersAdditiveDamped;
+/// The method reported for the short-history fallback.
+pub(crate) const METHOD_SES: ForecastMethod = ForecastMethod::SimpleExponentialSmoothing;
 
 /// Minimum history for the seasonal model: two full seasons for initialisation.
 const MIN_SEASONAL: usize = 2 * PERIOD;
@@ -93,7 +95,7 @@ pub struct ForecastPoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forecast {
     /// [`METHOD_HOLT_WINTERS`] or [`METHOD_SES`].
-    pub method: &'static str,
+    pub method: ForecastMethod,
     /// `horizon` points, step 1..=horizon.
     pub points: Vec<ForecastPoint>,
     /// Rolling-origin MAE of this method at this horizon (see module docs).
@@ -239,7 +241,7 @@ impl Params {
 /// A fitted model ready to extrapolate.
 #[derive(Debug, Clone)]
 struct Fitted {
-    method: &'static str,
+    method: ForecastMethod,
     params: Params,
     level: f64,
     trend: f64,

@@ -1,4 +1,5 @@
-//! The vocabulary of the domain: parameters, providers, series buckets.
+//! The vocabulary of the domain: parameters, providers, series buckets, alert-rule states,
+//! forecast methods.
 
 /// A measured parameter: the six AQI pollutants plus temperature and humidity.
 #[derive(
@@ -146,4 +147,25 @@ impl Bucket {
             Self::Day => 86_400,
         }
     }
+}
+
+/// Where an alert rule stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[graphql(remote = "agora_entities::sensors::alert_rule::State")]
+pub enum AlertRuleState {
+    /// The condition is not met.
+    Ok,
+    /// The condition is met, not yet for `forMinutes`.
+    Pending,
+    /// The condition has held for `forMinutes`: an alert is open.
+    Firing,
+}
+
+/// How a forecast was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum ForecastMethod {
+    /// Holt-Winters with additive damped trend and a daily season (two days of history or more).
+    HoltWintersAdditiveDamped,
+    /// Simple exponential smoothing (under two days of history).
+    SimpleExponentialSmoothing,
 }

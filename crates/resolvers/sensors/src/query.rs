@@ -19,7 +19,10 @@ pub struct SensorsQuery;
 #[Object]
 impl SensorsQuery {
     /// Stations, oldest first; within `near` (a radius) and/or `bbox` when given.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.unwrap_or(20).max(last.unwrap_or(0)) as usize * child_complexity + 1"
+    )]
+    #[allow(clippy::too_many_arguments)]
     async fn stations(
         &self,
         ctx: &Context<'_>,
@@ -27,8 +30,10 @@ impl SensorsQuery {
         bbox: Option<BoundingBoxInput>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Connection<String, Station>> {
-        let page = PageRequest::<TimeCursor>::from_args(first, after, None, None)?;
+        let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let page = stations::page(
             &ctx.platform()?.db,
             near.map(Into::into),

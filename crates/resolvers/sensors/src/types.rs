@@ -142,7 +142,7 @@ impl Station {
             .forecast(&platform.db, self.0.id, parameter, horizon, now)
             .await?
             .map(|(forecast, start)| Forecast {
-                method: forecast.method.to_owned(),
+                method: forecast.method,
                 points: forecast
                     .points
                     .iter()
@@ -159,26 +159,33 @@ impl Station {
     }
 
     /// Alerts of this station, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.unwrap_or(20).max(last.unwrap_or(0)) as usize * child_complexity + 1"
+    )]
     async fn alerts(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Connection<String, Alert>> {
-        let page = PageRequest::<TimeCursor>::from_args(first, after, None, None)?;
+        let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let page = alerts::page(&ctx.platform()?.db, self.0.id, &page).await?;
         Ok(page.into_connection(Alert))
     }
 
-    /// The station's alert rules (admins and the station's owner).
-    async fn alert_rules(&self, ctx: &Context<'_>) -> Result<Vec<AlertRule>> {
+    /// The station's alert rules: admins and the station's owner; null for anyone else, with
+    /// the error saying why.
+    async fn alert_rules(&self, ctx: &Context<'_>) -> Result<Option<Vec<AlertRule>>> {
         service::require_manager(ctx.viewer(), &self.0)?;
-        Ok(alerts::rules(&ctx.platform()?.db, self.0.id)
-            .await?
-            .into_iter()
-            .map(AlertRule)
-            .collect())
+        Ok(Some(
+            alerts::rules(&ctx.platform()?.db, self.0.id)
+                .await?
+                .into_iter()
+                .map(AlertRule)
+                .collect(),
+        ))
     }
 
     /// Whether you follow the station (false when signed out).
@@ -368,9 +375,8 @@ impl SeriesPoint {
 /// A forecast with its 80 % prediction intervals and backtest scores.
 #[derive(SimpleObject, Debug, Clone)]
 pub(crate) struct Forecast {
-    /// `HOLT_WINTERS_ADDITIVE_DAMPED`, or `SIMPLE_EXPONENTIAL_SMOOTHING` with under two days of
-    /// history.
-    pub method: String,
+    /// How it was made.
+    pub method: crate::model::ForecastMethod,
     /// One point per hour ahead.
     pub points: Vec<ForecastPoint>,
     /// Mean absolute error of this method at this horizon, from a rolling-origin backtest on
@@ -418,9 +424,9 @@ impl AlertRule {
     async fn for_minutes(&self) -> i32 {
         self.0.for_minutes
     }
-    /// `OK`, `PENDING` or `FIRING`.
-    async fn state(&self) -> String {
-        sea_orm::ActiveEnum::to_value(&self.0.state)
+    /// Where the rule stands.
+    async fn state(&self) -> crate::model::AlertRuleState {
+        self.0.state.into()
     }
     /// The condition in words.
     async fn condition(&self) -> String {

@@ -23,8 +23,8 @@ pub struct PersistedOperation {
     pub document_id: String,
     /// The operation's name.
     pub name: String,
-    /// `query`, `mutation` or `subscription`.
-    pub operation_type: String,
+    /// What kind of operation it is.
+    pub operation_type: OperationKind,
     /// The client the manifest came from.
     pub client_name: String,
     /// The document.
@@ -33,12 +33,35 @@ pub struct PersistedOperation {
     pub added_at: DateTime<Utc>,
 }
 
+/// The kind of a GraphQL operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum OperationKind {
+    /// Reads.
+    Query,
+    /// Writes.
+    Mutation,
+    /// A live stream.
+    Subscription,
+}
+
+impl OperationKind {
+    /// The kind stored as `query`, `mutation` or `subscription` (what the import writes; a
+    /// document is validated as one operation of these before it is stored).
+    fn from_stored(text: &str) -> Self {
+        match text {
+            "mutation" => Self::Mutation,
+            "subscription" => Self::Subscription,
+            _ => Self::Query,
+        }
+    }
+}
+
 impl From<persisted_operation::Model> for PersistedOperation {
     fn from(m: persisted_operation::Model) -> Self {
         Self {
             document_id: m.id,
             name: m.name,
-            operation_type: m.operation_type,
+            operation_type: OperationKind::from_stored(&m.operation_type),
             client_name: m.client_name,
             body: m.body,
             added_at: m.added_at,
@@ -80,7 +103,7 @@ impl PersistedQuery {
         client_name: Option<String>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<String, PersistedOperation>> {
+    ) -> Result<Option<Connection<String, PersistedOperation>>> {
         ctx.viewer().require_role(Role::Admin)?;
         let limit = match first {
             None => DEFAULT_PAGE_SIZE,
@@ -110,7 +133,7 @@ impl PersistedQuery {
             rows.into_iter()
                 .map(|row| Edge::new(encode_cursor(&row.id), PersistedOperation::from(row))),
         );
-        Ok(connection)
+        Ok(Some(connection))
     }
 }
 
