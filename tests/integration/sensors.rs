@@ -486,6 +486,18 @@ async fn hourly_sums_match_the_readings_after_concurrent_repeated_and_flagged_ba
         expected.values().map(|(_, c)| c).sum::<i64>(),
         6 * 31 + 13 - skipped
     );
+    // Each stage of the transaction is timed, under a fixed set of labels.
+    let metrics = server.metrics().await;
+    for stage in [
+        "begin", "window", "insert", "sensors", "aqi", "alerts", "commit", "publish",
+    ] {
+        assert!(
+            metrics.contains(&format!(
+                "agora_sensor_ingest_stage_seconds_count{{stage=\"{stage}\"}}"
+            )),
+            "{stage} is not timed"
+        );
+    }
     server.shutdown().await;
 }
 

@@ -219,8 +219,10 @@ pub(crate) async fn ingest_as(
         return Ok(report);
     }
 
+    let mut stages = Stages::start();
     let txn = agora_platform::db::begin_write(&platform.db).await?;
     let station = find_station(&txn, station_id).await?;
+    stages.mark("begin");
     let mut checked = Vec::new();
     for values in by_parameter.values_mut() {
         values.sort_by_key(|(at, _)| *at);
@@ -230,7 +232,9 @@ pub(crate) async fn ingest_as(
         let window = windows.remove(parameter).unwrap_or_default();
         flag(*parameter, window, values, &mut checked);
     }
+    stages.mark("window");
     let stored = insert(&txn, station_id, &checked, now).await?;
+    stages.mark("insert");
     report.accepted = stored.len();
     report.duplicates += checked.len() - stored.len();
     let mut aqi_change = None;
@@ -238,17 +242,41 @@ pub(crate) async fn ingest_as(
     if !stored.is_empty() {
         update_sensors(&txn, station_id, &stored, now).await?;
         add_to_hours(&txn, station_id, &stored).await?;
+        stages.mark("sensors");
         let (current, changed) = refresh_aqi(&txn, &station, now).await?;
+        stages.mark("aqi");
         fired = alerts::evaluate(&txn, &station, &stored, current.as_ref(), now).await?;
+        stages.mark("alerts");
         aqi_change = current.filter(|_| changed);
     }
     txn.commit().await?;
+    stages.mark("commit");
     if fired {
         platform.wake_outbox();
     }
     publish(platform, station_id, &stored, aqi_change, now).await;
+    stages.mark("publish");
     metrics::counter!("agora_sensor_readings_accepted_total").increment(report.accepted as u64);
     Ok(report)
+}
+
+/// Times the stages of one ingest into `agora_sensor_ingest_stage_seconds{stage}` (a fixed
+/// set of eight labels: begin, window, insert, sensors, aqi, alerts, commit, publish), so a
+/// soak shows which one grows.
+struct Stages(std::time::Instant);
+
+impl Stages {
+    fn start() -> Self {
+        Self(std::time::Instant::now())
+    }
+
+    /// Records the time since the previous mark as `stage`.
+    fn mark(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        metrics::histogram!("agora_sensor_ingest_stage_seconds", "stage" => stage)
+            .record((now - self.0).as_secs_f64());
+        self.0 = now;
+    }
 }
 
 fn truncate_micros(at: DateTime<Utc>) -> DateTime<Utc> {
