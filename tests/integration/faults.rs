@@ -54,13 +54,7 @@ impl Cluster {
             None => pg.url(),
         };
         let prefix = format!("agora_f_{}", uuid::Uuid::new_v4().simple());
-        let a = TestServer::start_with(ServerOptions {
-            shared_db: Some((db_url.clone(), None)),
-            redis: Some((redis.url(), prefix.clone())),
-            args: flags(settings),
-            ..Default::default()
-        })
-        .await;
+        let a = in_process_replica(&db_url, &redis.url(), &prefix, settings, false).await;
         let env: Vec<(&str, &str)> = settings.iter().map(|(_, var, v)| (*var, *v)).collect();
         let b = Replica::start(&db_url, &redis.url(), &prefix, &env).await;
         Some(Self {
@@ -71,6 +65,25 @@ impl Cluster {
             b,
         })
     }
+}
+
+/// An in-process replica on `database_url` and `redis_url` (key prefix `prefix`) with
+/// `settings`; `idle` builds its state without a listener or background workers.
+async fn in_process_replica(
+    database_url: &str,
+    redis_url: &str,
+    prefix: &str,
+    settings: &[(&str, &str, &str)],
+    idle: bool,
+) -> TestServer {
+    TestServer::start_with(ServerOptions {
+        shared_db: Some((database_url.to_owned(), None)),
+        redis: Some((redis_url.to_owned(), prefix.to_owned())),
+        args: flags(settings),
+        idle,
+        ..Default::default()
+    })
+    .await
 }
 
 /// `(flag, variable, value)` settings as command-line flags.
@@ -443,13 +456,7 @@ async fn the_battle_driver_killed_mid_question_is_replaced_within_its_lease() {
     }
     assert!(b_drives, "replica B never took the battle driver lease");
     // ...and a new A serves the players.
-    let a = TestServer::start_with(ServerOptions {
-        shared_db: Some((pg.url(), None)),
-        redis: Some((redis.url(), b.prefix.clone())),
-        args: flags(&settings),
-        ..Default::default()
-    })
-    .await;
+    let a = in_process_replica(&pg.url(), &redis.url(), &b.prefix, &settings, false).await;
     let room = battle::create_room(
         &a,
         &host,
@@ -711,16 +718,7 @@ async fn a_replica_killed_holding_outbox_claims_has_them_applied_after_its_lease
     // A stops: B is the only dispatcher. An idle replica (no workers) writes the events.
     first.shutdown().await;
     let prefix = b.prefix.clone();
-    let replica = |idle: bool| {
-        TestServer::start_with(ServerOptions {
-            shared_db: Some((pg.url(), None)),
-            redis: Some((redis.url(), prefix.clone())),
-            args: flags(&settings),
-            idle,
-            ..Default::default()
-        })
-    };
-    let writer = replica(true).await;
+    let writer = in_process_replica(&pg.url(), &redis.url(), &prefix, &settings, true).await;
     let db = writer.state.platform.db.clone();
     outbox::enqueue_many(&db, Utc::now(), battle_results(&players, BATTLES))
         .await
@@ -747,7 +745,7 @@ async fn a_replica_killed_holding_outbox_claims_has_them_applied_after_its_lease
         "B held no claim when it died ({before} of {BATTLES} done): the test proves nothing"
     );
     // A replica comes back and takes the rest over.
-    let a = replica(false).await;
+    let a = in_process_replica(&pg.url(), &redis.url(), &prefix, &settings, false).await;
     let mut drained = None;
     while killed.elapsed() < Duration::from_secs(120) {
         if battles_done(&db).await as usize == BATTLES {
