@@ -23,6 +23,7 @@ mod m20261206_000015_fold_award_totals;
 mod m20261207_000016_add_point_rule_daily_caps;
 mod m20261207_000017_create_literacy;
 mod m20261207_000018_add_reading_hours;
+mod m20261207_000019_add_sensor_revision;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_add_point_rule_daily_caps::Migration),
             Box::new(m20261207_000017_create_literacy::Migration),
             Box::new(m20261207_000018_add_reading_hours::Migration),
+            Box::new(m20261207_000019_add_sensor_revision::Migration),
         ]
     }
 }

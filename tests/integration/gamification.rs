@@ -1000,7 +1000,7 @@ async fn bad_input_is_refused_with_the_field_named() {
 async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
     let server = TestServer::start().await;
     let platform = server.state.platform.clone();
-    agora_server::tasks::seed::seed_demo(&platform, &server.state.domains.sensors)
+    agora_server::tasks::seed::seed_demo(&platform, &server.state.sensors)
         .await
         .expect("demo seed");
     server.wait_for_outbox().await;
@@ -1067,7 +1067,7 @@ async fn the_demo_seed_brings_boards_streaks_and_achievements_to_life_once() {
         );
     }
     // Seeding again adds nothing.
-    agora_server::tasks::seed::seed_demo(&platform, &server.state.domains.sensors)
+    agora_server::tasks::seed::seed_demo(&platform, &server.state.sensors)
         .await
         .expect("demo seed again");
     server.wait_for_outbox().await;

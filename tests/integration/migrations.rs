@@ -271,16 +271,10 @@ async fn counters_and_board_totals_move_into_progress_and_back() {
     Migrator::up(db, Some(1)).await.expect("up again");
 }
 
-#[tokio::test]
-async fn hourly_sums_are_filled_from_the_readings_already_stored() {
-    use agora_entities::sensors::{reading, reading_hour, station};
+/// A station as the sensors migration (000009) made them.
+async fn station_at(db: &DatabaseConnection, id: Uuid, now: chrono::DateTime<Utc>) {
+    use agora_entities::sensors::station;
 
-    let (_test_db, db) = single_connection().await;
-    let db = &db;
-    // Up to and including 000017, the one before the migration under test.
-    Migrator::up(db, Some(17)).await.expect("up");
-    let now = Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap();
-    let id = Uuid::now_v7();
     station::Entity::insert(station::ActiveModel {
         id: Set(id),
         name: Set("Before".into()),
@@ -300,6 +294,19 @@ async fn hourly_sums_are_filled_from_the_readings_already_stored() {
     .exec_without_returning(db)
     .await
     .expect("station");
+}
+
+#[tokio::test]
+async fn hourly_sums_are_filled_from_the_readings_already_stored() {
+    use agora_entities::sensors::{reading, reading_hour};
+
+    let (_test_db, db) = single_connection().await;
+    let db = &db;
+    // Up to and including 000017, the one before the migration under test.
+    Migrator::up(db, Some(17)).await.expect("up");
+    let now = Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap();
+    let id = Uuid::now_v7();
+    station_at(db, id, now).await;
     // 11:00–11:59 holds two unflagged PM2.5 readings and one anomaly, 12:00 one, and PM10 one.
     for (parameter, minutes, value, anomaly, stuck) in [
         ("PM25", -50, 10.0, false, false),
@@ -354,5 +361,55 @@ async fn hourly_sums_are_filled_from_the_readings_already_stored() {
             .len(),
         6
     );
+    Migrator::up(db, Some(1)).await.expect("up again");
+}
+
+#[tokio::test]
+async fn sensors_gain_a_revision_of_zero_and_keep_their_rows_going_down() {
+    use agora_entities::sensors::sensor;
+    use sea_orm::ActiveValue::NotSet;
+
+    let (_test_db, db) = single_connection().await;
+    let db = &db;
+    Migrator::up(db, Some(18)).await.expect("up to 000018");
+    let now = Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap();
+    let id = Uuid::now_v7();
+    station_at(db, id, now).await;
+    // A sensor written before the column existed (the insert leaves it out).
+    sensor::Entity::insert(sensor::ActiveModel {
+        station_id: Set(id),
+        parameter: Set("PM25".into()),
+        first_seen_at: Set(now),
+        latest_value: Set(12.5),
+        latest_observed_at: Set(now),
+        latest_anomaly: Set(false),
+        latest_stuck: Set(false),
+        revision: NotSet,
+    })
+    .exec_without_returning(db)
+    .await
+    .expect("sensor");
+    Migrator::up(db, Some(1)).await.expect("up to 000019");
+    let sensors = sensor::Entity::find().all(db).await.expect("sensors");
+    assert_eq!(sensors.len(), 1);
+    assert_eq!((sensors[0].latest_value, sensors[0].revision), (12.5, 0));
+    Migrator::down(db, Some(1)).await.expect("down");
+    assert!(
+        sensor::Entity::find().all(db).await.is_err(),
+        "the column is gone"
+    );
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let count = Count::find_by_statement(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        "SELECT COUNT(*) AS n FROM sensors",
+    ))
+    .one(db)
+    .await
+    .expect("count")
+    .expect("a row");
+    assert_eq!(count.n, 1, "the sensor is kept");
     Migrator::up(db, Some(1)).await.expect("up again");
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration as Span, DurationRound, Utc};
 use serde_json::{Value, json};
 
 use super::common::{
-    TestServer, assert_body_snapshot, assert_code, assert_no_errors,
+    ServerOptions, TestServer, assert_body_snapshot, assert_code, assert_no_errors,
     sensors::{CREATE_KEY, CREATE_STATION, INGEST, ingest, reading, station},
     users::{User, user},
     ws::{self, Incoming},
@@ -499,6 +499,121 @@ async fn hourly_sums_match_the_readings_after_concurrent_repeated_and_flagged_ba
         );
     }
     server.shutdown().await;
+}
+
+/// Flags of every stored reading of a station, in time order per parameter.
+async fn flags_of(server: &TestServer, station_id: &str) -> Vec<(String, i64, bool, bool)> {
+    use agora_entities::sensors::reading;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+    let id =
+        agora_platform::ids::decode(&async_graphql::ID(station_id.to_owned()), "Station", "id")
+            .expect("station id");
+    reading::Entity::find()
+        .filter(reading::Column::StationId.eq(id))
+        .order_by_asc(reading::Column::Parameter)
+        .order_by_asc(reading::Column::ObservedAt)
+        .all(&server.state.platform.db)
+        .await
+        .expect("readings")
+        .into_iter()
+        .map(|r| (r.parameter, r.observed_at.timestamp(), r.anomaly, r.stuck))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_kept_anomaly_window_flags_exactly_as_one_read_from_the_database() {
+    // Two replicas on one database: A keeps windows in memory, B reads them back every time.
+    let db = super::common::TestDb::fresh().await;
+    let kept = TestServer::start_with(ServerOptions {
+        shared_db: Some((db.url.clone(), db.search_path.clone())),
+        ..Default::default()
+    })
+    .await;
+    let read_back = TestServer::start_with(ServerOptions {
+        shared_db: Some((db.url.clone(), db.search_path.clone())),
+        args: vec!["--sensor-window-cache".into(), "0".into()],
+        ..Default::default()
+    })
+    .await;
+    let admin = admin(&kept).await;
+    let (s1, s2) = (
+        station(&kept, &admin, "Kept", 0.1, 32.1).await,
+        station(&kept, &admin, "Read back", 0.2, 32.2).await,
+    );
+    // Every 30 seconds: a day holds 2,880 readings, more than a window's 1,440.
+    let t0 = (Utc::now() - Span::days(3))
+        .duration_trunc(Span::minutes(1))
+        .expect("trunc");
+    let at = |i: i64| t0 + Span::seconds(30 * i);
+    let value = |i: i64| 10.0 + ((i * 7) % 13) as f64 + ((i * 3) % 5) as f64 * 0.5;
+    let mut batches: Vec<Vec<Value>> = vec![
+        (0..3_000)
+            .map(|i| reading("PM25", value(i), at(i)))
+            .collect(),
+    ];
+    for step in 0..60i64 {
+        let batch = (0..3)
+            .map(|k| {
+                let i = 3_000 + step * 3 + k;
+                let v = match step {
+                    // Spikes, and a stuck run of 15 identical values.
+                    _ if step % 11 == 5 && k == 1 => 400.0,
+                    30..35 => 21.0,
+                    _ => value(i),
+                };
+                reading("PM25", v, at(i))
+            })
+            .chain(
+                (step % 4 == 0)
+                    .then(|| reading("PM10", 30.0 + (step % 9) as f64, at(3_000 + step * 3))),
+            )
+            .collect();
+        batches.push(batch);
+    }
+    // Late readings between stored ones: older than the newest, so no copy can answer for them.
+    batches.insert(
+        45,
+        (0..5)
+            .map(|k| {
+                reading(
+                    "PM25",
+                    55.0 + k as f64,
+                    at(3_100 + 2 * k) + Span::seconds(15),
+                )
+            })
+            .collect(),
+    );
+    for (n, batch) in batches.iter().enumerate() {
+        // B writes one batch of the kept station, the run's 7th to 9th values: A's copy is
+        // stale after it, and flagging the next batch against it would miss the run's 12th.
+        let writer = if n == 33 { &read_back } else { &kept };
+        let first = ingest(writer, &s1, batch.clone()).await;
+        let second = ingest(&read_back, &s2, batch.clone()).await;
+        assert_eq!(first["accepted"], batch.len(), "batch {n}: {first}");
+        assert_eq!(first, second, "batch {n}");
+    }
+    let (one, two) = (flags_of(&kept, &s1.id).await, flags_of(&kept, &s2.id).await);
+    assert_eq!(one.len(), 3_000 + 180 + 15 + 5);
+    let differs = one.iter().zip(&two).position(|(a, b)| a != b);
+    assert_eq!(
+        differs.map(|i| (&one[i], &two[i])),
+        None,
+        "a kept window flags as one read back"
+    );
+    assert_eq!(one.len(), two.len());
+    assert!(
+        one.iter().filter(|f| f.2).count() >= 5,
+        "the spikes are anomalies"
+    );
+    assert!(one.iter().any(|f| f.3), "the run is stuck");
+    // A used its copies: of its 61 PM2.5 ingests all but the first, the one after B's write,
+    // the late one (older than the newest: no copy asked for) and the one after it (57); of
+    // its 14 PM10 ingests all but the first and the one after B's write (12).
+    assert_eq!(kept.state.sensors.windows.hits(), 57 + 12);
+    assert_eq!(read_back.state.sensors.windows.hits(), 0);
+    read_back.shutdown().await;
+    kept.shutdown().await;
 }
 
 #[tokio::test]

@@ -19,12 +19,9 @@ use agora_platform::{
     auth::{Role, UserViewer, Viewer},
     config,
 };
-use agora_sensors::{
-    SensorsSettings,
-    api::{
-        Bucket, NewStation, Pollutant, Provider, ReadingDraft, create_station, ingest_readings,
-        reading_series,
-    },
+use agora_sensors::api::{
+    Bucket, NewStation, Pollutant, Provider, ReadingDraft, SensorsRuntime, create_station,
+    ingest_readings, reading_series,
 };
 use agora_server::{StartOptions, state::build_state};
 use anyhow::Context;
@@ -111,7 +108,7 @@ async fn new_station(platform: &Platform, admin: Uuid, n: usize) -> anyhow::Resu
 /// readings per second.
 async fn ingest_run(
     platform: &Platform,
-    settings: &SensorsSettings,
+    runtime: &SensorsRuntime,
     args: &SensorsArgs,
     label: &str,
 ) -> anyhow::Result<f64> {
@@ -132,7 +129,7 @@ async fn ingest_run(
     let mut tasks = Vec::new();
     for id in ids {
         let platform = platform.clone();
-        let settings = settings.clone();
+        let runtime = runtime.clone();
         let latencies = latencies.clone();
         let batch = args.batch;
         tasks.push(tokio::spawn(async move {
@@ -160,7 +157,7 @@ async fn ingest_run(
                     })
                     .collect();
                 let t = Instant::now();
-                let report = ingest_readings(&platform, &settings, id, drafts)
+                let report = ingest_readings(&platform, &runtime, id, drafts)
                     .await
                     .map_err(|e| anyhow::anyhow!(e.log_message()))?;
                 latencies
@@ -210,13 +207,7 @@ async fn sqlite_ingest(args: &SensorsArgs) -> anyhow::Result<()> {
     )
     .await?;
     // SQLite has one writer: concurrent stations queue on its lock.
-    let result = ingest_run(
-        &state.platform,
-        &state.domains.sensors,
-        args,
-        "SQLite ingest",
-    )
-    .await;
+    let result = ingest_run(&state.platform, &state.sensors, args, "SQLite ingest").await;
     state.shutdown.cancel();
     state.platform.db.clone().close().await.ok();
     std::fs::remove_dir_all(&dir).ok();
@@ -346,12 +337,12 @@ async fn series_latency(
         "series(PM25, HOUR, 7 days) over HTTP (client-measured)",
         over_http,
     );
-    fanout(platform, &bench_state.domains.sensors, addr, args).await
+    fanout(platform, &bench_state.sensors, addr, args).await
 }
 
 async fn fanout(
     platform: &Platform,
-    settings: &SensorsSettings,
+    runtime: &SensorsRuntime,
     addr: std::net::SocketAddr,
     args: &SensorsArgs,
 ) -> anyhow::Result<()> {
@@ -418,7 +409,7 @@ async fn fanout(
         }
         ingest_readings(
             platform,
-            settings,
+            runtime,
             station,
             vec![ReadingDraft {
                 parameter: Pollutant::Pm25,
@@ -458,7 +449,7 @@ pub(crate) async fn sensors(args: SensorsArgs) -> anyhow::Result<()> {
     let bench = setup(&args.target).await?;
     ingest_run(
         &bench.platform,
-        &bench.state.domains.sensors,
+        &bench.state.sensors,
         &args,
         "PostgreSQL ingest",
     )

@@ -370,6 +370,8 @@ pub(crate) async fn soak(args: SoakArgs) -> anyhow::Result<()> {
     let window = Duration::from_secs(args.window.max(1));
     let windows = (args.minutes * 60).div_ceil(args.window.max(1));
     let mut rss = Vec::new();
+    let mut stages_then = scrape(&api).await;
+    let mut stage_lines = Vec::new();
     for w in 1..=windows {
         tokio::time::sleep(window).await;
         let taken = std::mem::take(&mut *shared.window.lock().unwrap_or_else(|p| p.into_inner()));
@@ -381,6 +383,9 @@ pub(crate) async fn soak(args: SoakArgs) -> anyhow::Result<()> {
         }
         let mem = args.server_pid.and_then(|pid| rss_kib(pid, "VmRSS:"));
         rss.push(mem.unwrap_or(0));
+        let stages_now = scrape(&api).await;
+        stage_lines.push(stage_means(&stages_then, &stages_now));
+        stages_then = stages_now;
         if let Ok(fresh) = login(&api, &args.email, &args.password).await {
             *token.write().unwrap_or_else(|p| p.into_inner()) = fresh;
         }
@@ -417,6 +422,25 @@ pub(crate) async fn soak(args: SoakArgs) -> anyhow::Result<()> {
     }
     let rounds = battles.await.unwrap_or(0);
     // Let the last readings arrive, then count.
+    println!(
+        "\ningest stages, mean ms per ingest ({}):",
+        STAGES.join(", ")
+    );
+    for (w, line) in stage_lines.iter().enumerate() {
+        let cells: Vec<String> = line.iter().map(|ms| format!("{ms:>7.2}")).collect();
+        println!("{:>6} {}", w + 1, cells.join(" "));
+    }
+    let reads = scrape(&api).await;
+    let from = |source: &str| {
+        reads
+            .get(&format!("window_reads:{source}"))
+            .map_or(0.0, |v| v.0)
+    };
+    println!(
+        "anomaly windows: {:.0} from memory, {:.0} read from the database\n",
+        from("memory"),
+        from("database")
+    );
     let ingested = shared.ingested.load(Ordering::Relaxed);
     let per_station = (args.subscribers / stations.len()) as u64;
     let expected = ingested * per_station;
@@ -473,6 +497,68 @@ pub(crate) async fn soak(args: SoakArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The stages of an ingest transaction the server times, in order.
+const STAGES: [&str; 8] = [
+    "begin", "window", "insert", "sensors", "aqi", "alerts", "commit", "publish",
+];
+
+/// The server's ingest timings from `/metrics`: `stage:{name}` → (seconds, count) and
+/// `window_reads:{source}` → (count, 0). Empty when the metrics cannot be read.
+async fn scrape(api: &Api) -> BTreeMap<String, (f64, f64)> {
+    let Ok(response) = api.http.get(format!("{}/metrics", api.url)).send().await else {
+        return BTreeMap::new();
+    };
+    let text = response.text().await.unwrap_or_default();
+    parse_metrics(&text)
+}
+
+fn parse_metrics(text: &str) -> BTreeMap<String, (f64, f64)> {
+    let mut out: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for line in text.lines() {
+        let Some((series, value)) = line.rsplit_once(' ') else {
+            continue;
+        };
+        let Ok(value) = value.parse::<f64>() else {
+            continue;
+        };
+        let label = |prefix: &str, name: &str| {
+            series
+                .strip_prefix(prefix)?
+                .strip_prefix(&format!("{{{name}=\""))?
+                .strip_suffix("\"}")
+                .map(str::to_owned)
+        };
+        if let Some(stage) = label("agora_sensor_ingest_stage_seconds_sum", "stage") {
+            out.entry(format!("stage:{stage}")).or_default().0 = value;
+        } else if let Some(stage) = label("agora_sensor_ingest_stage_seconds_count", "stage") {
+            out.entry(format!("stage:{stage}")).or_default().1 = value;
+        } else if let Some(source) = label("agora_sensor_window_reads_total", "source") {
+            out.entry(format!("window_reads:{source}")).or_default().0 = value;
+        }
+    }
+    out
+}
+
+/// Each stage's mean in ms over the ingests between two scrapes (0 where none ran).
+fn stage_means(
+    then: &BTreeMap<String, (f64, f64)>,
+    now: &BTreeMap<String, (f64, f64)>,
+) -> Vec<f64> {
+    STAGES
+        .iter()
+        .map(|stage| {
+            let key = format!("stage:{stage}");
+            let (s1, c1) = now.get(&key).copied().unwrap_or_default();
+            let (s0, c0) = then.get(&key).copied().unwrap_or_default();
+            if c1 > c0 {
+                (s1 - s0) / (c1 - c0) * 1_000.0
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
 /// Memory growth over a run, robust to the allocator's sawtooth (RSS swings ±10% from one
 /// minute to the next while nothing leaks): the median RSS of the last third of the windows
 /// against that of the first third after warm-up (window 1 left out). `(early, late, growth
@@ -500,7 +586,26 @@ fn memory_growth(rss: &[u64]) -> Option<(f64, f64, f64)> {
 
 #[cfg(test)]
 mod tests {
-    use super::memory_growth;
+    use super::{memory_growth, parse_metrics, stage_means};
+
+    #[test]
+    fn stage_means_are_per_ingest_between_two_scrapes() {
+        let before = parse_metrics(
+            "agora_sensor_ingest_stage_seconds_sum{stage=\"window\"} 1.5\n\
+             agora_sensor_ingest_stage_seconds_count{stage=\"window\"} 100\n\
+             agora_sensor_window_reads_total{source=\"memory\"} 7\n",
+        );
+        let after = parse_metrics(
+            "# TYPE agora_sensor_ingest_stage_seconds summary\n\
+             agora_sensor_ingest_stage_seconds{stage=\"window\",quantile=\"0.5\"} 0.01\n\
+             agora_sensor_ingest_stage_seconds_sum{stage=\"window\"} 2.0\n\
+             agora_sensor_ingest_stage_seconds_count{stage=\"window\"} 150\n",
+        );
+        assert_eq!(before["window_reads:memory"].0, 7.0);
+        let means = stage_means(&before, &after);
+        assert!((means[1] - 10.0).abs() < 1e-9, "{means:?}");
+        assert_eq!(means[0], 0.0);
+    }
 
     #[test]
     fn memory_growth_compares_medians_of_thirds_after_warm_up() {

@@ -273,6 +273,7 @@ mod tests {
         ("export-chunk-rows", "AGORA_EXPORT_CHUNK_ROWS"),
         ("export-write-timeout", "AGORA_EXPORT_WRITE_TIMEOUT"),
         ("forecast-cache-size", "AGORA_FORECAST_CACHE_SIZE"),
+        ("sensor-window-cache", "AGORA_SENSOR_WINDOW_CACHE"),
         (
             "literacy-mock-test-cooldown",
             "AGORA_LITERACY_MOCK_TEST_COOLDOWN",

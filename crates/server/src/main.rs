@@ -57,7 +57,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            let created = tasks::seed::seed_demo(&state.platform, &state.domains.sensors).await?;
+            let created = tasks::seed::seed_demo(&state.platform, &state.sensors).await?;
             println!("seeded {created} new record(s)");
             Ok(())
         }
@@ -223,7 +223,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             if seed_demo {
-                tasks::seed::seed_demo(&state.platform, &state.domains.sensors).await?;
+                tasks::seed::seed_demo(&state.platform, &state.sensors).await?;
             }
             let listener = tokio::net::TcpListener::bind(bind)
                 .await

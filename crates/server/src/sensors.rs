@@ -68,7 +68,7 @@ async fn ingest(
     };
     match api::ingest_payload(
         &state.platform,
-        &state.domains.sensors,
+        &state.sensors,
         &viewer,
         provider,
         params.station_id.as_deref(),

@@ -22,6 +22,9 @@ pub struct Model {
     pub latest_anomaly: bool,
     /// Whether the newest reading was flagged as stuck.
     pub latest_stuck: bool,
+    /// Bumped by every ingest that stores readings of it (anomaly windows kept in memory are
+    /// valid only at the revision they were read at).
+    pub revision: i64,
 }
 
 /// Relations of `sensors`.

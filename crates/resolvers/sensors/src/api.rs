@@ -20,6 +20,7 @@ use crate::{
         find_station,
         forecasts::ForecastCache,
         ingest, readings, stations,
+        windows::WindowCache,
     },
 };
 
@@ -92,7 +93,7 @@ fn target_station(viewer: &Viewer, requested: Option<&str>) -> AppResult<Uuid> {
 /// through the same path as `ingestReadings`.
 pub async fn ingest_payload(
     platform: &Platform,
-    settings: &SensorsSettings,
+    runtime: &SensorsRuntime,
     viewer: &Viewer,
     provider: Provider,
     station: Option<&str>,
@@ -120,7 +121,7 @@ pub async fn ingest_payload(
             observed_at: r.observed_at,
         })
         .collect();
-    let report = ingest::ingest(platform, settings, station_id, drafts).await?;
+    let report = ingest::ingest(platform, runtime, station_id, drafts).await?;
     Ok(ProviderIngest {
         station_id,
         device_id: adapted.device_id,
@@ -129,7 +130,8 @@ pub async fn ingest_payload(
     })
 }
 
-/// The sensor domain's per-process state: the forecast cache and the export slots. The
+/// The sensor domain's per-process state: the forecast cache, the anomaly windows kept between
+/// ingests and the export slots. The
 /// server builds one, puts it in the schema's data and keeps it for the export endpoint.
 #[derive(Clone)]
 pub struct SensorsRuntime {
@@ -137,6 +139,8 @@ pub struct SensorsRuntime {
     pub forecasts: Arc<ForecastCache>,
     /// Readings exports running on this replica.
     pub exports: Arc<ExportSlots>,
+    /// Sensors' anomaly windows as the last ingest left them.
+    pub windows: Arc<WindowCache>,
     /// The settings it was built from.
     pub settings: SensorsSettings,
     pacing: ExportPacing,
@@ -148,6 +152,7 @@ impl SensorsRuntime {
         Self {
             forecasts: Arc::new(ForecastCache::new(&settings)),
             exports: Arc::new(ExportSlots::new(&settings)),
+            windows: Arc::new(WindowCache::new(settings.window_cache_size)),
             pacing: ExportPacing::new(&settings),
             settings,
         }
@@ -277,7 +282,7 @@ pub const DEMO_STEP_MINUTES: i64 = 10;
 /// each. Idempotent by station name. Returns readings stored.
 pub async fn seed_demo(
     platform: &Platform,
-    settings: &SensorsSettings,
+    runtime: &SensorsRuntime,
     admin: Uuid,
     fixtures: &[StationFixture],
     followers: &[Uuid],
@@ -346,14 +351,14 @@ pub async fn seed_demo(
             }
             if batch.len() + 8 > ingest::MAX_BATCH {
                 station_readings +=
-                    ingest::ingest(platform, settings, created.id, std::mem::take(&mut batch))
+                    ingest::ingest(platform, runtime, created.id, std::mem::take(&mut batch))
                         .await?
                         .accepted;
             }
             at += Duration::minutes(DEMO_STEP_MINUTES);
         }
         if !batch.is_empty() {
-            station_readings += ingest::ingest(platform, settings, created.id, batch)
+            station_readings += ingest::ingest(platform, runtime, created.id, batch)
                 .await?
                 .accepted;
         }

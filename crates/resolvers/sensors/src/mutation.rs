@@ -99,13 +99,13 @@ impl SensorsMutation {
     ) -> Result<IngestReport> {
         let id = ids::decode(&station_id, STATION_TYPE, "stationId")?;
         ingest::authorize(ctx.viewer(), id)?;
+        let runtime = ctx
+            .data::<SensorsRuntime>()
+            .map_err(|_| AppError::internal("SensorsRuntime missing from the schema data"))?;
         let admission = if backfill.unwrap_or(false) {
             ingest::authorize_backfill(ctx.viewer())?;
             ingest::Admission::Backfill
         } else {
-            let runtime = ctx
-                .data::<SensorsRuntime>()
-                .map_err(|_| AppError::internal("SensorsRuntime missing from the schema data"))?;
             ingest::Admission::Live {
                 max_age: runtime.settings.ingest_max_age,
             }
@@ -119,7 +119,7 @@ impl SensorsMutation {
                 observed_at: r.observed_at,
             })
             .collect();
-        Ok(ingest::ingest_as(ctx.platform()?, id, drafts, admission)
+        Ok(ingest::ingest_as(ctx.platform()?, &runtime.windows, id, drafts, admission)
             .await?
             .into())
     }

@@ -62,4 +62,14 @@ pub struct SensorsSettings {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     pub forecast_cache_size: u32,
+
+    /// Sensors whose anomaly window (up to 1,440 recent values, ~23 KB) a replica keeps in
+    /// memory between ingests instead of reading it back each time (LRU); 0 keeps none.
+    #[arg(
+        long = "sensor-window-cache",
+        env = "AGORA_SENSOR_WINDOW_CACHE",
+        default_value_t = 4_096,
+        global = true
+    )]
+    pub window_cache_size: u32,
 }

@@ -50,7 +50,7 @@ struct DemoUser {
 /// Loads every demo fixture; returns how many records were created.
 pub async fn seed_demo(
     platform: &Platform,
-    sensors: &agora_sensors::SensorsSettings,
+    sensors: &agora_sensors::api::SensorsRuntime,
 ) -> anyhow::Result<usize> {
     let users: Vec<DemoUser> =
         serde_json::from_str(DEMO_USERS).context("fixtures/demo/users.json")?;

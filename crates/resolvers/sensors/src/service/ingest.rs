@@ -6,7 +6,7 @@
 //! five array parameters however many rows, so the statement is parsed and planned once and
 //! no bind-parameter limit applies. SQLite gets multi-row `VALUES` in chunks (its bind limit).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use agora_entities::sensors::{reading, reading_hour, sensor, station};
 use agora_platform::{AppError, AppResult, Platform, auth::Viewer};
@@ -20,9 +20,13 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{alerts, find_station, readings};
+use super::{
+    alerts, find_station, readings,
+    windows::{WINDOW_SPAN, Window, WindowCache},
+};
 use crate::{
-    SensorsSettings, anomaly,
+    anomaly,
+    api::SensorsRuntime,
     events::{LiveAqi, LiveMessage, LiveReading, channel},
     model::Pollutant,
     units,
@@ -134,20 +138,21 @@ pub(crate) fn authorize_backfill(viewer: &Viewer) -> AppResult<()> {
 /// publishes the stored readings and any AQI change.
 pub async fn ingest(
     platform: &Platform,
-    settings: &SensorsSettings,
+    runtime: &SensorsRuntime,
     station_id: Uuid,
     drafts: Vec<ReadingDraft>,
 ) -> AppResult<IngestReport> {
     let admission = Admission::Live {
-        max_age: settings.ingest_max_age,
+        max_age: runtime.settings.ingest_max_age,
     };
-    ingest_as(platform, station_id, drafts, admission).await
+    ingest_as(platform, &runtime.windows, station_id, drafts, admission).await
 }
 
 /// [`ingest`], with readings of any age admitted when `admission` is [`Admission::Backfill`]
 /// (the caller has checked [`authorize_backfill`]).
 pub(crate) async fn ingest_as(
     platform: &Platform,
+    cache: &WindowCache,
     station_id: Uuid,
     drafts: Vec<ReadingDraft>,
     admission: Admission,
@@ -227,10 +232,10 @@ pub(crate) async fn ingest_as(
     for values in by_parameter.values_mut() {
         values.sort_by_key(|(at, _)| *at);
     }
-    let mut windows = windows(&txn, station_id, &by_parameter).await?;
+    let windows = windows(&txn, cache, station_id, &by_parameter).await?;
     for (parameter, values) in &by_parameter {
-        let window = windows.remove(parameter).unwrap_or_default();
-        flag(*parameter, window, values, &mut checked);
+        let window = windows.get(parameter).map(|w| w.window.values());
+        flag(*parameter, window.unwrap_or_default(), values, &mut checked);
     }
     stages.mark("window");
     let stored = insert(&txn, station_id, &checked, now).await?;
@@ -239,8 +244,9 @@ pub(crate) async fn ingest_as(
     report.duplicates += checked.len() - stored.len();
     let mut aqi_change = None;
     let mut fired = false;
+    let mut revisions = HashMap::new();
     if !stored.is_empty() {
-        update_sensors(&txn, station_id, &stored, now).await?;
+        revisions = update_sensors(&txn, station_id, &stored, now).await?;
         add_to_hours(&txn, station_id, &stored).await?;
         stages.mark("sensors");
         let (current, changed) = refresh_aqi(&txn, &station, now).await?;
@@ -251,6 +257,7 @@ pub(crate) async fn ingest_as(
     }
     txn.commit().await?;
     stages.mark("commit");
+    keep_windows(cache, station_id, windows, &stored, &revisions);
     if fired {
         platform.wake_outbox();
     }
@@ -305,23 +312,60 @@ struct WindowRow {
     value: f64,
 }
 
+/// One parameter's anomaly window for a batch.
+struct Loaded {
+    /// Up to [`WINDOW_LIMIT`] readings from the 24 hours before the batch's first, oldest
+    /// first, at the sensor's revision when read.
+    window: Window,
+    /// Whether the batch is newer than every stored reading of the sensor, so the window with
+    /// the batch appended is the sensor's whole recent history (a copy worth keeping).
+    newest: bool,
+}
+
 /// Each parameter's anomaly window: up to [`WINDOW_LIMIT`] values from the 24 hours before its
-/// first reading in the batch, oldest first. One statement for every parameter (a
-/// `UNION ALL` of index range scans, each stopping at its limit), so a batch costs one round
-/// trip here however many parameters it carries.
+/// first reading in the batch, oldest first. From this replica's copy when it is whole (see
+/// [`super::windows`]); the rest in one statement for every parameter (a `UNION ALL` of index
+/// range scans, each stopping at its limit), so a batch costs one round trip here however many
+/// parameters it carries.
 async fn windows(
     txn: &DatabaseTransaction,
+    cache: &WindowCache,
     station_id: Uuid,
     batch: &BTreeMap<Pollutant, Vec<(DateTime<Utc>, f64)>>,
-) -> AppResult<HashMap<Pollutant, Vec<f64>>> {
+) -> AppResult<HashMap<Pollutant, Loaded>> {
+    let sensors: HashMap<Pollutant, sensor::Model> = sensor::Entity::find()
+        .filter(sensor::Column::StationId.eq(station_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|s| Some((Pollutant::parse(&s.parameter)?, s)))
+        .collect();
+    let mut out = HashMap::new();
     let mut parts = Vec::new();
     let mut values: Vec<sea_orm::Value> = vec![station_id.into()];
+    let mut missing = Vec::new();
     for (parameter, readings) in batch {
         let Some(&(first, _)) = readings.first() else {
             continue;
         };
+        let stored = sensors.get(parameter);
+        let revision = stored.map_or(0, |s| s.revision);
+        let newest = stored.is_none_or(|s| s.latest_observed_at < first);
+        let kept = if newest {
+            cache
+                .get(station_id, *parameter, revision)
+                .and_then(|copy| copy.before(first))
+        } else {
+            None
+        };
+        if let Some(window) = kept {
+            out.insert(*parameter, Loaded { window, newest });
+            continue;
+        }
+        let since = first - WINDOW_SPAN;
+        missing.push((*parameter, revision, since, newest));
         values.push(first.into());
-        values.push((first - Duration::hours(24)).into());
+        values.push(since.into());
         let (before, since) = (values.len() - 1, values.len());
         // The parameter name comes from the closed enum, never from client text.
         parts.push(format!(
@@ -334,7 +378,7 @@ async fn windows(
         ));
     }
     if parts.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(out);
     }
     let statement = Statement::from_sql_and_values(
         txn.get_database_backend(),
@@ -343,13 +387,54 @@ async fn windows(
     );
     let mut rows = WindowRow::find_by_statement(statement).all(txn).await?;
     rows.sort_by_key(|r| r.observed_at);
-    let mut out: HashMap<Pollutant, Vec<f64>> = HashMap::new();
+    let mut read: HashMap<Pollutant, VecDeque<(DateTime<Utc>, f64)>> = HashMap::new();
     for row in rows {
         if let Some(parameter) = Pollutant::parse(&row.parameter) {
-            out.entry(parameter).or_default().push(row.value);
+            read.entry(parameter)
+                .or_default()
+                .push_back((row.observed_at, row.value));
         }
     }
+    for (parameter, revision, floor, newest) in missing {
+        let window = Window {
+            revision,
+            floor,
+            readings: read.remove(&parameter).unwrap_or_default(),
+        };
+        out.insert(parameter, Loaded { window, newest });
+    }
     Ok(out)
+}
+
+/// After commit: keeps each parameter's window with the batch appended where this ingest was
+/// the only write since the window was read (the revision moved by one), and drops the copy
+/// of any other sensor this ingest wrote to.
+fn keep_windows(
+    cache: &WindowCache,
+    station_id: Uuid,
+    windows: HashMap<Pollutant, Loaded>,
+    stored: &[Flagged],
+    revisions: &HashMap<Pollutant, i64>,
+) {
+    for (parameter, loaded) in windows {
+        let Some(&revision) = revisions.get(&parameter) else {
+            // Nothing of this parameter was stored: the copy, if any, is as whole as before.
+            continue;
+        };
+        if loaded.newest && revision == loaded.window.revision + 1 {
+            let added = stored
+                .iter()
+                .filter(|r| r.parameter == parameter)
+                .map(|r| (r.observed_at, r.value));
+            cache.put(
+                station_id,
+                parameter,
+                loaded.window.extended(added, revision),
+            );
+        } else {
+            cache.forget(station_id, parameter);
+        }
+    }
 }
 
 /// Flags each of one parameter's readings (in time order) against its window (oldest first),
@@ -483,13 +568,14 @@ async fn insert(
         .collect())
 }
 
-/// Upserts each parameter's sensor row; its latest reading moves only forward in time.
+/// Upserts each parameter's sensor row (its latest reading moves only forward in time) and
+/// bumps its revision; returns the new revisions.
 async fn update_sensors(
     txn: &DatabaseTransaction,
     station_id: Uuid,
     stored: &[Flagged],
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<HashMap<Pollutant, i64>> {
     let mut newest: BTreeMap<Pollutant, &Flagged> = BTreeMap::new();
     for row in stored {
         let entry = newest.entry(row.parameter).or_insert(row);
@@ -507,6 +593,7 @@ async fn update_sensors(
             latest_observed_at: Set(r.observed_at),
             latest_anomaly: Set(r.anomaly),
             latest_stuck: Set(r.stuck),
+            revision: Set(1),
         })
         .collect();
     let current = Expr::col((sensor::Entity, sensor::Column::LatestObservedAt));
@@ -516,7 +603,7 @@ async fn update_sensors(
         Expr::case(newer.clone(), Expr::col((Alias::new("excluded"), column)))
             .finally(Expr::col((sensor::Entity, column)))
     };
-    sensor::Entity::insert_many(models)
+    let revisions = sensor::Entity::insert_many(models)
         .on_conflict(
             OnConflict::columns([sensor::Column::StationId, sensor::Column::Parameter])
                 .value(
@@ -535,11 +622,18 @@ async fn update_sensors(
                     sensor::Column::LatestObservedAt,
                     pick(sensor::Column::LatestObservedAt),
                 )
+                .value(
+                    sensor::Column::Revision,
+                    Expr::col((sensor::Entity, sensor::Column::Revision)).add(1),
+                )
                 .to_owned(),
         )
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
+        .exec_with_returning(txn)
+        .await?
+        .into_iter()
+        .filter_map(|s| Some((Pollutant::parse(&s.parameter)?, s.revision)))
+        .collect();
+    Ok(revisions)
 }
 
 /// Adds the newly stored unflagged readings to their hours' sums in `reading_hours`, which the

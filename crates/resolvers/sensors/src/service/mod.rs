@@ -1,6 +1,7 @@
 //! The sensor domain's rules as plain async functions over a database connection: stations,
 //! ingestion, reading the data back (latest, series, exports and their caps), alerts and
-//! forecasts (fitted once per station, parameter and hour).
+//! forecasts (fitted once per station, parameter and hour), and the anomaly windows kept
+//! between ingests.
 
 pub(crate) mod alerts;
 pub(crate) mod exports;
@@ -8,6 +9,7 @@ pub(crate) mod forecasts;
 pub(crate) mod ingest;
 pub(crate) mod readings;
 pub(crate) mod stations;
+pub(crate) mod windows;
 
 use agora_entities::sensors::station;
 use agora_platform::{AppError, AppResult, auth::Viewer};
