@@ -447,3 +447,85 @@ async fn connections_that_paged_forward_only_page_backward_too() {
     assert_code!(both, "BAD_USER_INPUT");
     server.shutdown().await;
 }
+
+/// The fields the first error's `violations` name, in order.
+fn violated(body: &Value) -> Vec<String> {
+    body["errors"][0]["extensions"]["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .map(|v| v["field"].as_str().expect("field").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_input_with_several_problems_names_every_field_in_one_error() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let admin = tokens.admin.clone();
+    let create = "mutation($i: CreateStationInput!) { createStation(input: $i) { id } }";
+    let body = server
+        .gql_as(
+            &admin,
+            create,
+            json!({ "i": { "name": " ", "latitude": 95.0, "longitude": 36.8, "city": "Nairobi", "country": "Kenya" } }),
+        )
+        .await;
+    assert_code!(body, "BAD_USER_INPUT");
+    // One error for the one field, as the spec asks, listing each problem.
+    let errors = body["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{body}");
+    let error = &errors[0];
+    assert_eq!(error["path"], json!(["createStation"]));
+    assert_eq!(
+        error["extensions"]["field"], "input.name",
+        "the first problem's field"
+    );
+    assert_eq!(
+        violated(&body),
+        ["input.name", "input.latitude", "input.country"]
+    );
+    let message = error["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("3 problems with the input: input.name: "),
+        "{message}"
+    );
+    // One problem stays as it was: its field, no list.
+    let one = server
+        .gql_as(
+            &admin,
+            create,
+            json!({ "i": { "name": "Kibera", "latitude": 95.0, "longitude": 36.8, "city": "Nairobi", "country": "KE" } }),
+        )
+        .await;
+    assert_eq!(one["errors"][0]["extensions"]["field"], "input.latitude");
+    assert!(one["errors"][0]["extensions"]["violations"].is_null());
+    // Signing up: a bad address and a short password at once.
+    let register = "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }";
+    let body = server
+        .gql(
+            register,
+            json!({ "i": { "email": "not-an-address", "password": "short", "displayName": "Ann" } }),
+        )
+        .await;
+    assert_eq!(violated(&body), ["input.email", "input.password"], "{body}");
+    // A question with three problems.
+    let topic = super::common::knowledge::topic(&server, &tokens.moderator, "Capitals", None).await;
+    let mut input =
+        super::common::knowledge::question_input(topic["id"].as_str().expect("id"), "Why?");
+    input["difficulty"] = json!(9);
+    input["choices"][1]["isCorrect"] = json!(true);
+    let body = server
+        .gql_as(
+            &tokens.moderator,
+            "mutation($i: CreateQuestionInput!) { createQuestion(input: $i) { id } }",
+            json!({ "i": input }),
+        )
+        .await;
+    assert_eq!(
+        violated(&body),
+        ["input.prompt", "input.choices", "input.difficulty"],
+        "{body}"
+    );
+    server.shutdown().await;
+}

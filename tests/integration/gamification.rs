@@ -41,7 +41,7 @@ use super::common::{
 };
 
 const PROGRESS: &str = "{ myProgress { points level xp xpForCurrentLevel xpForNextLevel streak longestStreak freezes activeToday timeZone achievements { achievement { key target } unlockedAt progress target } recentAwards { rule points localDate } } }";
-const BOARD: &str = "query($s: LeaderboardScope!, $t: ID, $f: Int, $a: String) { leaderboard(scope: $s, topicId: $t, first: $f, after: $a) { scope period totalPlayers entries { rank user { id displayName } points } myEntry { rank points user { id } } pageInfo { hasNextPage endCursor } } }";
+const BOARD: &str = "query($s: LeaderboardScope!, $t: ID, $f: Int, $a: String) { leaderboard(scope: $s, topicId: $t, first: $f, after: $a) { scope period totalPlayers entries { rank user { id displayName } points } myEntry { rank points user { id } } edges { cursor node { rank } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }";
 
 struct Learner {
     token: String,
@@ -616,6 +616,28 @@ async fn leaderboards_equal_a_recomputation_from_the_ledger() {
     .await;
     assert_eq!(second["entries"][0]["rank"], 6);
     assert_eq!(as_pairs(&first), expected_global[..5].to_vec());
+    // A standard connection: edges carry the entries and cursors; the last edge's cursor is
+    // the page's endCursor, and paging on from any edge's cursor continues below it.
+    assert_eq!(first["edges"][4]["cursor"], first["pageInfo"]["endCursor"]);
+    assert_eq!(
+        first["edges"][0]["cursor"],
+        first["pageInfo"]["startCursor"]
+    );
+    assert_eq!(first["edges"][2]["node"]["rank"], 3);
+    assert_eq!(
+        (
+            &first["pageInfo"]["hasPreviousPage"],
+            &second["pageInfo"]["hasPreviousPage"]
+        ),
+        (&json!(false), &json!(true))
+    );
+    let from_third = board(
+        &server,
+        &me.token,
+        json!({ "s": "GLOBAL", "f": 1, "a": first["edges"][2]["cursor"] }),
+    )
+    .await;
+    assert_eq!(from_third["edges"][0]["node"]["rank"], 4);
 
     // Both stores agree; a lost Redis board is refilled; a full rebuild changes nothing.
     let key = Scope::Global.board(clock.now());
@@ -1424,4 +1446,30 @@ async fn a_rule_earns_nothing_past_its_daily_cap() {
         progress(&server, &ann).await["points"].as_i64(),
         Some(before + 1_010)
     );
+}
+
+#[tokio::test]
+async fn every_seeded_achievement_names_its_metric_as_an_enum_value() {
+    use agora_entities::gamification::achievement;
+    use sea_orm::EntityTrait;
+
+    let server = TestServer::start().await;
+    let body = server
+        .gql("{ achievements { key metric } }", json!({}))
+        .await;
+    assert_no_errors(&body);
+    let listed = body["data"]["achievements"].as_array().expect("list");
+    let stored = achievement::Entity::find()
+        .all(&server.state.platform.db)
+        .await
+        .expect("achievements");
+    assert_eq!(listed.len(), stored.len());
+    for row in &stored {
+        let shown = listed
+            .iter()
+            .find(|a| a["key"] == row.key.as_str())
+            .expect("listed");
+        assert_eq!(shown["metric"], row.metric.as_str(), "{}", row.key);
+    }
+    server.shutdown().await;
 }

@@ -346,15 +346,15 @@ async fn deleting_a_topic_with_content_needs_a_reassignment() {
             .await,
         "CONFLICT"
     );
-    assert_no_errors(
-        &server
-            .gql_as(
-                &tokens.admin,
-                delete,
-                json!({ "id": old["id"], "to": new["id"] }),
-            )
-            .await,
-    );
+    let deleted = server
+        .gql_as(
+            &tokens.admin,
+            delete,
+            json!({ "id": old["id"], "to": new["id"] }),
+        )
+        .await;
+    assert_no_errors(&deleted);
+    assert_eq!(deleted["data"]["deleteTopic"], old["id"]);
     let moved = server
         .gql("query($t: ID!) { questions(filter: { topicId: $t }) { edges { node { topic { name } } } } }", json!({ "t": new["id"] }))
         .await;
@@ -824,4 +824,92 @@ fn the_import_command_checks_then_writes_a_file() {
     let done = agora(&["import-questions", path]);
     assert!(done.status.success());
     assert!(String::from_utf8_lossy(&done.stdout).contains("imported"));
+}
+
+#[tokio::test]
+async fn a_topic_page_lists_its_questions_in_one_request() {
+    let server = TestServer::start().await;
+    let tokens = server.role_tokens().await;
+    let parent = topic(&server, &tokens.moderator, "Geography", None).await;
+    let child = topic(
+        &server,
+        &tokens.moderator,
+        "Capitals",
+        parent["id"].as_str(),
+    )
+    .await;
+    let (parent_id, child_id) = (
+        parent["id"].as_str().expect("id"),
+        child["id"].as_str().expect("id"),
+    );
+    let mut made = Vec::new();
+    for i in 0..3 {
+        let q = question(
+            &server,
+            &tokens.moderator,
+            parent_id,
+            &format!("Geography question {i} about France?"),
+        )
+        .await;
+        made.push(q["id"].clone());
+    }
+    let below = question(
+        &server,
+        &tokens.moderator,
+        child_id,
+        "Which city is the capital of France?",
+    )
+    .await;
+    let page = "query($id: ID!, $after: String, $sub: Boolean) { topic(id: $id) { name questions(first: 2, after: $after, includeSubtopics: $sub) { edges { node { id topic { id } } } pageInfo { hasNextPage endCursor } } } }";
+    let ids = |body: &Value| -> Vec<Value> {
+        body["data"]["topic"]["questions"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"]["id"].clone())
+            .collect()
+    };
+    let first = server.gql(page, json!({ "id": parent_id })).await;
+    assert_no_errors(&first);
+    assert_eq!(first["data"]["topic"]["name"], "Geography");
+    assert_eq!(
+        ids(&first),
+        [made[2].clone(), made[1].clone()],
+        "newest first"
+    );
+    assert_eq!(
+        first["data"]["topic"]["questions"]["pageInfo"]["hasNextPage"],
+        true
+    );
+    let after = &first["data"]["topic"]["questions"]["pageInfo"]["endCursor"];
+    let second = server
+        .gql(page, json!({ "id": parent_id, "after": after }))
+        .await;
+    assert_eq!(
+        ids(&second),
+        [made[0].clone()],
+        "the subtopic's question is not listed"
+    );
+    assert_eq!(
+        second["data"]["topic"]["questions"]["pageInfo"]["hasNextPage"],
+        false
+    );
+    // With its subtopics: the child's question (the newest) comes first.
+    let all = server
+        .gql(page, json!({ "id": parent_id, "sub": true }))
+        .await;
+    assert_eq!(ids(&all), [below["id"].clone(), made[2].clone()]);
+    assert_eq!(
+        all["data"]["topic"]["questions"]["edges"][0]["node"]["topic"]["id"],
+        child_id
+    );
+    // Bad page arguments are the usual BAD_USER_INPUT.
+    let too_many = server
+        .gql(
+            "query($id: ID!) { topic(id: $id) { questions(first: 101) { edges { cursor } } } }",
+            json!({ "id": parent_id }),
+        )
+        .await;
+    assert_code!(too_many, "BAD_USER_INPUT");
+    server.shutdown().await;
 }

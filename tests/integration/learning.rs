@@ -287,7 +287,7 @@ async fn the_study_queue_pages_by_due_time_and_edits_keep_the_schedule() {
             json!({ "id": ids[1] }),
         )
         .await;
-    assert_eq!(deleted["data"]["deleteFlashcard"], true);
+    assert_eq!(deleted["data"]["deleteFlashcard"], ids[1]);
     let count = server
         .gql_as(&ann, "{ dueFlashcardCount }", json!({}))
         .await;

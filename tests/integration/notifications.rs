@@ -23,8 +23,8 @@ use super::common::{
 
 const FEED: &str = "query($first: Int, $after: String, $unread: Boolean) { notifications(first: $first, after: $after, unreadOnly: $unread) { edges { cursor node { id kind title body data readAt createdAt } } pageInfo { hasNextPage endCursor } } }";
 const COUNT: &str = "{ unreadNotificationCount }";
-const MARK: &str = "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }";
-const MARK_ALL: &str = "mutation { markAllNotificationsRead }";
+const MARK: &str = "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) { count unreadCount notifications { id readAt } } }";
+const MARK_ALL: &str = "mutation { markAllNotificationsRead { count unreadCount readAt } }";
 const PREFERENCES: &str = "{ notificationPreferences { kind channel enabled } }";
 const UPDATE: &str = "mutation($i: [NotificationPreferenceInput!]!) { updateNotificationPreferences(input: $i) { kind channel enabled } }";
 const RECEIVED: &str = "subscription { notificationReceived { id kind title body data readAt } }";
@@ -147,7 +147,26 @@ async fn the_feed_pages_newest_first_and_filters_unread() {
         )
         .await;
     assert_no_errors(&marked);
-    assert_eq!(marked["data"]["markNotificationsRead"], 2);
+    let marked = &marked["data"]["markNotificationsRead"];
+    assert_eq!(
+        (&marked["count"], &marked["unreadCount"]),
+        (&json!(2), &json!(3))
+    );
+    // The changed notifications come back, for a client's cache.
+    let changed: Vec<&Value> = marked["notifications"]
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .map(|n| &n["id"])
+        .collect();
+    assert_eq!(changed, [&all[0]["id"], &all[4]["id"]]);
+    assert!(
+        marked["notifications"]
+            .as_array()
+            .expect("notifications")
+            .iter()
+            .all(|n| n["readAt"].is_string())
+    );
     assert_eq!(unread(&server, &ada.token).await, 3);
     let unread_only =
         nodes(&feed(&server, &ada.token, json!({ "first": 10, "unread": true })).await);
@@ -157,7 +176,15 @@ async fn the_feed_pages_newest_first_and_filters_unread() {
     assert!(read[0]["readAt"].is_string());
 
     let everything = server.gql_as(&ada.token, MARK_ALL, json!({})).await;
-    assert_eq!(everything["data"]["markAllNotificationsRead"], 3);
+    let everything = &everything["data"]["markAllNotificationsRead"];
+    assert_eq!(
+        (&everything["count"], &everything["unreadCount"]),
+        (&json!(3), &json!(0))
+    );
+    // Every one of them is read at the time the answer names.
+    for n in feed_of(&server, &ada.token, 5).await.iter().skip(1).take(3) {
+        assert_eq!(n["readAt"], everything["readAt"], "{n}");
+    }
     assert_eq!(unread(&server, &ada.token).await, 0);
 }
 
@@ -178,14 +205,22 @@ async fn marking_read_counts_only_your_own_unread_notifications() {
         .await;
     assert_no_errors(&body);
     assert_eq!(
-        body["data"]["markNotificationsRead"], 1,
+        body["data"]["markNotificationsRead"]["count"], 1,
         "Bob's is not Ada's to mark"
+    );
+    assert_eq!(
+        body["data"]["markNotificationsRead"]["notifications"],
+        json!([{ "id": ada_welcome, "readAt": body["data"]["markNotificationsRead"]["notifications"][0]["readAt"] }])
     );
     assert_eq!(unread(&server, &bob.token).await, 1);
     let again = server
         .gql_as(&ada.token, MARK, json!({ "ids": [ada_welcome] }))
         .await;
-    assert_eq!(again["data"]["markNotificationsRead"], 0, "already read");
+    assert_eq!(
+        again["data"]["markNotificationsRead"],
+        json!({ "count": 0, "unreadCount": 0, "notifications": [] }),
+        "already read"
+    );
 
     // node(id:) shows a notification to its recipient only.
     let node = "query($id: ID!) { node(id: $id) { id ... on Notification { title } } }";

@@ -151,7 +151,7 @@ async fn persisted_query_mistakes_are_refused_with_400() {
     assert_code!(body, "PERSISTED_QUERY_NOT_FOUND");
     assert_body_snapshot!("persisted_query_mistakes_are_refused_with_400-body-4", body);
     // A persisted mutation over GET is refused with 405.
-    let mutation = "mutation { markAllNotificationsRead }";
+    let mutation = "mutation { markAllNotificationsRead { count } }";
     let _ = post(
         &server,
         json!({ "query": mutation, "extensions": apq(&sha256(mutation)) }),
@@ -355,6 +355,18 @@ async fn admins_import_manifests_and_partners_run_only_trusted_documents() {
             .as_array()
             .map(Vec::len),
         Some(3)
+    );
+    // Deleting one answers its id; a second time there is nothing to delete.
+    let doomed = listed["data"]["persistedOperations"]["edges"][0]["node"]["documentId"].clone();
+    let delete = "mutation($d: String!) { deletePersistedOperation(documentId: $d) }";
+    let deleted = server.gql_as(&admin, delete, json!({ "d": doomed })).await;
+    assert_eq!(
+        deleted["data"]["deletePersistedOperation"], doomed,
+        "{deleted}"
+    );
+    assert_code!(
+        server.gql_as(&admin, delete, json!({ "d": doomed })).await,
+        "NOT_FOUND"
     );
 }
 

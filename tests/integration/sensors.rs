@@ -116,7 +116,14 @@ async fn only_admins_register_stations_and_owners_or_admins_edit_them() {
         "FORBIDDEN"
     );
     let body = server.gql_as(&admin, delete, json!({ "id": id })).await;
-    assert_eq!(body["data"]["deleteStation"], true);
+    assert_eq!(
+        body["data"]["deleteStation"], id,
+        "the deleted station's id"
+    );
+    assert_code!(
+        server.gql_as(&admin, delete, json!({ "id": id })).await,
+        "NOT_FOUND"
+    );
     let gone = server.gql(STATION, json!({ "id": id })).await;
     assert_no_errors(&gone);
     assert!(gone["data"]["station"].is_null());
@@ -1210,7 +1217,7 @@ async fn unknown_stations_wrong_ids_and_rule_removal_give_clear_errors() {
     );
     assert_eq!(
         server.gql_as(&admin, delete, json!({ "id": id })).await["data"]["deleteAlertRule"],
-        true
+        id
     );
     assert_code!(
         server.gql_as(&admin, delete, json!({ "id": id })).await,

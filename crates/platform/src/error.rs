@@ -110,6 +110,10 @@ pub enum AppError {
         /// as `extensions.relatedId`.
         related: Option<String>,
     },
+    /// Client sees one `BAD_USER_INPUT` for an input with several problems: the first one's
+    /// `field`, a message naming them all, and `violations` listing each (`field`, `message`,
+    /// `detail`). One error, as the spec asks of one field, so a form marks every field at once.
+    Invalid(Vec<Violation>),
     /// Client sees `UNAUTHENTICATED` with the message.
     Unauthenticated(String),
     /// Client sees `FORBIDDEN` with the message.
@@ -147,6 +151,99 @@ pub enum AppError {
 
 /// Result with [`AppError`].
 pub type AppResult<T> = Result<T, AppError>;
+
+/// One problem with an input: the field as the client named it, why, and an optional finer
+/// code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// E.g. `input.latitude`.
+    pub field: String,
+    /// Human-readable reason.
+    pub message: String,
+    /// A finer machine-readable reason, e.g. `TOO_LATE`.
+    pub detail: Option<&'static str>,
+}
+
+/// Collects every problem found in one input, so the client hears of all of them in one
+/// answer instead of one per attempt.
+///
+/// ```
+/// # use agora_platform::{AppError, error::Violations};
+/// let mut problems = Violations::default();
+/// let name = problems.check(Err::<String, _>(AppError::bad_input("input.name", "too long")));
+/// let age = problems.check(Ok::<_, AppError>(7));
+/// assert_eq!((name, age), (None, Some(7)));
+/// assert!(problems.finish().is_err());
+/// ```
+#[derive(Debug, Default)]
+pub struct Violations {
+    found: Vec<Violation>,
+    /// An error that is not about the input (it wins at `finish`).
+    other: Option<AppError>,
+}
+
+impl Violations {
+    /// `result`'s value, or None with its problem kept.
+    pub fn check<T>(&mut self, result: AppResult<T>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(err) => {
+                self.add(err);
+                None
+            }
+        }
+    }
+
+    /// Keeps `err` (a `BAD_USER_INPUT` naming a field joins the list; any other error is
+    /// returned by `finish` instead of the list).
+    pub fn add(&mut self, err: AppError) {
+        match err {
+            AppError::BadInput {
+                message,
+                field: Some(field),
+                detail,
+                related: None,
+            } => self.found.push(Violation {
+                field,
+                message,
+                detail,
+            }),
+            AppError::Invalid(found) => self.found.extend(found),
+            other => {
+                self.other.get_or_insert(other);
+            }
+        }
+    }
+
+    /// Whether nothing is wrong so far.
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty() && self.other.is_none()
+    }
+
+    /// Ok when nothing was wrong; else the one problem as it was, or all of them together.
+    pub fn finish(mut self) -> AppResult<()> {
+        if let Some(other) = self.other {
+            return Err(other);
+        }
+        match self.found.len() {
+            0 => Ok(()),
+            1 => {
+                let Violation {
+                    field,
+                    message,
+                    detail,
+                } = self.found.remove(0);
+                Err(AppError::BadInput {
+                    message,
+                    field: Some(field),
+                    detail,
+                    related: None,
+                })
+            }
+            _ => Err(AppError::Invalid(self.found)),
+        }
+    }
+}
 
 impl AppError {
     /// `BAD_USER_INPUT` naming `field`.
@@ -194,6 +291,15 @@ impl AppError {
             Self::Internal(_) => "internal error".to_owned(),
             Self::LimitExceeded { message, .. } | Self::Refused(_, message) => message.clone(),
             Self::Unavailable(_) => "the database is unreachable; retry shortly".to_owned(),
+            Self::Invalid(found) => format!(
+                "{} problems with the input: {}",
+                found.len(),
+                found
+                    .iter()
+                    .map(|v| format!("{}: {}", v.field, v.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
         }
     }
 
@@ -209,7 +315,7 @@ impl AppError {
     /// The code this error is sent with.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::BadInput { .. } => ErrorCode::BadUserInput,
+            Self::BadInput { .. } | Self::Invalid(_) => ErrorCode::BadUserInput,
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
@@ -301,6 +407,29 @@ impl From<AppError> for async_graphql::Error {
                     if let Some(related) = related {
                         ext.set("relatedId", related.as_str());
                     }
+                }
+                AppError::Invalid(found) => {
+                    if let Some(first) = found.first() {
+                        ext.set("field", first.field.as_str());
+                    }
+                    let list: Vec<serde_json::Value> = found
+                        .iter()
+                        .map(|v| {
+                            let mut one = serde_json::json!({
+                                "field": v.field,
+                                "message": v.message,
+                            });
+                            if let Some(detail) = v.detail {
+                                one["detail"] = detail.into();
+                            }
+                            one
+                        })
+                        .collect();
+                    ext.set(
+                        "violations",
+                        async_graphql::Value::from_json(serde_json::Value::Array(list))
+                            .unwrap_or_default(),
+                    );
                 }
                 AppError::RateLimited {
                     retry_after_secs, ..

@@ -45,6 +45,7 @@ pub enum Node {
 #[derive(Default)]
 pub(crate) struct NodeQuery;
 
+/// `node(id:)`.
 #[Object]
 impl NodeQuery {
     /// Fetches any object by its global id; null when it does not exist.

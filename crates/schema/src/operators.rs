@@ -75,6 +75,7 @@ impl From<outbox_event::Model> for OutboxEvent {
 #[derive(Default)]
 pub struct OperatorsQuery;
 
+/// Operator queries.
 #[Object]
 impl OperatorsQuery {
     /// Outbox events in `status` (default `PARKED`), oldest first (admins only).
@@ -101,6 +102,7 @@ impl OperatorsQuery {
 #[derive(Default)]
 pub struct OperatorsMutation;
 
+/// Operator mutations.
 #[Object]
 impl OperatorsMutation {
     /// Puts a parked outbox event back in the queue, delivered at once with a fresh count of

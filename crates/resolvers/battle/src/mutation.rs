@@ -22,6 +22,7 @@ async fn render(platform: &Platform, room: &battle_room::Model) -> Result<Battle
     Ok(BattleRoom(Arc::new(view::load(&platform.db, room).await?)))
 }
 
+/// Battle rooms' mutation root.
 #[Object]
 impl BattleMutation {
     /// Opens a room; you are its host and first player.
@@ -107,9 +108,9 @@ impl BattleMutation {
     async fn submit_answer(
         &self,
         ctx: &Context<'_>,
-        room_id: ID,
-        question_id: ID,
-        choice_id: ID,
+        #[graphql(desc = "The room's global id.")] room_id: ID,
+        #[graphql(desc = "The question's global id.")] question_id: ID,
+        #[graphql(desc = "The choice's global id.")] choice_id: ID,
     ) -> Result<AnswerReceipt> {
         let user = ctx.viewer().require_user()?;
         let room_id = ids::decode(&room_id, BATTLE_ROOM_TYPE, "roomId")?;

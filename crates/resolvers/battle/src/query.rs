@@ -19,6 +19,7 @@ use crate::{
 #[derive(Default)]
 pub struct BattleQuery;
 
+/// Battle rooms' query root.
 #[Object]
 impl BattleQuery {
     /// A room (signed-in users; a private room only for its players); null when unknown.
@@ -34,10 +35,12 @@ impl BattleQuery {
     async fn my_battles(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
+            String,
+        >,
     ) -> Result<Option<Connection<String, BattleRoom>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let viewer = ctx.viewer().require_user()?;
@@ -59,7 +62,7 @@ impl BattleQuery {
     async fn open_battle_rooms(
         &self,
         ctx: &Context<'_>,
-        topic_id: Option<ID>,
+        #[graphql(desc = "The topic's global id, if any.")] topic_id: Option<ID>,
     ) -> Result<Vec<BattleRoom>> {
         ctx.viewer().require_user()?;
         let topic_id = topic_id

@@ -48,6 +48,7 @@ pub(crate) struct CreateBattleRoomInput {
 #[derive(Clone)]
 pub struct BattleRoom(pub Arc<RoomView>);
 
+/// A battle room as its players see it.
 #[Object]
 impl BattleRoom {
     /// Global id.
@@ -157,6 +158,7 @@ impl BattleRoom {
 /// A player in a room.
 pub(crate) struct BattlePlayer(PlayerView);
 
+/// A player in a room.
 #[Object]
 impl BattlePlayer {
     /// The user.
@@ -202,6 +204,7 @@ pub(crate) struct BattleChoice {
     pub text: String,
 }
 
+/// The open question of a battle.
 #[Object]
 impl BattleQuestion {
     /// Question id, for `submitAnswer`.
@@ -245,6 +248,7 @@ impl BattleQuestion {
 /// One line of the final ranking.
 pub(crate) struct BattleResult(ResultView);
 
+/// One line of the final ranking.
 #[Object]
 impl BattleResult {
     /// 1 for the winner.
@@ -276,6 +280,7 @@ impl BattleResult {
 /// The answer to a question that just closed, and what each player got.
 pub(crate) struct QuestionReveal(RevealView);
 
+/// The answer to a question that just closed, and what each player got.
 #[Object]
 impl QuestionReveal {
     /// The question.
@@ -302,6 +307,7 @@ impl QuestionReveal {
 /// What one player did on a revealed question.
 pub(crate) struct RevealResult(RevealResultView);
 
+/// What one player did on a revealed question.
 #[Object]
 impl RevealResult {
     /// The player.
@@ -335,6 +341,7 @@ pub(crate) struct BattleEvent {
     pub reveal: Option<Arc<RevealView>>,
 }
 
+/// A live event of a room: what happened and the full room state after it.
 #[Object]
 impl BattleEvent {
     /// What happened.

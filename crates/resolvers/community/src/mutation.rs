@@ -36,6 +36,7 @@ fn draft(input: SubmitQuestionInput) -> Result<(Uuid, QuestionDraft)> {
     ))
 }
 
+/// The contributor workflow's mutation root.
 #[Object]
 impl CommunityMutation {
     /// Proposes a question (any signed-in user). It passes the quality checks (the question
@@ -56,7 +57,7 @@ impl CommunityMutation {
     async fn revise_submission(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The submission's global id.")] id: ID,
         input: SubmitQuestionInput,
     ) -> Result<Submission> {
         let author = ctx.viewer().require_user()?;
@@ -73,7 +74,7 @@ impl CommunityMutation {
     async fn review_submission(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The submission's global id.")] id: ID,
         verdict: Verdict,
         comment: Option<String>,
     ) -> Result<Submission> {

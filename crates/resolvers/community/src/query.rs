@@ -19,6 +19,7 @@ use crate::{
 #[derive(Default)]
 pub struct CommunityQuery;
 
+/// The contributor workflow's query root.
 #[Object]
 impl CommunityQuery {
     /// Submissions waiting for your vote, oldest first: never your own, never a revision you
@@ -26,10 +27,12 @@ impl CommunityQuery {
     async fn review_queue(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
+            String,
+        >,
     ) -> Result<Option<Connection<String, Submission>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let platform = ctx.platform()?;
@@ -42,10 +45,12 @@ impl CommunityQuery {
     async fn my_submissions(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
+            String,
+        >,
         status: Option<SubmissionStatus>,
     ) -> Result<Option<Connection<String, Submission>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
@@ -68,11 +73,13 @@ impl CommunityQuery {
     async fn reputation_history(
         &self,
         ctx: &Context<'_>,
-        user_id: Option<ID>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "The user's global id, if any.")] user_id: Option<ID>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
+            String,
+        >,
     ) -> Result<Option<Connection<String, ReputationEvent>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let viewer = ctx.viewer();

@@ -49,6 +49,7 @@ pub(crate) struct SubmittedChoice {
 /// A proposed question and its review.
 pub struct Submission(pub submission::Model);
 
+/// A proposed question and its review.
 #[Object]
 impl Submission {
     /// Global id.
@@ -179,6 +180,7 @@ impl Submission {
 /// One reviewer's vote.
 pub(crate) struct Review(pub submission_review::Model);
 
+/// One reviewer's vote.
 #[Object]
 impl Review {
     /// Global id.
@@ -220,6 +222,7 @@ impl Review {
 /// One change to a user's reputation.
 pub(crate) struct ReputationEvent(pub reputation_event::Model);
 
+/// One change to a user's reputation.
 #[Object]
 impl ReputationEvent {
     /// Global id.

@@ -84,6 +84,7 @@ pub(crate) async fn board_page(
     })
 }
 
+/// Gamification's query root.
 #[Object]
 impl GamificationQuery {
     /// Your points, level, streak, achievements and recent awards.
@@ -169,7 +170,7 @@ impl GamificationQuery {
         &self,
         ctx: &Context<'_>,
         scope: LeaderboardScope,
-        topic_id: Option<ID>,
+        #[graphql(desc = "The topic's global id, if any.")] topic_id: Option<ID>,
         #[graphql(default = 10)] first: Option<i32>,
         after: Option<String>,
     ) -> Result<Leaderboard> {

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use agora_entities::gamification::{achievement, point_award};
 use agora_identity::api::{User, load_user};
-use agora_platform::{ids, pagination::encode_cursor};
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use agora_platform::{AppError, ids, pagination::encode_cursor};
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, connection::PageInfo};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -30,9 +30,93 @@ pub enum LeaderboardScope {
     Topic,
 }
 
+/// The counter an achievement watches.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum AchievementMetric {
+    /// Battles finished.
+    BattlesPlayed,
+    /// Battles won against at least one other player.
+    BattlesWon,
+    /// Flashcards reviewed.
+    FlashcardsReviewed,
+    /// Own questions published.
+    QuestionsPublished,
+    /// Topics completed.
+    TopicsCompleted,
+    /// Words mastered.
+    WordsMastered,
+    /// Literacy mock tests passed.
+    MockTestsPassed,
+    /// The longest daily word-practice streak.
+    LongestPracticeStreak,
+    /// The level reached.
+    Level,
+    /// The longest daily activity streak.
+    LongestStreak,
+}
+
+impl AchievementMetric {
+    /// The stored name's value (`BATTLES_PLAYED`, ...).
+    fn parse(stored: &str) -> Option<Self> {
+        use crate::service::metric as m;
+        Some(match stored {
+            m::BATTLES_PLAYED => Self::BattlesPlayed,
+            m::BATTLES_WON => Self::BattlesWon,
+            m::FLASHCARDS_REVIEWED => Self::FlashcardsReviewed,
+            m::QUESTIONS_PUBLISHED => Self::QuestionsPublished,
+            m::TOPICS_COMPLETED => Self::TopicsCompleted,
+            m::WORDS_MASTERED => Self::WordsMastered,
+            m::MOCK_TESTS_PASSED => Self::MockTestsPassed,
+            m::LONGEST_PRACTICE_STREAK => Self::LongestPracticeStreak,
+            m::LEVEL => Self::Level,
+            m::LONGEST_STREAK => Self::LongestStreak,
+            _ => return None,
+        })
+    }
+}
+
+/// What earned a point award: the event a rule pays for.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum PointRule {
+    /// Playing a battle.
+    BattleFinished,
+    /// Reviewing a flashcard.
+    FlashcardReviewed,
+    /// Completing a topic.
+    TopicCompleted,
+    /// A question you wrote was published.
+    QuestionPublished,
+    /// Mastering a word.
+    WordMastered,
+    /// Passing a literacy mock test.
+    MockTestPassed,
+    /// A new longest daily word-practice streak.
+    PracticeStreakExtended,
+    /// Signing in, once per local day.
+    DailyLogin,
+}
+
+impl PointRule {
+    /// The stored rule's value (`BATTLE_FINISHED`, ...).
+    fn parse(stored: &str) -> Option<Self> {
+        Some(match stored {
+            "BATTLE_FINISHED" => Self::BattleFinished,
+            "FLASHCARD_REVIEWED" => Self::FlashcardReviewed,
+            "TOPIC_COMPLETED" => Self::TopicCompleted,
+            "QUESTION_PUBLISHED" => Self::QuestionPublished,
+            "WORD_MASTERED" => Self::WordMastered,
+            "MOCK_TEST_PASSED" => Self::MockTestPassed,
+            "PRACTICE_STREAK_EXTENDED" => Self::PracticeStreakExtended,
+            crate::service::rules::DAILY_LOGIN => Self::DailyLogin,
+            _ => return None,
+        })
+    }
+}
+
 /// An achievement of the catalog.
 pub(crate) struct Achievement(pub achievement::Model);
 
+/// An achievement of the catalog.
 #[Object]
 impl Achievement {
     /// Stable key, e.g. `FIRST_WIN`.
@@ -50,10 +134,11 @@ impl Achievement {
         &self.0.description
     }
 
-    /// The counter it watches: `BATTLES_PLAYED`, `BATTLES_WON`, `LONGEST_STREAK`, `LEVEL`,
-    /// `FLASHCARDS_REVIEWED`, `QUESTIONS_PUBLISHED`, ...
-    async fn metric(&self) -> &str {
-        &self.0.metric
+    /// The counter it watches.
+    async fn metric(&self) -> Result<AchievementMetric> {
+        AchievementMetric::parse(&self.0.metric).ok_or_else(|| {
+            AppError::internal(format!("unknown achievement metric {:?}", self.0.metric)).into()
+        })
     }
 
     /// The value that unlocks it.
@@ -65,6 +150,7 @@ impl Achievement {
 /// One achievement as a user stands toward it.
 pub(crate) struct AchievementProgress(pub Standing);
 
+/// One achievement as a user stands toward it.
 #[Object]
 impl AchievementProgress {
     /// The achievement.
@@ -91,6 +177,7 @@ impl AchievementProgress {
 /// One entry of the points ledger.
 pub(crate) struct PointAward(pub point_award::Model);
 
+/// One entry of the points ledger.
 #[Object]
 impl PointAward {
     /// Global id.
@@ -98,9 +185,11 @@ impl PointAward {
         ids::encode(POINT_AWARD_TYPE, self.0.id)
     }
 
-    /// The rule that paid it: the event type (`BATTLE_FINISHED`, ...) or `DAILY_LOGIN`.
-    async fn rule(&self) -> &str {
-        &self.0.rule
+    /// The rule that paid it.
+    async fn rule(&self) -> Result<PointRule> {
+        PointRule::parse(&self.0.rule).ok_or_else(|| {
+            AppError::internal(format!("unknown point rule {:?}", self.0.rule)).into()
+        })
     }
 
     /// Points awarded.
@@ -126,6 +215,7 @@ pub(crate) struct MyProgress {
     pub(crate) recent: Vec<point_award::Model>,
 }
 
+/// Your points, level, streak and achievements.
 #[Object]
 impl MyProgress {
     /// All-time points.
@@ -202,6 +292,7 @@ pub(crate) struct UserProfile {
     pub(crate) unlocked: Vec<Standing>,
 }
 
+/// Someone's public progress.
 #[Object]
 impl UserProfile {
     /// The user.
@@ -260,6 +351,7 @@ pub(crate) struct ShareCard {
 /// One line of a leaderboard.
 pub(crate) struct LeaderboardEntry(pub Entry);
 
+/// One line of a leaderboard.
 #[Object]
 impl LeaderboardEntry {
     /// 1 for the top. Equal points rank by who reached them first.
@@ -278,13 +370,13 @@ impl LeaderboardEntry {
     }
 }
 
-/// Where a page of a leaderboard ends.
+/// One entry of a leaderboard page with its cursor (a Relay edge).
 #[derive(SimpleObject)]
-pub(crate) struct LeaderboardPageInfo {
-    /// More entries follow.
-    pub has_next_page: bool,
-    /// Pass as `after` for the next page.
-    pub end_cursor: Option<String>,
+pub(crate) struct LeaderboardEdge {
+    /// Pass as `after` to continue below this entry.
+    pub cursor: String,
+    /// The entry.
+    pub node: LeaderboardEntry,
 }
 
 /// A page of a leaderboard.
@@ -297,6 +389,7 @@ pub(crate) struct Leaderboard {
     pub(crate) page: Arc<Page>,
 }
 
+/// A page of a leaderboard.
 #[Object]
 impl Leaderboard {
     /// The scope.
@@ -317,7 +410,21 @@ impl Leaderboard {
         self.period.as_deref()
     }
 
-    /// The page's entries, best first.
+    /// The page's entries, best first, each with its cursor (the standard connection shape:
+    /// Apollo's `relayStylePagination` and urql's `relayPagination` page it as is).
+    async fn edges(&self) -> Vec<LeaderboardEdge> {
+        self.page
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| LeaderboardEdge {
+                cursor: encode_cursor(&(self.offset + i as i64 + 1)),
+                node: LeaderboardEntry(*entry),
+            })
+            .collect()
+    }
+
+    /// The page's entries, best first (`edges` without cursors).
     async fn entries(&self) -> Vec<LeaderboardEntry> {
         self.page
             .entries
@@ -337,12 +444,43 @@ impl Leaderboard {
         self.page.mine.map(LeaderboardEntry)
     }
 
-    /// Paging.
-    async fn page_info(&self) -> LeaderboardPageInfo {
+    /// Paging, as every connection has it.
+    async fn page_info(&self) -> PageInfo {
         let end = self.offset + self.page.entries.len() as i64;
-        LeaderboardPageInfo {
+        let any = !self.page.entries.is_empty();
+        PageInfo {
+            has_previous_page: self.offset > 0,
             has_next_page: end < self.page.total,
-            end_cursor: (!self.page.entries.is_empty()).then(|| encode_cursor(&end)),
+            start_cursor: any.then(|| encode_cursor(&(self.offset + 1))),
+            end_cursor: any.then(|| encode_cursor(&end)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::resolver_utils::EnumType as _;
+
+    use super::*;
+
+    #[test]
+    fn every_enum_value_reads_back_from_its_stored_name() {
+        for item in AchievementMetric::items() {
+            assert_eq!(
+                AchievementMetric::parse(item.name),
+                Some(item.value),
+                "{}",
+                item.name
+            );
+        }
+        for item in PointRule::items() {
+            assert_eq!(
+                PointRule::parse(item.name),
+                Some(item.value),
+                "{}",
+                item.name
+            );
+        }
+        assert_eq!(PointRule::parse("SOMETHING_NEW"), None);
     }
 }

@@ -20,6 +20,7 @@ use crate::{
 #[derive(Default)]
 pub struct IdentityMutation;
 
+/// Identity's mutation root.
 #[Object]
 impl IdentityMutation {
     /// Creates an account and signs in. The first account of an empty database is an ADMIN.

@@ -18,6 +18,7 @@ use crate::{
 #[derive(Default)]
 pub struct IdentityQuery;
 
+/// Identity's query root.
 #[Object]
 impl IdentityQuery {
     /// The signed-in user; null when anonymous.
@@ -35,10 +36,12 @@ impl IdentityQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
+            String,
+        >,
         role: Option<Role>,
         #[graphql(desc = "Case-insensitive part of an e-mail or display name.")] search: Option<
             String,
@@ -55,7 +58,7 @@ impl IdentityQuery {
     async fn api_keys(
         &self,
         ctx: &Context<'_>,
-        owner_id: Option<ID>,
+        #[graphql(desc = "The owner's global id, if any.")] owner_id: Option<ID>,
     ) -> Result<Option<Vec<ApiKey>>> {
         let viewer = ctx.viewer();
         let mut owner = viewer.require_user()?;

@@ -46,6 +46,7 @@ impl User {
     }
 }
 
+/// A registered account.
 #[Object]
 impl User {
     /// Global id.
@@ -95,6 +96,7 @@ impl User {
 /// A signed-in session's tokens.
 pub(crate) struct AuthPayload(pub IssuedSession);
 
+/// A signed-in session's tokens.
 #[Object]
 impl AuthPayload {
     /// JWT to send as `Authorization: Bearer <token>`.
@@ -121,6 +123,7 @@ impl AuthPayload {
 /// An API key (never its secret).
 pub struct ApiKey(pub api_key::Model);
 
+/// An API key (never its secret).
 #[Object]
 impl ApiKey {
     /// Global id.

@@ -33,6 +33,7 @@ fn article_draft(input: ArticleInput) -> Result<articles::ArticleDraft> {
     })
 }
 
+/// Knowledge hub's mutation root.
 #[Object]
 impl KnowledgeMutation {
     /// Creates a topic (moderators).
@@ -59,7 +60,7 @@ impl KnowledgeMutation {
     async fn update_topic(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The topic's global id.")] id: ID,
         input: UpdateTopicInput,
     ) -> Result<Topic> {
         ctx.viewer().require_role(Role::Moderator)?;
@@ -81,20 +82,23 @@ impl KnowledgeMutation {
     }
 
     /// Deletes a topic without subtopics (moderators); its questions and articles move to
-    /// `reassignTo`, which is required when it has any.
+    /// `reassignTo`, which is required when it has any. Returns the deleted topic's id.
     async fn delete_topic(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The topic's global id.")] id: ID,
+        #[graphql(
+            desc = "Where the topic's questions and articles go (required when it has any)."
+        )]
         reassign_to: Option<ID>,
-    ) -> Result<bool> {
+    ) -> Result<ID> {
         ctx.viewer().require_role(Role::Moderator)?;
         let id = ids::decode(&id, TOPIC_TYPE, "id")?;
         let target = reassign_to
             .map(|t| ids::decode(&t, TOPIC_TYPE, "reassignTo"))
             .transpose()?;
         topics::delete(ctx.platform()?, id, target).await?;
-        Ok(true)
+        Ok(ids::encode(TOPIC_TYPE, id))
     }
 
     /// Adds a question to the bank (moderators); published unless `status: DRAFT`.
@@ -126,7 +130,7 @@ impl KnowledgeMutation {
     async fn update_question(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The question's global id.")] id: ID,
         input: UpdateQuestionInput,
     ) -> Result<Question> {
         ctx.viewer().require_role(Role::Moderator)?;
@@ -187,7 +191,7 @@ impl KnowledgeMutation {
     async fn update_article(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The article's global id.")] id: ID,
         input: ArticleInput,
     ) -> Result<Article> {
         ctx.viewer().require_role(Role::Moderator)?;

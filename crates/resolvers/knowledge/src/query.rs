@@ -58,6 +58,27 @@ fn question_filter(
     })
 }
 
+/// A page of the questions `filter` selects, with the related rows the selection asks for
+/// loaded for the whole page in one concurrent round (the root `questions` and
+/// `Topic.questions`).
+pub(crate) async fn question_page(
+    ctx: &Context<'_>,
+    filter: questions::QuestionFilter,
+    page: &PageRequest<TimeCursor>,
+) -> Result<Connection<String, Question>> {
+    let page = questions::list(ctx.platform()?, filter, page).await?;
+    let look = ctx.look_ahead();
+    let node = if look.field("nodes").exists() {
+        look.field("nodes")
+    } else {
+        look.field("edges").field("node")
+    };
+    let rows: Vec<_> = page.rows.iter().map(|(_, q)| q).collect();
+    let preload = QuestionPreload::load(ctx, node, &rows).await?;
+    Ok(page.into_connection(|q| Question::preloaded(q, preload.clone())))
+}
+
+/// Knowledge hub's query root.
 #[Object]
 impl KnowledgeQuery {
     /// Subtopics of `parentId`, or the root topics.
@@ -73,7 +94,7 @@ impl KnowledgeQuery {
     async fn topic(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
+        #[graphql(desc = "The topic's global id.")] id: Option<ID>,
         slug: Option<String>,
     ) -> Result<Option<Topic>> {
         let platform = ctx.platform()?;
@@ -98,27 +119,18 @@ impl KnowledgeQuery {
     async fn questions(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
+            String,
+        >,
         filter: Option<QuestionFilterInput>,
     ) -> Result<Connection<String, Question>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let status = visible_status(ctx.viewer(), filter.status)?;
-        let page =
-            questions::list(ctx.platform()?, question_filter(filter, status)?, &page).await?;
-        // Related rows of the whole page in one concurrent round, for the selected fields only.
-        let look = ctx.look_ahead();
-        let node = if look.field("nodes").exists() {
-            look.field("nodes")
-        } else {
-            look.field("edges").field("node")
-        };
-        let rows: Vec<_> = page.rows.iter().map(|(_, q)| q).collect();
-        let preload = QuestionPreload::load(ctx, node, &rows).await?;
-        Ok(page.into_connection(|q| Question::preloaded(q, preload.clone())))
+        question_page(ctx, question_filter(filter, status)?, &page).await
     }
 
     /// One question; null when it does not exist or is not published (moderators see all).
@@ -141,11 +153,13 @@ impl KnowledgeQuery {
     async fn articles(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        topic_id: Option<ID>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "The topic's global id, if any.")] topic_id: Option<ID>,
         status: Option<ContentStatus>,
     ) -> Result<Connection<String, Article>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;

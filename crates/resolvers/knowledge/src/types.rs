@@ -7,8 +7,16 @@ use agora_entities::{
     knowledge::{article, question, question_choice, tag, topic},
 };
 use agora_identity::api::{User, UserLoader, load_user};
-use agora_platform::{AppError, auth::Role, context::ContextExt, ids};
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use agora_platform::{
+    AppError,
+    auth::Role,
+    context::ContextExt,
+    ids,
+    pagination::{PageRequest, TimeCursor},
+};
+use async_graphql::{
+    Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject, connection::Connection,
+};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -17,7 +25,7 @@ use crate::{
         ArticleTagsLoader, ChildrenLoader, ChoicesLoader, QuestionTagsLoader, TopicCountsLoader,
         TopicLoader,
     },
-    service::{ContentStatus, QuestionSource},
+    service::{ContentStatus, QuestionSource, questions::QuestionFilter},
 };
 
 /// Global-id type names.
@@ -50,6 +58,7 @@ async fn topic_by_id(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Topic> {
 /// A subject in the topic tree.
 pub struct Topic(pub topic::Model);
 
+/// A subject in the topic tree.
 #[Object]
 impl Topic {
     /// Global id.
@@ -112,6 +121,38 @@ impl Topic {
             .collect())
     }
 
+    /// This topic's published questions, newest first, and with `includeSubtopics` its
+    /// subtopics' too: a topic page in one request. (Asked on a list of topics, it costs a
+    /// statement per topic; `questions(filter: { topicId })` is the same list at the root.)
+    #[graphql(
+        complexity = "first.unwrap_or(20).max(last.unwrap_or(0)) as usize * child_complexity + 1"
+    )]
+    async fn questions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many from the start (default 20, at most 100).")]
+        first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(
+            default_with = "Some(false)",
+            desc = "Include the questions of every topic below this one (null is false)."
+        )]
+        include_subtopics: Option<bool>,
+    ) -> Result<Connection<String, Question>> {
+        let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
+        let filter = QuestionFilter {
+            topic_id: Some(self.0.id),
+            include_subtopics: include_subtopics.unwrap_or(false),
+            tags: Vec::new(),
+            difficulty: None,
+            status: Some(ContentStatus::Published),
+            text: None,
+        };
+        crate::query::question_page(ctx, filter, &page).await
+    }
+
     /// Published questions filed directly under this topic.
     async fn question_count(&self, ctx: &Context<'_>) -> Result<i64> {
         let counts = ctx
@@ -136,6 +177,7 @@ impl Topic {
 /// A label on questions and articles.
 pub(crate) struct Tag(pub tag::Model);
 
+/// A label on questions and articles.
 #[Object]
 impl Tag {
     /// Global id.
@@ -168,6 +210,7 @@ async fn answer_sealed(ctx: &Context<'_>, question: Uuid) -> Result<bool> {
 /// One answer a question offers.
 pub(crate) struct Choice(pub question_choice::Model);
 
+/// One answer a question offers.
 #[Object]
 impl Choice {
     /// Global id (what `submitAnswer` takes).
@@ -303,6 +346,7 @@ impl Question {
     }
 }
 
+/// A multiple-choice question.
 #[Object]
 impl Question {
     /// Global id.
@@ -426,6 +470,7 @@ impl Question {
 /// A reading article.
 pub struct Article(pub article::Model);
 
+/// A reading article.
 #[Object]
 impl Article {
     /// Global id.
@@ -605,6 +650,7 @@ pub(crate) struct SearchHit {
     pub hit: crate::service::search::Hit,
 }
 
+/// One search result.
 #[Object]
 impl SearchHit {
     /// Question or article.

@@ -16,6 +16,7 @@ use crate::{
 #[derive(Default)]
 pub struct LearningMutation;
 
+/// Learning's mutation root.
 #[Object]
 impl LearningMutation {
     /// Adds a flashcard to your deck, due at once.
@@ -40,7 +41,7 @@ impl LearningMutation {
     async fn update_flashcard(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The flashcard's global id.")] id: ID,
         input: UpdateFlashcardInput,
     ) -> Result<Flashcard> {
         let user = ctx.viewer().require_user()?;
@@ -59,12 +60,13 @@ impl LearningMutation {
         ))
     }
 
-    /// Deletes one of your flashcards and its review history.
-    async fn delete_flashcard(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    /// Deletes one of your flashcards and its review history; returns its id (`NOT_FOUND` when
+    /// you have no such card).
+    async fn delete_flashcard(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let user = ctx.viewer().require_user()?;
         let id = ids::decode(&id, FLASHCARD_TYPE, "id")?;
         service::delete(ctx.platform()?, user, id).await?;
-        Ok(true)
+        Ok(ids::encode(FLASHCARD_TYPE, id))
     }
 
     /// Reviews one of your due flashcards: SM-2 sets its next review from `quality`. The review

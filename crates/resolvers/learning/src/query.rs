@@ -17,6 +17,7 @@ use crate::{
 #[derive(Default)]
 pub struct LearningQuery;
 
+/// Learning's query root.
 #[Object]
 impl LearningQuery {
     /// Your flashcards, soonest due first; of one topic with `topicId`, only those due now with
@@ -28,12 +29,14 @@ impl LearningQuery {
     async fn my_flashcards(
         &self,
         ctx: &Context<'_>,
-        topic_id: Option<ID>,
+        #[graphql(desc = "The topic's global id, if any.")] topic_id: Option<ID>,
         #[graphql(default = false)] due_only: bool,
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
+            String,
+        >,
     ) -> Result<Option<Connection<String, Flashcard>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let user = ctx.viewer().require_user()?;
@@ -67,10 +70,12 @@ impl LearningQuery {
     async fn my_completed_topics(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
+            String,
+        >,
     ) -> Result<Option<Connection<String, TopicCompletion>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let user = ctx.viewer().require_user()?;

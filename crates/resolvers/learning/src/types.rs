@@ -36,6 +36,7 @@ async fn topic_of(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<To
 /// One of your flashcards, with its SM-2 schedule.
 pub struct Flashcard(pub flashcard::Model);
 
+/// One of your flashcards, with its SM-2 schedule.
 #[Object]
 impl Flashcard {
     /// Global id.
@@ -122,6 +123,7 @@ pub(crate) struct TopicCompletion {
     pub first_time: bool,
 }
 
+/// A topic you marked complete.
 #[Object]
 impl TopicCompletion {
     /// The topic.

@@ -23,6 +23,7 @@ use crate::{
 #[derive(Default)]
 pub struct LiteracyMutation;
 
+/// Literacy's mutation root.
 #[Object]
 impl LiteracyMutation {
     /// Practise `levelId` from now on (any unlocked level; `FORBIDDEN` for a locked one).
@@ -43,7 +44,7 @@ impl LiteracyMutation {
     async fn practice_word(
         &self,
         ctx: &Context<'_>,
-        word_id: ID,
+        #[graphql(desc = "The word's global id.")] word_id: ID,
         transcript: String,
         duration_ms: i32,
     ) -> Result<PracticeResult> {
@@ -72,8 +73,8 @@ impl LiteracyMutation {
     async fn submit_mock_test_answer(
         &self,
         ctx: &Context<'_>,
-        test_id: ID,
-        word_id: ID,
+        #[graphql(desc = "The test's global id.")] test_id: ID,
+        #[graphql(desc = "The word's global id.")] word_id: ID,
         transcript: String,
         duration_ms: i32,
     ) -> Result<MockTestAnswer> {

@@ -19,6 +19,7 @@ use crate::{
 #[derive(Default)]
 pub struct LiteracyQuery;
 
+/// Literacy's query root.
 #[Object]
 impl LiteracyQuery {
     /// Every word level, in order.
@@ -70,7 +71,7 @@ impl LiteracyQuery {
     async fn recommended_words(
         &self,
         ctx: &Context<'_>,
-        level_id: Option<ID>,
+        #[graphql(desc = "The level's global id, if any.")] level_id: Option<ID>,
         #[graphql(default = 5)] first: i32,
     ) -> Result<Option<Vec<RecommendedWord>>> {
         let user = ctx.viewer().require_user()?;

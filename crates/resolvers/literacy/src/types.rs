@@ -39,6 +39,8 @@ async fn standing(ctx: &Context<'_>) -> Result<Option<Arc<Standing>>> {
 /// mock test of the one before is passed.
 pub struct Level(pub level::Model);
 
+/// A graded level of words; the first is open to everyone, each next one opens when the
+/// mock test of the one before is passed.
 #[Object]
 impl Level {
     /// Global id.
@@ -67,8 +69,8 @@ impl Level {
     async fn words(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
     ) -> Result<Connection<String, Word>> {
         let page = pagination::PageRequest::<i32>::from_args(first, after, None, None)?;
         let rows = levels::words_page(
@@ -109,6 +111,7 @@ impl Level {
 /// A word to practise.
 pub struct Word(pub word::Model);
 
+/// A word to practise.
 #[Object]
 impl Word {
     /// Global id.
@@ -209,6 +212,7 @@ fn percent_encode(text: &str) -> String {
 /// Your record on one word.
 pub(crate) struct WordStanding(pub word_progress::Model);
 
+/// Your record on one word.
 #[Object]
 impl WordStanding {
     /// Practice attempts.
@@ -251,6 +255,7 @@ impl WordStanding {
 /// Your progress on one level.
 pub(crate) struct LevelStanding(pub level::Model, pub LevelProgress);
 
+/// Your progress on one level.
 #[Object]
 impl LevelStanding {
     /// The level.
@@ -314,6 +319,7 @@ fn clamp(value: i64) -> i32 {
 /// Your literacy progress: the profile dashboard's figures.
 pub(crate) struct LiteracyProgress(pub Arc<Standing>);
 
+/// Your literacy progress: the profile dashboard's figures.
 #[Object]
 impl LiteracyProgress {
     /// The level you practise.
@@ -490,6 +496,7 @@ pub enum MockTestStatus {
 /// A mock test of ten words from one level.
 pub struct MockTest(pub mock_test::Model);
 
+/// A mock test of ten words from one level.
 #[Object]
 impl MockTest {
     /// Global id.
@@ -587,6 +594,7 @@ pub(crate) struct MockTestAnswer {
 /// A word's analysis.
 pub(crate) struct WordAnalysis(pub Analysis);
 
+/// A word's analysis.
 #[Object]
 impl WordAnalysis {
     /// The word, lowercase.

@@ -8,18 +8,32 @@ use crate::{
         feed,
         preferences::{self, Preference},
     },
-    types::{NOTIFICATION_TYPE, NotificationPreference, NotificationPreferenceInput},
+    types::{
+        MarkAllNotificationsReadPayload, MarkNotificationsReadPayload, NOTIFICATION_TYPE,
+        Notification, NotificationPreference, NotificationPreferenceInput,
+    },
 };
+
+/// A count as GraphQL's `Int`.
+fn count(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
 
 /// Notifications' mutation root.
 #[derive(Default)]
 pub struct NotificationsMutation;
 
+/// Notifications' mutation root.
 #[Object]
 impl NotificationsMutation {
-    /// Marks your notifications `ids` (at most 100) read; returns how many were unread and now
-    /// are (`BAD_USER_INPUT` past 100). Ids that are not your notifications change nothing and are not counted.
-    async fn mark_notifications_read(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<i32> {
+    /// Marks your notifications `ids` (at most 100) read (`BAD_USER_INPUT` past 100); returns
+    /// those that were unread and now are, for a client's cache, with your unread count after.
+    /// Ids that are not your notifications change nothing and are not returned.
+    async fn mark_notifications_read(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Notifications to mark read, at most 100.")] ids: Vec<ID>,
+    ) -> Result<MarkNotificationsReadPayload> {
         let user = ctx.viewer().require_user()?;
         // Checked before decoding, so an over-long list is refused whatever it holds.
         feed::check_batch(ids.len())?;
@@ -28,15 +42,27 @@ impl NotificationsMutation {
             .enumerate()
             .map(|(i, id)| ids::decode(id, NOTIFICATION_TYPE, &format!("ids[{i}]")))
             .collect::<Result<Vec<_>, _>>()?;
-        let changed = feed::mark_read(ctx.platform()?, user, &ids).await?;
-        Ok(i32::try_from(changed).unwrap_or(i32::MAX))
+        let marked = feed::mark_read(ctx.platform()?, user, &ids).await?;
+        Ok(MarkNotificationsReadPayload {
+            count: count(marked.count),
+            unread_count: count(marked.unread),
+            notifications: marked.changed.into_iter().map(Notification).collect(),
+        })
     }
 
-    /// Marks all your notifications read; returns how many were unread.
-    async fn mark_all_notifications_read(&self, ctx: &Context<'_>) -> Result<i32> {
+    /// Marks all your notifications read; returns how many were unread and the read time
+    /// written (a client sets it on the unread notifications it holds).
+    async fn mark_all_notifications_read(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<MarkAllNotificationsReadPayload> {
         let user = ctx.viewer().require_user()?;
-        let changed = feed::mark_all_read(ctx.platform()?, user).await?;
-        Ok(i32::try_from(changed).unwrap_or(i32::MAX))
+        let marked = feed::mark_all_read(ctx.platform()?, user).await?;
+        Ok(MarkAllNotificationsReadPayload {
+            count: count(marked.count),
+            unread_count: count(marked.unread),
+            read_at: marked.at,
+        })
     }
 
     /// Chooses, per kind and channel, whether notifications reach you there (each pair at most

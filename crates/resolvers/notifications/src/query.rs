@@ -15,6 +15,7 @@ use crate::{
 #[derive(Default)]
 pub struct NotificationsQuery;
 
+/// Notifications' query root.
 #[Object]
 impl NotificationsQuery {
     /// Your notifications, newest first; only the unread ones with `unreadOnly` (null is false).
@@ -24,10 +25,12 @@ impl NotificationsQuery {
     async fn notifications(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
+            String,
+        >,
         #[graphql(default_with = "Some(false)")] unread_only: Option<bool>,
     ) -> Result<Option<Connection<String, Notification>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;

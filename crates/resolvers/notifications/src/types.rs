@@ -13,6 +13,7 @@ pub const NOTIFICATION_TYPE: &str = "Notification";
 /// Something that happened that you should know about.
 pub struct Notification(pub notification::Model);
 
+/// Something that happened that you should know about.
 #[Object]
 impl Notification {
     /// Global id.
@@ -84,4 +85,27 @@ pub(crate) struct NotificationPreferenceInput {
     pub channel: NotificationChannel,
     /// Deliver it there.
     pub enabled: bool,
+}
+
+/// What `markNotificationsRead` changed.
+#[derive(SimpleObject)]
+pub(crate) struct MarkNotificationsReadPayload {
+    /// The notifications this call marked read, newest first (already-read ones and ids that
+    /// are not yours are left out).
+    pub notifications: Vec<Notification>,
+    /// How many this call marked read.
+    pub count: i32,
+    /// Your unread notifications after the call (the badge).
+    pub unread_count: i32,
+}
+
+/// What `markAllNotificationsRead` changed.
+#[derive(SimpleObject)]
+pub(crate) struct MarkAllNotificationsReadPayload {
+    /// How many were unread and now are read.
+    pub count: i32,
+    /// Your unread notifications after the call: 0, unless one arrived meanwhile.
+    pub unread_count: i32,
+    /// The read time written on each of them.
+    pub read_at: DateTime<Utc>,
 }

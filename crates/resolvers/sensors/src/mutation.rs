@@ -17,6 +17,7 @@ use crate::{
 #[derive(Default)]
 pub struct SensorsMutation;
 
+/// The sensor domain's mutation root.
 #[Object]
 impl SensorsMutation {
     /// Registers a station (admins); you become its owner.
@@ -65,10 +66,14 @@ impl SensorsMutation {
         Ok(Station(updated))
     }
 
-    /// Removes a station with all its readings (admins). False if it was already gone.
-    async fn delete_station(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    /// Removes a station with all its readings (admins); returns its id (`NOT_FOUND` when it
+    /// was already gone).
+    async fn delete_station(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let id = ids::decode(&id, STATION_TYPE, "id")?;
-        Ok(stations::delete(ctx.platform()?, ctx.viewer(), id).await?)
+        if !stations::delete(ctx.platform()?, ctx.viewer(), id).await? {
+            return Err(AppError::NotFound("no such station".into()).into());
+        }
+        Ok(ids::encode(STATION_TYPE, id))
     }
 
     /// Creates a device key (`SENSORS_WRITE`) bound to the station (admins); its secret is in
@@ -90,7 +95,7 @@ impl SensorsMutation {
     async fn ingest_readings(
         &self,
         ctx: &Context<'_>,
-        station_id: ID,
+        #[graphql(desc = "The station's global id.")] station_id: ID,
         readings: Vec<ReadingInput>,
         #[graphql(
             desc = "Admit readings older than AGORA_INGEST_MAX_AGE (signed-in admins only; default false)."
@@ -119,9 +124,11 @@ impl SensorsMutation {
                 observed_at: r.observed_at,
             })
             .collect();
-        Ok(ingest::ingest_as(ctx.platform()?, &runtime.windows, id, drafts, admission)
-            .await?
-            .into())
+        Ok(
+            ingest::ingest_as(ctx.platform()?, &runtime.windows, id, drafts, admission)
+                .await?
+                .into(),
+        )
     }
 
     /// Follows a station: its alerts reach you as notifications.
@@ -170,9 +177,13 @@ impl SensorsMutation {
         Ok(AlertRule(rule))
     }
 
-    /// Deletes an alert rule (admins and the station's owner).
-    async fn delete_alert_rule(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    /// Deletes an alert rule (admins and the station's owner); returns its id (`NOT_FOUND`
+    /// when it was already gone).
+    async fn delete_alert_rule(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let id = ids::decode(&id, ALERT_RULE_TYPE, "id")?;
-        Ok(alerts::delete_rule(ctx.platform()?, ctx.viewer(), id).await?)
+        if !alerts::delete_rule(ctx.platform()?, ctx.viewer(), id).await? {
+            return Err(AppError::NotFound("no such alert rule".into()).into());
+        }
+        Ok(ids::encode(ALERT_RULE_TYPE, id))
     }
 }

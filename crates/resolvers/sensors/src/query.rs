@@ -16,6 +16,7 @@ use crate::{
 #[derive(Default)]
 pub struct SensorsQuery;
 
+/// The sensor domain's query root.
 #[Object]
 impl SensorsQuery {
     /// Stations, oldest first; within `near` (a radius) and/or `bbox` when given.
@@ -28,10 +29,12 @@ impl SensorsQuery {
         ctx: &Context<'_>,
         near: Option<NearInput>,
         bbox: Option<BoundingBoxInput>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
+            String,
+        >,
     ) -> Result<Connection<String, Station>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let page = stations::page(

@@ -32,6 +32,7 @@ pub(crate) use agora_events::sensors::ALERT_TYPE;
 /// A monitoring station.
 pub struct Station(pub station::Model);
 
+/// A monitoring station.
 #[Object]
 impl Station {
     /// Global id.
@@ -165,10 +166,12 @@ impl Station {
     async fn alerts(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
+            String,
+        >,
     ) -> Result<Connection<String, Alert>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let page = alerts::page(&ctx.platform()?.db, self.0.id, &page).await?;
@@ -224,11 +227,14 @@ impl Sensor {
     }
 }
 
+/// A station's sensor for one parameter.
 #[Object]
 impl Sensor {
     /// What it measures.
-    async fn parameter(&self) -> Option<Pollutant> {
-        Pollutant::parse(&self.0.parameter)
+    async fn parameter(&self) -> Result<Pollutant> {
+        Pollutant::parse(&self.0.parameter).ok_or_else(|| {
+            AppError::internal(format!("unknown sensor parameter {:?}", self.0.parameter)).into()
+        })
     }
 
     /// The unit its values are in.
@@ -348,6 +354,7 @@ impl From<LiveAqi> for Aqi {
 /// One bucket of a series.
 pub(crate) struct SeriesPoint(pub readings::SeriesPoint);
 
+/// One bucket of a series.
 #[Object]
 impl SeriesPoint {
     /// Start of the bucket.
@@ -402,6 +409,7 @@ pub(crate) struct ForecastPoint {
 /// An alert rule.
 pub(crate) struct AlertRule(pub alert_rule::Model);
 
+/// An alert rule.
 #[Object]
 impl AlertRule {
     /// Global id.
@@ -441,6 +449,7 @@ impl AlertRule {
 /// One firing of an alert rule.
 pub(crate) struct Alert(pub alert::Model);
 
+/// One firing of an alert rule.
 #[Object]
 impl Alert {
     /// Global id.

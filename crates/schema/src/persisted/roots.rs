@@ -94,6 +94,7 @@ pub struct ImportPersistedOperationsPayload {
 #[derive(Default)]
 pub struct PersistedQuery;
 
+/// Trusted-document queries.
 #[Object]
 impl PersistedQuery {
     /// Trusted documents ordered by id (admins only).
@@ -101,8 +102,8 @@ impl PersistedQuery {
         &self,
         ctx: &Context<'_>,
         client_name: Option<String>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
     ) -> Result<Option<Connection<String, PersistedOperation>>> {
         ctx.viewer().require_role(Role::Admin)?;
         let limit = match first {
@@ -141,6 +142,7 @@ impl PersistedQuery {
 #[derive(Default)]
 pub struct PersistedMutation;
 
+/// Trusted-document mutations.
 #[Object]
 impl PersistedMutation {
     /// Imports a manifest of trusted documents (admins only). Every document is validated
@@ -165,14 +167,17 @@ impl PersistedMutation {
         })
     }
 
-    /// Stops trusting a document (admins only); false if it was not trusted. Replicas that
-    /// served it recently keep it for up to a minute.
+    /// Stops trusting a document (admins only); returns its `documentId` (`NOT_FOUND` if it
+    /// was not trusted). Replicas that served it recently keep it for up to a minute.
     async fn delete_persisted_operation(
         &self,
         ctx: &Context<'_>,
-        document_id: String,
-    ) -> Result<bool> {
+        #[graphql(desc = "The document's id (`sha256:` and its hash).")] document_id: String,
+    ) -> Result<String> {
         ctx.viewer().require_role(Role::Admin)?;
-        Ok(trusted::delete(ctx.platform()?, &document_id).await?)
+        if !trusted::delete(ctx.platform()?, &document_id).await? {
+            return Err(AppError::NotFound("no such trusted document".into()).into());
+        }
+        Ok(document_id)
     }
 }

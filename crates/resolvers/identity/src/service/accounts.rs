@@ -6,7 +6,7 @@ use agora_platform::{
     AppError, AppResult, Platform,
     auth::{Role, password},
     db::{begin_write, contains_ci},
-    error::on_unique_violation,
+    error::{Violations, on_unique_violation},
     outbox::{self, NewEvent},
     pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
 };
@@ -39,9 +39,22 @@ const EMAIL_TAKEN: &str = "an account with this e-mail address already exists";
 /// Creates an account (the first one of an empty database is an admin), sends the e-mail
 /// verification link and signs the user in.
 pub(crate) async fn register(platform: &Platform, input: NewAccount) -> AppResult<IssuedSession> {
-    let email = normalize_email(&input.email, "input.email")?;
-    let display_name = normalize_display_name(&input.display_name, "input.displayName")?;
-    check_password(&input.password, Some(&email), "input.password")?;
+    // Every problem at once, so a sign-up form can mark each field.
+    let mut problems = Violations::default();
+    let email = problems.check(normalize_email(&input.email, "input.email"));
+    let display_name = problems.check(normalize_display_name(
+        &input.display_name,
+        "input.displayName",
+    ));
+    problems.check(check_password(
+        &input.password,
+        email.as_deref(),
+        "input.password",
+    ));
+    problems.finish()?;
+    let (Some(email), Some(display_name)) = (email, display_name) else {
+        return Err(AppError::internal("a checked account field is missing"));
+    };
     let user = insert_user(platform, email, display_name, input.password, None).await?;
     one_time::send_email_verification(platform, &user).await?;
     sessions::start_session(platform, user).await
@@ -173,19 +186,25 @@ pub(crate) async fn update_profile(
     changes: ProfileChanges,
 ) -> AppResult<user::Model> {
     let mut active: user::ActiveModel = find_user(&platform.db, user_id).await?.into();
-    if let Some(name) = changes.display_name {
-        active.display_name = Set(normalize_display_name(&name, "input.displayName")?);
+    let mut problems = Violations::default();
+    if let Some(name) = changes
+        .display_name
+        .and_then(|n| problems.check(normalize_display_name(&n, "input.displayName")))
+    {
+        active.display_name = Set(name);
     }
     if let Some(zone) = changes.time_zone {
         let zone = zone.trim();
         if zone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(AppError::bad_input(
+            problems.add(AppError::bad_input(
                 "input.timeZone",
                 format!("{zone:?} is not an IANA time zone name such as Europe/Berlin"),
             ));
+        } else {
+            active.time_zone = Set(zone.to_owned());
         }
-        active.time_zone = Set(zone.to_owned());
     }
+    problems.finish()?;
     save_with_event(platform, active).await
 }
 

@@ -244,11 +244,19 @@ pub async fn import(
                 difficulty: row.difficulty,
                 tags: row.tags,
             };
-            let checked = check_question(&draft, &prefix).map_err(|e| match e {
-                AppError::BadInput { field, message, .. } => {
-                    (field.unwrap_or(prefix.clone()), message)
-                }
-                other => (prefix.clone(), other.client_message()),
+            let checked = check_question(&draft, &prefix).map_err(|e| match &e {
+                AppError::BadInput { field, message, .. } => (
+                    field.clone().unwrap_or_else(|| prefix.clone()),
+                    message.clone(),
+                ),
+                // Several problems: the first one's field, a message naming them all.
+                AppError::Invalid(found) => (
+                    found
+                        .first()
+                        .map_or_else(|| prefix.clone(), |v| v.field.clone()),
+                    e.client_message(),
+                ),
+                _ => (prefix.clone(), e.client_message()),
             })?;
             Ok((topic_id, checked))
         });

@@ -1,6 +1,6 @@
 //! Input rules shared by questions, topics, articles and (later) submissions and imports.
 
-use agora_platform::{AppError, AppResult};
+use agora_platform::{AppError, AppResult, error::Violations};
 
 /// Longest prompt.
 pub(crate) const MAX_PROMPT: usize = 500;
@@ -59,19 +59,35 @@ fn chars_between(value: &str, min: usize, max: usize, field: &str, what: &str) -
 /// (`input`, or `rows[3]` for an import).
 pub fn check_question(draft: &QuestionDraft, prefix: &str) -> AppResult<CheckedQuestion> {
     let field = |name: &str| format!("{prefix}.{name}");
+    // Every problem at once, so an editor can mark each field.
+    let mut problems = Violations::default();
     let prompt = draft.prompt.trim().to_owned();
-    chars_between(&prompt, MIN_PROMPT, MAX_PROMPT, &field("prompt"), "prompt")?;
+    problems.check(chars_between(
+        &prompt,
+        MIN_PROMPT,
+        MAX_PROMPT,
+        &field("prompt"),
+        "prompt",
+    ));
     if !(2..=6).contains(&draft.choices.len()) {
-        return Err(AppError::bad_input(field("choices"), "give 2 to 6 choices"));
+        problems.add(AppError::bad_input(field("choices"), "give 2 to 6 choices"));
     }
     let mut choices = Vec::with_capacity(draft.choices.len());
     let mut seen = std::collections::HashSet::new();
     for (index, (text, correct)) in draft.choices.iter().enumerate() {
         let text = text.trim().to_owned();
         let choice_field = field(&format!("choices[{index}].text"));
-        chars_between(&text, 1, MAX_CHOICE, &choice_field, "a choice")?;
-        if !seen.insert(text.to_lowercase()) {
-            return Err(AppError::bad_input(
+        let fits = problems
+            .check(chars_between(
+                &text,
+                1,
+                MAX_CHOICE,
+                &choice_field,
+                "a choice",
+            ))
+            .is_some();
+        if fits && !seen.insert(text.to_lowercase()) {
+            problems.add(AppError::bad_input(
                 choice_field,
                 format!("choice {text:?} appears twice"),
             ));
@@ -79,33 +95,34 @@ pub fn check_question(draft: &QuestionDraft, prefix: &str) -> AppResult<CheckedQ
         choices.push((text, *correct));
     }
     let correct = choices.iter().filter(|(_, c)| *c).count();
-    if correct != 1 {
-        return Err(AppError::bad_input(
+    if correct != 1 && !choices.is_empty() {
+        problems.add(AppError::bad_input(
             field("choices"),
             format!("exactly one choice must be correct (got {correct})"),
         ));
     }
     let explanation = draft.explanation.trim().to_owned();
-    chars_between(
+    problems.check(chars_between(
         &explanation,
         1,
         MAX_EXPLANATION,
         &field("explanation"),
         "explanation",
-    )?;
+    ));
     if !(1..=5).contains(&draft.difficulty) {
-        return Err(AppError::bad_input(
+        problems.add(AppError::bad_input(
             field("difficulty"),
             "difficulty must be 1 to 5",
         ));
     }
-    let tags = normalize_tags(&draft.tags, &field("tags"))?;
+    let tags = problems.check(normalize_tags(&draft.tags, &field("tags")));
+    problems.finish()?;
     Ok(CheckedQuestion {
         prompt,
         choices,
         explanation,
         difficulty: draft.difficulty as i16,
-        tags,
+        tags: tags.unwrap_or_default(),
     })
 }
 
@@ -215,6 +232,22 @@ mod tests {
         let mut seven = draft();
         seven.choices = (0..7).map(|n| (format!("c{n}"), n == 0)).collect();
         assert!(check_question(&seven, "input").is_err());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut bad = draft();
+        bad.prompt = "Why?".into();
+        bad.difficulty = 9;
+        bad.choices[1].1 = true;
+        let Err(AppError::Invalid(found)) = check_question(&bad, "input") else {
+            panic!("expected several problems");
+        };
+        let fields: Vec<&str> = found.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["input.prompt", "input.choices", "input.difficulty"]
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use agora_platform::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
+    QueryFilter, QueryOrder, QuerySelect, TryInsertResult, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -86,26 +86,53 @@ pub(crate) async fn unread_count<C: ConnectionTrait>(db: &C, user_id: Uuid) -> A
         .await?)
 }
 
-/// Marks those of `ids` that are `user_id`'s own and unread as read; returns how many changed.
-/// Ids of other users' notifications (or of none) change nothing and are not counted: one
+/// `at` to the microsecond, as the database keeps it, so the time an answer names equals the
+/// one read back later.
+fn stored_precision(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
+}
+
+/// What a mark-read changed.
+pub(crate) struct Marked {
+    /// The notifications marked read now, newest first (empty for a mark-all).
+    pub(crate) changed: Vec<notification::Model>,
+    /// How many were marked.
+    pub(crate) count: u64,
+    /// The user's unread notifications after it.
+    pub(crate) unread: u64,
+    /// The read time written.
+    pub(crate) at: DateTime<Utc>,
+}
+
+/// Marks those of `ids` that are `user_id`'s own and unread as read; returns those it changed.
+/// Ids of other users' notifications (or of none) change nothing and are not returned: one
 /// statement scoped to the owner, so no one can mark or probe another user's feed.
 /// `BAD_USER_INPUT` on `ids` past [`MAX_IDS_PER_CALL`].
-pub(crate) async fn mark_read(platform: &Platform, user_id: Uuid, ids: &[Uuid]) -> AppResult<u64> {
+pub(crate) async fn mark_read(
+    platform: &Platform,
+    user_id: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Marked> {
     check_batch(ids.len())?;
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let result = notification::Entity::update_many()
-        .col_expr(
-            notification::Column::ReadAt,
-            sea_orm::sea_query::Expr::value(platform.clock.now()),
-        )
-        .filter(notification::Column::UserId.eq(user_id))
-        .filter(notification::Column::Id.is_in(ids.iter().copied()))
-        .filter(notification::Column::ReadAt.is_null())
-        .exec(&platform.db)
-        .await?;
-    Ok(result.rows_affected)
+    let at = stored_precision(platform.clock.now());
+    let mut changed = if ids.is_empty() {
+        Vec::new()
+    } else {
+        notification::Entity::update_many()
+            .col_expr(notification::Column::ReadAt, Expr::value(at))
+            .filter(notification::Column::UserId.eq(user_id))
+            .filter(notification::Column::Id.is_in(ids.iter().copied()))
+            .filter(notification::Column::ReadAt.is_null())
+            .exec_with_returning(&platform.db)
+            .await?
+    };
+    changed.sort_by_key(|n| std::cmp::Reverse((n.created_at, n.id)));
+    Ok(Marked {
+        count: changed.len() as u64,
+        changed,
+        unread: unread_count(&platform.db, user_id).await?,
+        at,
+    })
 }
 
 /// `BAD_USER_INPUT` on `ids` when `len` ids are more than one call takes.
@@ -119,18 +146,22 @@ pub(crate) fn check_batch(len: usize) -> AppResult<()> {
     Ok(())
 }
 
-/// Marks every unread notification of `user_id` read; returns how many changed.
-pub(crate) async fn mark_all_read(platform: &Platform, user_id: Uuid) -> AppResult<u64> {
+/// Marks every unread notification of `user_id` read (a feed may hold thousands: they are
+/// counted, not returned).
+pub(crate) async fn mark_all_read(platform: &Platform, user_id: Uuid) -> AppResult<Marked> {
+    let at = stored_precision(platform.clock.now());
     let result = notification::Entity::update_many()
-        .col_expr(
-            notification::Column::ReadAt,
-            sea_orm::sea_query::Expr::value(platform.clock.now()),
-        )
+        .col_expr(notification::Column::ReadAt, Expr::value(at))
         .filter(notification::Column::UserId.eq(user_id))
         .filter(notification::Column::ReadAt.is_null())
         .exec(&platform.db)
         .await?;
-    Ok(result.rows_affected)
+    Ok(Marked {
+        changed: Vec::new(),
+        count: result.rows_affected,
+        unread: unread_count(&platform.db, user_id).await?,
+        at,
+    })
 }
 
 /// One notification, if it is `user_id`'s.

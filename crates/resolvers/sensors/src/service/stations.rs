@@ -4,6 +4,7 @@ use agora_entities::sensors::{reading, station, station_follower};
 use agora_platform::{
     AppError, AppResult, Platform,
     auth::{ApiScope, Role, Viewer},
+    error::Violations,
     pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
 };
 use sea_orm::{
@@ -108,13 +109,25 @@ pub async fn create(
 ) -> AppResult<station::Model> {
     let owner = viewer.require_role(Role::Admin)?;
     let now = platform.clock.now();
+    // Every problem at once, so a form can mark each field.
+    let mut problems = Violations::default();
+    let name = problems.check(text("input.name", &input.name, 200));
+    let lat = problems.check(latitude("input.latitude", input.latitude));
+    let lon = problems.check(longitude("input.longitude", input.longitude));
+    let city = problems.check(text("input.city", &input.city, 100));
+    let code = problems.check(country("input.country", &input.country));
+    problems.finish()?;
+    let (Some(name), Some(lat), Some(lon), Some(city), Some(code)) = (name, lat, lon, city, code)
+    else {
+        return Err(AppError::internal("a checked station field is missing"));
+    };
     let model = station::ActiveModel {
         id: Set(Uuid::now_v7()),
-        name: Set(text("input.name", &input.name, 200)?),
-        latitude: Set(latitude("input.latitude", input.latitude)?),
-        longitude: Set(longitude("input.longitude", input.longitude)?),
-        city: Set(text("input.city", &input.city, 100)?),
-        country: Set(country("input.country", &input.country)?),
+        name: Set(name),
+        latitude: Set(lat),
+        longitude: Set(lon),
+        city: Set(city),
+        country: Set(code),
         provider: Set(input.provider.as_str().to_owned()),
         owner_id: Set(Some(owner)),
         aqi_value: Set(None),
@@ -137,21 +150,38 @@ pub(crate) async fn update(
     let found = find_station(&platform.db, id).await?;
     require_manager(viewer, &found)?;
     let mut model: station::ActiveModel = found.into();
-    if let Some(name) = changes.name {
-        model.name = Set(text("input.name", &name, 200)?);
+    let mut problems = Violations::default();
+    if let Some(name) = changes
+        .name
+        .and_then(|n| problems.check(text("input.name", &n, 200)))
+    {
+        model.name = Set(name);
     }
-    if let Some(value) = changes.latitude {
-        model.latitude = Set(latitude("input.latitude", value)?);
+    if let Some(value) = changes
+        .latitude
+        .and_then(|v| problems.check(latitude("input.latitude", v)))
+    {
+        model.latitude = Set(value);
     }
-    if let Some(value) = changes.longitude {
-        model.longitude = Set(longitude("input.longitude", value)?);
+    if let Some(value) = changes
+        .longitude
+        .and_then(|v| problems.check(longitude("input.longitude", v)))
+    {
+        model.longitude = Set(value);
     }
-    if let Some(city) = changes.city {
-        model.city = Set(text("input.city", &city, 100)?);
+    if let Some(city) = changes
+        .city
+        .and_then(|c| problems.check(text("input.city", &c, 100)))
+    {
+        model.city = Set(city);
     }
-    if let Some(code) = changes.country {
-        model.country = Set(country("input.country", &code)?);
+    if let Some(code) = changes
+        .country
+        .and_then(|c| problems.check(country("input.country", &c)))
+    {
+        model.country = Set(code);
     }
+    problems.finish()?;
     if let Some(provider) = changes.provider {
         model.provider = Set(provider.as_str().to_owned());
     }
