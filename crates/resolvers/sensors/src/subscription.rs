@@ -1,5 +1,7 @@
 //! `sensorReadings` and `stationAqi`: a station's live feed.
 
+use std::collections::HashSet;
+
 use agora_entities::sensors::reading;
 use agora_platform::{bus::BusMessage, context::ContextExt, ids};
 use async_graphql::{Context, ID, Result, Subscription};
@@ -38,12 +40,18 @@ impl SensorsSubscription {
         Ok(async_stream::stream! {
             // The newest (observedAt, parameter) sent: a gap's re-read starts after it.
             let mut last: Option<(DateTime<Utc>, Pollutant)> = None;
+            // What the last gap's re-read sent. A reading committed before the re-read but
+            // published after it (its publish waited out the outage) arrives live too, and
+            // is not sent again.
+            let mut replayed: HashSet<(DateTime<Utc>, Pollutant)> = HashSet::new();
             while let Some(message) = messages.next().await {
                 let batch: Vec<Reading> = match message {
                     BusMessage::Event(body) => match serde_json::from_str::<LiveMessage>(&body) {
-                        Ok(LiveMessage::Readings { readings }) => {
-                            readings.into_iter().map(Reading::from).collect()
-                        }
+                        Ok(LiveMessage::Readings { readings }) => readings
+                            .into_iter()
+                            .map(Reading::from)
+                            .filter(|r| !replayed.contains(&(r.observed_at, r.parameter)))
+                            .collect(),
                         Ok(LiveMessage::Aqi { .. }) => continue,
                         Err(e) => {
                             tracing::warn!(error = %e, "unreadable message on a sensor channel");
@@ -64,11 +72,17 @@ impl SensorsSubscription {
                             .all(&platform.db)
                             .await
                         {
-                            Ok(rows) => rows
-                                .into_iter()
-                                .filter_map(Reading::from_row)
-                                .filter(|r| last.is_none_or(|l| (r.observed_at, r.parameter) > l))
-                                .collect(),
+                            Ok(rows) => {
+                                let again: Vec<Reading> = rows
+                                    .into_iter()
+                                    .filter_map(Reading::from_row)
+                                    .filter(|r| {
+                                        last.is_none_or(|l| (r.observed_at, r.parameter) > l)
+                                    })
+                                    .collect();
+                                replayed = again.iter().map(|r| (r.observed_at, r.parameter)).collect();
+                                again
+                            }
                             Err(e) => {
                                 yield Err(agora_platform::AppError::from(e).into());
                                 continue;
