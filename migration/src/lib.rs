@@ -24,6 +24,7 @@ mod m20261207_000016_add_point_rule_daily_caps;
 mod m20261207_000017_create_literacy;
 mod m20261207_000018_add_reading_hours;
 mod m20261207_000019_add_sensor_revision;
+mod m20261207_000020_add_fsrs;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_create_literacy::Migration),
             Box::new(m20261207_000018_add_reading_hours::Migration),
             Box::new(m20261207_000019_add_sensor_revision::Migration),
+            Box::new(m20261207_000020_add_fsrs::Migration),
         ]
     }
 }

@@ -413,3 +413,143 @@ async fn sensors_gain_a_revision_of_zero_and_keep_their_rows_going_down() {
     assert_eq!(count.n, 1, "the sensor is kept");
     Migrator::up(db, Some(1)).await.expect("up again");
 }
+
+#[tokio::test]
+async fn reviews_written_before_fsrs_read_as_sm2_and_keep_their_rows_going_down() {
+    use agora_entities::learning::{flashcard, flashcard_review, learning_settings::Scheduler};
+
+    let (_test_db, db) = single_connection().await;
+    let db = &db;
+    Migrator::up(db, Some(19)).await.expect("up to 000019");
+    let now = Utc.with_ymd_and_hms(2026, 3, 4, 12, 0, 0).unwrap();
+    let (who, card, review) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    insert(
+        db,
+        "users",
+        &[
+            "id",
+            "email",
+            "display_name",
+            "password_hash",
+            "role",
+            "time_zone",
+            "reputation",
+            "created_at",
+            "updated_at",
+        ],
+        vec![
+            who.into(),
+            "fsrs@example.org".into(),
+            "Fay".into(),
+            "!".into(),
+            "LEARNER".into(),
+            "UTC".into(),
+            0i32.into(),
+            now.into(),
+            now.into(),
+        ],
+    )
+    .await;
+    insert(
+        db,
+        "flashcards",
+        &[
+            "id",
+            "owner_id",
+            "front",
+            "back",
+            "difficulty",
+            "ease_factor",
+            "interval_days",
+            "repetitions",
+            "next_review_at",
+            "last_reviewed_at",
+            "review_count",
+            "lapses",
+            "created_at",
+            "updated_at",
+        ],
+        vec![
+            card.into(),
+            who.into(),
+            "Front".into(),
+            "Back".into(),
+            "NORMAL".into(),
+            2.6f64.into(),
+            6i32.into(),
+            2i32.into(),
+            now.into(),
+            now.into(),
+            2i32.into(),
+            0i32.into(),
+            now.into(),
+            now.into(),
+        ],
+    )
+    .await;
+    insert(
+        db,
+        "flashcard_reviews",
+        &[
+            "id",
+            "flashcard_id",
+            "user_id",
+            "quality",
+            "reviewed_at",
+            "interval_days",
+            "ease_factor",
+        ],
+        vec![
+            review.into(),
+            card.into(),
+            who.into(),
+            5i32.into(),
+            now.into(),
+            6i32.into(),
+            2.6f64.into(),
+        ],
+    )
+    .await;
+    Migrator::up(db, Some(1)).await.expect("up to 000020");
+    let row = flashcard_review::Entity::find_by_id(review)
+        .one(db)
+        .await
+        .expect("read")
+        .expect("the review");
+    assert_eq!(
+        (
+            row.scheduler,
+            row.interval_before,
+            row.ease_before,
+            row.stability_after
+        ),
+        (Scheduler::Sm2, 0, None, None)
+    );
+    let card_row = flashcard::Entity::find_by_id(card)
+        .one(db)
+        .await
+        .expect("read")
+        .expect("the card");
+    assert_eq!((card_row.ease_factor, card_row.stability), (2.6, None));
+    Migrator::down(db, Some(1)).await.expect("down");
+    assert!(
+        flashcard_review::Entity::find().all(db).await.is_err(),
+        "the columns are gone"
+    );
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    for table in ["flashcards", "flashcard_reviews"] {
+        let count = Count::find_by_statement(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .one(db)
+        .await
+        .expect("count")
+        .expect("a row");
+        assert_eq!(count.n, 1, "{table} keeps its row");
+    }
+    Migrator::up(db, Some(1)).await.expect("up again");
+}

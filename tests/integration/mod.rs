@@ -14,6 +14,7 @@ mod gamification;
 mod hardening;
 mod knowledge;
 mod learning;
+mod learning_fsrs;
 mod literacy;
 mod live_credentials;
 mod migrations;

@@ -14,7 +14,7 @@ use agora_community::{CommunityMutation, CommunityQuery};
 use agora_gamification::{GamificationQuery, GamificationSubscription};
 use agora_identity::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use agora_knowledge::{KnowledgeMutation, KnowledgeQuery};
-use agora_learning::{LearningMutation, LearningQuery};
+use agora_learning::{LearningMutation, LearningQuery, LearningSubscription};
 use agora_literacy::{LiteracyMutation, LiteracyQuery, LiteracySubscription};
 use agora_notifications::{NotificationsMutation, NotificationsQuery, NotificationsSubscription};
 use agora_platform::{Platform, config::Config};
@@ -68,6 +68,7 @@ pub struct Subscription(
     NotificationsSubscription,
     SensorsSubscription,
     LiteracySubscription,
+    LearningSubscription,
 );
 
 /// Adds every domain's per-request data (DataLoaders) to a request's or a WebSocket

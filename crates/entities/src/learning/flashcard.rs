@@ -33,6 +33,11 @@ pub struct Model {
     pub review_count: i32,
     /// Reviews graded below 3 (forgotten).
     pub lapses: i32,
+    /// FSRS stability in days (the interval at which recall falls to 90%); null until the card
+    /// has been reviewed under FSRS or converted to it.
+    pub stability: Option<f64>,
+    /// FSRS difficulty, 1 (easiest) to 10; null with `stability`.
+    pub fsrs_difficulty: Option<f64>,
     /// Created.
     pub created_at: DateTimeUtc,
     /// Last changed.

@@ -1,6 +1,8 @@
-//! Tables of learning: flashcards scheduled by SM-2, their review history, and topics marked
-//! complete.
+//! Tables of learning: flashcards scheduled by SM-2 or FSRS, their review history, each
+//! learner's scheduler settings and optimisation runs, and topics marked complete.
 
 pub mod flashcard;
 pub mod flashcard_review;
+pub mod learning_settings;
+pub mod scheduler_optimization;
 pub mod topic_completion;

@@ -60,6 +60,7 @@ pub async fn seed_demo(
     Ok(created)
 }
 
+pub use crate::simulate::{Simulation, simulate};
 pub use crate::types::{FLASHCARD_TYPE, Flashcard};
 
 /// Flashcard `id` for `node(id:)`: its owner's only.

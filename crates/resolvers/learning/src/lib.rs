@@ -1,4 +1,6 @@
-//! Learning: your own flashcards scheduled by SM-2 ([`sm2`]), reviews that earn points
+//! Learning: your own flashcards scheduled by SM-2 ([`sm2`]) or FSRS ([`scheduler`], chosen per
+//! learner in [`settings`]), study sessions and statistics ([`session`]), the FSRS optimiser
+//! ([`optimize`]), reviews that earn points
 //! (`FLASHCARD_REVIEWED`), topics marked complete (`TOPIC_COMPLETED`, once each), and the
 //! hourly "flashcards due" reminder (`FLASHCARDS_DUE`, in each learner's morning). Gamification
 //! and notifications consume its events (payloads in `agora_events::learning`) through the
@@ -7,11 +9,18 @@
 
 pub mod api;
 mod mutation;
+pub(crate) mod optimize;
 mod query;
 pub(crate) mod reminders;
+pub(crate) mod scheduler;
 pub(crate) mod service;
+pub(crate) mod session;
+pub(crate) mod settings;
+pub(crate) mod simulate;
 pub(crate) mod sm2;
+mod subscription;
 pub(crate) mod types;
 
 pub use mutation::LearningMutation;
 pub use query::LearningQuery;
+pub use subscription::LearningSubscription;

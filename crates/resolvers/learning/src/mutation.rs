@@ -5,10 +5,13 @@ use agora_platform::{context::ContextExt, ids};
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
+    optimize,
     service::{self, CardChanges, NewCard},
+    settings::{self, SettingsChanges},
     types::{
-        CreateFlashcardInput, FLASHCARD_TYPE, Flashcard, ReviewFlashcardInput, TopicCompletion,
-        UpdateFlashcardInput,
+        CreateFlashcardInput, FLASHCARD_TYPE, Flashcard, LearningSettings, ReviewFlashcardInput,
+        SchedulerOptimization, TopicCompletion, UpdateFlashcardInput, UpdateLearningSettingsInput,
+        UpdateLearningSettingsPayload,
     },
 };
 
@@ -92,5 +95,41 @@ impl LearningMutation {
         let topic = ids::decode(&topic_id, TOPIC_TYPE, "topicId")?;
         let (model, first_time) = service::complete_topic(ctx.platform()?, user, topic).await?;
         Ok(TopicCompletion { model, first_time })
+    }
+
+    /// Chooses your scheduler and its targets. Switching scheduler converts every card you
+    /// have reviewed from its review log (FSRS: stability and difficulty; SM-2: ease factor and
+    /// repetitions), all or nothing; due dates stay as they are. Values out of range are one
+    /// `BAD_USER_INPUT` naming each field, and nothing changes.
+    async fn update_learning_settings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to change; fields left out stay as they are.")]
+        input: UpdateLearningSettingsInput,
+    ) -> Result<UpdateLearningSettingsPayload> {
+        let user = ctx.viewer().require_user()?;
+        let changes = SettingsChanges {
+            scheduler: input.scheduler.map(Into::into),
+            desired_retention: input.desired_retention,
+            maximum_interval_days: input.maximum_interval_days,
+            new_cards_per_day: input.new_cards_per_day,
+        };
+        let (settings, converted) = settings::update(ctx.platform()?, user, changes).await?;
+        Ok(UpdateLearningSettingsPayload {
+            settings: LearningSettings(settings),
+            converted_cards: i32::try_from(converted).unwrap_or(i32::MAX),
+        })
+    }
+
+    /// Fits your own FSRS parameters to your review log, in the background: returns the run at
+    /// once (`RUNNING`); follow it with the `schedulerOptimization` query or subscription. When
+    /// done it reports log-loss and RMSE of SM-2, default FSRS and the fitted FSRS on your
+    /// newest fifth of reviews (held out from the fit) and saves the parameters to your
+    /// settings. Needs at least 400 reviews, one run at a time (`CONFLICT` otherwise).
+    async fn optimize_my_scheduler(&self, ctx: &Context<'_>) -> Result<SchedulerOptimization> {
+        let user = ctx.viewer().require_user()?;
+        Ok(SchedulerOptimization(
+            optimize::start(ctx.platform()?, user).await?,
+        ))
     }
 }

@@ -9,8 +9,11 @@ use agora_platform::{
 use async_graphql::{Context, ID, Object, Result, connection::Connection};
 
 use crate::{
-    service,
-    types::{FLASHCARD_TYPE, Flashcard, TopicCompletion},
+    optimize, service, session, settings,
+    types::{
+        FLASHCARD_TYPE, Flashcard, FlashcardState, FlashcardStats, LearningSettings,
+        SCHEDULER_OPTIMIZATION_TYPE, SchedulerOptimization, StudySession, TopicCompletion,
+    },
 };
 
 /// Learning's query root.
@@ -21,7 +24,7 @@ pub struct LearningQuery;
 #[Object]
 impl LearningQuery {
     /// Your flashcards, soonest due first; of one topic with `topicId`, only those due now with
-    /// `dueOnly` (your study queue).
+    /// `dueOnly`, only those containing `search`, only those in `state`.
     #[graphql(
         complexity = "first.unwrap_or(20).max(last.unwrap_or(0)) as usize * child_complexity + 1"
     )]
@@ -30,7 +33,10 @@ impl LearningQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The topic's global id, if any.")] topic_id: Option<ID>,
-        #[graphql(default = false)] due_only: bool,
+        #[graphql(default = false, desc = "Only the cards due now.")] due_only: bool,
+        #[graphql(desc = "Only cards whose front or back contains this text (any case).")]
+        search: Option<String>,
+        #[graphql(desc = "Only cards in this state.")] state: Option<FlashcardState>,
         first: Option<i32>,
         #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
         #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
@@ -43,7 +49,13 @@ impl LearningQuery {
         let topic = topic_id
             .map(|id| ids::decode(&id, TOPIC_TYPE, "topicId"))
             .transpose()?;
-        let page = service::page(ctx.platform()?, user, topic, due_only, &page).await?;
+        let filter = service::CardFilter {
+            topic,
+            due_only,
+            search: search.map(|text| service::search_text(&text)).transpose()?,
+            state,
+        };
+        let page = service::page(ctx.platform()?, user, &filter, &page).await?;
         Ok(Some(page.into_connection(Flashcard)))
     }
 
@@ -84,5 +96,53 @@ impl LearningQuery {
             model,
             first_time: false,
         })))
+    }
+
+    /// Your scheduler and its targets (the defaults until you change them).
+    async fn learning_settings(&self, ctx: &Context<'_>) -> Result<Option<LearningSettings>> {
+        let user = ctx.viewer().require_user()?;
+        Ok(Some(LearningSettings(
+            settings::of(&ctx.platform()?.db, user).await?,
+        )))
+    }
+
+    /// What to study now: your due cards, the least likely to be recalled first, then new
+    /// cards, oldest first, up to what is left of today's new-card limit; `limit` cards at
+    /// most (1 to 500, default 50), of one topic with `topicId`.
+    async fn study_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The topic's global id, if any.")] topic_id: Option<ID>,
+        #[graphql(desc = "Most cards to return: 1 to 500 (default 50).")] limit: Option<i32>,
+    ) -> Result<Option<StudySession>> {
+        let user = ctx.viewer().require_user()?;
+        let topic = topic_id
+            .map(|id| ids::decode(&id, TOPIC_TYPE, "topicId"))
+            .transpose()?;
+        Ok(Some(StudySession(
+            session::study_session(ctx.platform()?, user, topic, limit).await?,
+        )))
+    }
+
+    /// How your flashcard study has gone and what is coming: counts, true retention, reviews
+    /// per day over the last 30 days, due cards per day over the next 30, counts per topic.
+    async fn flashcard_stats(&self, ctx: &Context<'_>) -> Result<Option<FlashcardStats>> {
+        let user = ctx.viewer().require_user()?;
+        Ok(Some(FlashcardStats(
+            session::stats(ctx.platform()?, user).await?,
+        )))
+    }
+
+    /// One of your scheduler optimisations; null if there is none with that id among yours.
+    async fn scheduler_optimization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The run's global id.")] id: ID,
+    ) -> Result<Option<SchedulerOptimization>> {
+        let user = ctx.viewer().require_user()?;
+        let id = ids::decode(&id, SCHEDULER_OPTIMIZATION_TYPE, "id")?;
+        Ok(optimize::find(ctx.platform()?, user, id)
+            .await?
+            .map(SchedulerOptimization))
     }
 }

@@ -5,7 +5,9 @@
 //! with [`TOPIC_EVIDENCE_REVIEWS`] such passing reviews of its cards: points cannot be farmed
 //! by creating, reviewing and deleting cards, or by completing every topic.
 
-use agora_entities::learning::{flashcard, flashcard_review, topic_completion};
+use agora_entities::learning::{
+    flashcard, flashcard_review, learning_settings::Scheduler, topic_completion,
+};
 use agora_events::{FlashcardReviewed, TopicCompleted};
 use agora_platform::{
     AppError, AppResult, Platform,
@@ -15,12 +17,20 @@ use agora_platform::{
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    Order, PaginatorTrait, QueryFilter, sea_query::OnConflict,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, Order, PaginatorTrait,
+    QueryFilter, QueryOrder,
+    sea_query::{Expr, ExprTrait as _, Func, LikeExpr, OnConflict},
 };
 use uuid::Uuid;
 
-use crate::sm2::{self, MAX_QUALITY, PASSING_QUALITY, Schedule};
+use crate::{
+    scheduler::{LoggedReview, fractional_days, sm2_retrievability, whole_days},
+    settings::{self, Settings},
+    sm2::{self, MAX_QUALITY, PASSING_QUALITY, Schedule},
+    types::FlashcardState,
+};
 
 /// Longest front side, in characters.
 pub(crate) const MAX_FRONT: usize = 500;
@@ -129,6 +139,8 @@ pub(crate) async fn create(
         last_reviewed_at: None,
         review_count: 0,
         lapses: 0,
+        stability: None,
+        fsrs_difficulty: None,
         created_at: now,
         updated_at: now,
     };
@@ -188,12 +200,107 @@ fn reviewed_event(card: &flashcard::Model, quality: i32) -> AppResult<NewEvent> 
     NewEvent::of(card.owner_id, &reviewed)
 }
 
+/// What one review does to a card under the learner's scheduler.
+struct ReviewStep {
+    /// SM-2's schedule after it (kept under FSRS too, so a switch back has its ease factor).
+    sm2: Schedule,
+    /// Days to the next review, capped by the learner's maximum.
+    interval_days: i32,
+    /// FSRS memory state before it (null for a new card, or under SM-2).
+    before: Option<fsrs::MemoryState>,
+    /// FSRS memory state after it (null under SM-2).
+    after: Option<fsrs::MemoryState>,
+    /// The probability of recall the scheduler predicted for this moment.
+    retrievability: Option<f64>,
+}
+
+/// Schedules `card`'s review graded `quality` at `now`. Under FSRS a card reviewed before
+/// without a memory state (reviews from before a switch that did not reach it) gets one from
+/// its log first.
+async fn schedule_review(
+    platform: &Platform,
+    settings: &Settings,
+    card: &flashcard::Model,
+    quality: i32,
+    now: DateTime<Utc>,
+) -> AppResult<ReviewStep> {
+    let sm2 = sm2::review(
+        Schedule {
+            ease_factor: card.ease_factor,
+            interval_days: card.interval_days,
+            repetitions: card.repetitions,
+        },
+        quality,
+    );
+    let cap = Ord::max(settings.maximum_interval_days, 1);
+    let elapsed = card.last_reviewed_at.map(|last| fractional_days(last, now));
+    match settings.scheduler {
+        Scheduler::Sm2 => Ok(ReviewStep {
+            sm2,
+            interval_days: sm2.interval_days.clamp(1, cap),
+            before: None,
+            after: None,
+            retrievability: elapsed.and_then(|days| sm2_retrievability(card.interval_days, days)),
+        }),
+        Scheduler::Fsrs => {
+            let model = settings.fsrs()?;
+            let before = match (card.stability, card.fsrs_difficulty) {
+                (Some(stability), Some(difficulty)) => Some(fsrs::MemoryState {
+                    stability: stability as f32,
+                    difficulty: difficulty as f32,
+                }),
+                _ if card.review_count > 0 => {
+                    let log: Vec<LoggedReview> = flashcard_review::Entity::find()
+                        .filter(flashcard_review::Column::FlashcardId.eq(card.id))
+                        .order_by_asc(flashcard_review::Column::ReviewedAt)
+                        .all(&platform.db)
+                        .await?
+                        .iter()
+                        .map(Into::into)
+                        .collect();
+                    model
+                        .replay(&log)
+                        .map_err(|err| AppError::internal(format!("FSRS replay: {err}")))?
+                        .last()
+                        .copied()
+                }
+                _ => None,
+            };
+            let elapsed_whole = card
+                .last_reviewed_at
+                .map_or(0, |last| whole_days(last, now));
+            let (after, interval) = model
+                .next(
+                    before,
+                    settings.desired_retention as f32,
+                    elapsed_whole,
+                    quality,
+                )
+                .map_err(|err| AppError::internal(format!("FSRS step: {err}")))?;
+            let interval_days = if interval.is_finite() {
+                (interval.round() as i64).clamp(1, i64::from(cap)) as i32
+            } else {
+                cap
+            };
+            Ok(ReviewStep {
+                sm2,
+                interval_days,
+                before,
+                after: Some(after),
+                retrievability: before
+                    .zip(elapsed)
+                    .map(|(s, days)| model.retrievability(s, days)),
+            })
+        }
+    }
+}
+
 /// Passing reviews (made on a later local day than their card) a learner needs in a topic
 /// before `completeTopic` takes it: completion is evidence of study, not a button.
 pub(crate) const TOPIC_EVIDENCE_REVIEWS: usize = 2;
 
 /// `user`'s time zone (UTC if unknown), in which "a later day" is counted.
-async fn zone_of<C: ConnectionTrait>(db: &C, user: Uuid) -> AppResult<chrono_tz::Tz> {
+pub(crate) async fn zone_of<C: ConnectionTrait>(db: &C, user: Uuid) -> AppResult<chrono_tz::Tz> {
     let zones = agora_identity::api::time_zones(db, &[user]).await?;
     Ok(zones
         .get(&user)
@@ -233,22 +340,18 @@ pub(crate) async fn review(
                 .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
         )));
     }
-    let next = sm2::review(
-        Schedule {
-            ease_factor: card.ease_factor,
-            interval_days: card.interval_days,
-            repetitions: card.repetitions,
-        },
-        quality,
-    );
+    let settings = settings::of(&platform.db, user).await?;
+    let step = schedule_review(platform, &settings, &card, quality, now).await?;
     let updated = flashcard::Model {
-        ease_factor: next.ease_factor,
-        interval_days: next.interval_days,
-        repetitions: next.repetitions,
-        next_review_at: now + Duration::days(i64::from(next.interval_days)),
+        ease_factor: step.sm2.ease_factor,
+        interval_days: step.interval_days,
+        repetitions: step.sm2.repetitions,
+        next_review_at: now + Duration::days(i64::from(step.interval_days)),
         last_reviewed_at: Some(now),
         review_count: card.review_count + 1,
         lapses: card.lapses + i32::from(quality < PASSING_QUALITY),
+        stability: step.after.map(|s| f64::from(s.stability)),
+        fsrs_difficulty: step.after.map(|s| f64::from(s.difficulty)),
         updated_at: now,
         ..card.clone()
     };
@@ -263,6 +366,8 @@ pub(crate) async fn review(
             last_reviewed_at: Set(updated.last_reviewed_at),
             review_count: Set(updated.review_count),
             lapses: Set(updated.lapses),
+            stability: Set(updated.stability),
+            fsrs_difficulty: Set(updated.fsrs_difficulty),
             updated_at: Set(now),
             ..Default::default()
         })
@@ -282,8 +387,17 @@ pub(crate) async fn review(
             user_id: user,
             quality,
             reviewed_at: now,
-            interval_days: next.interval_days,
-            ease_factor: next.ease_factor,
+            interval_days: updated.interval_days,
+            ease_factor: updated.ease_factor,
+            scheduler: settings.scheduler,
+            elapsed_days: card.last_reviewed_at.map(|last| fractional_days(last, now)),
+            interval_before: card.interval_days,
+            ease_before: Some(card.ease_factor),
+            stability_before: step.before.map(|s| f64::from(s.stability)),
+            difficulty_before: step.before.map(|s| f64::from(s.difficulty)),
+            stability_after: updated.stability,
+            difficulty_after: updated.fsrs_difficulty,
+            retrievability: step.retrievability,
         },
     ))
     .exec_without_returning(&txn)
@@ -398,22 +512,84 @@ async fn topic_evidence<C: ConnectionTrait>(
         .count())
 }
 
-/// One page of `user`'s cards by due time (soonest first), optionally of one topic and only
-/// those due at `now`.
+/// Which of a learner's cards a page holds.
+#[derive(Debug, Default)]
+pub(crate) struct CardFilter {
+    /// Of this topic only.
+    pub topic: Option<Uuid>,
+    /// Only those due now.
+    pub due_only: bool,
+    /// Only those whose front or back contains this (lower-cased) text.
+    pub search: Option<String>,
+    /// Only those in this state.
+    pub state: Option<FlashcardState>,
+}
+
+/// Longest search text, in characters.
+pub(crate) const MAX_SEARCH: usize = 200;
+
+/// `text` trimmed and lower-cased for a search; blank or over-long text is refused.
+pub(crate) fn search_text(text: &str) -> AppResult<String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_SEARCH {
+        return Err(AppError::bad_input(
+            "search",
+            format!("`search` is 1 to {MAX_SEARCH} characters"),
+        ));
+    }
+    Ok(text.to_lowercase())
+}
+
+/// `text` as a LIKE pattern matching it anywhere, its wildcards escaped with `\`.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// One page of `user`'s cards by due time (soonest first) that pass `filter`.
 pub(crate) async fn page(
     platform: &Platform,
     user: Uuid,
-    topic: Option<Uuid>,
-    due_only: bool,
+    filter: &CardFilter,
     page: &PageRequest<TimeCursor>,
 ) -> AppResult<Page<flashcard::Model>> {
     let mut select = flashcard::Entity::find().filter(flashcard::Column::OwnerId.eq(user));
-    if let Some(topic) = topic {
+    if let Some(topic) = filter.topic {
         select = select.filter(flashcard::Column::TopicId.eq(topic));
     }
-    if due_only {
+    if filter.due_only {
         select = select.filter(flashcard::Column::NextReviewAt.lte(platform.clock.now()));
     }
+    if let Some(text) = &filter.search {
+        let pattern = contains_pattern(text);
+        let like = |column: flashcard::Column| {
+            Expr::expr(Func::lower(Expr::col(column)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        select = select.filter(
+            Condition::any()
+                .add(like(flashcard::Column::Front))
+                .add(like(flashcard::Column::Back)),
+        );
+    }
+    select = match filter.state {
+        None => select,
+        Some(FlashcardState::New) => select.filter(flashcard::Column::ReviewCount.eq(0)),
+        Some(FlashcardState::Relearning) => select
+            .filter(flashcard::Column::ReviewCount.gt(0))
+            .filter(flashcard::Column::Repetitions.eq(0)),
+        Some(FlashcardState::Review) => select
+            .filter(flashcard::Column::ReviewCount.gt(0))
+            .filter(flashcard::Column::Repetitions.gt(0)),
+    };
     fetch_time_page(
         &platform.db,
         select,

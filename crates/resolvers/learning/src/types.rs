@@ -33,10 +33,12 @@ async fn topic_of(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<To
         .map(Topic))
 }
 
-/// One of your flashcards, with its SM-2 schedule.
+/// One of your flashcards, with its schedule (SM-2's, and FSRS's memory state once FSRS
+/// scheduled it).
 pub struct Flashcard(pub flashcard::Model);
 
-/// One of your flashcards, with its SM-2 schedule.
+/// One of your flashcards, with its schedule (SM-2's, and FSRS's memory state once FSRS
+/// scheduled it).
 #[Object]
 impl Flashcard {
     /// Global id.
@@ -102,6 +104,22 @@ impl Flashcard {
     /// Reviews graded below 3 (forgotten).
     async fn lapses(&self) -> i32 {
         self.0.lapses
+    }
+
+    /// New, relearning (last review forgotten) or in review.
+    async fn state(&self) -> FlashcardState {
+        FlashcardState::of(&self.0)
+    }
+
+    /// FSRS stability in days (how long until recall falls to 90%); null until FSRS has
+    /// scheduled or converted the card.
+    async fn stability(&self) -> Option<f64> {
+        self.0.stability
+    }
+
+    /// FSRS difficulty, 1 (easiest) to 10; null with `stability`.
+    async fn fsrs_difficulty(&self) -> Option<f64> {
+        self.0.fsrs_difficulty
     }
 
     /// Created.
@@ -176,4 +194,395 @@ pub(crate) struct ReviewFlashcardInput {
     pub flashcard_id: ID,
     /// How well you recalled it: 0 (blackout) to 5 (perfect); below 3 starts it again.
     pub quality: i32,
+}
+
+/// Which algorithm schedules a learner's cards.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "agora_entities::learning::learning_settings::Scheduler")]
+pub enum Scheduler {
+    /// SuperMemo 2: ease factor and repetitions (the default).
+    #[graphql(name = "SM2")]
+    Sm2,
+    /// The Free Spaced Repetition Scheduler (FSRS-6): stability and difficulty per card,
+    /// intervals set for your desired retention.
+    Fsrs,
+}
+
+/// Where a card stands in its learning.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FlashcardState {
+    /// Never reviewed.
+    New,
+    /// Its last review was forgotten (graded below 3): it is being learnt again.
+    Relearning,
+    /// Recalled at its last review.
+    Review,
+}
+
+impl FlashcardState {
+    /// The state of `card`.
+    pub(crate) fn of(card: &flashcard::Model) -> Self {
+        if card.review_count == 0 {
+            Self::New
+        } else if card.repetitions == 0 {
+            Self::Relearning
+        } else {
+            Self::Review
+        }
+    }
+}
+
+/// Your scheduler and its targets.
+pub(crate) struct LearningSettings(pub crate::settings::Settings);
+
+/// Your scheduler and its targets.
+#[Object]
+impl LearningSettings {
+    /// The scheduler in force.
+    async fn scheduler(&self) -> Scheduler {
+        self.0.scheduler.into()
+    }
+
+    /// FSRS's target probability of recall at each review (0.7 to 0.99; default 0.9).
+    async fn desired_retention(&self) -> f64 {
+        self.0.desired_retention
+    }
+
+    /// No interval grows beyond this many days (either scheduler; default 36,500).
+    async fn maximum_interval_days(&self) -> i32 {
+        self.0.maximum_interval_days
+    }
+
+    /// New cards a study session introduces per day of your time zone (default 20).
+    async fn new_cards_per_day(&self) -> i32 {
+        self.0.new_cards_per_day
+    }
+
+    /// Your fitted FSRS parameters (21 numbers), or null while FSRS uses its defaults.
+    async fn fsrs_parameters(&self) -> Option<Vec<f64>> {
+        self.0
+            .fsrs_parameters
+            .as_ref()
+            // Each as its shortest decimal, as the optimisation run reports it.
+            .map(|p| {
+                p.iter()
+                    .map(|w| w.to_string().parse().unwrap_or(f64::from(*w)))
+                    .collect()
+            })
+    }
+}
+
+/// `updateLearningSettings` input: what is left out stays as it is.
+#[derive(InputObject)]
+pub(crate) struct UpdateLearningSettingsInput {
+    /// Switch scheduler: your cards are converted from their review log and keep their due
+    /// dates.
+    pub scheduler: Option<Scheduler>,
+    /// 0.7 to 0.99.
+    pub desired_retention: Option<f64>,
+    /// 1 to 36,500.
+    pub maximum_interval_days: Option<i32>,
+    /// 0 to 9,999.
+    pub new_cards_per_day: Option<i32>,
+}
+
+/// What `updateLearningSettings` did.
+#[derive(async_graphql::SimpleObject)]
+pub(crate) struct UpdateLearningSettingsPayload {
+    /// Your settings now.
+    pub settings: LearningSettings,
+    /// Cards converted to the new scheduler from their review log (0 without a switch).
+    pub converted_cards: i32,
+}
+
+/// One card of a study session.
+pub(crate) struct StudyCard(pub crate::session::StudyCard);
+
+/// One card of a study session.
+#[Object]
+impl StudyCard {
+    /// The card.
+    async fn flashcard(&self) -> Flashcard {
+        Flashcard(self.0.card.clone())
+    }
+
+    /// The probability you recall it now, as its scheduler predicts; null for a new card.
+    async fn retrievability(&self) -> Option<f64> {
+        self.0.retrievability
+    }
+
+    /// Whether it has never been reviewed.
+    async fn new(&self) -> bool {
+        self.0.card.review_count == 0
+    }
+}
+
+/// What to study now: due cards first, the least likely to be recalled first, then new cards
+/// up to what is left of today's limit.
+pub(crate) struct StudySession(pub crate::session::Session);
+
+/// What to study now: due cards first, the least likely to be recalled first, then new cards
+/// up to what is left of today's limit.
+#[Object]
+impl StudySession {
+    /// The cards, in the order to study them.
+    async fn cards(&self) -> Vec<StudyCard> {
+        self.0
+            .cards
+            .iter()
+            .map(|card| StudyCard(card.clone()))
+            .collect()
+    }
+
+    /// Reviewed cards due now, in all (the session may hold fewer).
+    async fn due_count(&self) -> i32 {
+        clamp(self.0.due_count)
+    }
+
+    /// New cards in this session.
+    async fn new_count(&self) -> i32 {
+        clamp(self.0.new_count)
+    }
+
+    /// New cards today's limit still allows (before this session's are reviewed).
+    async fn new_remaining_today(&self) -> i32 {
+        clamp(self.0.new_remaining_today)
+    }
+}
+
+fn clamp(count: u64) -> i32 {
+    i32::try_from(count).unwrap_or(i32::MAX)
+}
+
+/// Reviews on one day of your time zone.
+#[derive(async_graphql::SimpleObject)]
+pub(crate) struct ReviewDay {
+    /// The day, `YYYY-MM-DD`.
+    pub date: String,
+    /// Reviews that day.
+    pub reviews: i32,
+    /// Of which recalled (graded 3 or more).
+    pub recalled: i32,
+}
+
+/// Cards falling due on one day of your time zone.
+#[derive(async_graphql::SimpleObject)]
+pub(crate) struct DueDay {
+    /// The day, `YYYY-MM-DD`.
+    pub date: String,
+    /// Cards due that day (today's figure includes every overdue card).
+    pub due: i32,
+}
+
+/// Your cards in one topic.
+pub(crate) struct TopicCardCounts {
+    topic: Option<uuid::Uuid>,
+    counts: crate::session::TopicCounts,
+}
+
+/// Your cards in one topic.
+#[Object]
+impl TopicCardCounts {
+    /// The topic; null for cards whose topic was deleted.
+    async fn topic(&self, ctx: &Context<'_>) -> Result<Option<Topic>> {
+        topic_of(ctx, self.topic).await
+    }
+
+    /// Cards.
+    async fn cards(&self) -> i32 {
+        clamp(self.counts.cards)
+    }
+
+    /// Due now (new cards included).
+    async fn due(&self) -> i32 {
+        clamp(self.counts.due)
+    }
+
+    /// Never reviewed.
+    async fn new(&self) -> i32 {
+        clamp(self.counts.new)
+    }
+}
+
+/// How your flashcard study has gone, and what is coming.
+pub(crate) struct FlashcardStats(pub crate::session::Stats);
+
+/// How your flashcard study has gone, and what is coming.
+#[Object]
+impl FlashcardStats {
+    /// Cards you hold.
+    async fn total_cards(&self) -> i32 {
+        clamp(self.0.total)
+    }
+
+    /// Cards never reviewed.
+    async fn new_cards(&self) -> i32 {
+        clamp(self.0.new)
+    }
+
+    /// Cards due now (new cards included).
+    async fn due_now(&self) -> i32 {
+        clamp(self.0.due_now)
+    }
+
+    /// The recalled share of the last 30 days' reviews of cards past their first review;
+    /// null without such reviews.
+    async fn true_retention(&self) -> Option<f64> {
+        self.0.true_retention
+    }
+
+    /// Reviews on each of the last 30 days, oldest first (today last).
+    async fn reviews_per_day(&self) -> Vec<ReviewDay> {
+        self.0
+            .per_day
+            .iter()
+            .map(|day| ReviewDay {
+                date: day.date.to_string(),
+                reviews: clamp(day.reviews),
+                recalled: clamp(day.recalled),
+            })
+            .collect()
+    }
+
+    /// Cards falling due on each of the next 30 days, today first.
+    async fn forecast(&self) -> Vec<DueDay> {
+        self.0
+            .forecast
+            .iter()
+            .map(|day| DueDay {
+                date: day.date.to_string(),
+                due: clamp(day.due),
+            })
+            .collect()
+    }
+
+    /// Your cards per topic.
+    async fn topics(&self) -> Vec<TopicCardCounts> {
+        self.0
+            .topics
+            .iter()
+            .map(|(topic, counts)| TopicCardCounts {
+                topic: *topic,
+                counts: counts.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Global id type name of [`SchedulerOptimization`].
+pub(crate) const SCHEDULER_OPTIMIZATION_TYPE: &str = "SchedulerOptimization";
+
+/// Where an optimisation stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "agora_entities::learning::scheduler_optimization::Status")]
+pub enum OptimizationStatus {
+    /// Fitting (see `progress`).
+    Running,
+    /// Finished: the fitted parameters are saved to your settings.
+    Done,
+    /// Stopped; `reason` says why.
+    Failed,
+}
+
+/// A model an optimisation evaluated.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::optimize::EvaluatedModel")]
+pub enum SchedulerModel {
+    /// SM-2 (its interval read as the day recall falls to 90%).
+    #[graphql(name = "SM2")]
+    Sm2,
+    /// FSRS-6 with its default parameters.
+    FsrsDefault,
+    /// FSRS-6 with the parameters fitted to your reviews.
+    FsrsFitted,
+}
+
+/// How well one model predicted your held-out reviews (lower is better for both figures).
+#[derive(async_graphql::SimpleObject)]
+pub(crate) struct SchedulerEvaluation {
+    /// The model.
+    pub model: SchedulerModel,
+    /// Mean binary cross-entropy of its predicted probability of recall.
+    pub log_loss: f64,
+    /// Root mean square error between predicted and actual recall over 20 bins of the
+    /// prediction.
+    pub rmse: f64,
+}
+
+/// A run of the FSRS optimiser over your review log.
+pub(crate) struct SchedulerOptimization(
+    pub agora_entities::learning::scheduler_optimization::Model,
+);
+
+/// A run of the FSRS optimiser over your review log.
+#[Object]
+impl SchedulerOptimization {
+    /// Global id.
+    async fn id(&self) -> ID {
+        ids::encode(SCHEDULER_OPTIMIZATION_TYPE, self.0.id)
+    }
+
+    /// Where it stands.
+    async fn status(&self) -> OptimizationStatus {
+        self.0.status.into()
+    }
+
+    /// 0 to 1.
+    async fn progress(&self) -> f64 {
+        self.0.progress
+    }
+
+    /// Why it failed.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+
+    /// Reviews in your log when it started.
+    async fn review_count(&self) -> i32 {
+        self.0.review_count
+    }
+
+    /// Training items it fitted on (one per review after a card's first, before the split).
+    async fn train_count(&self) -> i32 {
+        self.0.train_count
+    }
+
+    /// Held-out reviews it evaluated on (the newest fifth, a day or more after the review
+    /// before).
+    async fn test_count(&self) -> i32 {
+        self.0.test_count
+    }
+
+    /// Each model's figures on the held-out reviews, once done: SM-2, default FSRS, fitted
+    /// FSRS.
+    async fn evaluation(&self) -> Option<Vec<SchedulerEvaluation>> {
+        let lines: Vec<crate::optimize::Evaluation> =
+            serde_json::from_str(self.0.evaluation.as_deref()?).ok()?;
+        Some(
+            lines
+                .into_iter()
+                .map(|line| SchedulerEvaluation {
+                    model: line.model.into(),
+                    log_loss: line.log_loss,
+                    rmse: line.rmse,
+                })
+                .collect(),
+        )
+    }
+
+    /// The fitted parameters (21 numbers), once done.
+    async fn parameters(&self) -> Option<Vec<f64>> {
+        let parameters: Vec<f64> = serde_json::from_str(self.0.parameters.as_deref()?).ok()?;
+        Some(parameters)
+    }
+
+    /// Requested.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Done or failed.
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
 }

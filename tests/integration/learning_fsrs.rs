@@ -1,0 +1,573 @@
+//! Learning II end to end: FSRS beside SM-2 (settings, scheduling by memory state, switching
+//! converts cards from their log), study sessions and statistics on a hand-moved clock, card
+//! search, and the optimiser fitting a simulated learner's log in the background.
+
+use std::time::Duration as StdDuration;
+
+use agora_platform::{clock::Clock, ids};
+use async_graphql::ID;
+use chrono::Duration as Days;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::common::{
+    TestServer, assert_code, assert_no_errors,
+    clock::clocked,
+    knowledge::topic,
+    ws::{self, Incoming},
+};
+
+const CARD: &str = "id front intervalDays easeFactor repetitions nextReviewAt state stability fsrsDifficulty reviewCount";
+const SETTINGS: &str =
+    "scheduler desiredRetention maximumIntervalDays newCardsPerDay fsrsParameters";
+
+async fn a_topic(server: &TestServer) -> String {
+    let tokens = server.role_tokens().await;
+    topic(server, &tokens.moderator, "Optics", None).await["id"]
+        .as_str()
+        .expect("topic id")
+        .to_owned()
+}
+
+async fn card(server: &TestServer, token: &str, topic: &str, front: &str) -> String {
+    let body = server
+        .gql_as(
+            token,
+            "mutation($i: CreateFlashcardInput!) { createFlashcard(input: $i) { id } }",
+            json!({ "i": { "topicId": topic, "front": front, "back": "the answer" } }),
+        )
+        .await;
+    assert_no_errors(&body);
+    body["data"]["createFlashcard"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+async fn review(server: &TestServer, token: &str, card: &str, quality: i32) -> Value {
+    let body = server
+        .gql_as(
+            token,
+            &format!(
+                "mutation($i: ReviewFlashcardInput!) {{ reviewFlashcard(input: $i) {{ {CARD} }} }}"
+            ),
+            json!({ "i": { "flashcardId": card, "quality": quality } }),
+        )
+        .await;
+    assert_no_errors(&body);
+    body["data"]["reviewFlashcard"].clone()
+}
+
+async fn settings(server: &TestServer, token: &str, input: Value) -> Value {
+    server
+        .gql_as(
+            token,
+            &format!(
+                "mutation($i: UpdateLearningSettingsInput!) {{ updateLearningSettings(input: $i) {{ convertedCards settings {{ {SETTINGS} }} }} }}"
+            ),
+            json!({ "i": input }),
+        )
+        .await
+}
+
+async fn one_card(server: &TestServer, token: &str, id: &str) -> Value {
+    let body = server
+        .gql_as(
+            token,
+            &format!("query($id: ID!) {{ flashcard(id: $id) {{ {CARD} }} }}"),
+            json!({ "id": id }),
+        )
+        .await;
+    assert_no_errors(&body);
+    body["data"]["flashcard"].clone()
+}
+
+#[tokio::test]
+async fn fsrs_schedules_by_memory_state_and_a_switch_converts_cards_from_their_log() {
+    let (server, clock) = clocked().await;
+    let optics = a_topic(&server).await;
+    let ann = server.register_token("ann@example.org").await;
+
+    // The defaults before any choice.
+    let body = server
+        .gql_as(
+            &ann,
+            &format!("{{ learningSettings {{ {SETTINGS} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["learningSettings"],
+        json!({ "scheduler": "SM2", "desiredRetention": 0.9, "maximumIntervalDays": 36500,
+                "newCardsPerDay": 20, "fsrsParameters": null })
+    );
+
+    // Two SM-2 reviews: no memory state yet.
+    let id = card(&server, &ann, &optics, "What bends light?").await;
+    let first = review(&server, &ann, &id, 4).await;
+    assert_eq!(first["stability"], Value::Null);
+    clock.advance(Days::days(1));
+    let second = review(&server, &ann, &id, 5).await;
+    assert_eq!(
+        (&second["intervalDays"], &second["easeFactor"]),
+        (&json!(6), &json!(2.6))
+    );
+
+    // Switching to FSRS converts the card from its two reviews and keeps its due date.
+    let switched = settings(&server, &ann, json!({ "scheduler": "FSRS" })).await;
+    assert_no_errors(&switched);
+    assert_eq!(
+        switched["data"]["updateLearningSettings"]["convertedCards"],
+        1
+    );
+    assert_eq!(
+        switched["data"]["updateLearningSettings"]["settings"]["scheduler"],
+        "FSRS"
+    );
+    let converted = one_card(&server, &ann, &id).await;
+    let stability = converted["stability"].as_f64().expect("stability");
+    let difficulty = converted["fsrsDifficulty"].as_f64().expect("difficulty");
+    assert!(stability > 0.5, "{converted}");
+    assert!((1.0..=10.0).contains(&difficulty), "{converted}");
+    assert_eq!(converted["nextReviewAt"], second["nextReviewAt"]);
+
+    // The next review is FSRS's: the memory state moves on, and a recalled card's stability
+    // grows; the interval is FSRS's for 90% retention, rounded.
+    clock.advance(Days::days(6));
+    let third = review(&server, &ann, &id, 4).await;
+    let after = third["stability"].as_f64().expect("stability");
+    assert!(after > stability, "{third}");
+    let interval = third["intervalDays"].as_i64().expect("interval");
+    assert_eq!(
+        interval,
+        after.round() as i64,
+        "at 90% the interval is the stability"
+    );
+
+    // Switching back converts the ease factor from the log (4, 5, 4: 2.5, 2.6, 2.6).
+    let back = settings(&server, &ann, json!({ "scheduler": "SM2" })).await;
+    assert_eq!(back["data"]["updateLearningSettings"]["convertedCards"], 1);
+    let sm2 = one_card(&server, &ann, &id).await;
+    assert_eq!(
+        (&sm2["easeFactor"], &sm2["repetitions"]),
+        (&json!(2.6), &json!(3))
+    );
+    // A choice that is no switch converts nothing.
+    let same = settings(&server, &ann, json!({ "scheduler": "SM2" })).await;
+    assert_eq!(same["data"]["updateLearningSettings"]["convertedCards"], 0);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn desired_retention_and_the_interval_cap_set_the_intervals() {
+    let (server, clock) = clocked().await;
+    let optics = a_topic(&server).await;
+    let mut intervals = Vec::new();
+    for (email, retention) in [("bo@example.org", 0.95), ("cy@example.org", 0.75)] {
+        let token = server.register_token(email).await;
+        let body = settings(
+            &server,
+            &token,
+            json!({ "scheduler": "FSRS", "desiredRetention": retention }),
+        )
+        .await;
+        assert_no_errors(&body);
+        let id = card(&server, &token, &optics, "Snell's law?").await;
+        review(&server, &token, &id, 4).await;
+        clock.advance(Days::days(30));
+        intervals.push(review(&server, &token, &id, 4).await["intervalDays"].as_i64());
+    }
+    // Asking for more recall brings reviews sooner.
+    assert!(intervals[0] < intervals[1], "{intervals:?}");
+
+    // SM-2 would wait 6 days after the second success; the cap says 2.
+    let dan = server.register_token("dan@example.org").await;
+    assert_no_errors(&settings(&server, &dan, json!({ "maximumIntervalDays": 2 })).await);
+    let id = card(&server, &dan, &optics, "Focal length?").await;
+    review(&server, &dan, &id, 4).await;
+    clock.advance(Days::days(1));
+    let capped = review(&server, &dan, &id, 5).await;
+    assert_eq!(capped["intervalDays"], 2);
+    let start = clock.now();
+    assert_eq!(
+        capped["nextReviewAt"]
+            .as_str()
+            .expect("due")
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .expect("time"),
+        start + Days::days(2)
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_settings_name_every_field_and_change_nothing() {
+    let (server, _clock) = clocked().await;
+    let eve = server.register_token("eve@example.org").await;
+    let body = settings(
+        &server,
+        &eve,
+        json!({ "scheduler": "FSRS", "desiredRetention": 1.5, "maximumIntervalDays": 0, "newCardsPerDay": -1 }),
+    )
+    .await;
+    assert_code!(body, "BAD_USER_INPUT", "{body}");
+    let fields: Vec<&str> = body["errors"][0]["extensions"]["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .map(|v| v["field"].as_str().expect("field"))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "input.desiredRetention",
+            "input.maximumIntervalDays",
+            "input.newCardsPerDay"
+        ]
+    );
+    let now = server
+        .gql_as(
+            &eve,
+            "{ learningSettings { scheduler desiredRetention } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        now["data"]["learningSettings"],
+        json!({ "scheduler": "SM2", "desiredRetention": 0.9 })
+    );
+    let low = settings(&server, &eve, json!({ "desiredRetention": 0.5 })).await;
+    assert_code!(low, "BAD_USER_INPUT");
+    let anonymous = server
+        .gql("{ learningSettings { scheduler } }", json!({}))
+        .await;
+    assert_code!(anonymous, "UNAUTHENTICATED");
+    server.shutdown().await;
+}
+
+async fn session(server: &TestServer, token: &str, limit: i32) -> Value {
+    let body = server
+        .gql_as(
+            token,
+            "query($n: Int) { studySession(limit: $n) { dueCount newCount newRemainingToday cards { retrievability new flashcard { id front } } } }",
+            json!({ "n": limit }),
+        )
+        .await;
+    assert_no_errors(&body);
+    body["data"]["studySession"].clone()
+}
+
+fn fronts(session: &Value) -> Vec<String> {
+    session["cards"]
+        .as_array()
+        .expect("cards")
+        .iter()
+        .map(|c| c["flashcard"]["front"].as_str().expect("front").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn sessions_put_the_least_retrievable_first_and_keep_the_daily_new_limit() {
+    let (server, clock) = clocked().await;
+    let optics = a_topic(&server).await;
+    let fay = server.register_token("fay@example.org").await;
+    assert_no_errors(&settings(&server, &fay, json!({ "newCardsPerDay": 2 })).await);
+    let mut ids = Vec::new();
+    for front in ["A", "B", "C", "D"] {
+        ids.push(card(&server, &fay, &optics, front).await);
+        clock.advance(Days::minutes(1));
+    }
+    // Day 0: two new cards, the oldest.
+    let day0 = session(&server, &fay, 10).await;
+    assert_eq!(fronts(&day0), ["A", "B"]);
+    assert_eq!(
+        (
+            &day0["dueCount"],
+            &day0["newCount"],
+            &day0["newRemainingToday"]
+        ),
+        (&json!(0), &json!(2), &json!(2))
+    );
+    review(&server, &fay, &ids[0], 4).await;
+    review(&server, &fay, &ids[1], 4).await;
+    let spent = session(&server, &fay, 10).await;
+    assert_eq!(fronts(&spent), Vec::<String>::new());
+    assert_eq!(spent["newRemainingToday"], 0);
+
+    // Day 1: the limit is back; C is reviewed.
+    clock.advance(Days::days(1));
+    review(&server, &fay, &ids[2], 4).await;
+    // Day 3: A and B are two days overdue, C one: A and B first, then C, then new D.
+    clock.advance(Days::days(2));
+    let day3 = session(&server, &fay, 10).await;
+    assert_eq!(fronts(&day3), ["A", "B", "C", "D"]);
+    assert_eq!(
+        (
+            &day3["dueCount"],
+            &day3["newCount"],
+            &day3["newRemainingToday"]
+        ),
+        (&json!(3), &json!(1), &json!(2))
+    );
+    let odds: Vec<Option<f64>> = day3["cards"]
+        .as_array()
+        .expect("cards")
+        .iter()
+        .map(|c| c["retrievability"].as_f64())
+        .collect();
+    // 0.9^(3 days / 1 day) for A and B, 0.9^2 for C, none for the new card.
+    assert!((odds[0].expect("A") - 0.729).abs() < 0.01, "{odds:?}");
+    assert!((odds[2].expect("C") - 0.81).abs() < 0.01, "{odds:?}");
+    assert_eq!(odds[3], None);
+    assert_eq!(fronts(&session(&server, &fay, 2).await), ["A", "B"]);
+    let bad = server
+        .gql_as(&fay, "{ studySession(limit: 0) { dueCount } }", json!({}))
+        .await;
+    assert_code!(bad, "BAD_USER_INPUT");
+
+    // Statistics: A recalled, B forgotten today; 4 cards; the forecast and reviews per day.
+    review(&server, &fay, &ids[0], 4).await;
+    review(&server, &fay, &ids[1], 1).await;
+    let stats = server
+        .gql_as(
+            &fay,
+            "{ flashcardStats { totalCards newCards dueNow trueRetention reviewsPerDay { date reviews recalled } forecast { date due } topics { topic { name } cards due new } } }",
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&stats);
+    let stats = &stats["data"]["flashcardStats"];
+    assert_eq!(
+        (&stats["totalCards"], &stats["newCards"], &stats["dueNow"]),
+        (&json!(4), &json!(1), &json!(2)),
+        "{stats}"
+    );
+    assert_eq!(stats["trueRetention"], 0.5);
+    let per_day = stats["reviewsPerDay"].as_array().expect("days");
+    assert_eq!(per_day.len(), 30);
+    let counts: Vec<i64> = per_day[26..]
+        .iter()
+        .map(|d| d["reviews"].as_i64().expect("reviews"))
+        .collect();
+    // Day 0 (A, B), day 1 (C), day 2 (none), today (A, B again).
+    assert_eq!(counts, [2, 1, 0, 2], "{per_day:?}");
+    let forecast = stats["forecast"].as_array().expect("forecast");
+    assert_eq!(forecast.len(), 30);
+    assert_eq!(forecast[0]["due"], 2, "C and D today: {forecast:?}");
+    assert_eq!(
+        stats["topics"],
+        json!([{ "topic": { "name": "Optics" }, "cards": 4, "due": 2, "new": 1 }])
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn cards_are_found_by_text_and_state() {
+    let (server, _clock) = clocked().await;
+    let optics = a_topic(&server).await;
+    let gus = server.register_token("gus@example.org").await;
+    let lens = card(&server, &gus, &optics, "What does a LENS do?").await;
+    card(&server, &gus, &optics, "100% of light?").await;
+    card(&server, &gus, &optics, "Prism colours").await;
+    review(&server, &gus, &lens, 1).await;
+    let find = |search: Option<&str>, state: Option<&str>| {
+        let server = &server;
+        let gus = gus.clone();
+        let search = search.map(str::to_owned);
+        let state = state.map(str::to_owned);
+        async move {
+            let body = server
+                .gql_as(
+                    &gus,
+                    "query($s: String, $st: FlashcardState) { myFlashcards(search: $s, state: $st) { edges { node { front state } } } }",
+                    json!({ "s": search, "st": state }),
+                )
+                .await;
+            assert_no_errors(&body);
+            let mut fronts: Vec<String> = body["data"]["myFlashcards"]["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["node"]["front"].as_str().expect("front").to_owned())
+                .collect();
+            fronts.sort();
+            fronts
+        }
+    };
+    assert_eq!(find(Some("lens"), None).await, ["What does a LENS do?"]);
+    assert_eq!(find(Some("%"), None).await, ["100% of light?"]);
+    assert_eq!(find(Some("_"), None).await, Vec::<String>::new());
+    assert_eq!(
+        find(None, Some("RELEARNING")).await,
+        ["What does a LENS do?"]
+    );
+    assert_eq!(
+        find(None, Some("NEW")).await,
+        ["100% of light?", "Prism colours"]
+    );
+    let blank = server
+        .gql_as(
+            &gus,
+            "{ myFlashcards(search: \"  \") { edges { cursor } } }",
+            json!({}),
+        )
+        .await;
+    assert_code!(blank, "BAD_USER_INPUT");
+    server.shutdown().await;
+}
+
+async fn user_id(server: &TestServer, token: &str) -> Uuid {
+    let me = server.gql_as(token, "{ me { id } }", json!({})).await;
+    ids::decode(
+        &ID::from(me["data"]["me"]["id"].as_str().expect("id")),
+        "User",
+        "id",
+    )
+    .expect("user id")
+}
+
+const RUN: &str = "id status progress reason reviewCount trainCount testCount parameters evaluation { model logLoss rmse }";
+
+#[tokio::test]
+async fn the_optimiser_fits_a_learners_log_in_the_background_and_reports_each_model() {
+    let (server, _clock) = clocked().await;
+    let optics = a_topic(&server).await;
+    let hal = server.register_token("hal@example.org").await;
+    // Too few reviews: refused, nothing started.
+    let early = server
+        .gql_as(&hal, "mutation { optimizeMyScheduler { id } }", json!({}))
+        .await;
+    assert_code!(early, "CONFLICT", "{early}");
+    assert!(
+        early["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("400")
+    );
+
+    let user = user_id(&server, &hal).await;
+    let topic = ids::decode(&ID::from(optics.as_str()), "Topic", "id").expect("topic id");
+    let written = agora_learning::api::simulate(
+        &server.state.platform,
+        &agora_learning::api::Simulation {
+            user,
+            topic,
+            cards: 300,
+            days: 180,
+            max_reviews: 4_000,
+            seed: 7,
+        },
+    )
+    .await
+    .expect("simulate");
+    assert!(written >= 2_000, "{written} reviews");
+    assert_no_errors(&settings(&server, &hal, json!({ "scheduler": "FSRS" })).await);
+
+    // Follow it live over a WebSocket, and by query.
+    let started = server
+        .gql_as(
+            &hal,
+            &format!("mutation {{ optimizeMyScheduler {{ {RUN} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_no_errors(&started);
+    let run = started["data"]["optimizeMyScheduler"].clone();
+    assert_eq!(run["status"], "RUNNING");
+    assert_eq!(run["reviewCount"], written as i64);
+    let id = run["id"].as_str().expect("id").to_owned();
+    let mut socket = ws::connect(&server.ws_url(), "graphql-transport-ws").await;
+    ws::init_transport(
+        &mut socket,
+        json!({ "authorization": format!("Bearer {hal}") }),
+    )
+    .await;
+    ws::send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($id: ID!) { schedulerOptimization(id: $id) { status progress } }",
+            "variables": { "id": id } } }),
+    )
+    .await;
+    let mut progress = Vec::new();
+    let done = loop {
+        match tokio::time::timeout(StdDuration::from_secs(120), ws::next(&mut socket))
+            .await
+            .expect("the optimisation finishes within two minutes")
+        {
+            Incoming::Json(message) if message["type"] == "next" => {
+                let run = &message["payload"]["data"]["schedulerOptimization"];
+                progress.push(run["progress"].as_f64().expect("progress"));
+                if run["status"] != "RUNNING" {
+                    break run.clone();
+                }
+            }
+            Incoming::Json(message) if message["type"] == "complete" => {
+                panic!("completed before the end: {progress:?}")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
+    assert_eq!(progress.last(), Some(&1.0));
+    // The stream completes after the last state.
+    match tokio::time::timeout(StdDuration::from_secs(5), ws::next(&mut socket)).await {
+        Ok(Incoming::Json(message)) => assert_eq!(message["type"], "complete", "{message}"),
+        other => panic!("expected complete, got {other:?}"),
+    }
+
+    let body = server
+        .gql_as(
+            &hal,
+            &format!("query($id: ID!) {{ schedulerOptimization(id: $id) {{ {RUN} }} }}"),
+            json!({ "id": id }),
+        )
+        .await;
+    assert_no_errors(&body);
+    let run = &body["data"]["schedulerOptimization"];
+    let (train, test) = (
+        run["trainCount"].as_i64().expect("train"),
+        run["testCount"].as_i64().expect("test"),
+    );
+    assert!(train > 1_000 && test > 100, "{run}");
+    let parameters = run["parameters"].as_array().expect("parameters");
+    assert_eq!(parameters.len(), 21);
+    let lines = run["evaluation"].as_array().expect("evaluation");
+    let models: Vec<&str> = lines
+        .iter()
+        .map(|l| l["model"].as_str().expect("model"))
+        .collect();
+    assert_eq!(models, ["SM2", "FSRS_DEFAULT", "FSRS_FITTED"]);
+    let loss = |i: usize| lines[i]["logLoss"].as_f64().expect("log loss");
+    for (i, line) in lines.iter().enumerate() {
+        let rmse = line["rmse"].as_f64().expect("rmse");
+        assert!(
+            loss(i) > 0.0 && loss(i) < 2.0 && (0.0..1.0).contains(&rmse),
+            "{line}"
+        );
+    }
+    // This learner forgets new cards faster than FSRS's average learner: the fit on their
+    // own reviews predicts the held-out ones better than the defaults do.
+    assert!(loss(2) < loss(1), "{lines:?}");
+    // Saved to the settings, and the cards' memory states recomputed with them.
+    let saved = server
+        .gql_as(&hal, "{ learningSettings { fsrsParameters } }", json!({}))
+        .await;
+    assert_eq!(
+        &saved["data"]["learningSettings"]["fsrsParameters"],
+        &run["parameters"]
+    );
+
+    // Another learner cannot see the run.
+    let ivy = server.register_token("ivy@example.org").await;
+    let hidden = server
+        .gql_as(
+            &ivy,
+            "query($id: ID!) { schedulerOptimization(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(hidden["data"]["schedulerOptimization"], Value::Null);
+    server.shutdown().await;
+}
