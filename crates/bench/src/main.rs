@@ -12,6 +12,7 @@
 
 mod attacks;
 mod gamification;
+mod learning;
 mod literacy;
 mod overload;
 mod sensors;
@@ -66,6 +67,9 @@ enum Command {
     /// The dyslexia hub: transcript scoring, `practiceWord` from one and many learners, and
     /// recorded answers (in process, embedded database).
     Literacy(literacy::LiteracyArgs),
+    /// Learning: the FSRS optimiser over a simulated year of reviews, scheduler switch, reviews,
+    /// study sessions and statistics (in process, embedded database or `--postgres`).
+    Learning(learning::LearningArgs),
     /// Load shedding: the page query at 4x the sustainable rate; accepted and refused
     /// latencies against the unloaded p99.
     Overload(overload::OverloadArgs),
@@ -546,6 +550,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Battle(args) => battle(args).await,
         Command::Awards(args) => gamification::awards(args).await,
         Command::Literacy(args) => literacy::literacy(args).await,
+        Command::Learning(args) => learning::learning(args).await,
         Command::Leaderboard(args) => gamification::leaderboard(args).await,
         Command::Sensors(args) => sensors::sensors(args).await,
         Command::Attacks(args) => attacks::attacks(args).await,

@@ -31,7 +31,7 @@ pub struct Simulation {
     pub cards: usize,
     /// Days of study, ending now.
     pub days: i64,
-    /// Stop once the log holds this many reviews.
+    /// Stop once the log holds this many reviews (each card gets at most its share).
     pub max_reviews: usize,
     /// Random seed (the same seed writes the same history).
     pub seed: u64,
@@ -54,6 +54,8 @@ pub async fn simulate(platform: &Platform, plan: &Simulation) -> AppResult<usize
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let mut cards = Vec::with_capacity(plan.cards);
     let mut reviews = Vec::new();
+    // Each card's fair share of the log, so a cap does not leave later cards unreviewed.
+    let share = i32::try_from(plan.max_reviews.div_ceil(plan.cards.max(1))).unwrap_or(i32::MAX);
     for n in 0..plan.cards {
         let created =
             start + Duration::minutes(rng.random_range(0..(plan.days.max(1) * 24 * 60 / 2)));
@@ -77,7 +79,10 @@ pub async fn simulate(platform: &Platform, plan: &Simulation) -> AppResult<usize
             updated_at: created,
         };
         let mut truth: Option<fsrs::MemoryState> = None;
-        while card.next_review_at <= now && reviews.len() < plan.max_reviews {
+        while card.next_review_at <= now
+            && card.review_count < share
+            && reviews.len() < plan.max_reviews
+        {
             // Learners come back a little late, in their own time of day.
             let at = card.next_review_at + Duration::minutes(rng.random_range(0..600));
             if at > now {
