@@ -1,6 +1,7 @@
 //! FSRS beside SM-2: each learner's scheduler settings, each card's FSRS memory state, the
 //! state before and after every review (so a scheduler switch converts cards from their log and
-//! an optimisation fits parameters to it), and the learner's optimisation runs.
+//! an optimisation fits parameters to it), per-topic review tallies (filled from the existing
+//! log), and the learner's optimisation runs.
 //!
 //! Existing cards keep their SM-2 schedule and have no memory state until their learner
 //! switches to FSRS; existing reviews are marked `SM2` with no "before" state (it is rebuilt from
@@ -91,6 +92,48 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
+        // Reviews and recalls per learner and topic, kept by each review: the dashboard's
+        // accuracy reads one small row per topic instead of aggregating the whole log.
+        manager
+            .create_table(
+                Table::create()
+                    .table(ReviewTallies::Table)
+                    .if_not_exists()
+                    .col(uuid(ReviewTallies::UserId))
+                    .col(uuid(ReviewTallies::TopicId))
+                    .col(big_integer(ReviewTallies::Attempts))
+                    .col(big_integer(ReviewTallies::Recalled))
+                    .primary_key(
+                        Index::create()
+                            .col(ReviewTallies::UserId)
+                            .col(ReviewTallies::TopicId),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ReviewTallies::Table, ReviewTallies::UserId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ReviewTallies::Table, ReviewTallies::TopicId)
+                            .to(Topics::Table, Topics::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // Existing reviews, counted under their card's topic.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "INSERT INTO review_tallies (user_id, topic_id, attempts, recalled) \
+                 SELECT r.user_id, f.topic_id, COUNT(*), \
+                        SUM(CASE WHEN r.quality >= 3 THEN 1 ELSE 0 END) \
+                 FROM flashcard_reviews r JOIN flashcards f ON f.id = r.flashcard_id \
+                 WHERE f.topic_id IS NOT NULL GROUP BY r.user_id, f.topic_id",
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -194,6 +237,21 @@ impl MigrationTrait for Migration {
 enum Users {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum Topics {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum ReviewTallies {
+    Table,
+    UserId,
+    TopicId,
+    Attempts,
+    Recalled,
 }
 
 #[derive(DeriveIden)]

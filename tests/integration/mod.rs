@@ -8,6 +8,7 @@ mod bus;
 mod client_contract;
 mod common;
 mod community;
+mod dashboard;
 mod exports;
 mod faults;
 mod gamification;

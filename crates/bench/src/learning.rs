@@ -43,7 +43,15 @@ pub(crate) struct LearningArgs {
     /// `studySession` and `flashcardStats` calls timed, each.
     #[arg(long, default_value_t = 200)]
     reads: usize,
+    /// Cards of the dashboard's learner (a second simulated learner).
+    #[arg(long, default_value_t = 5_000)]
+    dashboard_cards: usize,
+    /// Reviews in their log.
+    #[arg(long, default_value_t = 50_000)]
+    dashboard_reviews: usize,
 }
+
+const DASHBOARD: &str = "{ dashboard { progress { points level streak } flashcards { due nextSessionSize newInNextSession mostAtRisk { id front } } literacy { wordsMastered } recentBattles { code score rank } activity { days { date points actions } last7Days { points } last30Days { points } } accuracy { topic { name } source difficulty attempts correct rate } recommendations { kind reason topic { name } flashcardIds articles { title } } } }";
 
 pub(crate) async fn learning(args: LearningArgs) -> anyhow::Result<()> {
     if args.postgres {
@@ -272,6 +280,99 @@ async fn run(args: &LearningArgs, state: &agora_server::AppState, api: &Api) -> 
         samples.push(t.elapsed());
     }
     report("flashcardStats", samples);
+    dashboard(args, platform, api, topic.id).await
+}
+
+/// The dashboard of a second learner with `--dashboard-cards` cards and
+/// `--dashboard-reviews` reviews, every section selected.
+async fn dashboard(
+    args: &LearningArgs,
+    platform: &agora_platform::Platform,
+    api: &Api,
+    topic: Uuid,
+) -> anyhow::Result<()> {
+    let token = api.account(1).await?;
+    let me = api.gql(Some(&token), "{ me { id } }", json!({})).await?;
+    let user = agora_platform::ids::decode(
+        &async_graphql::ID::from(me["me"]["id"].as_str().context("my id")?),
+        "User",
+        "id",
+    )
+    .map_err(|e| anyhow::anyhow!(e.log_message()))?;
+    let started = Instant::now();
+    let written = agora_learning::api::simulate(
+        platform,
+        &agora_learning::api::Simulation {
+            user,
+            topic,
+            cards: args.dashboard_cards,
+            days: 730,
+            max_reviews: args.dashboard_reviews,
+            seed: 13,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.log_message()))?;
+    println!(
+        "dashboard learner: {} cards, {written} reviews written in {:.2}s",
+        args.dashboard_cards,
+        started.elapsed().as_secs_f64()
+    );
+    let statements = platform.statements.get();
+    api.gql(Some(&token), DASHBOARD, json!({})).await?;
+    println!(
+        "dashboard, every section: {} statements (background work may add a few)",
+        platform.statements.get() - statements
+    );
+    let mut samples = Vec::with_capacity(args.reads);
+    for _ in 0..args.reads {
+        let t = Instant::now();
+        api.gql(Some(&token), DASHBOARD, json!({})).await?;
+        samples.push(t.elapsed());
+    }
+    report("dashboard, every section", samples);
+    // Where the time goes: one section at a time.
+    for (label, query) in [
+        (
+            "dashboard.progress",
+            "{ dashboard { progress { points level streak } } }",
+        ),
+        (
+            "dashboard.flashcards",
+            "{ dashboard { flashcards { due nextSessionSize mostAtRisk { id } } } }",
+        ),
+        (
+            "dashboard.activity",
+            "{ dashboard { activity { last7Days { points } } } }",
+        ),
+        (
+            "dashboard.accuracy",
+            "{ dashboard { accuracy { attempts } } }",
+        ),
+        (
+            "dashboard.literacy",
+            "{ dashboard { literacy { wordsMastered } } }",
+        ),
+    ] {
+        let mut samples = Vec::with_capacity(20);
+        for _ in 0..20 {
+            let t = Instant::now();
+            api.gql(Some(&token), query, json!({})).await?;
+            samples.push(t.elapsed());
+        }
+        report(label, samples);
+    }
+    let due = api
+        .gql(
+            Some(&token),
+            "{ dashboard { flashcards { due } } }",
+            json!({}),
+        )
+        .await?;
+    println!(
+        "dashboard learner's due cards: {}",
+        due["dashboard"]["flashcards"]["due"]
+    );
     Ok(())
 }
 

@@ -11,6 +11,7 @@ pub mod persisted;
 
 use agora_battle::{BattleMutation, BattleQuery, BattleSubscription};
 use agora_community::{CommunityMutation, CommunityQuery};
+use agora_dashboard::DashboardQuery;
 use agora_gamification::{GamificationQuery, GamificationSubscription};
 use agora_identity::{IdentityMutation, IdentityQuery, IdentitySubscription};
 use agora_knowledge::{KnowledgeMutation, KnowledgeQuery};
@@ -33,6 +34,7 @@ pub struct Query(
     IdentityQuery,
     KnowledgeQuery,
     LearningQuery,
+    DashboardQuery,
     LiteracyQuery,
     CommunityQuery,
     BattleQuery,

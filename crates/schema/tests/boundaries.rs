@@ -22,6 +22,7 @@ const DOMAINS: &[&str] = &[
     "gamification",
     "notifications",
     "sensors",
+    "dashboard",
 ];
 
 fn root() -> PathBuf {

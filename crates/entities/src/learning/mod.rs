@@ -4,5 +4,6 @@
 pub mod flashcard;
 pub mod flashcard_review;
 pub mod learning_settings;
+pub mod review_tally;
 pub mod scheduler_optimization;
 pub mod topic_completion;

@@ -108,3 +108,65 @@ pub async fn seed_demo_activity(platform: &Platform, players: &[uuid::Uuid]) -> 
 pub mod leaderboard {
     pub use crate::service::leaderboard::{Scope, encode, read, read_sql};
 }
+
+pub use crate::types::MyProgress;
+
+/// `user`'s progress as `myProgress` shows it (points, level, streak, achievements, recent
+/// awards), in a fixed number of statements.
+pub async fn my_progress(platform: &Platform, user: uuid::Uuid) -> AppResult<MyProgress> {
+    let now = platform.clock.now();
+    Ok(MyProgress {
+        progress: service::progress::load(&platform.db, user, now).await?,
+        standings: service::achievements::standings(&platform.db, user).await?,
+        recent: service::progress::recent_awards(&platform.db, user, 20).await?,
+    })
+}
+
+/// The time zone `user`'s days are counted in (UTC before their first award); one statement.
+pub async fn zone_name_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user: uuid::Uuid,
+) -> AppResult<String> {
+    use agora_entities::gamification::user_progress;
+    use sea_orm::EntityTrait;
+    Ok(user_progress::Entity::find_by_id(user)
+        .one(db)
+        .await?
+        .map_or_else(|| "UTC".to_owned(), |row| row.time_zone))
+}
+
+/// One day of the points ledger's daily view (`daily_activity`): the day in the user's zone,
+/// points earned and rewarded actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityDay {
+    /// `YYYY-MM-DD` in the user's zone.
+    pub local_date: String,
+    /// Points earned.
+    pub points: i32,
+    /// Rewarded actions.
+    pub actions: i32,
+}
+
+/// `user`'s days with activity from `from` (`YYYY-MM-DD`, their zone) on, oldest first; one
+/// statement.
+pub async fn daily_activity<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user: uuid::Uuid,
+    from: &str,
+) -> AppResult<Vec<ActivityDay>> {
+    use agora_entities::gamification::daily_activity;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    Ok(daily_activity::Entity::find()
+        .filter(daily_activity::Column::UserId.eq(user))
+        .filter(daily_activity::Column::LocalDate.gte(from))
+        .order_by_asc(daily_activity::Column::LocalDate)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| ActivityDay {
+            local_date: row.local_date,
+            points: row.points,
+            actions: row.actions,
+        })
+        .collect())
+}

@@ -209,7 +209,7 @@ impl PointAward {
 }
 
 /// Your points, level, streak and achievements.
-pub(crate) struct MyProgress {
+pub struct MyProgress {
     pub(crate) progress: Progress,
     pub(crate) standings: Vec<Standing>,
     pub(crate) recent: Vec<point_award::Model>,

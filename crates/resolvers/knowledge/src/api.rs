@@ -5,6 +5,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 pub use crate::loaders::insert_loaders;
+/// A topic row, as [`TopicLoader`] loads it and [`Topic`] renders it.
+pub use agora_entities::knowledge::topic::Model as TopicModel;
 
 // What other domains render and read. Battle, community, gamification and learning show topics
 // and questions inside their own objects, decode their ids, and read a few rows; none of them
@@ -38,6 +40,36 @@ pub mod transfer {
 /// Topic reads: by id, by slug, and a topic with its descendants.
 pub mod topics {
     pub use crate::service::topics::{by_slug, find, subtree_ids};
+}
+
+/// Article reads for other domains' recommendations.
+pub mod article_reads {
+    use agora_entities::knowledge::{ContentStatus, article};
+    use agora_platform::AppResult;
+    use sea_orm::{
+        ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    };
+    use uuid::Uuid;
+
+    /// Up to `limit` published articles of `topic`, shortest read first (then newest); one
+    /// statement.
+    pub async fn for_topic<C: ConnectionTrait>(
+        db: &C,
+        topic: Uuid,
+        limit: u64,
+    ) -> AppResult<Vec<crate::types::Article>> {
+        Ok(article::Entity::find()
+            .filter(article::Column::TopicId.eq(topic))
+            .filter(article::Column::Status.eq(ContentStatus::Published))
+            .order_by_asc(article::Column::ReadingMinutes)
+            .order_by_desc(article::Column::CreatedAt)
+            .limit(limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(crate::types::Article)
+            .collect())
+    }
 }
 
 /// Reads the questions whose answers `user` must not see right now: those open or still to

@@ -75,3 +75,71 @@ pub async fn flashcard_node(
         Err(other) => Err(other),
     }
 }
+
+/// What the dashboard shows of a learner's cards.
+pub struct CardsOverview {
+    /// Reviewed cards due now.
+    pub due: u64,
+    /// New cards the next session introduces (within today's limit).
+    pub new_in_next_session: u64,
+    /// Cards the next session holds (at most [`NEXT_SESSION`]).
+    pub next_session_size: u64,
+    /// The due cards least likely to be recalled now, most at risk first.
+    pub most_at_risk: Vec<Flashcard>,
+}
+
+/// The session size the dashboard announces.
+pub const NEXT_SESSION: i32 = 50;
+
+/// `user`'s next study session in figures and the `at_risk` due cards least likely to be
+/// recalled; a fixed number of statements (the study session's).
+pub async fn cards_overview(
+    platform: &Platform,
+    user: Uuid,
+    at_risk: usize,
+) -> AppResult<CardsOverview> {
+    let session = crate::session::study_session(platform, user, None, Some(NEXT_SESSION)).await?;
+    Ok(CardsOverview {
+        due: session.due_count,
+        new_in_next_session: session.new_count,
+        next_session_size: session.cards.len() as u64,
+        most_at_risk: session
+            .cards
+            .into_iter()
+            .filter(|card| card.card.review_count > 0)
+            .take(at_risk)
+            .map(|card| Flashcard(card.card))
+            .collect(),
+    })
+}
+
+/// A learner's reviews of the cards in one topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewTally {
+    /// The topic (null: cards whose topic was deleted).
+    pub topic_id: Option<Uuid>,
+    /// Reviews.
+    pub attempts: i64,
+    /// Of which recalled (graded 3 or more).
+    pub recalled: i64,
+}
+
+/// `user`'s reviews counted by the topic their card had at each review, from the tallies
+/// every review keeps; one statement reading one row per topic.
+pub async fn reviews_by_topic<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+) -> AppResult<Vec<ReviewTally>> {
+    use agora_entities::learning::review_tally;
+    Ok(review_tally::Entity::find()
+        .filter(review_tally::Column::UserId.eq(user))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| ReviewTally {
+            topic_id: Some(row.topic_id),
+            attempts: row.attempts,
+            recalled: row.recalled,
+        })
+        .collect())
+}

@@ -189,6 +189,38 @@ pub(crate) async fn delete(platform: &Platform, user: Uuid, id: Uuid) -> AppResu
     Ok(())
 }
 
+/// Adds `attempts` reviews (`recalled` of them recalled) to `user`'s tally in `topic`.
+pub(crate) async fn tally<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    topic: Uuid,
+    attempts: i64,
+    recalled: i64,
+) -> AppResult<()> {
+    use agora_entities::learning::review_tally;
+    review_tally::Entity::insert(review_tally::ActiveModel {
+        user_id: Set(user),
+        topic_id: Set(topic),
+        attempts: Set(attempts),
+        recalled: Set(recalled),
+    })
+    .on_conflict(
+        OnConflict::columns([review_tally::Column::UserId, review_tally::Column::TopicId])
+            .value(
+                review_tally::Column::Attempts,
+                Expr::col((review_tally::Entity, review_tally::Column::Attempts)).add(attempts),
+            )
+            .value(
+                review_tally::Column::Recalled,
+                Expr::col((review_tally::Entity, review_tally::Column::Recalled)).add(recalled),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
 /// `FLASHCARD_REVIEWED`: gamification awards its points and counts it toward streaks.
 fn reviewed_event(card: &flashcard::Model, quality: i32) -> AppResult<NewEvent> {
     let reviewed = FlashcardReviewed {
@@ -402,6 +434,9 @@ pub(crate) async fn review(
     ))
     .exec_without_returning(&txn)
     .await?;
+    if let Some(topic) = card.topic_id {
+        tally(&txn, user, topic, 1, i64::from(quality >= PASSING_QUALITY)).await?;
+    }
     let zone = zone_of(&txn, user).await?;
     let earns = on_a_later_day(zone, card.created_at, now)
         && card

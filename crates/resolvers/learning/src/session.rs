@@ -82,23 +82,40 @@ pub(crate) async fn study_session(
     let now = platform.clock.now();
     let settings = settings::of(db, user).await?;
     let zone = zone_of(db, user).await?;
+    // Rank every due card on the few columns the ranking needs, then read the chosen ones
+    // whole: a learner with thousands of overdue cards costs one narrow scan.
     let mut due = flashcard::Entity::find()
+        .select_only()
+        .columns([
+            flashcard::Column::Id,
+            flashcard::Column::Stability,
+            flashcard::Column::FsrsDifficulty,
+            flashcard::Column::IntervalDays,
+            flashcard::Column::LastReviewedAt,
+            flashcard::Column::NextReviewAt,
+        ])
         .filter(flashcard::Column::OwnerId.eq(user))
         .filter(flashcard::Column::ReviewCount.gt(0))
         .filter(flashcard::Column::NextReviewAt.lte(now));
     if let Some(topic) = topic {
         due = due.filter(flashcard::Column::TopicId.eq(topic));
     }
-    let due = due.all(db).await?;
+    type DueRow = (
+        Uuid,
+        Option<f64>,
+        Option<f64>,
+        i32,
+        Option<DateTime<Utc>>,
+        DateTime<Utc>,
+    );
+    let due: Vec<DueRow> = due.into_tuple().all(db).await?;
     let due_count = due.len() as u64;
     let model = settings.fsrs()?;
-    let mut cards: Vec<StudyCard> = due
+    let mut ranked: Vec<(Option<f64>, DateTime<Utc>, Uuid)> = due
         .into_iter()
-        .map(|card| {
-            let elapsed = card
-                .last_reviewed_at
-                .map_or(0.0, |last| fractional_days(last, now));
-            let retrievability = match (card.stability, card.fsrs_difficulty) {
+        .map(|(id, stability, difficulty, interval, last, next)| {
+            let elapsed = last.map_or(0.0, |last| fractional_days(last, now));
+            let retrievability = match (stability, difficulty) {
                 (Some(stability), Some(difficulty)) => Some(model.retrievability(
                     fsrs::MemoryState {
                         stability: stability as f32,
@@ -106,22 +123,34 @@ pub(crate) async fn study_session(
                     },
                     elapsed,
                 )),
-                _ => sm2_retrievability(card.interval_days, elapsed),
+                _ => sm2_retrievability(interval, elapsed),
             };
-            StudyCard {
-                card,
-                retrievability,
-            }
+            (retrievability, next, id)
         })
         .collect();
-    cards.sort_by(|a, b| {
-        a.retrievability
-            .unwrap_or(0.0)
-            .total_cmp(&b.retrievability.unwrap_or(0.0))
-            .then(a.card.next_review_at.cmp(&b.card.next_review_at))
-            .then(a.card.id.cmp(&b.card.id))
+    ranked.sort_by(|a, b| {
+        a.0.unwrap_or(0.0)
+            .total_cmp(&b.0.unwrap_or(0.0))
+            .then(a.1.cmp(&b.1))
+            .then(a.2.cmp(&b.2))
     });
-    cards.truncate(limit);
+    ranked.truncate(limit);
+    let mut rows: std::collections::HashMap<Uuid, flashcard::Model> = flashcard::Entity::find()
+        .filter(flashcard::Column::Id.is_in(ranked.iter().map(|r| r.2)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|card| (card.id, card))
+        .collect();
+    let mut cards: Vec<StudyCard> = ranked
+        .into_iter()
+        .filter_map(|(retrievability, _, id)| {
+            rows.remove(&id).map(|card| StudyCard {
+                card,
+                retrievability,
+            })
+        })
+        .collect();
     // First reviews (no previous review, written since the FSRS migration) since local midnight.
     let introduced = flashcard_review::Entity::find()
         .filter(flashcard_review::Column::UserId.eq(user))
@@ -134,26 +163,25 @@ pub(crate) async fn study_session(
         .unwrap_or(0)
         .saturating_sub(introduced);
     let room = (limit - cards.len()).min(usize::try_from(new_remaining_today).unwrap_or(0));
-    let mut new_count = 0;
-    if room > 0 {
-        let mut fresh = flashcard::Entity::find()
-            .filter(flashcard::Column::OwnerId.eq(user))
-            .filter(flashcard::Column::ReviewCount.eq(0));
-        if let Some(topic) = topic {
-            fresh = fresh.filter(flashcard::Column::TopicId.eq(topic));
-        }
-        let fresh = fresh
-            .order_by_asc(flashcard::Column::CreatedAt)
-            .order_by_asc(flashcard::Column::Id)
-            .limit(room as u64)
-            .all(db)
-            .await?;
-        new_count = fresh.len() as u64;
-        cards.extend(fresh.into_iter().map(|card| StudyCard {
-            card,
-            retrievability: None,
-        }));
+    // Read even when there is no room, so a session costs the same statements whatever the
+    // deck holds (the dashboard's statement-count test relies on it).
+    let mut fresh = flashcard::Entity::find()
+        .filter(flashcard::Column::OwnerId.eq(user))
+        .filter(flashcard::Column::ReviewCount.eq(0));
+    if let Some(topic) = topic {
+        fresh = fresh.filter(flashcard::Column::TopicId.eq(topic));
     }
+    let fresh = fresh
+        .order_by_asc(flashcard::Column::CreatedAt)
+        .order_by_asc(flashcard::Column::Id)
+        .limit(room as u64)
+        .all(db)
+        .await?;
+    let new_count = fresh.len() as u64;
+    cards.extend(fresh.into_iter().map(|card| StudyCard {
+        card,
+        retrievability: None,
+    }));
     Ok(Session {
         cards,
         due_count,

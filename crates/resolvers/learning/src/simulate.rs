@@ -156,6 +156,20 @@ pub async fn simulate(platform: &Platform, plan: &Simulation) -> AppResult<usize
     )
     .await?;
     let written = reviews.len();
+    let recalled = reviews
+        .iter()
+        .filter(|r| r.quality >= PASSING_QUALITY)
+        .count();
+    if written > 0 {
+        crate::service::tally(
+            &platform.db,
+            plan.user,
+            plan.topic,
+            written as i64,
+            recalled as i64,
+        )
+        .await?;
+    }
     insert_all(
         platform,
         reviews,

@@ -12,7 +12,9 @@ use uuid::Uuid;
 pub use crate::media::{
     AUDIO_TYPES, LiteracyRuntime, MediaError, practice_recording, text_audio, word_audio,
 };
-pub use crate::types::{LEVEL_TYPE, Level, MOCK_TEST_TYPE, MockTest, WORD_TYPE, Word};
+pub use crate::types::{
+    LEVEL_TYPE, Level, LiteracyProgress, MOCK_TEST_TYPE, MockTest, WORD_TYPE, Word,
+};
 use crate::{lexicon, service::found};
 
 /// Adds literacy's per-request DataLoaders to a request's or connection's `data`.
@@ -180,4 +182,20 @@ pub async fn mock_test_node(
             .await
             .map(MockTest),
     )
+}
+
+/// `user`'s literacy progress as `literacyProgress` shows it, or `None` when they never
+/// practised nor chose a level (the dashboard leaves the section out); a fixed number of
+/// statements.
+pub async fn progress_if_started<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+) -> AppResult<Option<LiteracyProgress>> {
+    let (place, levels) = crate::service::progress::all(db, user).await?;
+    Ok(place.is_some().then(|| {
+        LiteracyProgress(std::sync::Arc::new(crate::loaders::Standing {
+            place,
+            levels,
+        }))
+    }))
 }

@@ -317,7 +317,7 @@ fn clamp(value: i64) -> i32 {
 }
 
 /// Your literacy progress: the profile dashboard's figures.
-pub(crate) struct LiteracyProgress(pub Arc<Standing>);
+pub struct LiteracyProgress(pub(crate) Arc<Standing>);
 
 /// Your literacy progress: the profile dashboard's figures.
 #[Object]
