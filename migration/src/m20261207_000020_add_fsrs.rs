@@ -1,7 +1,8 @@
 //! FSRS beside SM-2: each learner's scheduler settings, each card's FSRS memory state, the
 //! state before and after every review (so a scheduler switch converts cards from their log and
 //! an optimisation fits parameters to it), per-topic review tallies (filled from the existing
-//! log), and the learner's optimisation runs.
+//! log), reviews per local hour and the day of the last reminder (the reminder goes out at the
+//! hour each learner usually studies, once a day), and the learner's optimisation runs.
 //!
 //! Existing cards keep their SM-2 schedule and have no memory state until their learner
 //! switches to FSRS; existing reviews are marked `SM2` with no "before" state (it is rebuilt from
@@ -134,6 +135,46 @@ impl MigrationTrait for Migration {
                  WHERE f.topic_id IS NOT NULL GROUP BY r.user_id, f.topic_id",
             )
             .await?;
+        // Reviews per learner and local hour: the reminder goes out at the hour they usually
+        // study. And the local day each learner was last reminded: never twice a day.
+        manager
+            .create_table(
+                Table::create()
+                    .table(StudyHours::Table)
+                    .if_not_exists()
+                    .col(uuid(StudyHours::UserId))
+                    .col(integer(StudyHours::Hour))
+                    .col(big_integer(StudyHours::Reviews))
+                    .primary_key(
+                        Index::create()
+                            .col(StudyHours::UserId)
+                            .col(StudyHours::Hour),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(StudyHours::Table, StudyHours::UserId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(FlashcardReminders::Table)
+                    .if_not_exists()
+                    .col(pk_uuid(FlashcardReminders::UserId))
+                    .col(string_len(FlashcardReminders::LocalDate, 10))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(FlashcardReminders::Table, FlashcardReminders::UserId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -182,13 +223,16 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(
-                Table::drop()
-                    .table(SchedulerOptimizations::Table)
-                    .to_owned(),
-            )
-            .await?;
+        for table in [
+            SchedulerOptimizations::Table.into_iden(),
+            ReviewTallies::Table.into_iden(),
+            StudyHours::Table.into_iden(),
+            FlashcardReminders::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
         manager
             .drop_index(
                 Index::drop()
@@ -243,6 +287,21 @@ enum Users {
 enum Topics {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum StudyHours {
+    Table,
+    UserId,
+    Hour,
+    Reviews,
+}
+
+#[derive(DeriveIden)]
+enum FlashcardReminders {
+    Table,
+    UserId,
+    LocalDate,
 }
 
 #[derive(DeriveIden)]

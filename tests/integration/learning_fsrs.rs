@@ -571,3 +571,199 @@ async fn the_optimiser_fits_a_learners_log_in_the_background_and_reports_each_mo
     assert_eq!(hidden["data"]["schedulerOptimization"], Value::Null);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_reminder_comes_at_the_hour_the_learner_usually_studies_and_once_a_day() {
+    use agora_platform::schedule;
+    use chrono::{TimeZone, Utc};
+
+    use super::common::outbox::until_events;
+
+    let (server, clock) = clocked().await;
+    let platform = server.state.platform.clone();
+    let optics = a_topic(&server).await;
+    let ivy = server.register_token("ivy@example.org").await;
+    let jon = server.register_token("jon@example.org").await;
+    // Monday 18:10 UTC: Ivy reviews five cards; Jon makes one card and never reviews.
+    clock.set(Utc.with_ymd_and_hms(2026, 3, 2, 18, 10, 0).unwrap());
+    for n in 0..5 {
+        let id = card(&server, &ivy, &optics, &format!("Evening card {n}")).await;
+        review(&server, &ivy, &id, 4).await;
+    }
+    card(&server, &jon, &optics, "Morning card").await;
+    let hour = server
+        .gql_as(&ivy, "{ learningSettings { studyHour } }", json!({}))
+        .await;
+    assert_eq!(hour["data"]["learningSettings"]["studyHour"], 18);
+    let jobs = agora_schema::scheduled_jobs();
+
+    // Tuesday 09:30: Jon's morning (no usual hour yet); Ivy studies in the evening.
+    clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 9, 30, 0).unwrap());
+    schedule::tick(&platform, &jobs).await;
+    let due = until_events(&platform, "FLASHCARDS_DUE", 1).await;
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(due[0].payload["dueCount"], 1);
+    // Tuesday 18:30: Ivy's hour; her five cards come due at 18:10.
+    clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 18, 30, 0).unwrap());
+    schedule::tick(&platform, &jobs).await;
+    let due = until_events(&platform, "FLASHCARDS_DUE", 2).await;
+    assert_eq!(due.len(), 2, "{due:?}");
+    assert_eq!(due[1].payload["dueCount"], 5);
+    assert_eq!(due[1].payload["localDate"], "2026-03-03");
+
+    // She flies to New York: 23:30 UTC is 18:30 there, still Tuesday. No second reminder.
+    assert_no_errors(
+        &server
+            .gql_as(
+                &ivy,
+                "mutation { updateProfile(input: { timeZone: \"America/New_York\" }) { id } }",
+                json!({}),
+            )
+            .await,
+    );
+    clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 23, 30, 0).unwrap());
+    schedule::tick(&platform, &jobs).await;
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    assert_eq!(
+        until_events(&platform, "FLASHCARDS_DUE", 2).await.len(),
+        2,
+        "never twice a day"
+    );
+    // Wednesday 18:30 in New York she hears again.
+    clock.set(Utc.with_ymd_and_hms(2026, 3, 4, 23, 30, 0).unwrap());
+    schedule::tick(&platform, &jobs).await;
+    let due = until_events(&platform, "FLASHCARDS_DUE", 3).await;
+    assert_eq!(due.len(), 3, "{due:?}");
+    assert_eq!(due[2].payload["localDate"], "2026-03-04");
+    server.shutdown().await;
+}
+
+const IMPORT: &str = "mutation($i: ImportFlashcardsInput!) { importFlashcards(input: $i) { created dryRun accepted rows { line front error note } } }";
+
+#[tokio::test]
+async fn anki_text_imports_all_or_nothing_and_exports_back() {
+    let (server, _clock) = clocked().await;
+    let optics = a_topic(&server).await;
+    let kim = server.register_token("kim@example.org").await;
+    card(&server, &kim, &optics, "Existing front").await;
+    let import = |content: String, dry_run: bool, topic: String, token: String| {
+        let server = &server;
+        async move {
+            server
+                .gql_as(
+                    &token,
+                    IMPORT,
+                    json!({ "i": { "topicId": topic, "content": content, "dryRun": dry_run } }),
+                )
+                .await
+        }
+    };
+    let good = "#separator:tab\n#html:false\nWhat bends light?\tA lens\n\"Tab\there\"\t\"two\nlines\"\ttag1\n";
+    let bad = format!("{good}Existing front\tdup\n\tno front\nWhat bends light?\tagain\n");
+
+    // One bad row and nothing is stored; every row is reported by line.
+    for dry_run in [true, false] {
+        let body = import(bad.clone(), dry_run, optics.clone(), kim.clone()).await;
+        assert_no_errors(&body);
+        let report = &body["data"]["importFlashcards"];
+        assert_eq!(
+            (&report["created"], &report["accepted"]),
+            (&json!(0), &json!(false))
+        );
+        let rows = report["rows"].as_array().expect("rows");
+        let lines: Vec<(i64, Option<&str>)> = rows
+            .iter()
+            .map(|r| (r["line"].as_i64().expect("line"), r["error"].as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (3, None),
+                (4, None),
+                (6, Some("a card with this front is in the topic already")),
+                (7, Some("the front is blank")),
+                (8, Some("the same front as line 3")),
+            ]
+        );
+        assert_eq!(
+            rows[1]["note"],
+            "1 column(s) after the back ignored (tags and decks are not imported)"
+        );
+    }
+    let count = |token: String| {
+        let server = &server;
+        async move {
+            server
+                .gql_as(&token, "{ flashcardStats { totalCards } }", json!({}))
+                .await["data"]["flashcardStats"]["totalCards"]
+                .as_i64()
+                .expect("count")
+        }
+    };
+    assert_eq!(count(kim.clone()).await, 1, "nothing stored");
+
+    // The good rows: a dry run says it would take them; then they are stored.
+    let dry = import(good.to_owned(), true, optics.clone(), kim.clone()).await;
+    assert_eq!(
+        (
+            &dry["data"]["importFlashcards"]["accepted"],
+            &dry["data"]["importFlashcards"]["created"]
+        ),
+        (&json!(true), &json!(0))
+    );
+    assert_eq!(count(kim.clone()).await, 1);
+    let done = import(good.to_owned(), false, optics.clone(), kim.clone()).await;
+    assert_eq!(done["data"]["importFlashcards"]["created"], 2);
+    assert_eq!(count(kim.clone()).await, 3);
+
+    // Export as Anki reads it, and the round trip into another learner's deck.
+    let exported =
+        server.gql_as(&kim, "{ exportFlashcards }", json!({})).await["data"]["exportFlashcards"]
+            .as_str()
+            .expect("text")
+            .to_owned();
+    assert_eq!(
+        exported,
+        "#separator:tab\n#html:false\nExisting front\tthe answer\nWhat bends light?\tA lens\n\"Tab\there\"\t\"two\nlines\"\n"
+    );
+    let lee = server.register_token("lee@example.org").await;
+    let copied = import(exported, false, optics.clone(), lee.clone()).await;
+    assert_eq!(copied["data"]["importFlashcards"]["created"], 3, "{copied}");
+    let csv = server
+        .gql_as(&lee, "{ exportFlashcards(format: CSV) }", json!({}))
+        .await["data"]["exportFlashcards"]
+        .as_str()
+        .expect("text")
+        .to_owned();
+    assert!(
+        csv.starts_with("front,back\nExisting front,the answer\n"),
+        "{csv}"
+    );
+
+    // Bad input: named, nothing stored.
+    let empty = import(
+        "#separator:tab\n".into(),
+        false,
+        optics.clone(),
+        kim.clone(),
+    )
+    .await;
+    assert_code!(empty, "BAD_USER_INPUT");
+    // Just over the import's 900,000 bytes, inside the request's 1 MiB.
+    let row = format!("{}\t{}\n", "x".repeat(400), "y".repeat(400));
+    let huge = import(row.repeat(1_190), false, optics.clone(), kim.clone()).await;
+    assert_code!(huge, "BAD_USER_INPUT");
+    let too_many = (0..2_001).map(|n| format!("q{n}\ta\n")).collect::<String>();
+    let many = import(too_many, false, optics.clone(), kim.clone()).await;
+    assert_code!(many, "BAD_USER_INPUT");
+    let nowhere = import(
+        good.to_owned(),
+        false,
+        ids::encode("Topic", Uuid::now_v7()).to_string(),
+        kim.clone(),
+    )
+    .await;
+    assert_code!(nowhere, "BAD_USER_INPUT");
+    assert_eq!(count(kim).await, 3);
+    server.shutdown().await;
+}

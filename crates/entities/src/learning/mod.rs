@@ -2,8 +2,10 @@
 //! learner's scheduler settings and optimisation runs, and topics marked complete.
 
 pub mod flashcard;
+pub mod flashcard_reminder;
 pub mod flashcard_review;
 pub mod learning_settings;
 pub mod review_tally;
 pub mod scheduler_optimization;
+pub mod study_hour;
 pub mod topic_completion;

@@ -19,6 +19,7 @@ pub(crate) mod settings;
 pub(crate) mod simulate;
 pub(crate) mod sm2;
 mod subscription;
+pub(crate) mod transfer;
 pub(crate) mod types;
 
 pub use mutation::LearningMutation;

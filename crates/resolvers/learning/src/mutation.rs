@@ -8,9 +8,11 @@ use crate::{
     optimize,
     service::{self, CardChanges, NewCard},
     settings::{self, SettingsChanges},
+    transfer,
     types::{
-        CreateFlashcardInput, FLASHCARD_TYPE, Flashcard, LearningSettings, ReviewFlashcardInput,
-        SchedulerOptimization, TopicCompletion, UpdateFlashcardInput, UpdateLearningSettingsInput,
+        CreateFlashcardInput, FLASHCARD_TYPE, Flashcard, FlashcardImportReport,
+        ImportFlashcardsInput, LearningSettings, ReviewFlashcardInput, SchedulerOptimization,
+        TopicCompletion, UpdateFlashcardInput, UpdateLearningSettingsInput,
         UpdateLearningSettingsPayload,
     },
 };
@@ -131,5 +133,28 @@ impl LearningMutation {
         Ok(SchedulerOptimization(
             optimize::start(ctx.platform()?, user).await?,
         ))
+    }
+
+    /// Imports cards from Anki-compatible text (TSV: Anki's "Notes in Plain Text"; or CSV)
+    /// into one topic, all or nothing: every row is checked (both sides, duplicates within the
+    /// file and in the topic) and reported by line; one refused row and nothing is stored.
+    /// `dryRun` reports without storing. At most 2,000 rows and 900,000 bytes per import.
+    async fn import_flashcards(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The file and where its cards go.")] input: ImportFlashcardsInput,
+    ) -> Result<FlashcardImportReport> {
+        let user = ctx.viewer().require_user()?;
+        let topic = ids::decode(&input.topic_id, TOPIC_TYPE, "input.topicId")?;
+        let report = transfer::import(
+            ctx.platform()?,
+            user,
+            topic,
+            input.format.into(),
+            &input.content,
+            input.dry_run,
+        )
+        .await?;
+        Ok(report.into())
     }
 }

@@ -9,10 +9,11 @@ use agora_platform::{
 use async_graphql::{Context, ID, Object, Result, connection::Connection};
 
 use crate::{
-    optimize, service, session, settings,
+    optimize, service, session, settings, transfer,
     types::{
-        FLASHCARD_TYPE, Flashcard, FlashcardState, FlashcardStats, LearningSettings,
-        SCHEDULER_OPTIMIZATION_TYPE, SchedulerOptimization, StudySession, TopicCompletion,
+        FLASHCARD_TYPE, Flashcard, FlashcardFileFormat, FlashcardState, FlashcardStats,
+        LearningSettings, SCHEDULER_OPTIMIZATION_TYPE, SchedulerOptimization, StudySession,
+        TopicCompletion,
     },
 };
 
@@ -144,5 +145,26 @@ impl LearningQuery {
         Ok(optimize::find(ctx.platform()?, user, id)
             .await?
             .map(SchedulerOptimization))
+    }
+
+    /// Your cards as Anki-compatible text, oldest first: TSV (Anki's "Notes in Plain Text",
+    /// importable as is) or CSV with a `front,back` header; of one topic with `topicId`.
+    async fn export_flashcards(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            default_with = "FlashcardFileFormat::Tsv",
+            desc = "The format (default TSV)."
+        )]
+        format: FlashcardFileFormat,
+        #[graphql(desc = "The topic's global id, if any.")] topic_id: Option<ID>,
+    ) -> Result<Option<String>> {
+        let user = ctx.viewer().require_user()?;
+        let topic = topic_id
+            .map(|id| ids::decode(&id, TOPIC_TYPE, "topicId"))
+            .transpose()?;
+        Ok(Some(
+            transfer::export(ctx.platform()?, user, topic, format.into()).await?,
+        ))
     }
 }

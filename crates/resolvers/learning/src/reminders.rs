@@ -1,12 +1,21 @@
-//! The hourly "flashcards due" reminder. Every hour, on one replica (the scheduler's claim):
-//! each learner for whom it is now [`MORNING_HOUR`]:00–:59 local time and who has cards due
-//! before their local midnight gets one `FLASHCARDS_DUE` event with the count, which
-//! notifications deliver (in-app, push and e-mail by default). A zone passes that hour once a
-//! day, so a learner hears at most one reminder a day, in their morning.
+//! The hourly "flashcards due" reminder, at the hour each learner usually studies. Every hour,
+//! on one replica (the scheduler's claim): each learner for whom it is now their reminder hour
+//! (local time) and who has cards due before their local midnight gets one `FLASHCARDS_DUE`
+//! event with the count, which notifications deliver (in-app, push and e-mail by default).
+//!
+//! The reminder hour is learnt from the learner's reviews: every review counts one for its local
+//! hour (`study_hours`); once they made [`MIN_HOUR_REVIEWS`] reviews, the hour with the most
+//! reviews is theirs (ties: the earlier hour). Before that, and for learners who never
+//! reviewed, it is [`MORNING_HOUR`]:00. The local day of each reminder is recorded
+//! (`flashcard_reminders`), so a learner is reminded at most once a day even when their usual
+//! hour moves during the day.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
-use agora_entities::learning::flashcard;
+use agora_entities::learning::{flashcard, flashcard_reminder, study_hour};
 use agora_events::FlashcardsDue;
 use agora_platform::{
     AppResult, Platform,
@@ -16,11 +25,43 @@ use agora_platform::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::OnConflict,
+};
 use uuid::Uuid;
 
-/// Local hour of the reminder.
+/// Local hour of the reminder for a learner whose usual hour is not known yet.
 pub(crate) const MORNING_HOUR: u32 = 9;
+/// Reviews a learner makes before their usual hour is trusted.
+pub(crate) const MIN_HOUR_REVIEWS: i64 = 5;
+
+/// The local hour a learner usually studies, from `(hour, reviews)` counts: the busiest hour
+/// once they made [`MIN_HOUR_REVIEWS`] reviews (ties: the earlier hour), else `None`.
+pub(crate) fn usual_hour(hours: &[(i32, i64)]) -> Option<u32> {
+    let total: i64 = hours.iter().map(|(_, n)| n).sum();
+    if total < MIN_HOUR_REVIEWS {
+        return None;
+    }
+    hours
+        .iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .and_then(|(hour, _)| u32::try_from(*hour).ok())
+}
+
+/// `user`'s usual study hour, if known.
+pub(crate) async fn study_hour_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+) -> AppResult<Option<u32>> {
+    let hours: Vec<(i32, i64)> = study_hour::Entity::find()
+        .select_only()
+        .columns([study_hour::Column::Hour, study_hour::Column::Reviews])
+        .filter(study_hour::Column::UserId.eq(user))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(usual_hour(&hours))
+}
 
 /// The job.
 pub(crate) struct FlashcardsDueJob;
@@ -72,17 +113,57 @@ pub(crate) async fn remind(platform: &Platform, now: DateTime<Utc>) -> AppResult
         return Ok(0);
     }
     let zones = agora_identity::api::time_zones(db, &owners).await?;
-    let mut morning: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
-    for (user, name) in zones {
-        let zone: chrono_tz::Tz = name.parse().unwrap_or(chrono_tz::UTC);
-        if now.with_timezone(&zone).hour() == MORNING_HOUR {
-            morning.entry(name).or_default().push(user);
+    let mut hours: HashMap<Uuid, Vec<(i32, i64)>> = HashMap::new();
+    for chunk in owners.chunks(1_000) {
+        let rows: Vec<(Uuid, i32, i64)> = study_hour::Entity::find()
+            .select_only()
+            .columns([
+                study_hour::Column::UserId,
+                study_hour::Column::Hour,
+                study_hour::Column::Reviews,
+            ])
+            .filter(study_hour::Column::UserId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (user, hour, reviews) in rows {
+            hours.entry(user).or_default().push((hour, reviews));
         }
     }
+    let mut now_hour: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
+    for (user, name) in zones {
+        let zone: chrono_tz::Tz = name.parse().unwrap_or(chrono_tz::UTC);
+        let hour = hours
+            .get(&user)
+            .and_then(|h| usual_hour(h))
+            .unwrap_or(MORNING_HOUR);
+        if now.with_timezone(&zone).hour() == hour {
+            now_hour.entry(name).or_default().push(user);
+        }
+    }
+    // Never twice a day: leave out whoever was reminded on their local today already.
+    let candidates: Vec<Uuid> = now_hour.values().flatten().copied().collect();
+    let mut last: HashMap<Uuid, String> = HashMap::new();
+    for chunk in candidates.chunks(1_000) {
+        last.extend(
+            flashcard_reminder::Entity::find()
+                .filter(flashcard_reminder::Column::UserId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|row| (row.user_id, row.local_date)),
+        );
+    }
     let mut events = Vec::new();
-    for (name, users) in morning {
+    let mut reminded = Vec::new();
+    for (name, users) in now_hour {
         let zone: chrono_tz::Tz = name.parse().unwrap_or(chrono_tz::UTC);
         let local_date = now.with_timezone(&zone).date_naive();
+        let today = local_date.to_string();
+        let users: Vec<Uuid> = users
+            .into_iter()
+            .filter(|user| last.get(user) != Some(&today))
+            .collect();
         let until = local_midnight_after(zone, now);
         for chunk in users.chunks(1_000) {
             let counts: Vec<(Uuid, i64)> = flashcard::Entity::find()
@@ -102,6 +183,10 @@ pub(crate) async fn remind(platform: &Platform, now: DateTime<Utc>) -> AppResult
                     local_date: Some(local_date),
                 };
                 events.push(NewEvent::of(user, &reminder)?);
+                reminded.push(flashcard_reminder::ActiveModel {
+                    user_id: Set(user),
+                    local_date: Set(today.clone()),
+                });
             }
         }
     }
@@ -109,8 +194,35 @@ pub(crate) async fn remind(platform: &Platform, now: DateTime<Utc>) -> AppResult
     if sent > 0 {
         let txn = begin_write(db).await?;
         outbox::enqueue_many(&txn, now, events).await?;
+        for chunk in reminded.chunks(500) {
+            flashcard_reminder::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::column(flashcard_reminder::Column::UserId)
+                        .update_column(flashcard_reminder::Column::LocalDate)
+                        .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+        }
         txn.commit().await?;
         platform.wake_outbox();
     }
     Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_usual_hour_is_the_busiest_once_there_are_enough_reviews() {
+        assert_eq!(usual_hour(&[]), None);
+        assert_eq!(usual_hour(&[(18, 4)]), None, "four reviews are too few");
+        assert_eq!(usual_hour(&[(18, 4), (7, 1)]), Some(18));
+        assert_eq!(
+            usual_hour(&[(20, 3), (7, 3)]),
+            Some(7),
+            "ties: the earlier hour"
+        );
+    }
 }

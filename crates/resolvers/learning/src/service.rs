@@ -15,7 +15,7 @@ use agora_platform::{
     outbox::{self, NewEvent},
     pagination::{Page, PageRequest, TimeCursor, fetch_time_page},
 };
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
@@ -213,6 +213,27 @@ pub(crate) async fn tally<C: ConnectionTrait>(
             .value(
                 review_tally::Column::Recalled,
                 Expr::col((review_tally::Entity, review_tally::Column::Recalled)).add(recalled),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Adds one review at local `hour` to `user`'s study hours (the reminder's clock).
+async fn count_study_hour<C: ConnectionTrait>(db: &C, user: Uuid, hour: u32) -> AppResult<()> {
+    use agora_entities::learning::study_hour;
+    study_hour::Entity::insert(study_hour::ActiveModel {
+        user_id: Set(user),
+        hour: Set(i32::try_from(hour).unwrap_or(0)),
+        reviews: Set(1),
+    })
+    .on_conflict(
+        OnConflict::columns([study_hour::Column::UserId, study_hour::Column::Hour])
+            .value(
+                study_hour::Column::Reviews,
+                Expr::col((study_hour::Entity, study_hour::Column::Reviews)).add(1),
             )
             .to_owned(),
     )
@@ -438,6 +459,7 @@ pub(crate) async fn review(
         tally(&txn, user, topic, 1, i64::from(quality >= PASSING_QUALITY)).await?;
     }
     let zone = zone_of(&txn, user).await?;
+    count_study_hour(&txn, user, now.with_timezone(&zone).hour()).await?;
     let earns = on_a_later_day(zone, card.created_at, now)
         && card
             .last_reviewed_at

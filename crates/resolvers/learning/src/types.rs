@@ -258,6 +258,17 @@ impl LearningSettings {
         self.0.new_cards_per_day
     }
 
+    /// The local hour (0–23) you usually review, learnt from your reviews once you made 5:
+    /// the due-cards reminder comes then. Null until then (the reminder comes at 09:00).
+    async fn study_hour(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
+        let platform = ctx.platform()?;
+        Ok(
+            crate::reminders::study_hour_of(&platform.db, self.0.user_id)
+                .await?
+                .map(|h| h as i32),
+        )
+    }
+
     /// Your fitted FSRS parameters (21 numbers), or null while FSRS uses its defaults.
     async fn fsrs_parameters(&self) -> Option<Vec<f64>> {
         self.0
@@ -584,5 +595,76 @@ impl SchedulerOptimization {
     /// Done or failed.
     async fn finished_at(&self) -> Option<DateTime<Utc>> {
         self.0.finished_at
+    }
+}
+
+/// A flashcard file's format.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::transfer::Format")]
+pub enum FlashcardFileFormat {
+    /// Anki's "Notes in Plain Text": front and back separated by a tab, `#` header lines.
+    Tsv,
+    /// Front and back separated by a comma; a `front,back` header row is optional.
+    Csv,
+}
+
+/// `importFlashcards` input.
+#[derive(InputObject)]
+pub(crate) struct ImportFlashcardsInput {
+    /// The topic every imported card goes to.
+    pub topic_id: ID,
+    /// The file's format (default `TSV`).
+    #[graphql(default_with = "FlashcardFileFormat::Tsv")]
+    pub format: FlashcardFileFormat,
+    /// The file's text: at most 900,000 bytes and 2,000 cards.
+    pub content: String,
+    /// Check and report without storing anything.
+    #[graphql(default = false)]
+    pub dry_run: bool,
+}
+
+/// One row of an imported file.
+#[derive(async_graphql::SimpleObject)]
+pub(crate) struct FlashcardImportRow {
+    /// Its line in the file (1-based).
+    pub line: i32,
+    /// Its front side as read.
+    pub front: String,
+    /// Why it was refused; null when it is fine.
+    pub error: Option<String>,
+    /// A remark that does not refuse it (columns ignored).
+    pub note: Option<String>,
+}
+
+/// What `importFlashcards` did: all rows or none.
+#[derive(async_graphql::SimpleObject)]
+pub(crate) struct FlashcardImportReport {
+    /// Cards stored: every row's, or 0 when any row was refused or on a dry run.
+    pub created: i32,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// Whether every row is fine (on a dry run: the import would store them all).
+    pub accepted: bool,
+    /// Every row, in file order.
+    pub rows: Vec<FlashcardImportRow>,
+}
+
+impl From<crate::transfer::ImportReport> for FlashcardImportReport {
+    fn from(report: crate::transfer::ImportReport) -> Self {
+        Self {
+            created: i32::try_from(report.created).unwrap_or(i32::MAX),
+            dry_run: report.dry_run,
+            accepted: report.rows.iter().all(|row| row.error.is_none()),
+            rows: report
+                .rows
+                .into_iter()
+                .map(|row| FlashcardImportRow {
+                    line: i32::try_from(row.line).unwrap_or(i32::MAX),
+                    front: row.front,
+                    error: row.error,
+                    note: row.note,
+                })
+                .collect(),
+        }
     }
 }
