@@ -25,6 +25,7 @@ mod m20261207_000017_create_literacy;
 mod m20261207_000018_add_reading_hours;
 mod m20261207_000019_add_sensor_revision;
 mod m20261207_000020_add_fsrs;
+mod m20261207_000021_create_personal_topics;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_add_reading_hours::Migration),
             Box::new(m20261207_000019_add_sensor_revision::Migration),
             Box::new(m20261207_000020_add_fsrs::Migration),
+            Box::new(m20261207_000021_create_personal_topics::Migration),
         ]
     }
 }

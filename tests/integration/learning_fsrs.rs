@@ -767,3 +767,268 @@ async fn anki_text_imports_all_or_nothing_and_exports_back() {
     assert_eq!(count(kim).await, 3);
     server.shutdown().await;
 }
+
+async fn my_topic(server: &TestServer, token: &str, input: Value) -> Value {
+    server
+        .gql_as(
+            token,
+            "mutation($i: CreateMyTopicInput!) { createMyTopic(input: $i) { id name linkedTopic { name } } }",
+            json!({ "i": input }),
+        )
+        .await
+}
+
+async fn item(server: &TestServer, token: &str, input: Value) -> Value {
+    let body = server
+        .gql_as(
+            token,
+            "mutation($i: AddSyllabusItemInput!) { addSyllabusItem(input: $i) { id title order done } }",
+            json!({ "i": input }),
+        )
+        .await;
+    assert_no_errors(&body);
+    body["data"]["addSyllabusItem"].clone()
+}
+
+async fn tick(server: &TestServer, token: &str, id: &Value, input: Value) -> Value {
+    let body = server
+        .gql_as(
+            token,
+            "mutation($id: ID!, $i: UpdateSyllabusItemInput!) { updateSyllabusItem(id: $id, input: $i) { id title order done } }",
+            json!({ "id": id, "i": input }),
+        )
+        .await;
+    assert_no_errors(&body);
+    body["data"]["updateSyllabusItem"].clone()
+}
+
+fn id_of(body: &Value) -> String {
+    body["data"]["createMyTopic"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn personal_topics_nest_their_syllabus_keeps_order_and_done_items_are_evidence() {
+    let (server, clock) = clocked().await;
+    let optics = a_topic(&server).await;
+    let mia = server.register_token("mia@example.org").await;
+
+    let physics = my_topic(
+        &server,
+        &mia,
+        json!({ "name": "Physics", "linkedTopicId": optics }),
+    )
+    .await;
+    assert_eq!(
+        physics["data"]["createMyTopic"]["linkedTopic"]["name"],
+        "Optics"
+    );
+    let physics = id_of(&physics);
+    let lenses = id_of(
+        &my_topic(
+            &server,
+            &mia,
+            json!({ "name": "Lenses", "parentId": physics }),
+        )
+        .await,
+    );
+    // Five levels at most.
+    let mut parent = lenses.clone();
+    for level in 3..=5 {
+        parent = id_of(
+            &my_topic(
+                &server,
+                &mia,
+                json!({ "name": format!("Level {level}"), "parentId": parent }),
+            )
+            .await,
+        );
+    }
+    let sixth = my_topic(
+        &server,
+        &mia,
+        json!({ "name": "Too deep", "parentId": parent }),
+    )
+    .await;
+    assert_code!(sixth, "BAD_USER_INPUT", "{sixth}");
+    // Not under its own subtopic; every bad field named at once.
+    let cycle = server
+        .gql_as(
+            &mia,
+            "mutation($id: ID!, $p: ID) { updateMyTopic(id: $id, input: { parentId: $p }) { id } }",
+            json!({ "id": physics, "p": lenses }),
+        )
+        .await;
+    assert_code!(cycle, "BAD_USER_INPUT");
+    let bad = my_topic(
+        &server,
+        &mia,
+        json!({ "name": " ", "linkedTopicId": ids::encode("Topic", Uuid::now_v7()).to_string() }),
+    )
+    .await;
+    let fields: Vec<&str> = bad["errors"][0]["extensions"]["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .map(|v| v["field"].as_str().expect("field"))
+        .collect();
+    assert_eq!(fields, ["input.name", "input.linkedTopicId"]);
+    let tree = server
+        .gql_as(
+            &mia,
+            "{ myTopics { name children { name children { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        tree["data"]["myTopics"],
+        json!([{ "name": "Physics", "children": [{ "name": "Lenses", "children": [{ "name": "Level 3" }] }] }])
+    );
+
+    // A syllabus keeps its order through inserts, moves and deletes.
+    let read = item(
+        &server,
+        &mia,
+        json!({ "topicId": lenses, "title": "Read about focal length" }),
+    )
+    .await;
+    let snell = item(
+        &server,
+        &mia,
+        json!({ "topicId": lenses, "title": "Snell's law" }),
+    )
+    .await;
+    let prisms = item(
+        &server,
+        &mia,
+        json!({ "topicId": lenses, "title": "Prisms", "order": 0 }),
+    )
+    .await;
+    assert_eq!(prisms["order"], 0);
+    tick(&server, &mia, &snell["id"], json!({ "order": 0 })).await;
+    tick(&server, &mia, &prisms["id"], json!({ "done": true })).await;
+    let outline = |topic: String| {
+        let server = &server;
+        let mia = mia.clone();
+        async move {
+            let body = server
+                .gql_as(
+                    &mia,
+                    "query($id: ID!) { myTopic(id: $id) { syllabus { title order done } progress { done total ratio } } }",
+                    json!({ "id": topic }),
+                )
+                .await;
+            assert_no_errors(&body);
+            body["data"]["myTopic"].clone()
+        }
+    };
+    let now = outline(lenses.clone()).await;
+    assert_eq!(
+        now["syllabus"],
+        json!([
+            { "title": "Snell's law", "order": 0, "done": false },
+            { "title": "Prisms", "order": 1, "done": true },
+            { "title": "Read about focal length", "order": 2, "done": false },
+        ])
+    );
+    assert_eq!(
+        now["progress"],
+        json!({ "done": 1, "total": 3, "ratio": 1.0 / 3.0 })
+    );
+    assert_no_errors(
+        &server
+            .gql_as(
+                &mia,
+                "mutation($id: ID!) { deleteSyllabusItem(id: $id) }",
+                json!({ "id": read["id"] }),
+            )
+            .await,
+    );
+    let orders: Vec<i64> = outline(lenses.clone()).await["syllabus"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["order"].as_i64().expect("order"))
+        .collect();
+    assert_eq!(orders, [0, 1]);
+
+    // Evidence for completing the public topic: done items linked to it (through Physics, or
+    // directly), each ticked on a later day than it was made. Made and ticked today: nothing.
+    let complete = "mutation($t: ID!) { completeTopic(topicId: $t) { firstTime } }";
+    let today = item(
+        &server,
+        &mia,
+        json!({ "topicId": physics, "title": "Same-day" }),
+    )
+    .await;
+    tick(&server, &mia, &today["id"], json!({ "done": true })).await;
+    let early = server.gql_as(&mia, complete, json!({ "t": optics })).await;
+    assert_code!(early, "BAD_USER_INPUT", "{early}");
+    let through = item(
+        &server,
+        &mia,
+        json!({ "topicId": physics, "title": "Mirrors" }),
+    )
+    .await;
+    let direct = item(
+        &server,
+        &mia,
+        json!({ "topicId": lenses, "title": "Refraction", "linkedTopicId": optics }),
+    )
+    .await;
+    clock.advance(Days::days(1));
+    tick(&server, &mia, &through["id"], json!({ "done": true })).await;
+    let one = server.gql_as(&mia, complete, json!({ "t": optics })).await;
+    assert!(
+        one["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("(1 so far)"),
+        "{one}"
+    );
+    tick(&server, &mia, &direct["id"], json!({ "done": true })).await;
+    let done = server.gql_as(&mia, complete, json!({ "t": optics })).await;
+    assert_no_errors(&done);
+    assert_eq!(done["data"]["completeTopic"]["firstTime"], true);
+
+    // Another learner sees none of it and changes none of it.
+    let ned = server.register_token("ned@example.org").await;
+    let theirs = server
+        .gql_as(
+            &ned,
+            "query($id: ID!) { myTopic(id: $id) { name } }",
+            json!({ "id": physics }),
+        )
+        .await;
+    assert_eq!(theirs["data"]["myTopic"], Value::Null);
+    let rename = server
+        .gql_as(
+            &ned,
+            "mutation($id: ID!) { updateMyTopic(id: $id, input: { name: \"Mine\" }) { id } }",
+            json!({ "id": physics }),
+        )
+        .await;
+    assert_code!(rename, "NOT_FOUND");
+    let sneak = server
+        .gql_as(
+            &ned,
+            "mutation($i: AddSyllabusItemInput!) { addSyllabusItem(input: $i) { id } }",
+            json!({ "i": { "topicId": physics, "title": "x" } }),
+        )
+        .await;
+    assert_code!(sneak, "BAD_USER_INPUT");
+
+    // Deleting a topic takes its subtopics and items with it.
+    let gone = server
+        .gql_as(
+            &mia,
+            "mutation($id: ID!) { deleteMyTopic(id: $id) }",
+            json!({ "id": physics }),
+        )
+        .await;
+    assert_eq!(gone["data"]["deleteMyTopic"], json!(physics));
+    assert_eq!(outline(lenses).await, Value::Null);
+    server.shutdown().await;
+}

@@ -51,6 +51,24 @@ pub mod article_reads {
     };
     use uuid::Uuid;
 
+    /// Published article `id`, if there is one; one statement.
+    pub async fn by_id<C: ConnectionTrait>(
+        db: &C,
+        id: Uuid,
+    ) -> AppResult<Option<crate::types::Article>> {
+        Ok(article::Entity::find_by_id(id)
+            .filter(article::Column::Status.eq(ContentStatus::Published))
+            .one(db)
+            .await?
+            .map(crate::types::Article))
+    }
+
+    /// Whether article `id` exists (any status); one statement.
+    pub async fn exists<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<bool> {
+        use sea_orm::PaginatorTrait;
+        Ok(article::Entity::find_by_id(id).count(db).await? > 0)
+    }
+
     /// Up to `limit` published articles of `topic`, shortest read first (then newest); one
     /// statement.
     pub async fn for_topic<C: ConnectionTrait>(

@@ -10,6 +10,7 @@
 pub mod api;
 mod mutation;
 pub(crate) mod optimize;
+pub(crate) mod personal;
 mod query;
 pub(crate) mod reminders;
 pub(crate) mod scheduler;

@@ -1,19 +1,21 @@
 //! Learning mutations: your flashcards and their reviews, topics marked complete.
 
-use agora_knowledge::api::TOPIC_TYPE;
+use agora_knowledge::api::{ARTICLE_TYPE, TOPIC_TYPE};
 use agora_platform::{context::ContextExt, ids};
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
     optimize,
+    personal::{self, ItemInput, TopicInput},
     service::{self, CardChanges, NewCard},
     settings::{self, SettingsChanges},
     transfer,
     types::{
-        CreateFlashcardInput, FLASHCARD_TYPE, Flashcard, FlashcardImportReport,
-        ImportFlashcardsInput, LearningSettings, ReviewFlashcardInput, SchedulerOptimization,
-        TopicCompletion, UpdateFlashcardInput, UpdateLearningSettingsInput,
-        UpdateLearningSettingsPayload,
+        AddSyllabusItemInput, CreateFlashcardInput, CreateMyTopicInput, FLASHCARD_TYPE, Flashcard,
+        FlashcardImportReport, ImportFlashcardsInput, LearningSettings, PERSONAL_TOPIC_TYPE,
+        PersonalTopic, ReviewFlashcardInput, SYLLABUS_ITEM_TYPE, SchedulerOptimization,
+        SyllabusItem, TopicCompletion, UpdateFlashcardInput, UpdateLearningSettingsInput,
+        UpdateLearningSettingsPayload, UpdateMyTopicInput, UpdateSyllabusItemInput,
     },
 };
 
@@ -157,4 +159,145 @@ impl LearningMutation {
         .await?;
         Ok(report.into())
     }
+
+    /// Adds a topic of your own (private; under one of yours with `parentId`, at most 5 levels;
+    /// following a public topic with `linkedTopicId`). At most 500 per learner.
+    async fn create_my_topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new topic.")] input: CreateMyTopicInput,
+    ) -> Result<PersonalTopic> {
+        let user = ctx.viewer().require_user()?;
+        let topic = TopicInput {
+            name: Some(input.name),
+            parent: Some(
+                input
+                    .parent_id
+                    .map(|id| ids::decode(&id, PERSONAL_TOPIC_TYPE, "input.parentId"))
+                    .transpose()?,
+            ),
+            linked: Some(
+                input
+                    .linked_topic_id
+                    .map(|id| ids::decode(&id, TOPIC_TYPE, "input.linkedTopicId"))
+                    .transpose()?,
+            ),
+        };
+        Ok(PersonalTopic(
+            personal::create_topic(ctx.platform()?, user, topic).await?,
+        ))
+    }
+
+    /// Renames, moves or relinks one of your topics (`NOT_FOUND` when it is not yours).
+    async fn update_my_topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The topic's global id.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdateMyTopicInput,
+    ) -> Result<PersonalTopic> {
+        let user = ctx.viewer().require_user()?;
+        let id = ids::decode(&id, PERSONAL_TOPIC_TYPE, "id")?;
+        let topic = TopicInput {
+            name: input.name,
+            parent: maybe(input.parent_id, PERSONAL_TOPIC_TYPE, "input.parentId")?,
+            linked: maybe(input.linked_topic_id, TOPIC_TYPE, "input.linkedTopicId")?,
+        };
+        Ok(PersonalTopic(
+            personal::update_topic(ctx.platform()?, user, id, topic).await?,
+        ))
+    }
+
+    /// Deletes one of your topics, its subtopics and their syllabus items; returns its id.
+    async fn delete_my_topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The topic's global id.")] id: ID,
+    ) -> Result<ID> {
+        let user = ctx.viewer().require_user()?;
+        let uuid = ids::decode(&id, PERSONAL_TOPIC_TYPE, "id")?;
+        personal::delete_topic(ctx.platform()?, user, uuid).await?;
+        Ok(ids::encode(PERSONAL_TOPIC_TYPE, uuid))
+    }
+
+    /// Adds an item to one of your topics' syllabus (at most 200 items).
+    async fn add_syllabus_item(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The item and where it goes.")] input: AddSyllabusItemInput,
+    ) -> Result<SyllabusItem> {
+        let user = ctx.viewer().require_user()?;
+        let topic = ids::decode(&input.topic_id, PERSONAL_TOPIC_TYPE, "input.topicId")?;
+        let item = ItemInput {
+            title: Some(input.title),
+            position: input.order,
+            done: None,
+            article: Some(
+                input
+                    .linked_article_id
+                    .map(|id| ids::decode(&id, ARTICLE_TYPE, "input.linkedArticleId"))
+                    .transpose()?,
+            ),
+            linked: Some(
+                input
+                    .linked_topic_id
+                    .map(|id| ids::decode(&id, TOPIC_TYPE, "input.linkedTopicId"))
+                    .transpose()?,
+            ),
+        };
+        Ok(SyllabusItem(
+            personal::add_item(ctx.platform()?, user, topic, item).await?,
+        ))
+    }
+
+    /// Changes, moves or ticks one of your syllabus items. A done item linked to a public
+    /// topic (itself or through its topic) is evidence for `completeTopic` there once it was
+    /// marked done on a later day than it was made.
+    async fn update_syllabus_item(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The item's global id.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdateSyllabusItemInput,
+    ) -> Result<SyllabusItem> {
+        let user = ctx.viewer().require_user()?;
+        let id = ids::decode(&id, SYLLABUS_ITEM_TYPE, "id")?;
+        let item = ItemInput {
+            title: input.title,
+            position: input.order,
+            done: input.done,
+            article: maybe(
+                input.linked_article_id,
+                ARTICLE_TYPE,
+                "input.linkedArticleId",
+            )?,
+            linked: maybe(input.linked_topic_id, TOPIC_TYPE, "input.linkedTopicId")?,
+        };
+        Ok(SyllabusItem(
+            personal::update_item(ctx.platform()?, user, id, item).await?,
+        ))
+    }
+
+    /// Deletes one of your syllabus items (the rest close up); returns its id.
+    async fn delete_syllabus_item(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The item's global id.")] id: ID,
+    ) -> Result<ID> {
+        let user = ctx.viewer().require_user()?;
+        let uuid = ids::decode(&id, SYLLABUS_ITEM_TYPE, "id")?;
+        personal::delete_item(ctx.platform()?, user, uuid).await?;
+        Ok(ids::encode(SYLLABUS_ITEM_TYPE, uuid))
+    }
+}
+
+/// A field that may be left out (`None`), set to null (`Some(None)`) or to an id.
+fn maybe(
+    value: async_graphql::MaybeUndefined<ID>,
+    kind: &str,
+    field: &str,
+) -> Result<Option<Option<uuid::Uuid>>> {
+    Ok(match value {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(id) => Some(Some(ids::decode(&id, kind, field)?)),
+    })
 }

@@ -9,11 +9,11 @@ use agora_platform::{
 use async_graphql::{Context, ID, Object, Result, connection::Connection};
 
 use crate::{
-    optimize, service, session, settings, transfer,
+    optimize, personal, service, session, settings, transfer,
     types::{
         FLASHCARD_TYPE, Flashcard, FlashcardFileFormat, FlashcardState, FlashcardStats,
-        LearningSettings, SCHEDULER_OPTIMIZATION_TYPE, SchedulerOptimization, StudySession,
-        TopicCompletion,
+        LearningSettings, PERSONAL_TOPIC_TYPE, PersonalTopic, SCHEDULER_OPTIMIZATION_TYPE,
+        SchedulerOptimization, StudySession, TopicCompletion,
     },
 };
 
@@ -166,5 +166,39 @@ impl LearningQuery {
         Ok(Some(
             transfer::export(ctx.platform()?, user, topic, format.into()).await?,
         ))
+    }
+
+    /// Your own topics under `parentId` (the top ones without it), by name.
+    async fn my_topics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One of your topics, for its subtopics.")] parent_id: Option<ID>,
+    ) -> Result<Option<Vec<PersonalTopic>>> {
+        let user = ctx.viewer().require_user()?;
+        let parent = parent_id
+            .map(|id| ids::decode(&id, PERSONAL_TOPIC_TYPE, "parentId"))
+            .transpose()?;
+        Ok(Some(
+            personal::topics(&ctx.platform()?.db, user, parent)
+                .await?
+                .into_iter()
+                .map(PersonalTopic)
+                .collect(),
+        ))
+    }
+
+    /// One of your own topics; null if there is none with that id among yours.
+    async fn my_topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The topic's global id.")] id: ID,
+    ) -> Result<Option<PersonalTopic>> {
+        let user = ctx.viewer().require_user()?;
+        let id = ids::decode(&id, PERSONAL_TOPIC_TYPE, "id")?;
+        match personal::own_topic(&ctx.platform()?.db, user, id).await {
+            Ok(topic) => Ok(Some(PersonalTopic(topic))),
+            Err(agora_platform::AppError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
     }
 }

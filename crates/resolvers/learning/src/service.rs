@@ -488,13 +488,19 @@ pub(crate) async fn complete_topic(
     {
         return Ok((done, false));
     }
-    let studied = topic_evidence(&platform.db, user, topic_id).await?;
+    let zone = zone_of(&platform.db, user).await?;
+    let studied = topic_evidence(&platform.db, user, topic_id).await?
+        + crate::personal::evidence(&platform.db, user, topic_id, |made, done| {
+            on_a_later_day(zone, made, done)
+        })
+        .await?;
     if studied < TOPIC_EVIDENCE_REVIEWS {
         return Err(AppError::bad_input(
             "topicId",
             format!(
                 "complete a topic once you have studied it: {TOPIC_EVIDENCE_REVIEWS} passing \
-                 reviews of its flashcards on a later day than each card was made ({studied} so far)"
+                 reviews of its flashcards, or syllabus items linked to it, done on a later day \
+                 than each was made ({studied} so far)"
             ),
         ));
     }

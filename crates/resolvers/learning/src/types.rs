@@ -668,3 +668,196 @@ impl From<crate::transfer::ImportReport> for FlashcardImportReport {
         }
     }
 }
+
+/// Global id type name of [`PersonalTopic`].
+pub(crate) const PERSONAL_TOPIC_TYPE: &str = "PersonalTopic";
+/// Global id type name of [`SyllabusItem`].
+pub(crate) const SYLLABUS_ITEM_TYPE: &str = "SyllabusItem";
+
+/// One of your own topics: a private hierarchy beside the public tree, with a syllabus.
+pub(crate) struct PersonalTopic(pub agora_entities::learning::personal_topic::Model);
+
+/// One of your own topics: a private hierarchy beside the public tree, with a syllabus.
+#[Object]
+impl PersonalTopic {
+    /// Global id.
+    async fn id(&self) -> ID {
+        ids::encode(PERSONAL_TOPIC_TYPE, self.0.id)
+    }
+
+    /// Its name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Its parent among your topics; null at the top.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<PersonalTopic>> {
+        let Some(parent) = self.0.parent_id else {
+            return Ok(None);
+        };
+        let platform = ctx.platform()?;
+        Ok(Some(PersonalTopic(
+            crate::personal::own_topic(&platform.db, self.0.owner_id, parent).await?,
+        )))
+    }
+
+    /// Its subtopics, by name.
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<PersonalTopic>> {
+        let platform = ctx.platform()?;
+        Ok(
+            crate::personal::topics(&platform.db, self.0.owner_id, Some(self.0.id))
+                .await?
+                .into_iter()
+                .map(PersonalTopic)
+                .collect(),
+        )
+    }
+
+    /// The public topic it follows, if any.
+    async fn linked_topic(&self, ctx: &Context<'_>) -> Result<Option<Topic>> {
+        topic_of(ctx, self.0.linked_topic_id).await
+    }
+
+    /// Its syllabus, in order.
+    async fn syllabus(&self, ctx: &Context<'_>) -> Result<Vec<SyllabusItem>> {
+        let platform = ctx.platform()?;
+        Ok(crate::personal::items(&platform.db, self.0.id)
+            .await?
+            .into_iter()
+            .map(SyllabusItem)
+            .collect())
+    }
+
+    /// Done items over items.
+    async fn progress(&self, ctx: &Context<'_>) -> Result<SyllabusProgress> {
+        let platform = ctx.platform()?;
+        let items = crate::personal::items(&platform.db, self.0.id).await?;
+        let done = items.iter().filter(|i| i.done_at.is_some()).count();
+        Ok(SyllabusProgress {
+            done: i32::try_from(done).unwrap_or(i32::MAX),
+            total: i32::try_from(items.len()).unwrap_or(i32::MAX),
+            ratio: if items.is_empty() {
+                0.0
+            } else {
+                done as f64 / items.len() as f64
+            },
+        })
+    }
+
+    /// Created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// How far a syllabus is done.
+#[derive(async_graphql::SimpleObject)]
+pub(crate) struct SyllabusProgress {
+    /// Items done.
+    pub done: i32,
+    /// Items.
+    pub total: i32,
+    /// `done / total`, 0 to 1 (0 for an empty syllabus).
+    pub ratio: f64,
+}
+
+/// One item of a syllabus.
+pub(crate) struct SyllabusItem(pub agora_entities::learning::syllabus_item::Model);
+
+/// One item of a syllabus.
+#[Object]
+impl SyllabusItem {
+    /// Global id.
+    async fn id(&self) -> ID {
+        ids::encode(SYLLABUS_ITEM_TYPE, self.0.id)
+    }
+
+    /// Its title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// Its place in the outline, from 0.
+    async fn order(&self) -> i32 {
+        self.0.position
+    }
+
+    /// Whether it is done.
+    async fn done(&self) -> bool {
+        self.0.done_at.is_some()
+    }
+
+    /// When it was marked done.
+    async fn done_at(&self) -> Option<DateTime<Utc>> {
+        self.0.done_at
+    }
+
+    /// An article to read for it, if any.
+    async fn linked_article(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<agora_knowledge::api::Article>> {
+        let Some(id) = self.0.linked_article_id else {
+            return Ok(None);
+        };
+        Ok(agora_knowledge::api::article_reads::by_id(&ctx.platform()?.db, id).await?)
+    }
+
+    /// A public topic it covers, if any.
+    async fn linked_topic(&self, ctx: &Context<'_>) -> Result<Option<Topic>> {
+        topic_of(ctx, self.0.linked_topic_id).await
+    }
+}
+
+/// `createMyTopic` input.
+#[derive(InputObject)]
+pub(crate) struct CreateMyTopicInput {
+    /// 1–120 characters.
+    pub name: String,
+    /// A parent among your topics (at most 5 levels deep).
+    pub parent_id: Option<ID>,
+    /// A public topic it follows.
+    pub linked_topic_id: Option<ID>,
+}
+
+/// `updateMyTopic` input: what is left out stays; `null` for `parentId` moves it to the top,
+/// for `linkedTopicId` unlinks it.
+#[derive(InputObject)]
+pub(crate) struct UpdateMyTopicInput {
+    /// 1–120 characters.
+    pub name: Option<String>,
+    /// A new parent among your topics (not itself nor one of its subtopics).
+    pub parent_id: async_graphql::MaybeUndefined<ID>,
+    /// A public topic to follow.
+    pub linked_topic_id: async_graphql::MaybeUndefined<ID>,
+}
+
+/// `addSyllabusItem` input.
+#[derive(InputObject)]
+pub(crate) struct AddSyllabusItemInput {
+    /// The topic of yours whose syllabus it joins.
+    pub topic_id: ID,
+    /// 1–200 characters.
+    pub title: String,
+    /// Its place (0 = first); left out or beyond the end: last.
+    pub order: Option<i32>,
+    /// An article to read for it.
+    pub linked_article_id: Option<ID>,
+    /// A public topic it covers (a done item is evidence for `completeTopic` there).
+    pub linked_topic_id: Option<ID>,
+}
+
+/// `updateSyllabusItem` input: what is left out stays; `null` for a link unlinks it.
+#[derive(InputObject)]
+pub(crate) struct UpdateSyllabusItemInput {
+    /// 1–200 characters.
+    pub title: Option<String>,
+    /// Move it to this place (0 = first).
+    pub order: Option<i32>,
+    /// Mark it done or not.
+    pub done: Option<bool>,
+    /// An article to read for it.
+    pub linked_article_id: async_graphql::MaybeUndefined<ID>,
+    /// A public topic it covers.
+    pub linked_topic_id: async_graphql::MaybeUndefined<ID>,
+}
