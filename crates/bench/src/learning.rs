@@ -306,7 +306,7 @@ async fn dashboard(
             user,
             topic,
             cards: args.dashboard_cards,
-            days: 730,
+            days: 1_095,
             max_reviews: args.dashboard_reviews,
             seed: 13,
         },
