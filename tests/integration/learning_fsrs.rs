@@ -569,6 +569,11 @@ async fn the_optimiser_fits_a_learners_log_in_the_background_and_reports_each_mo
         )
         .await;
     assert_eq!(hidden["data"]["schedulerOptimization"], Value::Null);
+    let refetch = "query($id: ID!) { node(id: $id) { ... on SchedulerOptimization { status } } }";
+    let mine = server.gql_as(&hal, refetch, json!({ "id": id })).await;
+    assert_eq!(mine["data"]["node"]["status"], "DONE");
+    let theirs = server.gql_as(&ivy, refetch, json!({ "id": id })).await;
+    assert_eq!(theirs["data"]["node"], Value::Null);
     server.shutdown().await;
 }
 
@@ -993,8 +998,28 @@ async fn personal_topics_nest_their_syllabus_keeps_order_and_done_items_are_evid
     assert_no_errors(&done);
     assert_eq!(done["data"]["completeTopic"]["firstTime"], true);
 
+    // Both refetch by global id for their owner.
+    let node = server
+        .gql_as(
+            &mia,
+            "query($a: ID!, $b: ID!) { a: node(id: $a) { ... on PersonalTopic { name } } b: node(id: $b) { ... on SyllabusItem { title done } } }",
+            json!({ "a": physics, "b": direct["id"] }),
+        )
+        .await;
+    assert_eq!(
+        node["data"],
+        json!({ "a": { "name": "Physics" }, "b": { "title": "Refraction", "done": true } })
+    );
     // Another learner sees none of it and changes none of it.
     let ned = server.register_token("ned@example.org").await;
+    let hidden = server
+        .gql_as(
+            &ned,
+            "query($a: ID!) { node(id: $a) { id } }",
+            json!({ "a": physics }),
+        )
+        .await;
+    assert_eq!(hidden["data"]["node"], Value::Null);
     let theirs = server
         .gql_as(
             &ned,

@@ -4,7 +4,10 @@ use agora_battle::api::{BATTLE_ROOM_TYPE, BattleRoom};
 use agora_community::api::{SUBMISSION_TYPE, Submission};
 use agora_identity::api::{self, USER_TYPE, User};
 use agora_knowledge::api::{ARTICLE_TYPE, Article, QUESTION_TYPE, Question, TOPIC_TYPE, Topic};
-use agora_learning::api::{FLASHCARD_TYPE, Flashcard};
+use agora_learning::api::{
+    FLASHCARD_TYPE, Flashcard, PERSONAL_TOPIC_TYPE, PersonalTopic, SCHEDULER_OPTIMIZATION_TYPE,
+    SYLLABUS_ITEM_TYPE, SchedulerOptimization, SyllabusItem,
+};
 use agora_literacy::api::{LEVEL_TYPE, Level, MOCK_TEST_TYPE, MockTest, WORD_TYPE, Word};
 use agora_notifications::api::{NOTIFICATION_TYPE, Notification};
 use agora_platform::{AppError, auth::Role, context::ContextExt, ids};
@@ -33,6 +36,12 @@ pub enum Node {
     Station(Station),
     /// A flashcard (its owner only).
     Flashcard(Flashcard),
+    /// A learner's own topic (its owner only).
+    PersonalTopic(PersonalTopic),
+    /// An item of a learner's syllabus (its owner only).
+    SyllabusItem(SyllabusItem),
+    /// A run of a learner's scheduler optimiser (its learner only).
+    SchedulerOptimization(SchedulerOptimization),
     /// A word level.
     Level(Level),
     /// A word to practise.
@@ -101,6 +110,30 @@ impl NodeQuery {
                 Ok(agora_learning::api::flashcard_node(platform, viewer, uuid)
                     .await?
                     .map(Node::Flashcard))
+            }
+            PERSONAL_TOPIC_TYPE => {
+                let viewer = ctx.viewer().require_user()?;
+                Ok(
+                    agora_learning::api::personal_topic_node(platform, viewer, uuid)
+                        .await?
+                        .map(Node::PersonalTopic),
+                )
+            }
+            SYLLABUS_ITEM_TYPE => {
+                let viewer = ctx.viewer().require_user()?;
+                Ok(
+                    agora_learning::api::syllabus_item_node(platform, viewer, uuid)
+                        .await?
+                        .map(Node::SyllabusItem),
+                )
+            }
+            SCHEDULER_OPTIMIZATION_TYPE => {
+                let viewer = ctx.viewer().require_user()?;
+                Ok(
+                    agora_learning::api::scheduler_optimization_node(platform, viewer, uuid)
+                        .await?
+                        .map(Node::SchedulerOptimization),
+                )
             }
             LEVEL_TYPE => Ok(agora_literacy::api::level_node(platform, uuid)
                 .await?

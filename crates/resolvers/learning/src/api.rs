@@ -61,7 +61,47 @@ pub async fn seed_demo(
 }
 
 pub use crate::simulate::{Simulation, simulate};
-pub use crate::types::{FLASHCARD_TYPE, Flashcard};
+pub use crate::types::{
+    FLASHCARD_TYPE, Flashcard, PERSONAL_TOPIC_TYPE, PersonalTopic, SCHEDULER_OPTIMIZATION_TYPE,
+    SYLLABUS_ITEM_TYPE, SchedulerOptimization, SyllabusItem,
+};
+
+/// Topic `id` of `owner`'s own, for `node(id:)`.
+pub async fn personal_topic_node(
+    platform: &Platform,
+    owner: Uuid,
+    id: Uuid,
+) -> AppResult<Option<PersonalTopic>> {
+    match crate::personal::own_topic(&platform.db, owner, id).await {
+        Ok(topic) => Ok(Some(PersonalTopic(topic))),
+        Err(agora_platform::AppError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// Syllabus item `id` of `owner`'s, for `node(id:)`.
+pub async fn syllabus_item_node(
+    platform: &Platform,
+    owner: Uuid,
+    id: Uuid,
+) -> AppResult<Option<SyllabusItem>> {
+    match crate::personal::own_item(&platform.db, owner, id).await {
+        Ok(item) => Ok(Some(SyllabusItem(item))),
+        Err(agora_platform::AppError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// Optimisation run `id` of `owner`'s, for `node(id:)`.
+pub async fn scheduler_optimization_node(
+    platform: &Platform,
+    owner: Uuid,
+    id: Uuid,
+) -> AppResult<Option<SchedulerOptimization>> {
+    Ok(crate::optimize::find(platform, owner, id)
+        .await?
+        .map(SchedulerOptimization))
+}
 
 /// Flashcard `id` for `node(id:)`: its owner's only.
 pub async fn flashcard_node(

@@ -105,6 +105,37 @@ pub(crate) async fn own_card<C: ConnectionTrait>(
         .ok_or_else(|| AppError::NotFound("no such flashcard".into()))
 }
 
+/// A new card of `owner` in `topic` with `(front, back)` (checked), due at `now` with SM-2's
+/// starting schedule and no FSRS memory state.
+pub(crate) fn new_card(
+    owner: Uuid,
+    topic: Uuid,
+    (front, back): (String, String),
+    difficulty: flashcard::Difficulty,
+    now: DateTime<Utc>,
+) -> flashcard::Model {
+    let schedule = Schedule::default();
+    flashcard::Model {
+        id: Uuid::now_v7(),
+        owner_id: owner,
+        topic_id: Some(topic),
+        front,
+        back,
+        difficulty,
+        ease_factor: schedule.ease_factor,
+        interval_days: schedule.interval_days,
+        repetitions: schedule.repetitions,
+        next_review_at: now,
+        last_reviewed_at: None,
+        review_count: 0,
+        lapses: 0,
+        stability: None,
+        fsrs_difficulty: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 /// Creates a card for `owner`, due at once.
 pub(crate) async fn create(
     platform: &Platform,
@@ -123,27 +154,13 @@ pub(crate) async fn create(
             "you hold {MAX_CARDS_PER_USER} flashcards, the most one learner may; delete some first"
         )));
     }
-    let now = platform.clock.now();
-    let schedule = Schedule::default();
-    let model = flashcard::Model {
-        id: Uuid::now_v7(),
-        owner_id: owner,
-        topic_id: Some(card.topic_id),
-        front,
-        back,
-        difficulty: card.difficulty,
-        ease_factor: schedule.ease_factor,
-        interval_days: schedule.interval_days,
-        repetitions: schedule.repetitions,
-        next_review_at: now,
-        last_reviewed_at: None,
-        review_count: 0,
-        lapses: 0,
-        stability: None,
-        fsrs_difficulty: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let model = new_card(
+        owner,
+        card.topic_id,
+        (front, back),
+        card.difficulty,
+        platform.clock.now(),
+    );
     flashcard::Entity::insert(flashcard::ActiveModel::from(model.clone()))
         .exec_without_returning(&platform.db)
         .await?;

@@ -21,10 +21,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{
-    service::{MAX_BACK, MAX_CARDS_PER_USER, MAX_FRONT},
-    sm2::Schedule,
-};
+use crate::service::{MAX_BACK, MAX_CARDS_PER_USER, MAX_FRONT, new_card};
 
 /// Most rows one import takes.
 pub(crate) const MAX_ROWS: usize = 2_000;
@@ -246,29 +243,16 @@ pub(crate) async fn import(
         )));
     }
     let now = platform.clock.now();
-    let schedule = Schedule::default();
     let models: Vec<flashcard::ActiveModel> = cards
         .iter()
-        .map(|(front, back)| {
-            flashcard::Model {
-                id: Uuid::now_v7(),
-                owner_id: user,
-                topic_id: Some(topic),
-                front: front.clone(),
-                back: back.clone(),
-                difficulty: flashcard::Difficulty::Normal,
-                ease_factor: schedule.ease_factor,
-                interval_days: schedule.interval_days,
-                repetitions: schedule.repetitions,
-                next_review_at: now,
-                last_reviewed_at: None,
-                review_count: 0,
-                lapses: 0,
-                stability: None,
-                fsrs_difficulty: None,
-                created_at: now,
-                updated_at: now,
-            }
+        .map(|sides| {
+            new_card(
+                user,
+                topic,
+                sides.clone(),
+                flashcard::Difficulty::Normal,
+                now,
+            )
             .into_active_model()
         })
         .collect();

@@ -481,7 +481,7 @@ impl FlashcardStats {
 }
 
 /// Global id type name of [`SchedulerOptimization`].
-pub(crate) const SCHEDULER_OPTIMIZATION_TYPE: &str = "SchedulerOptimization";
+pub const SCHEDULER_OPTIMIZATION_TYPE: &str = "SchedulerOptimization";
 
 /// Where an optimisation stands.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -521,15 +521,15 @@ pub(crate) struct SchedulerEvaluation {
 }
 
 /// A run of the FSRS optimiser over your review log.
-pub(crate) struct SchedulerOptimization(
-    pub agora_entities::learning::scheduler_optimization::Model,
+pub struct SchedulerOptimization(
+    pub(crate) agora_entities::learning::scheduler_optimization::Model,
 );
 
 /// A run of the FSRS optimiser over your review log.
 #[Object]
 impl SchedulerOptimization {
     /// Global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode(SCHEDULER_OPTIMIZATION_TYPE, self.0.id)
     }
 
@@ -670,18 +670,18 @@ impl From<crate::transfer::ImportReport> for FlashcardImportReport {
 }
 
 /// Global id type name of [`PersonalTopic`].
-pub(crate) const PERSONAL_TOPIC_TYPE: &str = "PersonalTopic";
+pub const PERSONAL_TOPIC_TYPE: &str = "PersonalTopic";
 /// Global id type name of [`SyllabusItem`].
-pub(crate) const SYLLABUS_ITEM_TYPE: &str = "SyllabusItem";
+pub const SYLLABUS_ITEM_TYPE: &str = "SyllabusItem";
 
 /// One of your own topics: a private hierarchy beside the public tree, with a syllabus.
-pub(crate) struct PersonalTopic(pub agora_entities::learning::personal_topic::Model);
+pub struct PersonalTopic(pub(crate) agora_entities::learning::personal_topic::Model);
 
 /// One of your own topics: a private hierarchy beside the public tree, with a syllabus.
 #[Object]
 impl PersonalTopic {
     /// Global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode(PERSONAL_TOPIC_TYPE, self.0.id)
     }
 
@@ -762,13 +762,13 @@ pub(crate) struct SyllabusProgress {
 }
 
 /// One item of a syllabus.
-pub(crate) struct SyllabusItem(pub agora_entities::learning::syllabus_item::Model);
+pub struct SyllabusItem(pub(crate) agora_entities::learning::syllabus_item::Model);
 
 /// One item of a syllabus.
 #[Object]
 impl SyllabusItem {
     /// Global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode(SYLLABUS_ITEM_TYPE, self.0.id)
     }
 
