@@ -87,6 +87,31 @@ pub(crate) struct Bench {
     prefix: String,
 }
 
+/// A fresh embedded state (SQLite file `bench.db` in `dir`, in-process bus), migrated: the
+/// database and the bench's JWT secret, then `extra` flags.
+pub(crate) async fn embedded_state(
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> anyhow::Result<agora_server::AppState> {
+    let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+    let mut args = vec![
+        "--database-url",
+        &url,
+        "--jwt-secret",
+        "agora-bench-secret-agora-bench-secret",
+    ];
+    args.extend_from_slice(extra);
+    let config = agora_platform::config::parse_args(args).map_err(|e| anyhow::anyhow!("{e}"))?;
+    build_state(
+        config,
+        StartOptions {
+            migrate: true,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 pub(crate) async fn setup(target: &Target) -> anyhow::Result<Bench> {
     let tag = Uuid::new_v4().simple().to_string();
     let schema = format!("agora_bench_{}", &tag[..12]);

@@ -13,15 +13,13 @@
 
 use std::time::{Duration, Instant};
 
-use agora_platform::config;
-use agora_server::{StartOptions, state::build_state};
 use anyhow::Context;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
     Api,
-    gamification::{Target, report, setup, teardown},
+    gamification::{Target, embedded_state, report, setup, teardown},
 };
 
 #[derive(clap::Args, Clone)]
@@ -62,26 +60,16 @@ pub(crate) async fn learning(args: LearningArgs) -> anyhow::Result<()> {
     }
     let dir = std::env::temp_dir().join(format!("agora-bench-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
-    let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-    let config = config::parse_args([
-        "--database-url",
-        &url,
-        "--jwt-secret",
-        "agora-bench-secret-agora-bench-secret",
-        "--rate-limit-ip",
-        "0",
-        "--rate-limit-user",
-        "0",
-        "--rate-limit-auth",
-        "0",
-    ])
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let state = build_state(
-        config,
-        StartOptions {
-            migrate: true,
-            ..Default::default()
-        },
+    let state = embedded_state(
+        &dir,
+        &[
+            "--rate-limit-ip",
+            "0",
+            "--rate-limit-user",
+            "0",
+            "--rate-limit-auth",
+            "0",
+        ],
     )
     .await?;
     let result = measure(&args, &state).await;

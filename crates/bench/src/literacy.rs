@@ -11,8 +11,6 @@
 
 use std::time::{Duration, Instant};
 
-use agora_platform::config;
-use agora_server::{StartOptions, state::build_state};
 use anyhow::{Context, bail};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -20,7 +18,7 @@ use uuid::Uuid;
 
 use crate::{
     Api,
-    gamification::{Target, report, setup, teardown},
+    gamification::{Target, embedded_state, report, setup, teardown},
 };
 
 #[derive(clap::Args, Clone)]
@@ -64,29 +62,19 @@ pub(crate) async fn literacy(args: LiteracyArgs) -> anyhow::Result<()> {
 }
 
 async fn embedded(args: &LiteracyArgs, dir: &std::path::Path) -> anyhow::Result<()> {
-    let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-    let media = dir.join("media");
-    let config = config::parse_args([
-        "--database-url",
-        &url,
-        "--jwt-secret",
-        "agora-bench-secret-agora-bench-secret",
-        "--rate-limit-ip",
-        "0",
-        "--rate-limit-user",
-        "0",
-        "--rate-limit-auth",
-        "0",
-        "--literacy-media-dir",
-        &media.display().to_string(),
-    ])
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let state = build_state(
-        config,
-        StartOptions {
-            migrate: true,
-            ..Default::default()
-        },
+    let media = dir.join("media").display().to_string();
+    let state = embedded_state(
+        dir,
+        &[
+            "--rate-limit-ip",
+            "0",
+            "--rate-limit-user",
+            "0",
+            "--rate-limit-auth",
+            "0",
+            "--literacy-media-dir",
+            &media,
+        ],
     )
     .await?;
     let result = measure(args, &state).await;

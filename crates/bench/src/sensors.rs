@@ -17,13 +17,11 @@ use std::{
 use agora_platform::{
     Platform,
     auth::{Role, UserViewer, Viewer},
-    config,
 };
 use agora_sensors::api::{
     Bucket, NewStation, Pollutant, Provider, ReadingDraft, SensorsRuntime, create_station,
     ingest_readings, reading_series,
 };
-use agora_server::{StartOptions, state::build_state};
 use anyhow::Context;
 use chrono::{DateTime, Duration as Span, DurationRound, Utc};
 use futures::{SinkExt, StreamExt};
@@ -33,7 +31,7 @@ use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-use crate::gamification::{Target, report, setup, teardown};
+use crate::gamification::{Target, embedded_state, report, setup, teardown};
 
 /// `sensors` options.
 #[derive(clap::Args, Clone)]
@@ -190,22 +188,7 @@ async fn ingest_run(
 async fn sqlite_ingest(args: &SensorsArgs) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("agora-bench-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
-    let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-    let config = config::parse_args([
-        "--database-url",
-        &url,
-        "--jwt-secret",
-        "agora-bench-secret-agora-bench-secret",
-    ])
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let state = build_state(
-        config,
-        StartOptions {
-            migrate: true,
-            ..Default::default()
-        },
-    )
-    .await?;
+    let state = embedded_state(&dir, &[]).await?;
     // SQLite has one writer: concurrent stations queue on its lock.
     let result = ingest_run(&state.platform, &state.sensors, args, "SQLite ingest").await;
     state.shutdown.cancel();
