@@ -39,6 +39,11 @@ pub fn decode(id: &ID, type_name: &str, field: &str) -> Result<Uuid, AppError> {
     Ok(uuid)
 }
 
+/// [`decode`] for an optional argument: `None` stays `None`.
+pub fn decode_opt(id: Option<&ID>, type_name: &str, field: &str) -> Result<Option<Uuid>, AppError> {
+    id.map(|id| decode(id, type_name, field)).transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

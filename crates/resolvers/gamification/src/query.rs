@@ -90,13 +90,7 @@ impl GamificationQuery {
     /// Your points, level, streak, achievements and recent awards.
     async fn my_progress(&self, ctx: &Context<'_>) -> Result<Option<MyProgress>> {
         let user = ctx.viewer().require_user()?;
-        let platform = ctx.platform()?;
-        let now = platform.clock.now();
-        Ok(Some(MyProgress {
-            progress: progress::load(&platform.db, user, now).await?,
-            standings: achievements::standings(&platform.db, user).await?,
-            recent: progress::recent_awards(&platform.db, user, 20).await?,
-        }))
+        Ok(Some(crate::api::my_progress(ctx.platform()?, user).await?))
     }
 
     /// The achievement catalog, in display order.

@@ -170,18 +170,16 @@ impl LearningMutation {
         let user = ctx.viewer().require_user()?;
         let topic = TopicInput {
             name: Some(input.name),
-            parent: Some(
-                input
-                    .parent_id
-                    .map(|id| ids::decode(&id, PERSONAL_TOPIC_TYPE, "input.parentId"))
-                    .transpose()?,
-            ),
-            linked: Some(
-                input
-                    .linked_topic_id
-                    .map(|id| ids::decode(&id, TOPIC_TYPE, "input.linkedTopicId"))
-                    .transpose()?,
-            ),
+            parent: Some(ids::decode_opt(
+                input.parent_id.as_ref(),
+                PERSONAL_TOPIC_TYPE,
+                "input.parentId",
+            )?),
+            linked: Some(ids::decode_opt(
+                input.linked_topic_id.as_ref(),
+                TOPIC_TYPE,
+                "input.linkedTopicId",
+            )?),
         };
         Ok(PersonalTopic(
             personal::create_topic(ctx.platform()?, user, topic).await?,
@@ -231,18 +229,16 @@ impl LearningMutation {
             title: Some(input.title),
             position: input.order,
             done: None,
-            article: Some(
-                input
-                    .linked_article_id
-                    .map(|id| ids::decode(&id, ARTICLE_TYPE, "input.linkedArticleId"))
-                    .transpose()?,
-            ),
-            linked: Some(
-                input
-                    .linked_topic_id
-                    .map(|id| ids::decode(&id, TOPIC_TYPE, "input.linkedTopicId"))
-                    .transpose()?,
-            ),
+            article: Some(ids::decode_opt(
+                input.linked_article_id.as_ref(),
+                ARTICLE_TYPE,
+                "input.linkedArticleId",
+            )?),
+            linked: Some(ids::decode_opt(
+                input.linked_topic_id.as_ref(),
+                TOPIC_TYPE,
+                "input.linkedTopicId",
+            )?),
         };
         Ok(SyllabusItem(
             personal::add_item(ctx.platform()?, user, topic, item).await?,

@@ -20,7 +20,7 @@
 //! - A run whose replica stopped (no heartbeat for [`STALE_AFTER`]) reads as `FAILED` and a new
 //!   one may start.
 
-use std::{collections::HashMap, sync::Arc, time::Duration as StdDuration};
+use std::{sync::Arc, time::Duration as StdDuration};
 
 use agora_entities::learning::{
     flashcard_review,
@@ -30,9 +30,7 @@ use agora_entities::learning::{
 use agora_platform::{AppError, AppResult, Platform, db::begin_write};
 use chrono::{DateTime, Duration, Utc};
 use fsrs::{CombinedProgressState, ComputeParametersInput, FSRSItem};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
@@ -269,10 +267,9 @@ pub(crate) fn evaluate(
         if log.len() < 2 || log[log.len() - 1].at < split {
             continue;
         }
-        let sm2 = replay_sm2(log);
-        let states = match model {
-            Some(model) => model.replay(log)?,
-            None => Vec::new(),
+        let (sm2, states) = match model {
+            Some(model) => (Vec::new(), model.replay(log)?),
+            None => (replay_sm2(log), Vec::new()),
         };
         for k in 1..log.len() {
             let (previous, review) = (log[k - 1], log[k]);
@@ -336,21 +333,10 @@ async fn run_to_end(platform: &Platform, user: Uuid, id: Uuid) -> AppResult<()> 
         .acquire()
         .await
         .map_err(|_| AppError::internal("optimiser slots closed"))?;
-    let reviews = flashcard_review::Entity::find()
-        .filter(flashcard_review::Column::UserId.eq(user))
-        .order_by_asc(flashcard_review::Column::ReviewedAt)
-        .order_by_asc(flashcard_review::Column::Id)
-        .all(&platform.db)
-        .await?;
-    let mut by_card: HashMap<Uuid, Vec<LoggedReview>> = HashMap::new();
-    for review in &reviews {
-        by_card
-            .entry(review.flashcard_id)
-            .or_default()
-            .push(review.into());
-    }
-    drop(reviews);
-    let mut logs: Vec<(Uuid, Vec<LoggedReview>)> = by_card.into_iter().collect();
+    let mut logs: Vec<(Uuid, Vec<LoggedReview>)> = settings::logs_by_card(&platform.db, user)
+        .await?
+        .into_iter()
+        .collect();
     logs.sort_unstable_by_key(|(card, _)| *card);
     let logs: Arc<Vec<Vec<LoggedReview>>> = Arc::new(logs.into_iter().map(|(_, l)| l).collect());
     let Some(data) = dataset(&logs) else {

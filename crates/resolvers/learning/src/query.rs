@@ -47,9 +47,7 @@ impl LearningQuery {
     ) -> Result<Option<Connection<String, Flashcard>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let user = ctx.viewer().require_user()?;
-        let topic = topic_id
-            .map(|id| ids::decode(&id, TOPIC_TYPE, "topicId"))
-            .transpose()?;
+        let topic = ids::decode_opt(topic_id.as_ref(), TOPIC_TYPE, "topicId")?;
         let filter = service::CardFilter {
             topic,
             due_only,
@@ -117,9 +115,7 @@ impl LearningQuery {
         #[graphql(desc = "Most cards to return: 1 to 500 (default 50).")] limit: Option<i32>,
     ) -> Result<Option<StudySession>> {
         let user = ctx.viewer().require_user()?;
-        let topic = topic_id
-            .map(|id| ids::decode(&id, TOPIC_TYPE, "topicId"))
-            .transpose()?;
+        let topic = ids::decode_opt(topic_id.as_ref(), TOPIC_TYPE, "topicId")?;
         Ok(Some(StudySession(
             session::study_session(ctx.platform()?, user, topic, limit).await?,
         )))
@@ -160,9 +156,7 @@ impl LearningQuery {
         #[graphql(desc = "The topic's global id, if any.")] topic_id: Option<ID>,
     ) -> Result<Option<String>> {
         let user = ctx.viewer().require_user()?;
-        let topic = topic_id
-            .map(|id| ids::decode(&id, TOPIC_TYPE, "topicId"))
-            .transpose()?;
+        let topic = ids::decode_opt(topic_id.as_ref(), TOPIC_TYPE, "topicId")?;
         Ok(Some(
             transfer::export(ctx.platform()?, user, topic, format.into()).await?,
         ))
@@ -175,9 +169,7 @@ impl LearningQuery {
         #[graphql(desc = "One of your topics, for its subtopics.")] parent_id: Option<ID>,
     ) -> Result<Option<Vec<PersonalTopic>>> {
         let user = ctx.viewer().require_user()?;
-        let parent = parent_id
-            .map(|id| ids::decode(&id, PERSONAL_TOPIC_TYPE, "parentId"))
-            .transpose()?;
+        let parent = ids::decode_opt(parent_id.as_ref(), PERSONAL_TOPIC_TYPE, "parentId")?;
         Ok(Some(
             personal::topics(&ctx.platform()?.db, user, parent)
                 .await?
