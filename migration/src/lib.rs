@@ -26,6 +26,8 @@ mod m20261207_000018_add_reading_hours;
 mod m20261207_000019_add_sensor_revision;
 mod m20261207_000020_add_fsrs;
 mod m20261207_000021_create_personal_topics;
+mod m20261207_000022_create_captures;
+mod m20261207_000023_add_monthly_board;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -56,6 +58,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_add_sensor_revision::Migration),
             Box::new(m20261207_000020_add_fsrs::Migration),
             Box::new(m20261207_000021_create_personal_topics::Migration),
+            Box::new(m20261207_000022_create_captures::Migration),
+            Box::new(m20261207_000023_add_monthly_board::Migration),
         ]
     }
 }

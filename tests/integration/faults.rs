@@ -336,13 +336,44 @@ async fn ingest_through(fault: Fault, hold: Duration) {
         .collect();
     let have: HashSet<_> = delivered.iter().copied().collect();
     let missing: Vec<_> = accepted.iter().filter(|a| !have.contains(a)).collect();
-    assert!(
-        missing.is_empty(),
-        "{fault:?}: {} of {} accepted readings never reached the subscriber (errors on the \
-         stream: {errors:?}): {missing:?}",
-        missing.len(),
-        accepted.len()
-    );
+    if !missing.is_empty() {
+        // When each lost reading was sent, relative to the fault, and whether it is stored:
+        // what tells a lost publish from a missed re-read.
+        let (_, station_id) =
+            agora_platform::ids::decode_any(&async_graphql::ID(s.id.clone()), "id").expect("id");
+        let stored: HashSet<DateTime<Utc>> = reading::Entity::find()
+            .filter(reading::Column::StationId.eq(station_id))
+            .all(&cluster.a.state.platform.db)
+            .await
+            .expect("stored readings")
+            .into_iter()
+            .map(|r| r.observed_at)
+            .collect();
+        let at = |i: Instant, since: Instant| {
+            i.checked_duration_since(since)
+                .map_or_else(|| format!("-{:?}", since - i), |d| format!("+{d:?}"))
+        };
+        let timeline: Vec<String> = attempts
+            .iter()
+            .filter(|a| missing.contains(&&a.observed_at))
+            .map(|a| {
+                format!(
+                    "{} sent {} from the fault, {} from healing, stored: {}",
+                    a.observed_at,
+                    at(a.sent, injected),
+                    at(a.sent, healed),
+                    stored.contains(&a.observed_at)
+                )
+            })
+            .collect();
+        panic!(
+            "{fault:?}: {} of {} accepted readings never reached the subscriber (errors on the \
+             stream: {errors:?}); delivered {} in all: {timeline:#?}",
+            missing.len(),
+            accepted.len(),
+            delivered.len()
+        );
+    }
     assert_eq!(
         have.len(),
         delivered.len(),

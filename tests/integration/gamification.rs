@@ -552,6 +552,15 @@ async fn leaderboards_equal_a_recomputation_from_the_ledger() {
     )
     .await;
     server.wait_for_outbox().await;
+    // Sunday's battle, the day before: this month, but last week.
+    clock.set(monday_morning() - Days::hours(20));
+    enqueue(
+        &platform,
+        "BATTLE_FINISHED",
+        battle(vec![(people[2].id, 700), (people[3].id, 200)], None),
+    )
+    .await;
+    server.wait_for_outbox().await;
     clock.set(monday_morning() + Days::hours(2));
     for round in 0..4i64 {
         for pair in people.chunks(2) {
@@ -582,12 +591,19 @@ async fn leaderboards_equal_a_recomputation_from_the_ledger() {
     let week_start = week_start();
     let expected_global = recompute(&platform, |_| true).await;
     let expected_weekly = recompute(&platform, |a| a.occurred_at >= week_start).await;
+    let month_start = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let expected_monthly = recompute(&platform, |a| a.occurred_at >= month_start).await;
+    assert_ne!(
+        expected_monthly, expected_weekly,
+        "Sunday's battle is March's only"
+    );
     let expected_topic = recompute(&platform, |a| a.topic_id == Some(topic_id)).await;
     assert!(expected_global.len() >= 12 && expected_topic.len() == 12);
     let me = &people[5];
     for (vars, expected) in [
         (json!({ "s": "GLOBAL", "f": 100 }), &expected_global),
         (json!({ "s": "WEEKLY", "f": 100 }), &expected_weekly),
+        (json!({ "s": "MONTHLY", "f": 100 }), &expected_monthly),
         (
             json!({ "s": "TOPIC", "t": topic_global, "f": 100 }),
             &expected_topic,
@@ -604,6 +620,10 @@ async fn leaderboards_equal_a_recomputation_from_the_ledger() {
         board(&server, &me.token, json!({ "s": "WEEKLY" })).await["period"]
             .as_str()
             .is_some_and(|p| p == "2026-W10")
+    );
+    assert_eq!(
+        board(&server, &me.token, json!({ "s": "MONTHLY" })).await["period"],
+        "2026-03"
     );
     // Pages follow on from each other.
     let first = board(&server, &me.token, json!({ "s": "GLOBAL", "f": 5 })).await;
@@ -697,10 +717,11 @@ async fn leaderboards_equal_a_recomputation_from_the_ledger() {
     let rebuilt = agora_gamification::api::rebuild_leaderboards(&platform)
         .await
         .expect("rebuild");
-    assert_eq!(rebuilt.boards, 3);
+    assert_eq!(rebuilt.boards, 4);
     for (vars, expected) in [
         (json!({ "s": "GLOBAL", "f": 100 }), &expected_global),
         (json!({ "s": "WEEKLY", "f": 100 }), &expected_weekly),
+        (json!({ "s": "MONTHLY", "f": 100 }), &expected_monthly),
         (
             json!({ "s": "TOPIC", "t": topic_global, "f": 100 }),
             &expected_topic,

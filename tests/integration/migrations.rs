@@ -10,7 +10,7 @@ use chrono::{TimeZone, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait as _, Query},
 };
 use uuid::Uuid;
@@ -178,7 +178,27 @@ async fn counters_and_board_totals_move_into_progress_and_back() {
 
     // Up: the counters and the all-time and latest weekly totals are the progress row's.
     Migrator::up(db, Some(1)).await.expect("up");
+    // The columns this migration added (the entity has later ones too).
+    #[derive(FromQueryResult)]
+    struct Folded {
+        points: i64,
+        stats: user_progress::Counters,
+        points_reached_at: i64,
+        week: Option<String>,
+        week_points: i64,
+        week_reached_at: i64,
+    }
     let row = user_progress::Entity::find_by_id(who)
+        .select_only()
+        .columns([
+            user_progress::Column::Points,
+            user_progress::Column::Stats,
+            user_progress::Column::PointsReachedAt,
+            user_progress::Column::Week,
+            user_progress::Column::WeekPoints,
+            user_progress::Column::WeekReachedAt,
+        ])
+        .into_model::<Folded>()
         .one(db)
         .await
         .expect("progress")
@@ -525,12 +545,17 @@ async fn reviews_written_before_fsrs_read_as_sm2_and_keep_their_rows_going_down(
         ),
         (Scheduler::Sm2, 0, None, None)
     );
-    let card_row = flashcard::Entity::find_by_id(card)
+    // The columns this migration added (the entity has later ones too).
+    let card_row: (f64, Option<f64>) = flashcard::Entity::find_by_id(card)
+        .select_only()
+        .column(flashcard::Column::EaseFactor)
+        .column(flashcard::Column::Stability)
+        .into_tuple()
         .one(db)
         .await
         .expect("read")
         .expect("the card");
-    assert_eq!((card_row.ease_factor, card_row.stability), (2.6, None));
+    assert_eq!(card_row, (2.6, None));
     Migrator::down(db, Some(1)).await.expect("down");
     assert!(
         flashcard_review::Entity::find().all(db).await.is_err(),

@@ -5,6 +5,7 @@ mod attacks;
 mod battle;
 mod battle_lists;
 mod bus;
+mod captures;
 mod client_contract;
 mod common;
 mod community;

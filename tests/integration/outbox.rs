@@ -210,6 +210,7 @@ impl OutboxHandler for Gate {
                 .iter()
                 .map(|e| ("test:committed".to_owned(), e.id.to_string()))
                 .collect(),
+            ..AfterCommit::default()
         })
     }
 }

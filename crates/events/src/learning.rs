@@ -60,3 +60,18 @@ pub struct FlashcardsDue {
 impl DomainEvent for FlashcardsDue {
     const KIND: EventKind = EventKind::FlashcardsDue;
 }
+
+/// `CAPTURE_SUBMITTED`: a learner captured text, a page, a screenshot or a video; learning's
+/// capture processor turns it into a topic and cards.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureSubmitted {
+    /// The learner.
+    pub user_id: Uuid,
+    /// The capture.
+    pub capture_id: Uuid,
+}
+
+impl DomainEvent for CaptureSubmitted {
+    const KIND: EventKind = EventKind::CaptureSubmitted;
+}

@@ -34,7 +34,7 @@ pub use community::SubmissionReviewed;
 pub use gamification::{AchievementUnlocked, LevelUp, StreakAtRisk};
 pub use identity::{UserRegistered, UserSignedIn, UserUpdated};
 pub use knowledge::QuestionPublished;
-pub use learning::{FlashcardReviewed, FlashcardsDue, TopicCompleted};
+pub use learning::{CaptureSubmitted, FlashcardReviewed, FlashcardsDue, TopicCompleted};
 pub use literacy::{MockTestPassed, PracticeStreakExtended, WordMastered};
 pub use notifications::NotificationCreated;
 pub use sensors::SensorAlert;
@@ -63,6 +63,9 @@ pub enum EventKind {
     TopicCompleted,
     /// The morning reminder of cards due today (learning). Payload: [`FlashcardsDue`].
     FlashcardsDue,
+    /// A learner captured content to be turned into cards (learning, which also processes
+    /// it). Payload: [`CaptureSubmitted`].
+    CaptureSubmitted,
     /// A vote was cast on a submission (community). Payload: [`SubmissionReviewed`].
     SubmissionReviewed,
     /// A battle ended, with its results (battle). Payload: [`BattleFinished`].
@@ -92,7 +95,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 18] = [
         Self::UserRegistered,
         Self::UserSignedIn,
         Self::UserUpdated,
@@ -100,6 +103,7 @@ impl EventKind {
         Self::FlashcardReviewed,
         Self::TopicCompleted,
         Self::FlashcardsDue,
+        Self::CaptureSubmitted,
         Self::SubmissionReviewed,
         Self::BattleFinished,
         Self::LevelUp,
@@ -123,6 +127,7 @@ impl EventKind {
             Self::FlashcardReviewed => "FLASHCARD_REVIEWED",
             Self::TopicCompleted => "TOPIC_COMPLETED",
             Self::FlashcardsDue => "FLASHCARDS_DUE",
+            Self::CaptureSubmitted => "CAPTURE_SUBMITTED",
             Self::SubmissionReviewed => "SUBMISSION_REVIEWED",
             Self::BattleFinished => "BATTLE_FINISHED",
             Self::LevelUp => "LEVEL_UP",
@@ -215,6 +220,7 @@ mod tests {
                 | EventKind::FlashcardReviewed
                 | EventKind::TopicCompleted
                 | EventKind::FlashcardsDue
+                | EventKind::CaptureSubmitted
                 | EventKind::SubmissionReviewed
                 | EventKind::BattleFinished
                 | EventKind::LevelUp
@@ -227,7 +233,7 @@ mod tests {
                 | EventKind::PracticeStreakExtended => 1,
             })
             .sum::<usize>();
-        assert_eq!(count, 17);
+        assert_eq!(count, 18);
         let distinct: HashSet<EventKind> = EventKind::ALL.into_iter().collect();
         assert_eq!(distinct.len(), EventKind::ALL.len());
     }
@@ -242,6 +248,7 @@ mod tests {
             FlashcardReviewed::KIND,
             TopicCompleted::KIND,
             FlashcardsDue::KIND,
+            CaptureSubmitted::KIND,
             SubmissionReviewed::KIND,
             BattleFinished::KIND,
             LevelUp::KIND,

@@ -11,6 +11,7 @@
 //! - [`loader`]: DataLoader construction with a tuned batch delay.
 //! - [`clock`]: the time source, which tests control.
 //! - [`csv_cell`]: CSV cells a spreadsheet shows as text, never runs as a formula.
+//! - [`engine`]: external programs (ffmpeg, PocketSphinx, Tesseract) run with a time limit.
 //! - [`mail`]: the outgoing-mail trait, its development implementation and the SMTP sender.
 //! - [`push`]: the outgoing-push trait, its development implementation and the webhook sender.
 //! - [`ratelimit`]: token-bucket request limits, in process or shared through Redis.
@@ -24,6 +25,7 @@ pub mod config;
 pub mod context;
 pub mod csv_cell;
 pub mod db;
+pub mod engine;
 pub mod error;
 pub mod ids;
 pub mod loader;

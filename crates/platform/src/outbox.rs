@@ -229,11 +229,24 @@ pub async fn replay(platform: &Platform, id: Uuid) -> AppResult<outbox_event::Mo
 }
 
 /// What a delivery asks for once its transaction committed: bus messages for effects readers
-/// re-read (a changed leaderboard), which must not be seen before the commit.
-#[derive(Debug, Default)]
+/// re-read (a changed leaderboard), which must not be seen before the commit, and background
+/// work the transaction claimed (a capture to process), which must not start before it.
+#[derive(Default)]
 pub struct AfterCommit {
     /// `(channel, message)` pairs to publish.
     pub publish: Vec<(String, String)>,
+    /// Work spawned on this replica once committed. It runs outside the delivery, so it
+    /// keeps its own record of progress (the dispatcher does not retry it).
+    pub spawn: Vec<futures::future::BoxFuture<'static, ()>>,
+}
+
+impl std::fmt::Debug for AfterCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AfterCommit")
+            .field("publish", &self.publish)
+            .field("spawn", &self.spawn.len())
+            .finish()
+    }
 }
 
 /// Something that reacts to outbox events.
@@ -616,6 +629,9 @@ impl OutboxDispatcher {
             ms = started.elapsed().as_millis() as u64,
             "outbox delivery committed"
         );
+        for task in after.spawn {
+            tokio::spawn(task);
+        }
         if let Err(err) = self.platform.bus.publish_many(&after.publish).await {
             tracing::warn!(handler = handler.name(), error = %err.log_message(), "publish after commit failed");
         }

@@ -106,6 +106,12 @@ pub struct DomainSettings {
     /// Mock-test cool-down and duration.
     #[command(flatten)]
     pub literacy: agora_literacy::LiteracySettings,
+    /// How captured URLs are fetched and uploads read.
+    #[command(flatten)]
+    pub capture: agora_learning::CaptureSettings,
+    /// The language-model endpoint, if any.
+    #[command(flatten)]
+    pub llm: agora_llm::LlmSettings,
 }
 
 /// Every domain's outbox handlers, for the dispatcher, as `settings` set them up.
@@ -118,6 +124,9 @@ pub fn outbox_handlers(
         settings.gamification.points_partitions,
     ));
     handlers.extend(agora_notifications::api::outbox_handlers());
+    handlers.extend(agora_learning::api::outbox_handlers(
+        &agora_learning::api::CaptureRuntime::new(&settings.capture, &settings.llm),
+    ));
     handlers
 }
 
@@ -163,6 +172,10 @@ pub fn build(
         .data(settings.literacy.clone())
         .data(sensors)
         .data(literacy)
+        .data(agora_learning::api::CaptureRuntime::new(
+            &settings.capture,
+            &settings.llm,
+        ))
         .finish()
 }
 

@@ -5,8 +5,8 @@ use agora_community::api::{SUBMISSION_TYPE, Submission};
 use agora_identity::api::{self, USER_TYPE, User};
 use agora_knowledge::api::{ARTICLE_TYPE, Article, QUESTION_TYPE, Question, TOPIC_TYPE, Topic};
 use agora_learning::api::{
-    FLASHCARD_TYPE, Flashcard, PERSONAL_TOPIC_TYPE, PersonalTopic, SCHEDULER_OPTIMIZATION_TYPE,
-    SYLLABUS_ITEM_TYPE, SchedulerOptimization, SyllabusItem,
+    CAPTURE_TYPE, Capture, FLASHCARD_TYPE, Flashcard, PERSONAL_TOPIC_TYPE, PersonalTopic,
+    SCHEDULER_OPTIMIZATION_TYPE, SYLLABUS_ITEM_TYPE, SchedulerOptimization, SyllabusItem,
 };
 use agora_literacy::api::{LEVEL_TYPE, Level, MOCK_TEST_TYPE, MockTest, WORD_TYPE, Word};
 use agora_notifications::api::{NOTIFICATION_TYPE, Notification};
@@ -42,6 +42,8 @@ pub enum Node {
     SyllabusItem(SyllabusItem),
     /// A run of a learner's scheduler optimiser (its learner only).
     SchedulerOptimization(SchedulerOptimization),
+    /// A capture of yours.
+    Capture(Capture),
     /// A word level.
     Level(Level),
     /// A word to practise.
@@ -126,6 +128,12 @@ impl NodeQuery {
                         .await?
                         .map(Node::SyllabusItem),
                 )
+            }
+            CAPTURE_TYPE => {
+                let viewer = ctx.viewer().require_user()?;
+                Ok(agora_learning::api::capture_node(platform, viewer, uuid)
+                    .await?
+                    .map(Node::Capture))
             }
             SCHEDULER_OPTIMIZATION_TYPE => {
                 let viewer = ctx.viewer().require_user()?;

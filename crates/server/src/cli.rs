@@ -288,6 +288,19 @@ mod tests {
             "AGORA_LITERACY_RECOGNITION_CONCURRENCY",
         ),
         ("literacy-speech-timeout", "AGORA_LITERACY_SPEECH_TIMEOUT"),
+        ("capture-allowed-hosts", "AGORA_CAPTURE_ALLOWED_HOSTS"),
+        ("capture-fetch-timeout", "AGORA_CAPTURE_FETCH_TIMEOUT"),
+        ("capture-max-page-bytes", "AGORA_CAPTURE_MAX_PAGE_BYTES"),
+        ("capture-engine-timeout", "AGORA_CAPTURE_ENGINE_TIMEOUT"),
+        (
+            "capture-max-video-seconds",
+            "AGORA_CAPTURE_MAX_VIDEO_SECONDS",
+        ),
+        ("llm-url", "AGORA_LLM_URL"),
+        ("llm-model", "AGORA_LLM_MODEL"),
+        ("llm-api-key", "AGORA_LLM_API_KEY"),
+        ("llm-timeout", "AGORA_LLM_TIMEOUT"),
+        ("llm-retries", "AGORA_LLM_RETRIES"),
     ];
 
     #[test]

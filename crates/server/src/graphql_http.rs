@@ -4,7 +4,9 @@
 //! - Media types: `application/graphql-response+json` when the client accepts it (request
 //!   errors then get 4xx statuses), else `application/json` (always 200 for a well-formed
 //!   request); an `Accept` naming neither is 406. A POST body must be `application/json` (415
-//!   otherwise) and a JSON object, or an array when batching is on (`AGORA_MAX_BATCH`).
+//!   otherwise) and a JSON object, or an array when batching is on (`AGORA_MAX_BATCH`); or a
+//!   `multipart/form-data` request with files (the GraphQL multipart request format, with a
+//!   preflight header, at most 25 MiB).
 //! - Parameters: `query`, `operationName`, `variables`, `extensions` and `documentId`, each of
 //!   its JSON type or null; anything else is 400 `BAD_REQUEST`. GET takes them from the URL
 //!   (`variables` and `extensions` as JSON strings) and runs queries only (405 for mutations).
@@ -21,7 +23,6 @@ use agora_platform::{AppError, ErrorCode};
 use agora_schema::{ClientAddr, QueriesOnly, RequestId, persisted::DocumentId};
 use async_graphql::{Executor as _, Variables};
 use axum::{
-    body::Bytes,
     extract::{RawQuery, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
@@ -252,6 +253,7 @@ async fn execute_one(
     headers: &HeaderMap,
     viewer: &agora_platform::auth::Viewer,
     addr: Option<IpAddr>,
+    uploads: Vec<(String, async_graphql::UploadValue)>,
 ) -> async_graphql::Response {
     let request_id = headers
         .get(REQUEST_ID_HEADER.as_str())
@@ -272,6 +274,9 @@ async fn execute_one(
                 request.extensions.insert(name, value);
             }
         }
+    }
+    for (path, upload) in uploads {
+        request.set_upload(&path, upload);
     }
     if let Some(id) = params.document_id {
         request = request.data(DocumentId(id));
@@ -417,6 +422,7 @@ async fn serve(
     peer: Option<IpAddr>,
     media: MediaType,
     body: Value,
+    uploads: Vec<(String, async_graphql::UploadValue)>,
 ) -> Response {
     let reply = Reply {
         media,
@@ -439,7 +445,8 @@ async fn serve(
                 Ok(params) => params,
                 Err(message) => return bad_request(reply, message),
             };
-            let response = execute_one(&state, params, &method, &headers, &viewer, addr).await;
+            let response =
+                execute_one(&state, params, &method, &headers, &viewer, addr, uploads).await;
             let status = status_of(&response, media);
             let cache = (response.cache_control.public && response.cache_control.max_age > 0)
                 .then_some(response.cache_control.max_age);
@@ -491,7 +498,9 @@ async fn serve(
             }
             let mut responses = Vec::with_capacity(checked.len());
             for params in checked {
-                responses.push(execute_one(&state, params, &method, &headers, &viewer, addr).await);
+                responses.push(
+                    execute_one(&state, params, &method, &headers, &viewer, addr, Vec::new()).await,
+                );
             }
             let body = format!(
                 "[{}]",
@@ -522,13 +531,20 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
     }
 }
 
-/// `POST /graphql`.
+/// Largest multipart request (`SCREENSHOT` and `VIDEO` captures), in bytes: the largest
+/// upload and room for the form around it. Every other body keeps `AGORA_MAX_BODY_BYTES`.
+pub const MAX_MULTIPART_BYTES: usize = 25 * 1024 * 1024 + 64 * 1024;
+/// Files one multipart request may carry.
+const MAX_FILES: usize = 4;
+
+/// `POST /graphql`: a JSON body, or a multipart form carrying files (the GraphQL multipart
+/// request format: an `operations` part, a `map` part, then the files).
 pub async fn graphql_post(
     State(state): State<AppState>,
     Peer(peer): Peer,
-    headers: HeaderMap,
-    body: Bytes,
+    request: axum::extract::Request,
 ) -> Response {
+    let headers = request.headers().clone();
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
@@ -541,22 +557,182 @@ pub async fn graphql_post(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("multipart/form-data") {
+        return match multipart(&state, &headers, request).await {
+            Ok((body, uploads)) => {
+                serve(state, Method::POST, headers, peer, media, body, uploads).await
+            }
+            Err(Refusal::TooLarge) => too_large(MAX_MULTIPART_BYTES),
+            Err(Refusal::Bad(message)) => bad_request(reply, message),
+        };
+    }
     if !essence.eq_ignore_ascii_case("application/json") {
         return request_error(
             reply,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Refused(
                 ErrorCode::BadRequest,
-                "send the request as application/json".into(),
+                "send the request as application/json (or multipart/form-data with files)".into(),
             ),
         );
     }
+    let max = state.platform.config.limits.max_body_bytes;
+    let Ok(body) = axum::body::to_bytes(request.into_body(), max).await else {
+        return too_large(max);
+    };
     let body: Value = match serde_json::from_slice(&body) {
         Ok(body) => body,
         Err(_) if body.is_empty() => return bad_request(reply, "the request body is empty"),
         Err(err) => return bad_request(reply, format!("the request body is not JSON: {err}")),
     };
-    serve(state, Method::POST, headers, peer, media, body).await
+    serve(state, Method::POST, headers, peer, media, body, Vec::new()).await
+}
+
+fn too_large(max: usize) -> Response {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the request body is larger than {max} bytes"),
+    )
+        .into_response()
+}
+
+/// Why a multipart request was refused.
+enum Refusal {
+    TooLarge,
+    Bad(String),
+}
+
+/// Reads a GraphQL multipart request: `operations` (one operation; batches are not taken with
+/// files), `map` (file part name → variable paths) and the files, at most [`MAX_FILES`].
+/// Browsers send forms across origins without asking, so the request must carry a header no
+/// plain form can (`Apollo-Require-Preflight` or `GraphQL-Preflight`), as Apollo Server asks.
+async fn multipart(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: axum::extract::Request,
+) -> Result<(Value, Vec<(String, async_graphql::UploadValue)>), Refusal> {
+    use axum::extract::{FromRequest, Multipart};
+    let preflighted = ["apollo-require-preflight", "graphql-preflight"]
+        .iter()
+        .any(|h| headers.contains_key(*h));
+    if !preflighted {
+        return Err(Refusal::Bad(
+            "a multipart request must carry an Apollo-Require-Preflight (or GraphQL-Preflight) \
+             header, so that no cross-site form can send it"
+                .into(),
+        ));
+    }
+    let mut form = Multipart::from_request(request, state)
+        .await
+        .map_err(|e| Refusal::Bad(format!("the multipart form is unreadable: {e}")))?;
+    let mut operations: Option<Value> = None;
+    let mut map: Option<Map<String, Value>> = None;
+    let mut files: Vec<(String, async_graphql::UploadValue)> = Vec::new();
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(Refusal::TooLarge);
+            }
+            Err(e) => {
+                return Err(Refusal::Bad(format!(
+                    "the multipart form is unreadable: {e}"
+                )));
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let content_type = field.content_type().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Refusal::TooLarge
+            } else {
+                Refusal::Bad(format!("the multipart form is unreadable: {e}"))
+            }
+        })?;
+        match name.as_str() {
+            "operations" => {
+                operations = Some(serde_json::from_slice(&bytes).map_err(|e| {
+                    Refusal::Bad(format!("the `operations` part is not JSON: {e}"))
+                })?);
+            }
+            "map" => {
+                map = Some(serde_json::from_slice(&bytes).map_err(|e| {
+                    Refusal::Bad(format!("the `map` part is not a JSON object: {e}"))
+                })?);
+            }
+            _ => {
+                if files.len() == MAX_FILES {
+                    return Err(Refusal::Bad(format!(
+                        "a request may carry at most {MAX_FILES} files"
+                    )));
+                }
+                files.push((
+                    name,
+                    async_graphql::UploadValue {
+                        filename: filename.unwrap_or_default(),
+                        content_type,
+                        content: bytes,
+                    },
+                ));
+            }
+        }
+    }
+    let Some(operations) = operations else {
+        return Err(Refusal::Bad(
+            "the multipart form needs an `operations` part first".into(),
+        ));
+    };
+    if !operations.is_object() {
+        return Err(Refusal::Bad(
+            "`operations` must be one operation (an object); files cannot be batched".into(),
+        ));
+    }
+    let map = map.unwrap_or_default();
+    let mut uploads = Vec::new();
+    for (name, file) in files {
+        let Some(paths) = map.get(&name).and_then(Value::as_array) else {
+            return Err(Refusal::Bad(format!(
+                "the file part {name:?} is not named in `map`"
+            )));
+        };
+        for path in paths {
+            let Some(path) = path.as_str().filter(|p| p.starts_with("variables.")) else {
+                return Err(Refusal::Bad(format!(
+                    "`map` entries must be variable paths (variables.…), not {path}"
+                )));
+            };
+            let copy = async_graphql::UploadValue {
+                filename: file.filename.clone(),
+                content_type: file.content_type.clone(),
+                content: file.content.clone(),
+            };
+            uploads.push((path.to_owned(), copy));
+        }
+    }
+    if let Some(missing) = map.keys().find(|k| !uploads_named(&uploads, &map, k)) {
+        return Err(Refusal::Bad(format!(
+            "`map` names the file part {missing:?}, which the form does not hold"
+        )));
+    }
+    Ok((operations, uploads))
+}
+
+/// Whether the file part `name` of `map` was received (each of its paths has an upload).
+fn uploads_named(
+    uploads: &[(String, async_graphql::UploadValue)],
+    map: &Map<String, Value>,
+    name: &str,
+) -> bool {
+    map.get(name)
+        .and_then(Value::as_array)
+        .is_some_and(|paths| {
+            paths
+                .iter()
+                .filter_map(Value::as_str)
+                .all(|p| uploads.iter().any(|(path, _)| path == p))
+        })
 }
 
 /// `GET /graphql`: a WebSocket upgrade goes to [`crate::ws::upgrade`] (clients configured
@@ -618,6 +794,7 @@ async fn graphql_get(
         peer,
         media,
         Value::Object(object),
+        Vec::new(),
     )
     .await
 }

@@ -82,13 +82,20 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(
             state.literacy.max_upload_bytes() + 64 * 1024,
         ));
-    Router::new()
-        .route("/", get(http::graphiql))
-        .route("/graphiql/{version}/{file}", get(http::graphiql_file))
+    // GraphQL takes files in multipart requests (captures): the route allows the largest,
+    // and the handler holds every other body to `AGORA_MAX_BODY_BYTES` itself.
+    let graphql = Router::new()
         .route(
             "/graphql",
             get(graphql_http::graphql_get_or_upgrade).post(graphql_http::graphql_post),
         )
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(
+            graphql_http::MAX_MULTIPART_BYTES.max(config.limits.max_body_bytes),
+        ));
+    Router::new()
+        .route("/", get(http::graphiql))
+        .route("/graphiql/{version}/{file}", get(http::graphiql_file))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(http::healthz))
         .route("/readyz", get(http::readyz))
@@ -101,6 +108,7 @@ pub fn app(state: AppState) -> Router {
         .route("/media/say/{file}", get(literacy::text_audio))
         .layer(RequestBodyLimitLayer::new(config.limits.max_body_bytes))
         .merge(uploads)
+        .merge(graphql)
         .layer(middleware)
         .with_state(state)
 }

@@ -54,6 +54,12 @@ pub struct Model {
     pub week_points: i64,
     /// Unix seconds when `week_points` last grew.
     pub week_reached_at: i64,
+    /// The month (`2026-12`, UTC) `month_points` belong to; none before the first award.
+    pub month: Option<String>,
+    /// Points earned in `month` (the MONTHLY board's total).
+    pub month_points: i64,
+    /// Unix seconds when `month_points` last grew.
+    pub month_reached_at: i64,
 }
 
 /// No relations are navigated.

@@ -42,6 +42,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last changed.
     pub updated_at: DateTimeUtc,
+    /// The capture it was made from.
+    pub capture_id: Option<Uuid>,
 }
 
 /// `flashcards.difficulty`, stored as its SCREAMING_SNAKE_CASE name.

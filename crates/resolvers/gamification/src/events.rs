@@ -94,6 +94,7 @@ impl OutboxHandler for PointsHandler {
             .collect();
         Ok(AfterCommit {
             publish: channels.into_iter().map(|c| (c, "{}".to_owned())).collect(),
+            ..AfterCommit::default()
         })
     }
 }

@@ -48,6 +48,7 @@ pub(crate) async fn resolve_scope(
         )),
         (LeaderboardScope::Global, None) => Ok(Scope::Global),
         (LeaderboardScope::Weekly, None) => Ok(Scope::Weekly),
+        (LeaderboardScope::Monthly, None) => Ok(Scope::Monthly),
     }
 }
 
@@ -78,7 +79,11 @@ pub(crate) async fn board_page(
     Ok(Leaderboard {
         scope,
         board,
-        period: (board == Scope::Weekly).then(|| leaderboard::iso_week(now)),
+        period: match board {
+            Scope::Weekly => Some(leaderboard::iso_week(now)),
+            Scope::Monthly => Some(leaderboard::month(now)),
+            _ => None,
+        },
         offset,
         page: Arc::new(page),
     })
@@ -158,8 +163,8 @@ impl GamificationQuery {
     }
 
     /// A page of a leaderboard, best first, with your own entry wherever you rank. GLOBAL is
-    /// all time, WEEKLY this ISO week (from Monday 00:00 UTC), TOPIC the points of battles of
-    /// `topicId`. Equal points rank by who reached them first.
+    /// all time, WEEKLY this ISO week (from Monday 00:00 UTC), MONTHLY this calendar month
+    /// (from the 1st, 00:00 UTC), TOPIC the points of battles of `topicId`. Equal points rank by who reached them first.
     async fn leaderboard(
         &self,
         ctx: &Context<'_>,

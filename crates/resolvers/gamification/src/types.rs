@@ -26,6 +26,8 @@ pub enum LeaderboardScope {
     Global,
     /// Points this ISO week; resets Monday 00:00 UTC.
     Weekly,
+    /// Points this calendar month; resets on the 1st, 00:00 UTC.
+    Monthly,
     /// Points earned in battles of one topic (`topicId`).
     Topic,
 }
@@ -405,7 +407,8 @@ impl Leaderboard {
         }
     }
 
-    /// The ISO week of a WEEKLY board, e.g. `2026-W48`.
+    /// The period of a WEEKLY board (its ISO week, e.g. `2026-W48`) or a MONTHLY one (its
+    /// month, e.g. `2026-12`).
     async fn period(&self) -> Option<&str> {
         self.period.as_deref()
     }

@@ -15,6 +15,15 @@ pub fn jobs() -> Vec<Arc<dyn ScheduledJob>> {
     vec![crate::reminders::job()]
 }
 
+/// Learning's outbox handler: the capture processor, running with `runtime`.
+pub fn outbox_handlers(
+    runtime: &CaptureRuntime,
+) -> Vec<Arc<dyn agora_platform::outbox::OutboxHandler>> {
+    vec![Arc::new(crate::capture::CaptureProcessor {
+        runtime: Arc::new(runtime.clone()),
+    })]
+}
+
 /// A demo card (`fixtures/learning/flashcards.json`).
 #[derive(Debug, Deserialize)]
 pub struct FlashcardFixture {
@@ -60,6 +69,10 @@ pub async fn seed_demo(
     Ok(created)
 }
 
+pub use crate::capture::{
+    CaptureRuntime,
+    types::{CAPTURE_TYPE, Capture},
+};
 pub use crate::simulate::{Simulation, simulate};
 pub use crate::types::{
     FLASHCARD_TYPE, Flashcard, PERSONAL_TOPIC_TYPE, PersonalTopic, SCHEDULER_OPTIMIZATION_TYPE,
@@ -90,6 +103,17 @@ pub async fn syllabus_item_node(
         Err(agora_platform::AppError::NotFound(_)) => Ok(None),
         Err(other) => Err(other),
     }
+}
+
+/// Capture `id` of `owner`'s, for `node(id:)`.
+pub async fn capture_node(
+    platform: &Platform,
+    owner: Uuid,
+    id: Uuid,
+) -> AppResult<Option<Capture>> {
+    Ok(crate::capture::find(platform, owner, id)
+        .await?
+        .map(Capture))
 }
 
 /// Optimisation run `id` of `owner`'s, for `node(id:)`.

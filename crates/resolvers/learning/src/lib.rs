@@ -8,6 +8,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod api;
+pub(crate) mod capture;
 mod mutation;
 pub(crate) mod optimize;
 pub(crate) mod personal;
@@ -23,6 +24,7 @@ mod subscription;
 pub(crate) mod transfer;
 pub(crate) mod types;
 
+pub use capture::settings::CaptureSettings;
 pub use mutation::LearningMutation;
 pub use query::LearningQuery;
 pub use subscription::LearningSubscription;

@@ -5,6 +5,10 @@ use agora_platform::{context::ContextExt, ids};
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
+    capture::{
+        self, CaptureRuntime, NewCapture,
+        types::{CAPTURE_TYPE, Capture, CaptureContentInput},
+    },
     optimize,
     personal::{self, ItemInput, TopicInput},
     service::{self, CardChanges, NewCard},
@@ -282,6 +286,64 @@ impl LearningMutation {
         let uuid = ids::decode(&id, SYLLABUS_ITEM_TYPE, "id")?;
         personal::delete_item(ctx.platform()?, user, uuid).await?;
         Ok(ids::encode(SYLLABUS_ITEM_TYPE, uuid))
+    }
+
+    /// Captures text, a web page, a screenshot or a video to be made into a personal topic
+    /// with 3–5 flashcards, in the background: returns the capture at once (`PENDING`); follow
+    /// it with `captureUpdated` or `capture(id)`. Uploads go as multipart/form-data (the
+    /// GraphQL multipart request format). At most 5 captures waiting at once (`CONFLICT`).
+    async fn capture_content(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to capture.")] input: CaptureContentInput,
+    ) -> Result<Capture> {
+        let user = ctx.viewer().require_user()?;
+        let topic = capture::types::topic_of(&input)?;
+        let upload = match &input.upload {
+            Some(upload) => {
+                let value = upload.value(ctx).map_err(|e| {
+                    agora_platform::AppError::bad_input(
+                        "input.upload",
+                        format!("the upload could not be read: {e}"),
+                    )
+                })?;
+                Some(capture::Upload {
+                    content_type: value
+                        .content_type
+                        .clone()
+                        .unwrap_or_else(|| "application/octet-stream".into()),
+                    bytes: value.content.to_vec(),
+                })
+            }
+            None => None,
+        };
+        let made = capture::submit(
+            ctx.platform()?,
+            CaptureRuntime::of(ctx)?,
+            user,
+            NewCapture {
+                kind: input.kind.into(),
+                content: input.content,
+                upload,
+                source: input.source,
+                topic,
+            },
+        )
+        .await?;
+        Ok(Capture(made))
+    }
+
+    /// Deletes one of your captures (and its upload). The topic and cards made from it stay;
+    /// a capture still being processed stops and leaves nothing.
+    async fn delete_capture(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The capture's global id.")] id: ID,
+    ) -> Result<ID> {
+        let user = ctx.viewer().require_user()?;
+        let uuid = ids::decode(&id, CAPTURE_TYPE, "id")?;
+        capture::delete(ctx.platform()?, user, uuid).await?;
+        Ok(id)
     }
 }
 

@@ -9,6 +9,10 @@ use agora_platform::{
 use async_graphql::{Context, ID, Object, Result, connection::Connection};
 
 use crate::{
+    capture::{
+        self,
+        types::{CAPTURE_TYPE, Capture, CaptureStatus},
+    },
     optimize, personal, service, session, settings, transfer,
     types::{
         FLASHCARD_TYPE, Flashcard, FlashcardFileFormat, FlashcardState, FlashcardStats,
@@ -192,5 +196,31 @@ impl LearningQuery {
             Err(agora_platform::AppError::NotFound(_)) => Ok(None),
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// Your captures, newest first; only those in `status` with it.
+    #[graphql(complexity = "first.unwrap_or(20) as usize * child_complexity + 1")]
+    async fn captures(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only captures in this status.")] status: Option<CaptureStatus>,
+        #[graphql(desc = "At most this many (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
+    ) -> Result<Option<Connection<String, Capture>>> {
+        let page = PageRequest::<TimeCursor>::from_args(first, after, None, None)?;
+        let user = ctx.viewer().require_user()?;
+        let page = capture::page(ctx.platform()?, user, status.map(Into::into), &page).await?;
+        Ok(Some(page.into_connection(Capture)))
+    }
+
+    /// One of your captures; null if there is none with that id among yours.
+    async fn capture(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The capture's global id.")] id: ID,
+    ) -> Result<Option<Capture>> {
+        let user = ctx.viewer().require_user()?;
+        let id = ids::decode(&id, CAPTURE_TYPE, "id")?;
+        Ok(capture::find(ctx.platform()?, user, id).await?.map(Capture))
     }
 }

@@ -81,7 +81,11 @@ fn side(text: &str, field: &str, max: usize) -> AppResult<String> {
     Ok(text.to_owned())
 }
 
-async fn topic_exists<C: ConnectionTrait>(db: &C, topic_id: Uuid, field: &str) -> AppResult<()> {
+pub(crate) async fn topic_exists<C: ConnectionTrait>(
+    db: &C,
+    topic_id: Uuid,
+    field: &str,
+) -> AppResult<()> {
     agora_knowledge::api::topics::find(db, topic_id)
         .await
         .map(|_| ())
@@ -105,11 +109,11 @@ pub(crate) async fn own_card<C: ConnectionTrait>(
         .ok_or_else(|| AppError::NotFound("no such flashcard".into()))
 }
 
-/// A new card of `owner` in `topic` with `(front, back)` (checked), due at `now` with SM-2's
-/// starting schedule and no FSRS memory state.
+/// A new card of `owner` in `topic` (if any) with `(front, back)` (checked), due at `now` with
+/// SM-2's starting schedule and no FSRS memory state.
 pub(crate) fn new_card(
     owner: Uuid,
-    topic: Uuid,
+    topic: Option<Uuid>,
     (front, back): (String, String),
     difficulty: flashcard::Difficulty,
     now: DateTime<Utc>,
@@ -118,7 +122,7 @@ pub(crate) fn new_card(
     flashcard::Model {
         id: Uuid::now_v7(),
         owner_id: owner,
-        topic_id: Some(topic),
+        topic_id: topic,
         front,
         back,
         difficulty,
@@ -133,6 +137,7 @@ pub(crate) fn new_card(
         fsrs_difficulty: None,
         created_at: now,
         updated_at: now,
+        capture_id: None,
     }
 }
 
@@ -156,7 +161,7 @@ pub(crate) async fn create(
     }
     let model = new_card(
         owner,
-        card.topic_id,
+        Some(card.topic_id),
         (front, back),
         card.difficulty,
         platform.clock.now(),

@@ -77,6 +77,7 @@ pub async fn simulate(platform: &Platform, plan: &Simulation) -> AppResult<usize
             fsrs_difficulty: None,
             created_at: created,
             updated_at: created,
+            capture_id: None,
         };
         let mut truth: Option<fsrs::MemoryState> = None;
         while card.next_review_at <= now

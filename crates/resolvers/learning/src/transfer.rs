@@ -248,7 +248,7 @@ pub(crate) async fn import(
         .map(|sides| {
             new_card(
                 user,
-                topic,
+                Some(topic),
                 sides.clone(),
                 flashcard::Difficulty::Normal,
                 now,

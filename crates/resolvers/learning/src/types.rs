@@ -21,7 +21,7 @@ pub enum FlashcardDifficulty {
     Hard,
 }
 
-async fn topic_of(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Topic>> {
+pub(crate) async fn topic_of(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<Topic>> {
     let Some(id) = id else {
         return Ok(None);
     };

@@ -14,12 +14,10 @@
 //! server still starts; only the feature that needs it answers [`SpeechError::Missing`],
 //! naming the Debian package.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt};
+use agora_platform::engine::{self, EngineError, resolve};
 use tokio::process::Command;
 use tokio::sync::Semaphore;
 
@@ -454,83 +452,22 @@ impl Speech {
 
     /// Runs a command with the configured timeout; on timeout (or when the
     /// returned future is dropped) the child is killed.
-    async fn run(&self, program: &'static str, mut cmd: Command) -> Result<Output, SpeechError> {
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = cmd.spawn().map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => missing(program),
-            _ => SpeechError::Failed {
+    async fn run(&self, program: &'static str, cmd: Command) -> Result<Output, SpeechError> {
+        match engine::run(program, cmd, self.config.timeout).await {
+            Ok(stdout) => Ok(Output { stdout }),
+            Err(EngineError::NotFound) => Err(missing(program)),
+            Err(EngineError::Start(e)) => Err(SpeechError::Failed {
                 program,
                 detail: format!("could not start: {e}"),
-            },
-        })?;
-        let stdout = child.stdout.take();
-        let stderr = child.stderr.take();
-        let after = self.config.timeout;
-        let work = async {
-            let (out, err, status) = tokio::join!(read_all(stdout), read_all(stderr), child.wait());
-            (out, err, status)
-        };
-        let (stdout, stderr, status) = match tokio::time::timeout(after, work).await {
-            Ok(done) => done,
-            Err(_) => {
-                let pid = child.id();
-                // SIGKILL and reap, so no zombie is left behind.
-                if let Err(e) = child.kill().await {
-                    tracing::warn!(program, ?pid, error = %e, "could not kill timed-out child");
-                }
-                tracing::warn!(program, ?pid, ?after, "child timed out and was killed");
-                return Err(SpeechError::Timeout { program, after });
-            }
-        };
-        let status = status.map_err(|e| SpeechError::Failed {
-            program,
-            detail: format!("wait failed: {e}"),
-        })?;
-        if !status.success() {
-            return Err(SpeechError::Failed {
-                program,
-                detail: failure_detail(status, &stderr),
-            });
+            }),
+            Err(EngineError::Timeout(after)) => Err(SpeechError::Timeout { program, after }),
+            Err(EngineError::Failed(detail)) => Err(SpeechError::Failed { program, detail }),
         }
-        Ok(Output { stdout })
     }
 }
 
 struct Output {
     stdout: Vec<u8>,
-}
-
-async fn read_all<R: AsyncRead + Unpin>(reader: Option<R>) -> Vec<u8> {
-    let mut buf = Vec::new();
-    if let Some(mut r) = reader
-        && let Err(e) = r.read_to_end(&mut buf).await
-    {
-        tracing::debug!(error = %e, "reading child output failed");
-    }
-    buf
-}
-
-fn failure_detail(status: ExitStatus, stderr: &[u8]) -> String {
-    let text = String::from_utf8_lossy(stderr);
-    // PocketSphinx logs a lot of INFO lines; keep the interesting ones.
-    let important: Vec<&str> = text
-        .lines()
-        .filter(|l| l.starts_with("ERROR") || l.starts_with("FATAL"))
-        .collect();
-    let lines: Vec<&str> = if important.is_empty() {
-        text.lines().filter(|l| !l.trim().is_empty()).collect()
-    } else {
-        important
-    };
-    let tail = lines[lines.len().saturating_sub(3)..].join(" | ");
-    let mut tail: String = tail.chars().take(500).collect();
-    if tail.is_empty() {
-        tail = "no error output".into();
-    }
-    format!("{status}: {tail}")
 }
 
 fn missing(program: &'static str) -> SpeechError {
@@ -560,27 +497,6 @@ async fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SpeechError> {
             program: "tempfile",
             detail: e.to_string(),
         })
-}
-
-/// Finds an executable: paths with a `/` are taken as they are, bare names
-/// are looked up on `PATH`.
-fn resolve(program: &Path) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let executable = |p: &Path| {
-        std::fs::metadata(p)
-            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-            .unwrap_or(false)
-    };
-    if program.as_os_str().is_empty() {
-        return None;
-    }
-    if program.components().count() > 1 || program.is_absolute() {
-        return executable(program).then(|| program.to_path_buf());
-    }
-    let path: OsString = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|candidate| executable(candidate))
 }
 
 fn validate_text(text: &str) -> Result<(), SpeechError> {

@@ -280,13 +280,15 @@ pub(super) async fn save_progress<C: ConnectionTrait>(
            freezes = v.freezes, last_active_date = NULLIF(v.last_active_date, ''), \
            time_zone = v.time_zone, updated_at = v.updated_at, stats = v.stats::json, \
            points_reached_at = v.points_reached_at, week = NULLIF(v.week, ''), \
-           week_points = v.week_points, week_reached_at = v.week_reached_at \
+           week_points = v.week_points, week_reached_at = v.week_reached_at, \
+           month = NULLIF(v.month, ''), month_points = v.month_points, \
+           month_reached_at = v.month_reached_at \
          FROM unnest($1::uuid[], $2::int8[], $3::int4[], $4::int4[], $5::int4[], $6::int4[], \
              $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::int8[], $12::text[], \
-             $13::int8[], $14::int8[]) \
+             $13::int8[], $14::int8[], $15::text[], $16::int8[], $17::int8[]) \
            AS v(user_id, points, level, current_streak, longest_streak, freezes, \
              last_active_date, time_zone, updated_at, stats, points_reached_at, week, \
-             week_points, week_reached_at) \
+             week_points, week_reached_at, month, month_points, month_reached_at) \
          WHERE p.user_id = v.user_id",
         |rows| {
             vec![
@@ -306,6 +308,9 @@ pub(super) async fn save_progress<C: ConnectionTrait>(
                 array(rows, |r| r.week.clone().unwrap_or_default()),
                 array(rows, |r| r.week_points),
                 array(rows, |r| r.week_reached_at),
+                array(rows, |r| r.month.clone().unwrap_or_default()),
+                array(rows, |r| r.month_points),
+                array(rows, |r| r.month_reached_at),
             ]
         },
         OnConflict::column(P::UserId)
@@ -323,6 +328,9 @@ pub(super) async fn save_progress<C: ConnectionTrait>(
                 P::Week,
                 P::WeekPoints,
                 P::WeekReachedAt,
+                P::Month,
+                P::MonthPoints,
+                P::MonthReachedAt,
             ])
             .to_owned(),
     )

@@ -50,7 +50,7 @@ use uuid::Uuid;
 
 use super::{
     award_rows,
-    leaderboard::{GLOBAL_BOARD, Scope, Total, iso_week, weekly_board},
+    leaderboard::{GLOBAL_BOARD, Scope, Total, iso_week, month, monthly_board, weekly_board},
     levels, metric, parse_date,
     rules::{self, Activity, Effect},
     streaks::Streak,
@@ -271,6 +271,9 @@ async fn lock_progress<C: ConnectionTrait>(
             week: None,
             week_points: 0,
             week_reached_at: 0,
+            month: None,
+            month_points: 0,
+            month_reached_at: 0,
         })
         .collect();
     award_rows::create_progress(txn, &blank).await?;
@@ -398,6 +401,9 @@ fn next_state(
             week: totals.week,
             week_points: totals.week_points,
             week_reached_at: totals.week_reached_at,
+            month: totals.month.period,
+            month_points: totals.month.points,
+            month_reached_at: totals.month.reached_at,
             stats,
             level,
             current_streak: streak.current,
@@ -587,13 +593,40 @@ async fn apply_daily_caps<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A user's all-time and weekly board totals, as their progress row holds them.
+/// A user's all-time, weekly and monthly board totals, as their progress row holds them.
 struct Totals {
     points: i64,
     points_reached_at: i64,
     week: Option<String>,
     week_points: i64,
     week_reached_at: i64,
+    month: Period,
+}
+
+/// The total of one period's board (a month), as the progress row holds it.
+struct Period {
+    period: Option<String>,
+    points: i64,
+    reached_at: i64,
+}
+
+impl Period {
+    /// Adds `points` reached at `at_secs` in `period`: a later period starts over, an earlier
+    /// one (a late award) belongs to a board nothing reads any more.
+    fn add(&mut self, period: String, points: i32, at_secs: i64) {
+        match self.period.as_deref().cmp(&Some(period.as_str())) {
+            std::cmp::Ordering::Less => {
+                self.period = Some(period);
+                self.points = i64::from(points);
+                self.reached_at = at_secs;
+            }
+            std::cmp::Ordering::Equal => {
+                self.points += i64::from(points);
+                self.reached_at = Ord::max(self.reached_at, at_secs);
+            }
+            std::cmp::Ordering::Greater => {}
+        }
+    }
 }
 
 impl Totals {
@@ -604,6 +637,11 @@ impl Totals {
             week: row.week.clone(),
             week_points: row.week_points,
             week_reached_at: row.week_reached_at,
+            month: Period {
+                period: row.month.clone(),
+                points: row.month_points,
+                reached_at: row.month_reached_at,
+            },
         }
     }
 
@@ -617,6 +655,7 @@ impl Totals {
         }
         let at_secs = at.timestamp();
         self.points_reached_at = Ord::max(self.points_reached_at, at_secs);
+        self.month.add(month(at), points, at_secs);
         let week = iso_week(at);
         match self.week.as_deref().cmp(&Some(week.as_str())) {
             std::cmp::Ordering::Less => {
@@ -653,6 +692,17 @@ impl Totals {
                 user_id: before.user_id,
                 points: self.week_points,
                 reached_at: self.week_reached_at,
+            });
+        }
+        if let Some(month) = &self.month.period
+            && self.month.points > 0
+            && (self.month.period != before.month || self.month.points != before.month_points)
+        {
+            out.push(Total {
+                board: monthly_board(month),
+                user_id: before.user_id,
+                points: self.month.points,
+                reached_at: self.month.reached_at,
             });
         }
     }

@@ -7,7 +7,7 @@ use sea_orm::{Condition, Order, sea_query::ExprTrait as _};
 use uuid::Uuid;
 
 use super::{
-    redis_store::{encode, expire_if_weekly, redis_err, redis_key},
+    redis_store::{encode, expire_if_periodic, redis_err, redis_key},
     sql_store::{Stored, select},
 };
 
@@ -69,7 +69,7 @@ pub(super) async fn fill(
     }
     let mut pipe = redis::pipe();
     pipe.cmd("SET").arg(format!("{key}:built")).arg(1).ignore();
-    expire_if_weekly(&mut pipe, board, &key);
+    expire_if_periodic(&mut pipe, board, &key);
     pipe.cmd("DEL").arg(&lock).ignore();
     pipe.query_async::<()>(&mut redis)
         .await

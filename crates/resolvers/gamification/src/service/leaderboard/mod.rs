@@ -1,18 +1,19 @@
 //! Leaderboards. Every board is a set of `(user, points, reached_at)` totals, updated in the
-//! same transaction as the ledger: the all-time and this-week totals are columns of each
+//! same transaction as the ledger: the all-time, this-week and this-month totals are columns of each
 //! user's `user_progress` row (the row the award handler locks and rewrites anyway), the TOPIC
 //! totals rows of `leaderboard_scores`. Order: more points first; equal points, who reached
 //! them first; then user id, descending (what Redis does for equal scores, so both stores give
 //! one order).
 //!
 //! - Embedded mode reads the totals through their rank indexes (`(points DESC,
-//!   points_reached_at, user_id DESC)`, `(week, week_points DESC, ...)` and `(board, points
-//!   DESC, ...)`): a page is an index walk, a rank an index range count.
+//!   points_reached_at, user_id DESC)`, `(week, week_points DESC, ...)`, `(month, month_points
+//!   DESC, ...)` and `(board, points DESC, ...)`): a page is an index walk, a rank an index
+//!   range count.
 //! - Production mode reads Redis sorted sets (`{prefix}:lb:{board}`): ZREVRANGE for a page,
 //!   ZREVRANK for a rank, ZCARD for the count, one round trip. The award handler writes each
 //!   changed total with `ZADD GT` of the absolute total (not ZINCRBY), so a retried or
 //!   reordered write can never count points twice or move a total backwards. A board whose
-//!   `:built` marker is missing (new week, Redis flushed) is filled from the stored totals on
+//!   `:built` marker is missing (new week or month, Redis flushed) is filled from the stored totals on
 //!   first read; `agora leaderboards rebuild` recomputes the totals from the ledger and
 //!   replaces every Redis board.
 //!
@@ -52,6 +53,8 @@ pub enum Scope {
     Global,
     /// This ISO week (Monday 00:00 UTC to Monday).
     Weekly,
+    /// This calendar month (UTC).
+    Monthly,
     /// Points from battles of one topic.
     Topic(Uuid),
 }
@@ -62,6 +65,7 @@ impl Scope {
         match self {
             Self::Global => GLOBAL_BOARD.into(),
             Self::Weekly => weekly_board(&iso_week(now)),
+            Self::Monthly => monthly_board(&month(now)),
             Self::Topic(id) => format!("topic:{id}"),
         }
     }
@@ -71,6 +75,7 @@ impl Scope {
         match self {
             Self::Global => "leaderboard:global".into(),
             Self::Weekly => "leaderboard:weekly".into(),
+            Self::Monthly => "leaderboard:monthly".into(),
             Self::Topic(id) => format!("leaderboard:topic:{id}"),
         }
     }
@@ -81,6 +86,8 @@ impl Scope {
             Some(Self::Global)
         } else if board.starts_with("weekly:") {
             Some(Self::Weekly)
+        } else if board.starts_with("monthly:") {
+            Some(Self::Monthly)
         } else {
             board.strip_prefix("topic:")?.parse().ok().map(Self::Topic)
         }
@@ -95,6 +102,16 @@ pub(crate) fn weekly_board(week: &str) -> String {
     format!("weekly:{week}")
 }
 
+/// The MONTHLY board key of `month` (`2026-12`).
+pub(crate) fn monthly_board(month: &str) -> String {
+    format!("monthly:{month}")
+}
+
+/// `2026-12`: the calendar month of `at` (UTC).
+pub(crate) fn month(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m").to_string()
+}
+
 /// `2026-W48`: the ISO week of `at` (UTC).
 pub(crate) fn iso_week(at: DateTime<Utc>) -> String {
     let week = at.iso_week();
@@ -104,7 +121,7 @@ pub(crate) fn iso_week(at: DateTime<Utc>) -> String {
 /// One user's total on one board.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub(crate) struct Total {
-    /// The board key (`global`, `weekly:2026-W48`, `topic:<uuid>`).
+    /// The board key (`global`, `weekly:2026-W48`, `monthly:2026-12`, `topic:<uuid>`).
     pub board: String,
     /// Who.
     pub user_id: Uuid,

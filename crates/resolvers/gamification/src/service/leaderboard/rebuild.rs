@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Scope, fill::fill, iso_week, redis_store::drop_boards};
+use super::{Scope, fill::fill, iso_week, month, redis_store::drop_boards};
 use crate::service::award_rows;
 
 /// What `rebuild` did.
@@ -31,10 +31,11 @@ struct Sum {
     reached: DateTime<Utc>,
 }
 
-/// Recomputes every total (all-time, this week, every topic) from the points ledger, the
-/// source of truth, by aggregate queries; then replaces every Redis board. For operators
-/// (`agora leaderboards rebuild`) and after a Redis loss. Past weeks are history and are not
-/// recomputed.
+/// Recomputes every total (all-time, this week, this month, every topic) from the points
+/// ledger, the source of truth, by aggregate queries; then replaces every Redis board. For
+/// operators (`agora leaderboards rebuild`), after a Redis loss, and once after upgrading to
+/// the MONTHLY board (migration 000023 leaves this month's totals to it). Past weeks and
+/// months are history and are not recomputed.
 ///
 /// It runs while awards are applied: it locks every progress row first, in user order (as the
 /// award handler does), and aggregates under those locks, so an award batch either committed
@@ -48,6 +49,13 @@ pub(crate) async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
             - chrono::Duration::days(i64::from(now.weekday().num_days_from_monday()));
         date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
     };
+    let month = month(now);
+    let month_start = now
+        .date_naive()
+        .with_day(1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default()
+        .and_utc();
     let txn = begin_write(&platform.db).await?;
     let mut progress = award_rows::lock_every_progress(&txn).await?;
     let aggregate = || {
@@ -80,6 +88,14 @@ pub(crate) async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
             .all(&txn)
             .await?,
     );
+    let monthly = by_user(
+        aggregate()
+            .column_as(no_topic(), "topic_id")
+            .filter(A::OccurredAt.gte(month_start))
+            .into_model::<Sum>()
+            .all(&txn)
+            .await?,
+    );
     let topics = aggregate()
         .column(A::TopicId)
         .filter(A::TopicId.is_not_null())
@@ -95,6 +111,12 @@ pub(crate) async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
             (row.week_points, row.week_reached_at) = (*points, *reached);
         } else if row.week.as_deref() == Some(week.as_str()) {
             (row.week_points, row.week_reached_at) = (0, 0);
+        }
+        if let Some((points, reached)) = monthly.get(&row.user_id) {
+            row.month = Some(month.clone());
+            (row.month_points, row.month_reached_at) = (*points, *reached);
+        } else if row.month.as_deref() == Some(month.as_str()) {
+            (row.month_points, row.month_reached_at) = (0, 0);
         }
     }
     award_rows::save_progress(&txn, &progress).await?;
@@ -129,6 +151,7 @@ pub(crate) async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
     for (board, totals) in [
         (Scope::Global.board(now), global.len()),
         (Scope::Weekly.board(now), weekly.len()),
+        (Scope::Monthly.board(now), monthly.len()),
     ] {
         if totals > 0 {
             boards.push(board);
@@ -144,6 +167,6 @@ pub(crate) async fn rebuild(platform: &Platform) -> AppResult<Rebuilt> {
     }
     Ok(Rebuilt {
         boards: boards.len(),
-        rows: global.len() + weekly.len() + rows.len(),
+        rows: global.len() + weekly.len() + monthly.len() + rows.len(),
     })
 }

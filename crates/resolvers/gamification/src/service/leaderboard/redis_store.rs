@@ -9,6 +9,8 @@ use super::{Entry, Page, Total};
 
 /// How long a weekly board lives in Redis after it was last written.
 const WEEKLY_TTL_SECS: i64 = 15 * 24 * 3600;
+/// How long a monthly board lives in Redis after it was last written.
+const MONTHLY_TTL_SECS: i64 = 62 * 24 * 3600;
 /// 2024-01-01T00:00:00Z.
 const EPOCH: i64 = 1_704_067_200;
 const SHIFT: f64 = 2_147_483_648.0;
@@ -122,21 +124,26 @@ pub(crate) async fn push(platform: &Platform, rows: &[Total]) -> AppResult<()> {
             }
             cmd.ignore();
         }
-        expire_if_weekly(&mut pipe, board, &key);
+        expire_if_periodic(&mut pipe, board, &key);
     }
     let mut conn = redis.clone();
     pipe.query_async::<()>(&mut conn).await.map_err(redis_err)
 }
 
-/// A weekly board (and its built mark) expires once its week is well over.
-pub(super) fn expire_if_weekly(pipe: &mut redis::Pipeline, board: &str, key: &str) {
-    if board.starts_with("weekly:") {
-        pipe.cmd("EXPIRE").arg(key).arg(WEEKLY_TTL_SECS).ignore();
-        pipe.cmd("EXPIRE")
-            .arg(format!("{key}:built"))
-            .arg(WEEKLY_TTL_SECS)
-            .ignore();
-    }
+/// A weekly or monthly board (and its built mark) expires once its period is well over.
+pub(super) fn expire_if_periodic(pipe: &mut redis::Pipeline, board: &str, key: &str) {
+    let ttl = if board.starts_with("weekly:") {
+        WEEKLY_TTL_SECS
+    } else if board.starts_with("monthly:") {
+        MONTHLY_TTL_SECS
+    } else {
+        return;
+    };
+    pipe.cmd("EXPIRE").arg(key).arg(ttl).ignore();
+    pipe.cmd("EXPIRE")
+        .arg(format!("{key}:built"))
+        .arg(ttl)
+        .ignore();
 }
 
 /// Deletes every board of this prefix from Redis (SCAN, not KEYS: Redis keeps serving).

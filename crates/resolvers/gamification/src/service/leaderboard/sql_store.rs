@@ -33,6 +33,16 @@ impl Stored {
                     .add(P::WeekPoints.gt(0)),
             };
         }
+        if let Some(month) = board.strip_prefix("monthly:") {
+            return Self {
+                table: user_progress::Entity.into_iden(),
+                points: P::MonthPoints.into_iden(),
+                reached: P::MonthReachedAt.into_iden(),
+                on_board: Condition::all()
+                    .add(P::Month.eq(month))
+                    .add(P::MonthPoints.gt(0)),
+            };
+        }
         if board == GLOBAL_BOARD {
             return Self {
                 table: user_progress::Entity.into_iden(),
