@@ -28,6 +28,7 @@ mod m20261207_000020_add_fsrs;
 mod m20261207_000021_create_personal_topics;
 mod m20261207_000022_create_captures;
 mod m20261207_000023_add_monthly_board;
+mod m20261207_000024_add_flashcard_tags;
 mod util;
 
 /// The ordered list of Agora migrations.
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_create_personal_topics::Migration),
             Box::new(m20261207_000022_create_captures::Migration),
             Box::new(m20261207_000023_add_monthly_board::Migration),
+            Box::new(m20261207_000024_add_flashcard_tags::Migration),
         ]
     }
 }

@@ -549,3 +549,121 @@ async fn creating_reviewing_and_deleting_cards_earns_nothing() {
     assert_eq!(done["data"]["completeTopic"]["firstTime"], true, "{done}");
     assert_eq!(events_of(&platform, "FLASHCARD_REVIEWED").await.len(), 2);
 }
+
+#[tokio::test]
+async fn cards_are_tagged_filtered_by_tag_and_bad_tags_are_refused() {
+    let server = TestServer::start().await;
+    let topic = a_topic(&server).await;
+    let token = server.register_token("tagger@example.org").await;
+    let tagged = |front: &str, tags: Value| json!({ "i": { "topicId": topic, "front": front, "back": "b", "tags": tags } });
+    let create = "mutation($i: CreateFlashcardInput!) { createFlashcard(input: $i) { id tags } }";
+    let body = server
+        .gql_as(
+            &token,
+            create,
+            tagged("Lens", json!(["Optics", "exam", "optics", "geo::uk"])),
+        )
+        .await;
+    assert_no_errors(&body);
+    // Lower-cased, duplicates dropped, in the order given.
+    assert_eq!(
+        body["data"]["createFlashcard"]["tags"],
+        json!(["optics", "exam", "geo::uk"])
+    );
+    let lens = body["data"]["createFlashcard"]["id"].clone();
+    let body = server
+        .gql_as(&token, create, tagged("Prism", json!(["exam"])))
+        .await;
+    assert_no_errors(&body);
+    let body = server
+        .gql_as(&token, create, tagged("Mirror", json!([])))
+        .await;
+    assert_no_errors(&body);
+    assert_eq!(body["data"]["createFlashcard"]["tags"], json!([]));
+
+    let by_tag = |tag: &str| {
+        let tag = tag.to_owned();
+        let server = &server;
+        let token = token.clone();
+        async move {
+            let body = server
+                .gql_as(
+                    &token,
+                    "query($t: String) { myFlashcards(first: 10, tag: $t) { edges { node { front } } } }",
+                    json!({ "t": tag }),
+                )
+                .await;
+            assert_no_errors(&body);
+            let mut fronts: Vec<String> = body["data"]["myFlashcards"]["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["node"]["front"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            fronts.sort();
+            fronts
+        }
+    };
+    assert_eq!(by_tag("EXAM").await, vec!["Lens", "Prism"]);
+    assert_eq!(by_tag("optics").await, vec!["Lens"]);
+    assert_eq!(by_tag("geo::uk").await, vec!["Lens"]);
+    // A tag is matched whole: neither a prefix nor LIKE's wildcards match.
+    assert!(by_tag("opt").await.is_empty());
+    assert!(by_tag("%").await.is_empty());
+    assert!(by_tag("ex_m").await.is_empty());
+
+    // Updating replaces the tags; [] removes them.
+    let update = "mutation($id: ID!, $t: [String!]) { updateFlashcard(id: $id, input: { tags: $t }) { tags } }";
+    let body = server
+        .gql_as(&token, update, json!({ "id": lens, "t": ["review"] }))
+        .await;
+    assert_eq!(
+        body["data"]["updateFlashcard"]["tags"],
+        json!(["review"]),
+        "{body}"
+    );
+    assert_eq!(by_tag("exam").await, vec!["Prism"]);
+
+    // Bad tags: one BAD_USER_INPUT on the field, nothing stored.
+    for bad in [
+        json!(["two words"]),
+        json!([""]),
+        json!(["x".repeat(41)]),
+        json!((0..11).map(|i| format!("t{i}")).collect::<Vec<_>>()),
+    ] {
+        let body = server
+            .gql_as(&token, create, tagged("Bad", bad.clone()))
+            .await;
+        assert_code!(body, "BAD_USER_INPUT", "{bad}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["field"], "input.tags",
+            "{bad}"
+        );
+        let body = server
+            .gql_as(&token, update, json!({ "id": lens, "t": bad }))
+            .await;
+        assert_eq!(body["errors"][0]["extensions"]["field"], "input.tags");
+    }
+    let blank = server
+        .gql_as(
+            &token,
+            "{ myFlashcards(first: 1, tag: \" \") { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_code!(blank, "BAD_USER_INPUT");
+    assert_eq!(by_tag("review").await, vec!["Lens"]);
+    let all = server
+        .gql_as(
+            &token,
+            "{ myFlashcards(first: 10) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        all["data"]["myFlashcards"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+}

@@ -44,6 +44,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// The capture it was made from.
     pub capture_id: Option<Uuid>,
+    /// Its tags, space-separated and wrapped in spaces (` biology exam `; empty: none).
+    pub tags: String,
 }
 
 /// `flashcards.difficulty`, stored as its SCREAMING_SNAKE_CASE name.

@@ -33,6 +33,9 @@ pub struct FlashcardFixture {
     pub front: String,
     /// Answer side.
     pub back: String,
+    /// Its tags (none when left out).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// Gives each learner in `learners` the demo deck (cards whose topic exists), due at once.
@@ -61,6 +64,7 @@ pub async fn seed_demo(
                 front: card.front.clone(),
                 back: card.back.clone(),
                 difficulty: flashcard::Difficulty::Normal,
+                tags: card.tags.clone(),
             };
             service::create(platform, *learner, new).await?;
             created += 1;

@@ -42,6 +42,7 @@ impl LearningMutation {
             front: input.front,
             back: input.back,
             difficulty: input.difficulty.into(),
+            tags: input.tags,
         };
         Ok(Flashcard(
             service::create(ctx.platform()?, user, card).await?,
@@ -61,6 +62,7 @@ impl LearningMutation {
             front: input.front,
             back: input.back,
             difficulty: input.difficulty.map(Into::into),
+            tags: input.tags,
             topic_id: input
                 .topic_id
                 .map(|t| ids::decode(&t, TOPIC_TYPE, "input.topicId"))

@@ -29,7 +29,8 @@ pub struct LearningQuery;
 #[Object]
 impl LearningQuery {
     /// Your flashcards, soonest due first; of one topic with `topicId`, only those due now with
-    /// `dueOnly`, only those containing `search`, only those in `state`.
+    /// `dueOnly`, only those containing `search`, only those in `state`, only those tagged
+    /// `tag`.
     #[graphql(
         complexity = "first.unwrap_or(20).max(last.unwrap_or(0)) as usize * child_complexity + 1"
     )]
@@ -42,6 +43,7 @@ impl LearningQuery {
         #[graphql(desc = "Only cards whose front or back contains this text (any case).")]
         search: Option<String>,
         #[graphql(desc = "Only cards in this state.")] state: Option<FlashcardState>,
+        #[graphql(desc = "Only cards with this tag (any case).")] tag: Option<String>,
         first: Option<i32>,
         #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
         #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
@@ -57,6 +59,10 @@ impl LearningQuery {
             due_only,
             search: search.map(|text| service::search_text(&text)).transpose()?,
             state,
+            tag: tag
+                .map(|t| service::tags(&[t], "tag"))
+                .transpose()?
+                .map(|t| t.trim().to_owned()),
         };
         let page = service::page(ctx.platform()?, user, &filter, &page).await?;
         Ok(Some(page.into_connection(Flashcard)))

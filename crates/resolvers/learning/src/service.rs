@@ -36,6 +36,10 @@ use crate::{
 pub(crate) const MAX_FRONT: usize = 500;
 /// Longest back side, in characters.
 pub(crate) const MAX_BACK: usize = 2_000;
+/// Most tags on one card.
+pub(crate) const MAX_TAGS: usize = 10;
+/// Longest tag, in characters.
+pub(crate) const MAX_TAG: usize = 40;
 /// Most cards one learner may hold.
 pub(crate) const MAX_CARDS_PER_USER: u64 = 10_000;
 
@@ -49,6 +53,8 @@ pub(crate) struct NewCard {
     pub back: String,
     /// `EASY`, `NORMAL` or `HARD`.
     pub difficulty: flashcard::Difficulty,
+    /// Its tags (checked by [`tags`]).
+    pub tags: Vec<String>,
 }
 
 /// Changes to a card; `None` leaves a side as it is.
@@ -62,6 +68,44 @@ pub(crate) struct CardChanges {
     pub difficulty: Option<flashcard::Difficulty>,
     /// Move it to this topic (must exist).
     pub topic_id: Option<Uuid>,
+    /// Replace its tags with these.
+    pub tags: Option<Vec<String>>,
+}
+
+/// `tags` checked and stored as a card keeps them: lower-cased, each 1 to [`MAX_TAG`]
+/// characters without spaces, at most [`MAX_TAGS`], duplicates dropped, in the order given,
+/// space-separated and wrapped in spaces (empty for none). Anki's `::` hierarchy is kept as
+/// part of a tag.
+pub(crate) fn tags(tags: &[String], field: &str) -> AppResult<String> {
+    let mut kept: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = tag.trim().to_lowercase();
+        if tag.is_empty() || tag.chars().count() > MAX_TAG || tag.chars().any(char::is_whitespace) {
+            return Err(AppError::bad_input(
+                field,
+                format!("each tag must be 1 to {MAX_TAG} characters without spaces, not {tag:?}"),
+            ));
+        }
+        if !kept.contains(&tag) {
+            kept.push(tag);
+        }
+    }
+    if kept.len() > MAX_TAGS {
+        return Err(AppError::bad_input(
+            field,
+            format!("a card may have at most {MAX_TAGS} tags"),
+        ));
+    }
+    Ok(if kept.is_empty() {
+        String::new()
+    } else {
+        format!(" {} ", kept.join(" "))
+    })
+}
+
+/// The tags of a card, as stored by [`tags`].
+pub(crate) fn tag_list(stored: &str) -> Vec<String> {
+    stored.split_whitespace().map(str::to_owned).collect()
 }
 
 fn side(text: &str, field: &str, max: usize) -> AppResult<String> {
@@ -138,6 +182,7 @@ pub(crate) fn new_card(
         created_at: now,
         updated_at: now,
         capture_id: None,
+        tags: String::new(),
     }
 }
 
@@ -149,6 +194,7 @@ pub(crate) async fn create(
 ) -> AppResult<flashcard::Model> {
     let front = side(&card.front, "input.front", MAX_FRONT)?;
     let back = side(&card.back, "input.back", MAX_BACK)?;
+    let tags = tags(&card.tags, "input.tags")?;
     topic_exists(&platform.db, card.topic_id, "input.topicId").await?;
     let held = flashcard::Entity::find()
         .filter(flashcard::Column::OwnerId.eq(owner))
@@ -159,13 +205,16 @@ pub(crate) async fn create(
             "you hold {MAX_CARDS_PER_USER} flashcards, the most one learner may; delete some first"
         )));
     }
-    let model = new_card(
-        owner,
-        Some(card.topic_id),
-        (front, back),
-        card.difficulty,
-        platform.clock.now(),
-    );
+    let model = flashcard::Model {
+        tags,
+        ..new_card(
+            owner,
+            Some(card.topic_id),
+            (front, back),
+            card.difficulty,
+            platform.clock.now(),
+        )
+    };
     flashcard::Entity::insert(flashcard::ActiveModel::from(model.clone()))
         .exec_without_returning(&platform.db)
         .await?;
@@ -189,6 +238,9 @@ pub(crate) async fn update(
     }
     if let Some(difficulty) = changes.difficulty {
         active.difficulty = Set(difficulty);
+    }
+    if let Some(new_tags) = changes.tags {
+        active.tags = Set(tags(&new_tags, "input.tags")?);
     }
     if let Some(topic_id) = changes.topic_id {
         topic_exists(&platform.db, topic_id, "input.topicId").await?;
@@ -608,6 +660,8 @@ pub(crate) struct CardFilter {
     pub search: Option<String>,
     /// Only those in this state.
     pub state: Option<FlashcardState>,
+    /// Only those with this tag (as stored: lower-cased).
+    pub tag: Option<String>,
 }
 
 /// Longest search text, in characters.
@@ -627,16 +681,19 @@ pub(crate) fn search_text(text: &str) -> AppResult<String> {
 
 /// `text` as a LIKE pattern matching it anywhere, its wildcards escaped with `\`.
 fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
+    format!("%{}%", escape_like(text))
+}
+
+/// `text` with LIKE's wildcards (and the escape, `\\`) escaped.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+            escaped.push('\\');
         }
-        pattern.push(c);
+        escaped.push(c);
     }
-    pattern.push('%');
-    pattern
+    escaped
 }
 
 /// One page of `user`'s cards by due time (soonest first) that pass `filter`.
@@ -664,6 +721,11 @@ pub(crate) async fn page(
                 .add(like(flashcard::Column::Front))
                 .add(like(flashcard::Column::Back)),
         );
+    }
+    if let Some(tag) = &filter.tag {
+        let pattern = format!("% {} %", escape_like(tag));
+        select = select
+            .filter(Expr::col(flashcard::Column::Tags).like(LikeExpr::new(pattern).escape('\\')));
     }
     select = match filter.state {
         None => select,

@@ -78,6 +78,7 @@ pub async fn simulate(platform: &Platform, plan: &Simulation) -> AppResult<usize
             created_at: created,
             updated_at: created,
             capture_id: None,
+            tags: String::new(),
         };
         let mut truth: Option<fsrs::MemoryState> = None;
         while card.next_review_at <= now

@@ -65,7 +65,8 @@ impl LearningSubscription {
 
     /// Your captures as they change (each time one is sent, claimed, processed, fails or is
     /// deleted — a deleted one is not sent); with `id`, only that one, sent first as it is and
-    /// ending once it is `PROCESSED` or `FAILED`.
+    /// ending once it is `PROCESSED` or `FAILED`. Each change is re-read when it is announced,
+    /// so changes in quick succession may arrive as the latest one alone.
     async fn capture_updated(
         &self,
         ctx: &Context<'_>,

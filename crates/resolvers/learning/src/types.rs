@@ -66,6 +66,11 @@ impl Flashcard {
         self.0.difficulty.into()
     }
 
+    /// Its tags, lower-cased, in the order given.
+    async fn tags(&self) -> Vec<String> {
+        crate::service::tag_list(&self.0.tags)
+    }
+
     /// SM-2 ease factor (2.5 for a new card, never below 1.3).
     async fn ease_factor(&self) -> f64 {
         self.0.ease_factor
@@ -172,6 +177,10 @@ pub(crate) struct CreateFlashcardInput {
     /// Your label (default `NORMAL`).
     #[graphql(default_with = "FlashcardDifficulty::Normal")]
     pub difficulty: FlashcardDifficulty,
+    /// Its tags: at most 10, each 1 to 40 characters without spaces (stored lower-cased,
+    /// duplicates dropped; Anki's `a::b` hierarchy is one tag).
+    #[graphql(default)]
+    pub tags: Vec<String>,
 }
 
 /// `updateFlashcard` input: what is left out stays as it is.
@@ -185,6 +194,8 @@ pub(crate) struct UpdateFlashcardInput {
     pub back: Option<String>,
     /// New label.
     pub difficulty: Option<FlashcardDifficulty>,
+    /// Its tags, replacing the ones it has (`[]` removes them all).
+    pub tags: Option<Vec<String>>,
 }
 
 /// `reviewFlashcard` input.

@@ -751,6 +751,7 @@ async fn finish(platform: &Platform, user: Uuid, id: Uuid, made: Made) -> AppRes
                 now,
             );
             card.capture_id = Some(id);
+            card.tags = " capture ".to_owned();
             card.into_active_model()
         })
         .collect();
