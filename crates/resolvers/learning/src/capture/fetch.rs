@@ -220,8 +220,8 @@ fn describe(error: &reqwest::Error) -> String {
     }
 }
 
-/// Parses a URL a capture may fetch.
-fn parse(raw: &str) -> Result<Url, FetchError> {
+/// Parses a URL a capture may fetch (its host is checked when fetched).
+pub(crate) fn parse(raw: &str) -> Result<Url, FetchError> {
     let url =
         Url::parse(raw.trim()).map_err(|e| FetchError::Refused(format!("not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") {

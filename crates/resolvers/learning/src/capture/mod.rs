@@ -597,10 +597,8 @@ async fn read_and_generate(
     let (title, text) = match capture.kind {
         Kind::Text => (None, capture.content.clone().unwrap_or_default()),
         Kind::Url => {
-            let url = runtime
-                .fetcher
-                .check(capture.content.as_deref().unwrap_or_default())
-                .await
+            // `fetch` checks the host of every hop, the first included.
+            let url = fetch::parse(capture.content.as_deref().unwrap_or_default())
                 .map_err(|e| e.to_string())?;
             let page = runtime
                 .fetcher
