@@ -361,6 +361,140 @@ async fn sessions_put_the_least_retrievable_first_and_keep_the_daily_new_limit()
     server.shutdown().await;
 }
 
+/// A deck of due cards of both kinds — FSRS memory states and SM-2 intervals (some 0, some
+/// never dated) — written straight to the table with a fixed pseudo-random sequence.
+async fn mixed_due_deck(
+    server: &TestServer,
+    owner: Uuid,
+    topics: [Uuid; 2],
+    now: chrono::DateTime<chrono::Utc>,
+) -> usize {
+    use agora_entities::learning::flashcard;
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |bound: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % bound
+    };
+    let mut due = 0;
+    for n in 0..240_u64 {
+        let fsrs = next(2) == 0;
+        let interval = if next(20) == 0 {
+            0
+        } else {
+            1 + next(60) as i32
+        };
+        let last = (next(25) != 0).then(|| now - Days::hours(1 + next(24 * 120) as i64));
+        // One card in six is not due yet.
+        let next_review = if next(6) == 0 {
+            now + Days::hours(1 + next(48) as i64)
+        } else {
+            now - Days::minutes(next(10_000) as i64)
+        };
+        due += usize::from(next_review <= now);
+        let card = flashcard::Model {
+            id: Uuid::now_v7(),
+            owner_id: owner,
+            topic_id: Some(topics[(n % 2) as usize]),
+            front: format!("card {n}"),
+            back: "b".into(),
+            difficulty: flashcard::Difficulty::Normal,
+            ease_factor: 2.5,
+            interval_days: interval,
+            repetitions: 1,
+            next_review_at: next_review,
+            last_reviewed_at: last,
+            review_count: 1 + next(9) as i32,
+            lapses: 0,
+            stability: fsrs.then(|| 0.2 + next(5_000) as f64 / 50.0),
+            fsrs_difficulty: fsrs.then(|| 1.0 + next(90) as f64 / 10.0),
+            created_at: now - Days::days(200),
+            updated_at: now,
+            capture_id: None,
+            tags: String::new(),
+        };
+        card.into_active_model()
+            .insert(&server.state.platform.db)
+            .await
+            .expect("card");
+    }
+    due
+}
+
+#[tokio::test]
+async fn a_short_session_is_the_head_of_the_whole_ranking() {
+    let (server, clock) = clocked().await;
+    let tokens = server.role_tokens().await;
+    let optics = topic(&server, &tokens.moderator, "Optics", None).await["id"]
+        .as_str()
+        .expect("topic id")
+        .to_owned();
+    let waves = topic(&server, &tokens.moderator, "Waves", None).await["id"]
+        .as_str()
+        .expect("topic id")
+        .to_owned();
+    let ida = server.register_token("iris@example.org").await;
+    let me = server.gql_as(&ida, "{ me { id } }", json!({})).await;
+    let owner = ids::decode(
+        &ID(me["data"]["me"]["id"].as_str().expect("id").into()),
+        "User",
+        "id",
+    )
+    .expect("user id");
+    let topics =
+        [&optics, &waves].map(|t| ids::decode(&ID(t.clone()), "Topic", "id").expect("topic"));
+    let due = mixed_due_deck(&server, owner, topics, clock.now()).await;
+
+    // The whole ranking: every due card, least retrievable first.
+    let whole = session(&server, &ida, 500).await;
+    assert_eq!(whole["dueCount"], json!(due));
+    let all = fronts(&whole);
+    assert_eq!(all.len(), due);
+    let odds: Vec<f64> = whole["cards"]
+        .as_array()
+        .expect("cards")
+        .iter()
+        .map(|c| c["retrievability"].as_f64().unwrap_or(0.0))
+        .collect();
+    assert!(odds.windows(2).all(|w| w[0] <= w[1]), "{odds:?}");
+    assert!(
+        odds.contains(&0.0) && odds.iter().any(|r| *r > 0.5),
+        "{odds:?}"
+    );
+    // A shorter session is its head, whatever the mix of kinds at the cut.
+    for limit in [1, 7, 50, 120] {
+        let short = session(&server, &ida, limit).await;
+        assert_eq!(short["dueCount"], json!(due), "limit {limit}");
+        assert_eq!(fronts(&short), all[..limit as usize], "limit {limit}");
+    }
+    // One topic's session is the whole ranking's cards of that topic, in the same order.
+    let of_topic = server
+        .gql_as(
+            &ida,
+            "query($t: ID, $n: Int) { studySession(topicId: $t, limit: $n) { dueCount cards { flashcard { front topic { name } } } } }",
+            json!({ "t": waves, "n": 20 }),
+        )
+        .await;
+    assert_no_errors(&of_topic);
+    let waves_cards: Vec<&str> = of_topic["data"]["studySession"]["cards"]
+        .as_array()
+        .expect("cards")
+        .iter()
+        .map(|c| c["flashcard"]["front"].as_str().expect("front"))
+        .collect();
+    // Odd-numbered cards are in Waves.
+    let expected: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
+        .filter(|front| front.trim_start_matches("card ").parse::<u32>().expect("n") % 2 == 1)
+        .take(20)
+        .collect();
+    assert_eq!(waves_cards, expected);
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn cards_are_found_by_text_and_state() {
     let (server, _clock) = clocked().await;
@@ -663,8 +797,15 @@ async fn anki_text_imports_all_or_nothing_and_exports_back() {
                 .await
         }
     };
-    let good = "#separator:tab\n#html:false\nWhat bends light?\tA lens\n\"Tab\there\"\t\"two\nlines\"\ttag1\n";
-    let bad = format!("{good}Existing front\tdup\n\tno front\nWhat bends light?\tagain\n");
+    // Anki's columns: front, back, tags (space-separated), then a deck this import ignores.
+    let good = "#separator:tab\n#html:false\nWhat bends light?\tA lens\tOptics::Lenses physics\n\"Tab\there\"\t\"two\nlines\"\ttag1\tDeck::Sub\n";
+    let eleven_tags = (0..11)
+        .map(|n| format!("t{n}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let bad = format!(
+        "{good}Existing front\tdup\n\tno front\nWhat bends light?\tagain\nMany tags\tx\t{eleven_tags}\n"
+    );
 
     // One bad row and nothing is stored; every row is reported by line.
     for dry_run in [true, false] {
@@ -688,11 +829,13 @@ async fn anki_text_imports_all_or_nothing_and_exports_back() {
                 (6, Some("a card with this front is in the topic already")),
                 (7, Some("the front is blank")),
                 (8, Some("the same front as line 3")),
+                (9, Some("a card may have at most 10 tags")),
             ]
         );
+        assert_eq!(rows[0]["note"], Value::Null);
         assert_eq!(
             rows[1]["note"],
-            "1 column(s) after the back ignored (tags and decks are not imported)"
+            "1 column(s) besides the front, back and tags ignored (decks and note types are not imported)"
         );
     }
     let count = |token: String| {
@@ -729,11 +872,23 @@ async fn anki_text_imports_all_or_nothing_and_exports_back() {
             .to_owned();
     assert_eq!(
         exported,
-        "#separator:tab\n#html:false\nExisting front\tthe answer\nWhat bends light?\tA lens\n\"Tab\there\"\t\"two\nlines\"\n"
+        "#separator:tab\n#html:false\n#tags column:3\nExisting front\tthe answer\t\nWhat bends light?\tA lens\toptics::lenses physics\n\"Tab\there\"\t\"two\nlines\"\ttag1\n"
     );
     let lee = server.register_token("lee@example.org").await;
     let copied = import(exported, false, optics.clone(), lee.clone()).await;
     assert_eq!(copied["data"]["importFlashcards"]["created"], 3, "{copied}");
+    let tagged = server
+        .gql_as(
+            &lee,
+            "{ myFlashcards(first: 10, tag: \"PHYSICS\") { edges { node { front tags } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        tagged["data"]["myFlashcards"]["edges"],
+        json!([{ "node": { "front": "What bends light?", "tags": ["optics::lenses", "physics"] } }]),
+        "{tagged}"
+    );
     let csv = server
         .gql_as(&lee, "{ exportFlashcards(format: CSV) }", json!({}))
         .await["data"]["exportFlashcards"]
@@ -741,7 +896,7 @@ async fn anki_text_imports_all_or_nothing_and_exports_back() {
         .expect("text")
         .to_owned();
     assert!(
-        csv.starts_with("front,back\nExisting front,the answer\n"),
+        csv.starts_with("front,back,tags\nExisting front,the answer,\nWhat bends light?,A lens,optics::lenses physics\n"),
         "{csv}"
     );
 
@@ -754,6 +909,14 @@ async fn anki_text_imports_all_or_nothing_and_exports_back() {
     )
     .await;
     assert_code!(empty, "BAD_USER_INPUT");
+    let tags_on_the_back = import(
+        "#separator:tab\n#tags column:2\nfront\tback\n".into(),
+        false,
+        optics.clone(),
+        kim.clone(),
+    )
+    .await;
+    assert_code!(tags_on_the_back, "BAD_USER_INPUT");
     // Just over the import's 900,000 bytes, inside the request's 1 MiB.
     let row = format!("{}\t{}\n", "x".repeat(400), "y".repeat(400));
     let huge = import(row.repeat(1_190), false, optics.clone(), kim.clone()).await;

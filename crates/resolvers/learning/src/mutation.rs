@@ -143,9 +143,10 @@ impl LearningMutation {
         ))
     }
 
-    /// Imports cards from Anki-compatible text (TSV: Anki's "Notes in Plain Text"; or CSV)
-    /// into one topic, all or nothing: every row is checked (both sides, duplicates within the
-    /// file and in the topic) and reported by line; one refused row and nothing is stored.
+    /// Imports cards from Anki-compatible text (TSV: Anki's "Notes in Plain Text"; or CSV;
+    /// front, back and space-separated tags) into one topic, all or nothing: every row is
+    /// checked (both sides, tags, duplicates within the file and in the topic) and reported by
+    /// line; one refused row and nothing is stored.
     /// `dryRun` reports without storing. At most 2,000 rows and 900,000 bytes per import.
     async fn import_flashcards(
         &self,

@@ -153,8 +153,9 @@ impl LearningQuery {
             .map(SchedulerOptimization))
     }
 
-    /// Your cards as Anki-compatible text, oldest first: TSV (Anki's "Notes in Plain Text",
-    /// importable as is) or CSV with a `front,back` header; of one topic with `topicId`.
+    /// Your cards as Anki-compatible text, oldest first, front, back and tags: TSV (Anki's
+    /// "Notes in Plain Text", importable as is) or CSV with a `front,back,tags` header; of one
+    /// topic with `topicId`.
     async fn export_flashcards(
         &self,
         ctx: &Context<'_>,

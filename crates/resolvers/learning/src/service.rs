@@ -77,13 +77,18 @@ pub(crate) struct CardChanges {
 /// space-separated and wrapped in spaces (empty for none). Anki's `::` hierarchy is kept as
 /// part of a tag.
 pub(crate) fn tags(tags: &[String], field: &str) -> AppResult<String> {
+    stored_tags(tags.iter().map(String::as_str))
+        .map_err(|message| AppError::bad_input(field, message))
+}
+
+/// [`tags`] with its refusal in words, for reports that name the row rather than a field.
+pub(crate) fn stored_tags<'a>(tags: impl IntoIterator<Item = &'a str>) -> Result<String, String> {
     let mut kept: Vec<String> = Vec::new();
     for tag in tags {
         let tag = tag.trim().to_lowercase();
         if tag.is_empty() || tag.chars().count() > MAX_TAG || tag.chars().any(char::is_whitespace) {
-            return Err(AppError::bad_input(
-                field,
-                format!("each tag must be 1 to {MAX_TAG} characters without spaces, not {tag:?}"),
+            return Err(format!(
+                "each tag must be 1 to {MAX_TAG} characters without spaces, not {tag:?}"
             ));
         }
         if !kept.contains(&tag) {
@@ -91,10 +96,7 @@ pub(crate) fn tags(tags: &[String], field: &str) -> AppResult<String> {
         }
     }
     if kept.len() > MAX_TAGS {
-        return Err(AppError::bad_input(
-            field,
-            format!("a card may have at most {MAX_TAGS} tags"),
-        ));
+        return Err(format!("a card may have at most {MAX_TAGS} tags"));
     }
     Ok(if kept.is_empty() {
         String::new()

@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 use agora_entities::learning::{flashcard, flashcard_review};
 use agora_platform::{AppError, AppResult, Platform};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -63,6 +66,71 @@ fn start_of(zone: chrono_tz::Tz, date: NaiveDate) -> DateTime<Utc> {
         .map_or_else(|| date.and_time(NaiveTime::MIN).and_utc(), |t| t.to_utc())
 }
 
+/// A due card as the ranking returns it, with the count of all due cards.
+#[derive(FromQueryResult)]
+struct DueRow {
+    id: Uuid,
+    stability: Option<f64>,
+    fsrs_difficulty: Option<f64>,
+    interval_days: i32,
+    last_reviewed_at: Option<DateTime<Utc>>,
+    next_review_at: DateTime<Utc>,
+    /// Due cards in all (the same on every row).
+    due: i64,
+}
+
+/// One statement that ranks `user`'s due cards (of `topic`) in the database and returns the
+/// first `limit` of each kind: cards with an FSRS memory state by days elapsed over stability,
+/// the others by days elapsed over SM-2's interval (an interval of 0 first), most elapsed
+/// first. Each scheduler's retrievability falls as its ratio grows (FSRS:
+/// `(1 + f·t/S)^-d`; SM-2: `0.9^(t/I)`), so the `limit` least retrievable cards overall are
+/// among the rows returned, and only those are scored exactly; the two kinds' ratios are not
+/// comparable, hence one ranking per kind. A learner with thousands of overdue cards costs
+/// one index range in the database and `2 × limit` rows here.
+fn due_ranking(
+    backend: DbBackend,
+    user: Uuid,
+    topic: Option<Uuid>,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Statement {
+    let elapsed = match backend {
+        DbBackend::Postgres => {
+            "GREATEST(COALESCE(CAST(EXTRACT(EPOCH FROM ($2 - last_reviewed_at)) \
+             AS DOUBLE PRECISION) / 86400.0, 0), 0)"
+        }
+        _ => "MAX(COALESCE(julianday($2) - julianday(last_reviewed_at), 0), 0)",
+    };
+    let fsrs = "stability IS NOT NULL AND fsrs_difficulty IS NOT NULL";
+    let topic_filter = if topic.is_some() {
+        " AND topic_id = $4"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT id, stability, fsrs_difficulty, interval_days, last_reviewed_at, \
+                next_review_at, due \
+           FROM (SELECT id, stability, fsrs_difficulty, interval_days, last_reviewed_at, \
+                        next_review_at, COUNT(*) OVER () AS due, \
+                        ROW_NUMBER() OVER ( \
+                          PARTITION BY ({fsrs}) \
+                          ORDER BY CASE WHEN {fsrs} \
+                                          THEN COALESCE({elapsed} / NULLIF(stability, 0), 1e300) \
+                                        WHEN interval_days <= 0 THEN 1e300 \
+                                        ELSE {elapsed} / interval_days END DESC, \
+                                   next_review_at, id) AS place \
+                   FROM flashcards \
+                  WHERE owner_id = $1 AND review_count > 0 AND next_review_at <= $2{topic_filter}) \
+                AS ranked \
+          WHERE place <= $3"
+    );
+    let mut values: Vec<sea_orm::Value> = vec![user.into(), now.into(), (limit as i64).into()];
+    if let Some(topic) = topic {
+        values.push(topic.into());
+    }
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
 /// `user`'s study session of at most `limit` cards, of one topic with `topic`.
 pub(crate) async fn study_session(
     platform: &Platform,
@@ -82,40 +150,28 @@ pub(crate) async fn study_session(
     let now = platform.clock.now();
     let settings = settings::of(db, user).await?;
     let zone = zone_of(db, user).await?;
-    // Rank every due card on the few columns the ranking needs, then read the chosen ones
-    // whole: a learner with thousands of overdue cards costs one narrow scan.
-    let mut due = flashcard::Entity::find()
-        .select_only()
-        .columns([
-            flashcard::Column::Id,
-            flashcard::Column::Stability,
-            flashcard::Column::FsrsDifficulty,
-            flashcard::Column::IntervalDays,
-            flashcard::Column::LastReviewedAt,
-            flashcard::Column::NextReviewAt,
-        ])
-        .filter(flashcard::Column::OwnerId.eq(user))
-        .filter(flashcard::Column::ReviewCount.gt(0))
-        .filter(flashcard::Column::NextReviewAt.lte(now));
-    if let Some(topic) = topic {
-        due = due.filter(flashcard::Column::TopicId.eq(topic));
-    }
-    type DueRow = (
-        Uuid,
-        Option<f64>,
-        Option<f64>,
-        i32,
-        Option<DateTime<Utc>>,
-        DateTime<Utc>,
-    );
-    let due: Vec<DueRow> = due.into_tuple().all(db).await?;
-    let due_count = due.len() as u64;
+    // The database ranks the due cards and returns the first `limit` of each kind with the
+    // count of all of them; only those are scored exactly here (see `due_ranking`).
+    let due = DueRow::find_by_statement(due_ranking(
+        db.get_database_backend(),
+        user,
+        topic,
+        now,
+        limit,
+    ))
+    .all(db)
+    .await?;
+    let due_count = due
+        .first()
+        .map_or(0, |row| u64::try_from(row.due).unwrap_or(0));
     let model = settings.fsrs()?;
     let mut ranked: Vec<(Option<f64>, DateTime<Utc>, Uuid)> = due
         .into_iter()
-        .map(|(id, stability, difficulty, interval, last, next)| {
-            let elapsed = last.map_or(0.0, |last| fractional_days(last, now));
-            let retrievability = match (stability, difficulty) {
+        .map(|row| {
+            let elapsed = row
+                .last_reviewed_at
+                .map_or(0.0, |last| fractional_days(last, now));
+            let retrievability = match (row.stability, row.fsrs_difficulty) {
                 (Some(stability), Some(difficulty)) => Some(model.retrievability(
                     fsrs::MemoryState {
                         stability: stability as f32,
@@ -123,9 +179,9 @@ pub(crate) async fn study_session(
                     },
                     elapsed,
                 )),
-                _ => sm2_retrievability(interval, elapsed),
+                _ => sm2_retrievability(row.interval_days, elapsed),
             };
-            (retrievability, next, id)
+            (retrievability, row.next_review_at, row.id)
         })
         .collect();
     ranked.sort_by(|a, b| {

@@ -1,10 +1,17 @@
 //! Flashcard import and export in Anki-compatible text.
 //!
-//! - **TSV** is Anki's "Notes in Plain Text": one note a line, front and back separated by a
-//!   tab, fields holding a tab, a newline or a quote written in double quotes (quotes doubled).
-//!   Lines starting with `#` are Anki's file headers (`#separator:tab`, `#html:false`, ...) and
-//!   are skipped; columns after the second (Anki's tags, deck) are ignored and said so.
-//! - **CSV** is the same two columns separated by commas; a first row `front,back` is a header.
+//! - **TSV** is Anki's "Notes in Plain Text": one note a line, front, back and tags separated
+//!   by tabs, fields holding a tab, a newline or a quote written in double quotes (quotes
+//!   doubled). Tags are space-separated in their column, the third unless Anki's
+//!   `#tags column:N` header says otherwise, and checked as a card's tags are (lower-cased,
+//!   at most 10); a row without the column has none. Other lines starting with `#` are Anki's
+//!   file headers (`#separator:tab`, `#html:false`, ...) and are skipped; any other column
+//!   (Anki's deck, note type) is ignored and said so.
+//! - **CSV** is the same columns separated by commas; a first row `front,back[,tags]` is a
+//!   header.
+//!
+//! Export writes the three columns (`#tags column:3` in TSV's headers, `front,back,tags` in
+//! CSV's first row), so an export imports back with its tags, here or into Anki.
 //!
 //! Import is all or nothing: every row is checked (sides 1–500 and 1–2,000 characters, no
 //! duplicate front within the file or among the topic's cards) and the report names each row's
@@ -21,7 +28,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::service::{MAX_BACK, MAX_CARDS_PER_USER, MAX_FRONT, new_card};
+use crate::service::{MAX_BACK, MAX_CARDS_PER_USER, MAX_FRONT, new_card, stored_tags, tag_list};
 
 /// Most rows one import takes.
 pub(crate) const MAX_ROWS: usize = 2_000;
@@ -81,6 +88,27 @@ fn check_side(text: &str, name: &str, max: usize) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
+/// The 0-based column holding tags: Anki's `#tags column:N` header (1-based) among the
+/// leading `#` lines, else the third.
+fn tags_column(content: &str) -> AppResult<usize> {
+    for line in content.lines().take_while(|line| line.starts_with('#')) {
+        if let Some(number) = line.strip_prefix("#tags column:") {
+            return match number.trim().parse::<usize>() {
+                Ok(n) if n >= 3 => Ok(n - 1),
+                _ => Err(AppError::bad_input(
+                    "input.content",
+                    format!(
+                        "`#tags column:` names a column from 3 on (1 and 2 are the front and \
+                         back), not {:?}",
+                        number.trim()
+                    ),
+                )),
+            };
+        }
+    }
+    Ok(2)
+}
+
 /// Reads `content` into rows (line, fields), skipping `#` headers and a CSV header.
 fn read_rows(format: Format, content: &str) -> AppResult<Vec<(u64, Vec<String>)>> {
     let mut reader = csv::ReaderBuilder::new()
@@ -134,6 +162,9 @@ fn read_rows(format: Format, content: &str) -> AppResult<Vec<(u64, Vec<String>)>
             && fields.len() >= 2
             && fields[0].trim().eq_ignore_ascii_case("front")
             && fields[1].trim().eq_ignore_ascii_case("back")
+            && fields
+                .get(2)
+                .is_none_or(|tags| tags.trim().eq_ignore_ascii_case("tags"))
         {
             continue;
         }
@@ -169,6 +200,7 @@ pub(crate) async fn import(
             AppError::NotFound(_) => AppError::bad_input("input.topicId", "no such topic"),
             other => other,
         })?;
+    let tags_at = tags_column(content)?;
     let rows = read_rows(format, content)?;
     if rows.is_empty() {
         return Err(AppError::bad_input("input.content", "no cards in the file"));
@@ -193,12 +225,15 @@ pub(crate) async fn import(
             line,
             front: front_raw.trim().to_owned(),
             error: None,
-            note: (fields.len() > 2).then(|| {
-                format!(
-                    "{} column(s) after the back ignored (tags and decks are not imported)",
-                    fields.len() - 2
-                )
-            }),
+            note: {
+                let ignored = fields.len().saturating_sub(2) - usize::from(fields.len() > tags_at);
+                (ignored > 0).then(|| {
+                    format!(
+                        "{ignored} column(s) besides the front, back and tags ignored (decks \
+                         and note types are not imported)"
+                    )
+                })
+            },
         };
         let checked = (|| {
             if fields.len() < 2 {
@@ -213,8 +248,15 @@ pub(crate) async fn import(
             if let Some(first) = seen.get(&key) {
                 return Err(format!("the same front as line {first}"));
             }
+            let tags = stored_tags(
+                fields
+                    .get(tags_at)
+                    .map(String::as_str)
+                    .unwrap_or_default()
+                    .split_whitespace(),
+            )?;
             seen.insert(key, line);
-            Ok((front, back))
+            Ok((front, back, tags))
         })();
         match checked {
             Ok(sides) => cards.push(sides),
@@ -245,15 +287,16 @@ pub(crate) async fn import(
     let now = platform.clock.now();
     let models: Vec<flashcard::ActiveModel> = cards
         .iter()
-        .map(|sides| {
-            new_card(
+        .map(|(front, back, tags)| {
+            let mut card = new_card(
                 user,
                 Some(topic),
-                sides.clone(),
+                (front.clone(), back.clone()),
                 flashcard::Difficulty::Normal,
                 now,
-            )
-            .into_active_model()
+            );
+            card.tags.clone_from(tags);
+            card.into_active_model()
         })
         .collect();
     for chunk in models.chunks(500) {
@@ -270,8 +313,8 @@ pub(crate) async fn import(
     })
 }
 
-/// `user`'s cards (of `topic`, if given) in `format`, oldest first; TSV starts with Anki's
-/// headers.
+/// `user`'s cards (of `topic`, if given) in `format`, oldest first, with their tags; TSV
+/// starts with Anki's headers.
 pub(crate) async fn export(
     platform: &Platform,
     user: Uuid,
@@ -280,12 +323,16 @@ pub(crate) async fn export(
 ) -> AppResult<String> {
     let mut select = flashcard::Entity::find()
         .select_only()
-        .columns([flashcard::Column::Front, flashcard::Column::Back])
+        .columns([
+            flashcard::Column::Front,
+            flashcard::Column::Back,
+            flashcard::Column::Tags,
+        ])
         .filter(flashcard::Column::OwnerId.eq(user));
     if let Some(topic) = topic {
         select = select.filter(flashcard::Column::TopicId.eq(topic));
     }
-    let cards: Vec<(String, String)> = select
+    let cards: Vec<(String, String, String)> = select
         .order_by_asc(flashcard::Column::CreatedAt)
         .order_by_asc(flashcard::Column::Id)
         .into_tuple()
@@ -296,18 +343,18 @@ pub(crate) async fn export(
         .from_writer(Vec::new());
     if format == Format::Csv {
         writer
-            .write_record(["front", "back"])
+            .write_record(["front", "back", "tags"])
             .map_err(AppError::internal)?;
     }
-    for (front, back) in &cards {
+    for (front, back, tags) in &cards {
         writer
-            .write_record([front, back])
+            .write_record([front, back, &tag_list(tags).join(" ")])
             .map_err(AppError::internal)?;
     }
     let body = String::from_utf8(writer.into_inner().map_err(AppError::internal)?)
         .map_err(AppError::internal)?;
     Ok(match format {
-        Format::Tsv => format!("#separator:tab\n#html:false\n{body}"),
+        Format::Tsv => format!("#separator:tab\n#html:false\n#tags column:3\n{body}"),
         Format::Csv => body,
     })
 }
@@ -325,6 +372,19 @@ mod tests {
         assert_eq!(rows[0].1, ["What is 2+2?", "4"]);
         assert_eq!(rows[1].1, ["A\ttab", "two\nlines", "mytag"]);
         assert_eq!((rows[0].0, rows[1].0), (3, 4));
+    }
+
+    #[test]
+    fn the_tags_column_is_the_third_unless_a_header_names_another() {
+        assert_eq!(tags_column("a\tb\tc\n").expect("default"), 2);
+        assert_eq!(
+            tags_column("#separator:tab\n#tags column:5\na\tb\n").expect("header"),
+            4
+        );
+        assert!(tags_column("#tags column:1\n").is_err());
+        assert!(tags_column("#tags column:x\n").is_err());
+        // A header after the first note is not a header.
+        assert_eq!(tags_column("a\tb\n#tags column:4\n").expect("late"), 2);
     }
 
     #[test]
