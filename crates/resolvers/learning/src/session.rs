@@ -80,13 +80,13 @@ struct DueRow {
 }
 
 /// One statement that ranks `user`'s due cards (of `topic`) in the database and returns the
-/// first `limit` of each kind: cards with an FSRS memory state by days elapsed over stability,
+/// first `limit` of each kind, each row with the count of all due cards: cards with an FSRS memory state by days elapsed over stability,
 /// the others by days elapsed over SM-2's interval (an interval of 0 first), most elapsed
 /// first. Each scheduler's retrievability falls as its ratio grows (FSRS:
 /// `(1 + f·t/S)^-d`; SM-2: `0.9^(t/I)`), so the `limit` least retrievable cards overall are
 /// among the rows returned, and only those are scored exactly; the two kinds' ratios are not
 /// comparable, hence one ranking per kind. A learner with thousands of overdue cards costs
-/// one index range in the database and `2 × limit` rows here.
+/// two top-N sorts over one index range in the database and `2 × limit` rows here.
 fn due_ranking(
     backend: DbBackend,
     user: Uuid,
@@ -107,22 +107,30 @@ fn due_ranking(
     } else {
         ""
     };
+    let due = format!("owner_id = $1 AND review_count > 0 AND next_review_at <= $2{topic_filter}");
+    // Two top-N sorts (cheaper than ranking every row with a window) and an uncorrelated
+    // count, which both databases evaluate once.
+    let ranked = |alias: &str, kind: &str, key: &str| {
+        format!(
+            "SELECT * FROM (SELECT id, stability, fsrs_difficulty, interval_days, \
+                    last_reviewed_at, next_review_at, \
+                    (SELECT COUNT(*) FROM flashcards WHERE {due}) AS due \
+               FROM flashcards WHERE {due} AND {kind} \
+              ORDER BY {key} DESC, next_review_at, id LIMIT $3) AS {alias}"
+        )
+    };
     let sql = format!(
-        "SELECT id, stability, fsrs_difficulty, interval_days, last_reviewed_at, \
-                next_review_at, due \
-           FROM (SELECT id, stability, fsrs_difficulty, interval_days, last_reviewed_at, \
-                        next_review_at, COUNT(*) OVER () AS due, \
-                        ROW_NUMBER() OVER ( \
-                          PARTITION BY ({fsrs}) \
-                          ORDER BY CASE WHEN {fsrs} \
-                                          THEN COALESCE({elapsed} / NULLIF(stability, 0), 1e300) \
-                                        WHEN interval_days <= 0 THEN 1e300 \
-                                        ELSE {elapsed} / interval_days END DESC, \
-                                   next_review_at, id) AS place \
-                   FROM flashcards \
-                  WHERE owner_id = $1 AND review_count > 0 AND next_review_at <= $2{topic_filter}) \
-                AS ranked \
-          WHERE place <= $3"
+        "{} UNION ALL {}",
+        ranked(
+            "by_stability",
+            fsrs,
+            &format!("COALESCE({elapsed} / NULLIF(stability, 0), 1e300)")
+        ),
+        ranked(
+            "by_interval",
+            &format!("NOT ({fsrs})"),
+            &format!("CASE WHEN interval_days <= 0 THEN 1e300 ELSE {elapsed} / interval_days END")
+        ),
     );
     let mut values: Vec<sea_orm::Value> = vec![user.into(), now.into(), (limit as i64).into()];
     if let Some(topic) = topic {
