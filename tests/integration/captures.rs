@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 use axum::{Router, response::IntoResponse, routing::get};
 use serde_json::{Value, json};
 
-use super::common::{TestServer, assert_code, server::ServerOptions, ws};
+use super::common::{TestServer, assert_code, multipart, server::ServerOptions, ws};
 
 const CAPTURE: &str = "mutation($input: CaptureContentInput!) { captureContent(input: $input) {
     id status type } }";
@@ -283,35 +283,6 @@ async fn bad_captures_are_refused_by_field_and_nothing_is_stored() {
         .await;
     assert_code!(anonymous, "UNAUTHENTICATED");
     assert_eq!(stored_captures(&server).await, 0);
-}
-
-/// Builds a GraphQL multipart request body: `operations`, `map`, then one file.
-fn multipart(operations: Value, file: &[u8], content_type: &str) -> (String, Vec<u8>) {
-    let boundary = "agora-test-boundary-7d1f";
-    let mut body = Vec::new();
-    let mut part = |headers: String, content: &[u8]| {
-        body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
-        body.extend_from_slice(content);
-        body.extend_from_slice(b"\r\n");
-    };
-    part(
-        "Content-Disposition: form-data; name=\"operations\"".into(),
-        operations.to_string().as_bytes(),
-    );
-    part(
-        "Content-Disposition: form-data; name=\"map\"".into(),
-        json!({ "0": ["variables.input.upload"] })
-            .to_string()
-            .as_bytes(),
-    );
-    part(
-        format!(
-            "Content-Disposition: form-data; name=\"0\"; filename=\"upload\"\r\nContent-Type: {content_type}"
-        ),
-        file,
-    );
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 async fn upload(

@@ -1,5 +1,6 @@
 //! Black-box tests: each starts the real server and talks HTTP and WebSocket to it.
 
+mod anki_packages;
 mod api_keys;
 mod attacks;
 mod battle;

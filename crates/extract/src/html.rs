@@ -85,6 +85,41 @@ pub fn readable_text(html: &str) -> Readable {
     }
 }
 
+/// The text of an HTML fragment as a note field holds it (`What <b>bends</b> light?<br>A
+/// lens&nbsp;…`): line breaks and block elements become newlines, whitespace inside a line
+/// is collapsed, entities are decoded, and scripts, styles and media are dropped (an image
+/// leaves nothing). Blank lines are removed. Never panics.
+pub fn fragment_text(html: &str) -> String {
+    fn visit(element: ElementRef<'_>, out: &mut String) {
+        for child in element.children() {
+            if let Some(el) = ElementRef::wrap(child) {
+                let name = el.value().name();
+                if DROPPED_TAGS.contains(&name) || matches!(name, "img" | "picture") {
+                    continue;
+                }
+                let block = name == "br" || BLOCK_TAGS.contains(&name);
+                if block {
+                    out.push('\n');
+                }
+                visit(el, out);
+                if block && name != "br" {
+                    out.push('\n');
+                }
+            } else if let Node::Text(text) = child.value() {
+                out.push_str(text);
+            }
+        }
+    }
+    let fragment = Html::parse_fragment(html);
+    let mut raw = String::new();
+    visit(fragment.root_element(), &mut raw);
+    raw.lines()
+        .map(collapse_whitespace)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Text of the first `<title>` (outside SVG), else of the first `<h1>`.
 fn title(document: &Html) -> Option<String> {
     let first_text = |name: &str| {
@@ -356,6 +391,20 @@ fn tidy_preformatted(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_note_field_becomes_lines_of_text() {
+        assert_eq!(
+            fragment_text("What <b>bends</b>&nbsp;light?<br>A <i>lens</i><img src=\"x.png\">"),
+            "What bends light?\nA lens"
+        );
+        assert_eq!(
+            fragment_text("<div>one</div><div>  two  </div><script>x()</script>"),
+            "one\ntwo"
+        );
+        assert_eq!(fragment_text("a &lt; b &amp;&amp; c"), "a < b && c");
+        assert_eq!(fragment_text(""), "");
+    }
 
     const PAGE: &str = r##"<!DOCTYPE html>
 <html lang="en">

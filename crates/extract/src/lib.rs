@@ -34,7 +34,7 @@ mod sentences;
 mod words;
 
 pub use cards::{BLANK, CardDraft, CardKind, cards_from_text};
-pub use html::{Readable, readable_text};
+pub use html::{Readable, fragment_text, readable_text};
 pub use rank::{KeySentence, key_sentences, rank_sentences};
 pub use sentences::sentences;
 

@@ -1,6 +1,8 @@
 //! Agora's one schema. Merges every domain's Query, Mutation and Subscription roots, adds the
 //! Relay `Node` interface, and wires the limits; [`AgoraExecutor`] runs it with Agora's
 //! per-operation checks and metrics. Knows nothing of HTTP: the server crate serves it.
+// The merged roots nest deeply enough to pass the default limit of 128.
+#![recursion_limit = "256"]
 #![warn(missing_docs, unreachable_pub)]
 
 mod executor;

@@ -32,5 +32,5 @@ pub mod ws;
 
 pub(crate) use assert::{assert_code, assert_no_errors, error_code};
 pub use db::{TestDb, postgres_and_redis};
-pub use server::{RoleTokens, ServerOptions, TestServer};
+pub use server::{RoleTokens, ServerOptions, TestServer, multipart};
 pub(crate) use snapshot::assert_body_snapshot;

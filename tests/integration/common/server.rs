@@ -321,3 +321,33 @@ pub struct RoleTokens {
     pub contributor: String,
     pub learner: String,
 }
+
+/// Builds a GraphQL multipart request body: `operations`, `map`, then one file bound to
+/// `variables.input.upload`; returns the content type and the body.
+pub fn multipart(operations: Value, file: &[u8], content_type: &str) -> (String, Vec<u8>) {
+    let boundary = "agora-test-boundary-7d1f";
+    let mut body = Vec::new();
+    let mut part = |headers: String, content: &[u8]| {
+        body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    };
+    part(
+        "Content-Disposition: form-data; name=\"operations\"".into(),
+        operations.to_string().as_bytes(),
+    );
+    part(
+        "Content-Disposition: form-data; name=\"map\"".into(),
+        json!({ "0": ["variables.input.upload"] })
+            .to_string()
+            .as_bytes(),
+    );
+    part(
+        format!(
+            "Content-Disposition: form-data; name=\"0\"; filename=\"upload\"\r\nContent-Type: {content_type}"
+        ),
+        file,
+    );
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}

@@ -8,6 +8,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod api;
+pub(crate) mod apkg;
 pub(crate) mod capture;
 mod mutation;
 pub(crate) mod optimize;

@@ -5,6 +5,7 @@ use agora_platform::{context::ContextExt, ids};
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
+    apkg,
     capture::{
         self, CaptureRuntime, NewCapture,
         types::{CAPTURE_TYPE, Capture, CaptureContentInput},
@@ -16,10 +17,11 @@ use crate::{
     transfer,
     types::{
         AddSyllabusItemInput, CreateFlashcardInput, CreateMyTopicInput, FLASHCARD_TYPE, Flashcard,
-        FlashcardImportReport, ImportFlashcardsInput, LearningSettings, PERSONAL_TOPIC_TYPE,
-        PersonalTopic, ReviewFlashcardInput, SYLLABUS_ITEM_TYPE, SchedulerOptimization,
-        SyllabusItem, TopicCompletion, UpdateFlashcardInput, UpdateLearningSettingsInput,
-        UpdateLearningSettingsPayload, UpdateMyTopicInput, UpdateSyllabusItemInput,
+        FlashcardImportReport, ImportAnkiPackageInput, ImportFlashcardsInput, LearningSettings,
+        PERSONAL_TOPIC_TYPE, PersonalTopic, ReviewFlashcardInput, SYLLABUS_ITEM_TYPE,
+        SchedulerOptimization, SyllabusItem, TopicCompletion, UpdateFlashcardInput,
+        UpdateLearningSettingsInput, UpdateLearningSettingsPayload, UpdateMyTopicInput,
+        UpdateSyllabusItemInput,
     },
 };
 
@@ -164,6 +166,33 @@ impl LearningMutation {
             input.dry_run,
         )
         .await?;
+        Ok(report.into())
+    }
+
+    /// Imports an Anki package (`.apkg`, sent as a GraphQL multipart upload) into one topic,
+    /// all or nothing: each note becomes a card from its first two fields (a cloze note: the
+    /// deletions blanked on the front, answered on the back) with its tags, its first card's
+    /// scheduling and its review log; every note is checked and reported in note order.
+    /// `dryRun` reports without storing. At most 10,000 notes and 200,000 reviews.
+    async fn import_anki_package(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The package and where its cards go.")] input: ImportAnkiPackageInput,
+    ) -> Result<FlashcardImportReport> {
+        let user = ctx.viewer().require_user()?;
+        let topic = ids::decode(&input.topic_id, TOPIC_TYPE, "input.topicId")?;
+        let package = input
+            .upload
+            .value(ctx)
+            .map_err(|e| {
+                agora_platform::AppError::bad_input(
+                    "input.upload",
+                    format!("the upload could not be read: {e}"),
+                )
+            })?
+            .content
+            .to_vec();
+        let report = apkg::import(ctx.platform()?, user, topic, package, input.dry_run).await?;
         Ok(report.into())
     }
 

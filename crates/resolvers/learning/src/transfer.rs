@@ -24,7 +24,8 @@ use std::collections::{HashMap, HashSet};
 use agora_entities::learning::flashcard;
 use agora_platform::{AppError, AppResult, Platform, db::begin_write};
 use sea_orm::{
-    ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -77,7 +78,7 @@ pub(crate) struct ImportReport {
     pub rows: Vec<RowReport>,
 }
 
-fn check_side(text: &str, name: &str, max: usize) -> Result<String, String> {
+pub(crate) fn check_side(text: &str, name: &str, max: usize) -> Result<String, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err(format!("the {name} is blank"));
@@ -194,28 +195,13 @@ pub(crate) async fn import(
             format!("at most {MAX_BYTES} bytes per import"),
         ));
     }
-    agora_knowledge::api::topics::find(&platform.db, topic)
-        .await
-        .map_err(|err| match err {
-            AppError::NotFound(_) => AppError::bad_input("input.topicId", "no such topic"),
-            other => other,
-        })?;
+    check_topic(platform, topic).await?;
     let tags_at = tags_column(content)?;
     let rows = read_rows(format, content)?;
     if rows.is_empty() {
         return Err(AppError::bad_input("input.content", "no cards in the file"));
     }
-    let existing: HashSet<String> = flashcard::Entity::find()
-        .select_only()
-        .column(flashcard::Column::Front)
-        .filter(flashcard::Column::OwnerId.eq(user))
-        .filter(flashcard::Column::TopicId.eq(topic))
-        .into_tuple::<String>()
-        .all(&platform.db)
-        .await?
-        .into_iter()
-        .map(|front| front.to_lowercase())
-        .collect();
+    let existing = fronts_in(platform, user, topic).await?;
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut report = Vec::with_capacity(rows.len());
     let mut cards = Vec::with_capacity(rows.len());
@@ -273,17 +259,7 @@ pub(crate) async fn import(
         });
     }
     let txn = begin_write(&platform.db).await?;
-    let held = flashcard::Entity::find()
-        .filter(flashcard::Column::OwnerId.eq(user))
-        .count(&txn)
-        .await?;
-    if held + cards.len() as u64 > MAX_CARDS_PER_USER {
-        return Err(AppError::Conflict(format!(
-            "you hold {held} flashcards; {} more would pass the {MAX_CARDS_PER_USER} one learner \
-             may hold",
-            cards.len()
-        )));
-    }
+    check_room(&txn, user, cards.len()).await?;
     let now = platform.clock.now();
     let models: Vec<flashcard::ActiveModel> = cards
         .iter()
@@ -311,6 +287,56 @@ pub(crate) async fn import(
         dry_run,
         rows: report,
     })
+}
+
+/// Refuses an import into a topic that does not exist.
+pub(crate) async fn check_topic(platform: &Platform, topic: Uuid) -> AppResult<()> {
+    agora_knowledge::api::topics::find(&platform.db, topic)
+        .await
+        .map(|_| ())
+        .map_err(|err| match err {
+            AppError::NotFound(_) => AppError::bad_input("input.topicId", "no such topic"),
+            other => other,
+        })
+}
+
+/// The fronts (lower-cased) of `user`'s cards in `topic`: an import's duplicates.
+pub(crate) async fn fronts_in(
+    platform: &Platform,
+    user: Uuid,
+    topic: Uuid,
+) -> AppResult<HashSet<String>> {
+    Ok(flashcard::Entity::find()
+        .select_only()
+        .column(flashcard::Column::Front)
+        .filter(flashcard::Column::OwnerId.eq(user))
+        .filter(flashcard::Column::TopicId.eq(topic))
+        .into_tuple::<String>()
+        .all(&platform.db)
+        .await?
+        .into_iter()
+        .map(|front| front.to_lowercase())
+        .collect())
+}
+
+/// Refuses `adding` cards that would take `user` past the deck's limit (inside the import's
+/// transaction).
+pub(crate) async fn check_room<C: ConnectionTrait>(
+    txn: &C,
+    user: Uuid,
+    adding: usize,
+) -> AppResult<()> {
+    let held = flashcard::Entity::find()
+        .filter(flashcard::Column::OwnerId.eq(user))
+        .count(txn)
+        .await?;
+    if held + adding as u64 > MAX_CARDS_PER_USER {
+        return Err(AppError::Conflict(format!(
+            "you hold {held} flashcards; {adding} more would pass the {MAX_CARDS_PER_USER} one \
+             learner may hold"
+        )));
+    }
+    Ok(())
 }
 
 /// `user`'s cards (of `topic`, if given) in `format`, oldest first, with their tags; TSV

@@ -634,10 +634,22 @@ pub(crate) struct ImportFlashcardsInput {
     pub dry_run: bool,
 }
 
+/// `importAnkiPackage` input.
+#[derive(InputObject)]
+pub(crate) struct ImportAnkiPackageInput {
+    /// The topic every imported card goes to.
+    pub topic_id: ID,
+    /// The `.apkg` file (a GraphQL multipart upload).
+    pub upload: async_graphql::Upload,
+    /// Check and report without storing anything.
+    #[graphql(default = false)]
+    pub dry_run: bool,
+}
+
 /// One row of an imported file.
 #[derive(async_graphql::SimpleObject)]
 pub(crate) struct FlashcardImportRow {
-    /// Its line in the file (1-based).
+    /// Its line in the file (1-based); for an Anki package, the note's number in note order.
     pub line: i32,
     /// Its front side as read.
     pub front: String,
