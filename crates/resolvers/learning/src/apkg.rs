@@ -47,10 +47,10 @@ use uuid::Uuid;
 
 use crate::{
     scheduler::{LoggedReview, fractional_days, replay_sm2, sm2_retrievability},
-    service::{MAX_BACK, MAX_FRONT, MAX_TAGS, new_card, stored_tags, tally},
+    service::{MAX_TAGS, new_card, stored_tags, tally},
     settings,
     sm2::PASSING_QUALITY,
-    transfer::{ImportReport, RowReport, check_room, check_side, check_topic, fronts_in},
+    transfer::{Fronts, ImportReport, RowReport, check_room, check_topic, fronts_in, to_store},
 };
 
 /// Largest collection, unpacked.
@@ -420,20 +420,16 @@ pub(crate) async fn import(
     if collection.notes.is_empty() {
         return Err(refused("the package holds no notes"));
     }
-    let existing = fronts_in(platform, user, topic).await?;
+    let fronts = fronts_in(platform, user, topic).await?;
     // Converting thousands of notes' HTML is CPU work: off the async workers.
     let (report, imported) =
-        tokio::task::spawn_blocking(move || convert(user, topic, &collection, &existing, now))
+        tokio::task::spawn_blocking(move || convert(user, topic, &collection, fronts, now))
             .await
             .map_err(AppError::internal)?;
-    let refused_any = report.iter().any(|row| row.error.is_some());
-    if refused_any || dry_run {
-        return Ok(ImportReport {
-            created: 0,
-            dry_run,
-            rows: report,
-        });
-    }
+    let report = match to_store(report, dry_run) {
+        Ok(report) => report,
+        Err(answer) => return Ok(answer),
+    };
     let settings = settings::of(&platform.db, user).await?;
     let model = (settings.scheduler == Scheduler::Fsrs)
         .then(|| settings.fsrs())
@@ -494,10 +490,9 @@ fn convert(
     user: Uuid,
     topic: Uuid,
     collection: &Collection,
-    existing: &HashSet<String>,
+    mut fronts: Fronts,
     now: DateTime<Utc>,
 ) -> (Vec<RowReport>, Vec<Imported>) {
-    let mut seen: HashMap<String, u64> = HashMap::new();
     let mut report = Vec::with_capacity(collection.notes.len());
     let mut imported = Vec::with_capacity(collection.notes.len());
     for (n, note) in collection.notes.iter().enumerate() {
@@ -530,16 +525,7 @@ fn convert(
             note: (!notes.is_empty()).then(|| notes.join("; ")),
         };
         let checked = (|| {
-            let front = check_side(&front, "front", MAX_FRONT)?;
-            let back = check_side(&back, "back", MAX_BACK)?;
-            let key = front.to_lowercase();
-            if existing.contains(&key) {
-                return Err("a card with this front is in the topic already".to_owned());
-            }
-            if let Some(first) = seen.get(&key) {
-                return Err(format!("the same front as note {first}"));
-            }
-            seen.insert(key, line);
+            let (front, back) = fronts.check(&front, &back, line, "note")?;
             let tags = stored_tags(kept.iter().copied())?;
             Ok((front, back, tags))
         })();

@@ -78,7 +78,7 @@ pub(crate) struct ImportReport {
     pub rows: Vec<RowReport>,
 }
 
-pub(crate) fn check_side(text: &str, name: &str, max: usize) -> Result<String, String> {
+fn check_side(text: &str, name: &str, max: usize) -> Result<String, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err(format!("the {name} is blank"));
@@ -201,8 +201,7 @@ pub(crate) async fn import(
     if rows.is_empty() {
         return Err(AppError::bad_input("input.content", "no cards in the file"));
     }
-    let existing = fronts_in(platform, user, topic).await?;
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut fronts = fronts_in(platform, user, topic).await?;
     let mut report = Vec::with_capacity(rows.len());
     let mut cards = Vec::with_capacity(rows.len());
     for (line, fields) in rows {
@@ -225,15 +224,7 @@ pub(crate) async fn import(
             if fields.len() < 2 {
                 return Err("a row needs a front and a back".to_owned());
             }
-            let front = check_side(&fields[0], "front", MAX_FRONT)?;
-            let back = check_side(&fields[1], "back", MAX_BACK)?;
-            let key = front.to_lowercase();
-            if existing.contains(&key) {
-                return Err("a card with this front is in the topic already".to_owned());
-            }
-            if let Some(first) = seen.get(&key) {
-                return Err(format!("the same front as line {first}"));
-            }
+            let (front, back) = fronts.check(&fields[0], &fields[1], line, "line")?;
             let tags = stored_tags(
                 fields
                     .get(tags_at)
@@ -241,7 +232,6 @@ pub(crate) async fn import(
                     .unwrap_or_default()
                     .split_whitespace(),
             )?;
-            seen.insert(key, line);
             Ok((front, back, tags))
         })();
         match checked {
@@ -250,14 +240,10 @@ pub(crate) async fn import(
         }
         report.push(row);
     }
-    let refused = report.iter().any(|row| row.error.is_some());
-    if refused || dry_run {
-        return Ok(ImportReport {
-            created: 0,
-            dry_run,
-            rows: report,
-        });
-    }
+    let report = match to_store(report, dry_run) {
+        Ok(report) => report,
+        Err(answer) => return Ok(answer),
+    };
     let txn = begin_write(&platform.db).await?;
     check_room(&txn, user, cards.len()).await?;
     let now = platform.clock.now();
@@ -300,13 +286,56 @@ pub(crate) async fn check_topic(platform: &Platform, topic: Uuid) -> AppResult<(
         })
 }
 
+/// An import's answer without storing anything, when a row was refused or it is a dry run;
+/// else the report, to store.
+pub(crate) fn to_store(
+    rows: Vec<RowReport>,
+    dry_run: bool,
+) -> Result<Vec<RowReport>, ImportReport> {
+    if dry_run || rows.iter().any(|row| row.error.is_some()) {
+        Err(ImportReport {
+            created: 0,
+            dry_run,
+            rows,
+        })
+    } else {
+        Ok(rows)
+    }
+}
+
+/// The fronts an import must not repeat: those in the topic, and those it has read so far.
+pub(crate) struct Fronts {
+    existing: HashSet<String>,
+    seen: HashMap<String, u64>,
+}
+
+impl Fronts {
+    /// Both sides checked, and the front new to the topic and to the import (`unit` names
+    /// `place` in a refusal: "line", "note").
+    pub(crate) fn check(
+        &mut self,
+        front: &str,
+        back: &str,
+        place: u64,
+        unit: &str,
+    ) -> Result<(String, String), String> {
+        let front = check_side(front, "front", MAX_FRONT)?;
+        let back = check_side(back, "back", MAX_BACK)?;
+        let key = front.to_lowercase();
+        if self.existing.contains(&key) {
+            return Err("a card with this front is in the topic already".to_owned());
+        }
+        if let Some(first) = self.seen.get(&key) {
+            return Err(format!("the same front as {unit} {first}"));
+        }
+        self.seen.insert(key, place);
+        Ok((front, back))
+    }
+}
+
 /// The fronts (lower-cased) of `user`'s cards in `topic`: an import's duplicates.
-pub(crate) async fn fronts_in(
-    platform: &Platform,
-    user: Uuid,
-    topic: Uuid,
-) -> AppResult<HashSet<String>> {
-    Ok(flashcard::Entity::find()
+pub(crate) async fn fronts_in(platform: &Platform, user: Uuid, topic: Uuid) -> AppResult<Fronts> {
+    let existing = flashcard::Entity::find()
         .select_only()
         .column(flashcard::Column::Front)
         .filter(flashcard::Column::OwnerId.eq(user))
@@ -316,7 +345,11 @@ pub(crate) async fn fronts_in(
         .await?
         .into_iter()
         .map(|front| front.to_lowercase())
-        .collect())
+        .collect();
+    Ok(Fronts {
+        existing,
+        seen: HashMap::new(),
+    })
 }
 
 /// Refuses `adding` cards that would take `user` past the deck's limit (inside the import's
