@@ -86,7 +86,7 @@ struct DueRow {
 /// `(1 + f·t/S)^-d`; SM-2: `0.9^(t/I)`), so the `limit` least retrievable cards overall are
 /// among the rows returned, and only those are scored exactly; the two kinds' ratios are not
 /// comparable, hence one ranking per kind. A learner with thousands of overdue cards costs
-/// two top-N sorts over one index range in the database and `2 × limit` rows here.
+/// one index range and two top-N sorts in the database and `2 × limit` rows here.
 fn due_ranking(
     backend: DbBackend,
     user: Uuid,
@@ -94,10 +94,10 @@ fn due_ranking(
     now: DateTime<Utc>,
     limit: usize,
 ) -> Statement {
+    // `date_part` answers a double; `EXTRACT` a numeric, slower to divide.
     let elapsed = match backend {
         DbBackend::Postgres => {
-            "GREATEST(COALESCE(CAST(EXTRACT(EPOCH FROM ($2 - last_reviewed_at)) \
-             AS DOUBLE PRECISION) / 86400.0, 0), 0)"
+            "GREATEST(COALESCE(date_part('epoch', $2 - last_reviewed_at) / 86400.0, 0), 0)"
         }
         _ => "MAX(COALESCE(julianday($2) - julianday(last_reviewed_at), 0), 0)",
     };
@@ -107,20 +107,22 @@ fn due_ranking(
     } else {
         ""
     };
-    let due = format!("owner_id = $1 AND review_count > 0 AND next_review_at <= $2{topic_filter}");
-    // Two top-N sorts (cheaper than ranking every row with a window) and an uncorrelated
-    // count, which both databases evaluate once.
+    // The due cards are read once (materialised), then two top-N sorts, cheaper than ranking
+    // every row with a window, and a count of them.
     let ranked = |alias: &str, kind: &str, key: &str| {
         format!(
-            "SELECT * FROM (SELECT id, stability, fsrs_difficulty, interval_days, \
-                    last_reviewed_at, next_review_at, \
-                    (SELECT COUNT(*) FROM flashcards WHERE {due}) AS due \
-               FROM flashcards WHERE {due} AND {kind} \
-              ORDER BY {key} DESC, next_review_at, id LIMIT $3) AS {alias}"
+            "SELECT *, (SELECT COUNT(*) FROM due_cards) AS due \
+               FROM (SELECT * FROM due_cards WHERE {kind} \
+                      ORDER BY {key} DESC, next_review_at, id LIMIT $3) AS {alias}"
         )
     };
     let sql = format!(
-        "{} UNION ALL {}",
+        "WITH due_cards AS MATERIALIZED ( \
+           SELECT id, stability, fsrs_difficulty, interval_days, last_reviewed_at, \
+                  next_review_at \
+             FROM flashcards \
+            WHERE owner_id = $1 AND review_count > 0 AND next_review_at <= $2{topic_filter}) \
+         {} UNION ALL {}",
         ranked(
             "by_stability",
             fsrs,
