@@ -60,7 +60,11 @@ pub(crate) struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Fetches any object by its global id; null when it does not exist.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The object's global id.")] id: ID,
+    ) -> Result<Option<Node>> {
         let (type_name, uuid) = ids::decode_any(&id, "id")?;
         let platform = ctx.platform()?;
         let moderator = ctx.viewer().role().is_some_and(|r| r >= Role::Moderator);

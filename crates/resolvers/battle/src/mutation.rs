@@ -29,6 +29,9 @@ impl BattleMutation {
     async fn create_battle_room(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The room's settings: topic, question count and time, player limit, privacy and solo play."
+        )]
         input: CreateBattleRoomInput,
     ) -> Result<BattleRoom> {
         let host = ctx.viewer().require_user()?;
@@ -56,7 +59,12 @@ impl BattleMutation {
     }
 
     /// Joins a lobby by its code (joining a room you are in is a no-op).
-    async fn join_battle_room(&self, ctx: &Context<'_>, code: String) -> Result<BattleRoom> {
+    async fn join_battle_room(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The room's code, 6 letters and digits like K7QW3N (any case).")]
+        code: String,
+    ) -> Result<BattleRoom> {
         let user = ctx.viewer().require_user()?;
         let platform = ctx.platform()?;
         let room = rooms::join(platform, BattleSettings::of(ctx)?, user, &code).await?;
@@ -65,7 +73,11 @@ impl BattleMutation {
 
     /// Leaves a room; a host's role passes to the longest-present player, and an empty room
     /// is cancelled.
-    async fn leave_battle_room(&self, ctx: &Context<'_>, room_id: ID) -> Result<bool> {
+    async fn leave_battle_room(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The room's global id.")] room_id: ID,
+    ) -> Result<bool> {
         let user = ctx.viewer().require_user()?;
         let room_id = ids::decode(&room_id, BATTLE_ROOM_TYPE, "roomId")?;
         rooms::leave(ctx.platform()?, user, room_id).await?;
@@ -73,7 +85,12 @@ impl BattleMutation {
     }
 
     /// Removes a player (the host).
-    async fn kick_player(&self, ctx: &Context<'_>, room_id: ID, user_id: ID) -> Result<BattleRoom> {
+    async fn kick_player(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The room's global id.")] room_id: ID,
+        #[graphql(desc = "The user's global id.")] user_id: ID,
+    ) -> Result<BattleRoom> {
         let host = ctx.viewer().require_user()?;
         let room_id = ids::decode(&room_id, BATTLE_ROOM_TYPE, "roomId")?;
         let user_id = ids::decode(&user_id, USER_TYPE, "userId")?;
@@ -83,7 +100,11 @@ impl BattleMutation {
     }
 
     /// Starts the battle (the host; at least 2 players unless the room allows solo).
-    async fn start_battle(&self, ctx: &Context<'_>, room_id: ID) -> Result<BattleRoom> {
+    async fn start_battle(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The room's global id.")] room_id: ID,
+    ) -> Result<BattleRoom> {
         let user = ctx.viewer().require_user()?;
         let room_id = ids::decode(&room_id, BATTLE_ROOM_TYPE, "roomId")?;
         let platform = ctx.platform()?;
@@ -93,7 +114,11 @@ impl BattleMutation {
 
     /// Matchmaking: joins the fullest open public quick-match lobby of the topic, or opens
     /// one. It starts when full, or 30 s after its second player joined.
-    async fn quick_match(&self, ctx: &Context<'_>, topic_id: Option<ID>) -> Result<BattleRoom> {
+    async fn quick_match(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The topic's global id, if any.")] topic_id: Option<ID>,
+    ) -> Result<BattleRoom> {
         let user = ctx.viewer().require_user()?;
         let topic_id = topic_id
             .map(|t| ids::decode(&t, TOPIC_TYPE, "topicId"))

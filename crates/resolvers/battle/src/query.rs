@@ -23,7 +23,11 @@ pub struct BattleQuery;
 #[Object]
 impl BattleQuery {
     /// A room (signed-in users; a private room only for its players); null when unknown.
-    async fn battle_room(&self, ctx: &Context<'_>, id: ID) -> Result<Option<BattleRoom>> {
+    async fn battle_room(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The room's global id.")] id: ID,
+    ) -> Result<Option<BattleRoom>> {
         let viewer = ctx.viewer().require_user()?;
         let id = ids::decode(&id, BATTLE_ROOM_TYPE, "id")?;
         Ok(rooms::visible(ctx.platform()?, viewer, id)

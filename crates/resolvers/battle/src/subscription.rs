@@ -64,7 +64,7 @@ impl BattleSubscription {
     async fn battle_room(
         &self,
         ctx: &Context<'_>,
-        room_id: ID,
+        #[graphql(desc = "The room's global id.")] room_id: ID,
     ) -> Result<impl Stream<Item = Result<BattleEvent>>> {
         let user = ctx.viewer().require_user()?;
         let room = ids::decode(&room_id, BATTLE_ROOM_TYPE, "roomId")?;

@@ -44,6 +44,9 @@ impl CommunityMutation {
     async fn submit_question(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The proposed question: its topic, prompt, choices, explanation, difficulty and tags."
+        )]
         input: SubmitQuestionInput,
     ) -> Result<Submission> {
         let author = ctx.viewer().require_user()?;
@@ -58,6 +61,9 @@ impl CommunityMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The submission's global id.")] id: ID,
+        #[graphql(
+            desc = "The whole revised question: its topic, prompt, choices, explanation, difficulty and tags."
+        )]
         input: SubmitQuestionInput,
     ) -> Result<Submission> {
         let author = ctx.viewer().require_user()?;
@@ -75,7 +81,8 @@ impl CommunityMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The submission's global id.")] id: ID,
-        verdict: Verdict,
+        #[graphql(desc = "Your vote: approve, reject or request changes.")] verdict: Verdict,
+        #[graphql(desc = "Why, at most 1,000 characters; required to reject or request changes.")]
         comment: Option<String>,
     ) -> Result<Submission> {
         let submission_id = ids::decode(&id, SUBMISSION_TYPE, "id")?;

@@ -51,7 +51,9 @@ impl CommunityQuery {
         #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
             String,
         >,
-        status: Option<SubmissionStatus>,
+        #[graphql(desc = "Only submissions with this status, if any.")] status: Option<
+            SubmissionStatus,
+        >,
     ) -> Result<Option<Connection<String, Submission>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let author = ctx.viewer().require_user()?;
@@ -61,7 +63,11 @@ impl CommunityQuery {
 
     /// One submission with its reviews, for its author and for reviewers; null when it does
     /// not exist.
-    async fn submission(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Submission>> {
+    async fn submission(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The submission's global id.")] id: ID,
+    ) -> Result<Option<Submission>> {
         let id = ids::decode(&id, SUBMISSION_TYPE, "id")?;
         Ok(submissions::find_visible(ctx.platform()?, ctx.viewer(), id)
             .await?

@@ -109,7 +109,11 @@ impl GamificationQuery {
     }
 
     /// Someone's public progress; null when there is no such user.
-    async fn user_profile(&self, ctx: &Context<'_>, id: ID) -> Result<Option<UserProfile>> {
+    async fn user_profile(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's global id.")] id: ID,
+    ) -> Result<Option<UserProfile>> {
         let user = ids::decode(&id, USER_TYPE, "id")?;
         let platform = ctx.platform()?;
         let Some(model) = agora_identity::api::users_by_ids(platform, &[user])
@@ -133,7 +137,11 @@ impl GamificationQuery {
     }
 
     /// Text and links to share someone's progress (`NOT_FOUND` for no such user).
-    async fn share_card(&self, ctx: &Context<'_>, user_id: ID) -> Result<Option<ShareCard>> {
+    async fn share_card(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's global id.")] user_id: ID,
+    ) -> Result<Option<ShareCard>> {
         let user = ids::decode(&user_id, USER_TYPE, "userId")?;
         let platform = ctx.platform()?;
         let model = agora_identity::api::users_by_ids(platform, &[user])
@@ -168,10 +176,10 @@ impl GamificationQuery {
     async fn leaderboard(
         &self,
         ctx: &Context<'_>,
-        scope: LeaderboardScope,
+        #[graphql(desc = "Which board: GLOBAL, WEEKLY, MONTHLY or TOPIC.")] scope: LeaderboardScope,
         #[graphql(desc = "The topic's global id, if any.")] topic_id: Option<ID>,
-        #[graphql(default = 10)] first: Option<i32>,
-        after: Option<String>,
+        #[graphql(default = 10, desc = "At most this many entries, 1 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
     ) -> Result<Leaderboard> {
         let platform = ctx.platform()?;
         let limit = page_size(first)?;

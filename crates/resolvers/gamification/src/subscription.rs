@@ -29,9 +29,9 @@ impl GamificationSubscription {
     async fn leaderboard_changed(
         &self,
         ctx: &Context<'_>,
-        scope: LeaderboardScope,
-        topic_id: Option<ID>,
-        #[graphql(default = 10)] first: Option<i32>,
+        #[graphql(desc = "Which board: GLOBAL, WEEKLY, MONTHLY or TOPIC.")] scope: LeaderboardScope,
+        #[graphql(desc = "The topic's global id, if any.")] topic_id: Option<ID>,
+        #[graphql(default = 10, desc = "At most this many entries, 1 to 100.")] first: Option<i32>,
     ) -> Result<impl Stream<Item = Result<Leaderboard>>> {
         let platform = ctx.platform()?.clone();
         let limit = page_size(first)?;

@@ -24,7 +24,12 @@ pub struct IdentityMutation;
 #[Object]
 impl IdentityMutation {
     /// Creates an account and signs in. The first account of an empty database is an ADMIN.
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account: its e-mail address, password and display name.")]
+        input: RegisterInput,
+    ) -> Result<AuthPayload> {
         let account = accounts::NewAccount {
             email: input.email,
             password: input.password,
@@ -36,7 +41,11 @@ impl IdentityMutation {
     }
 
     /// Signs in. Five failures within 15 minutes lock the address for the rest of the window.
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's e-mail address and password.")] input: LoginInput,
+    ) -> Result<AuthPayload> {
         Ok(AuthPayload(
             sessions::login(ctx.platform()?, &input.email, &input.password).await?,
         ))
@@ -46,7 +55,7 @@ impl IdentityMutation {
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
-        refresh_token: String,
+        #[graphql(desc = "The refresh token to exchange; it works once.")] refresh_token: String,
     ) -> Result<AuthPayload> {
         Ok(AuthPayload(
             sessions::refresh(ctx.platform()?, &refresh_token).await?,
@@ -55,12 +64,21 @@ impl IdentityMutation {
 
     /// Ends the session of a refresh token (its access tokens stop working at once). False when
     /// the token is unknown or already ended.
-    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A refresh token of the session to end.")] refresh_token: String,
+    ) -> Result<bool> {
         Ok(sessions::logout(ctx.platform()?, &refresh_token).await?)
     }
 
     /// Changes your display name or time zone.
-    async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> Result<User> {
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new display name and time zone; omitted fields stay as they are.")]
+        input: UpdateProfileInput,
+    ) -> Result<User> {
         let user_id = ctx.viewer().require_user()?;
         let changes = accounts::ProfileChanges {
             display_name: input.display_name,
@@ -72,7 +90,11 @@ impl IdentityMutation {
     }
 
     /// Changes your password; every other session ends.
-    async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<bool> {
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The password in use now and the new one.")] input: ChangePasswordInput,
+    ) -> Result<bool> {
         let Viewer::User(user) = ctx.viewer() else {
             return Err(AppError::Unauthenticated(
                 "sign in with your password to change it".into(),
@@ -91,7 +113,12 @@ impl IdentityMutation {
     }
 
     /// Sets a user's role (admins).
-    async fn set_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> Result<User> {
+    async fn set_user_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's global id.")] user_id: ID,
+        #[graphql(desc = "The user's new role.")] role: Role,
+    ) -> Result<User> {
         let admin = ctx.viewer().require_role(Role::Admin)?;
         let target = ids::decode(&user_id, USER_TYPE, "userId")?;
         Ok(User::new(
@@ -103,7 +130,7 @@ impl IdentityMutation {
     async fn create_api_key(
         &self,
         ctx: &Context<'_>,
-        input: CreateApiKeyInput,
+        #[graphql(desc = "The new key: its name and scopes.")] input: CreateApiKeyInput,
     ) -> Result<CreatedApiKey> {
         let Viewer::User(user) = ctx.viewer() else {
             return match ctx.viewer() {
@@ -127,7 +154,11 @@ impl IdentityMutation {
     }
 
     /// Revokes one of your keys (admins: anyone's). False if it was already revoked.
-    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The API key's global id.")] id: ID,
+    ) -> Result<bool> {
         ctx.viewer().require_user()?;
         let key_id = ids::decode(&id, API_KEY_TYPE, "id")?;
         Ok(api_keys::revoke(ctx.platform()?, ctx.viewer(), key_id).await?)
@@ -135,7 +166,11 @@ impl IdentityMutation {
 
     /// Sends a reset link if the address has an account. Always true: the answer does not tell
     /// whether it does.
-    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's e-mail address.")] email: String,
+    ) -> Result<bool> {
         one_time::request_password_reset(ctx.platform()?, &email).await?;
         Ok(true)
     }
@@ -144,15 +179,21 @@ impl IdentityMutation {
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The token from the reset link; it works once, within 1 hour.")]
         token: String,
-        new_password: String,
+        #[graphql(desc = "The new password (same policy as registration).")] new_password: String,
     ) -> Result<bool> {
         one_time::reset_password(ctx.platform()?, &token, &new_password).await?;
         Ok(true)
     }
 
     /// Confirms an e-mail address with the token from the verification link.
-    async fn verify_email(&self, ctx: &Context<'_>, token: String) -> Result<User> {
+    async fn verify_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token from the verification link; it works once, within 24 hours.")]
+        token: String,
+    ) -> Result<User> {
         Ok(User::new(
             one_time::verify_email(ctx.platform()?, &token).await?,
         ))

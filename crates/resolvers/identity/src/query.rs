@@ -42,7 +42,7 @@ impl IdentityQuery {
         #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
             String,
         >,
-        role: Option<Role>,
+        #[graphql(desc = "Only users with this role, if any.")] role: Option<Role>,
         #[graphql(desc = "Case-insensitive part of an e-mail or display name.")] search: Option<
             String,
         >,

@@ -37,7 +37,12 @@ fn article_draft(input: ArticleInput) -> Result<articles::ArticleDraft> {
 #[Object]
 impl KnowledgeMutation {
     /// Creates a topic (moderators).
-    async fn create_topic(&self, ctx: &Context<'_>, input: CreateTopicInput) -> Result<Topic> {
+    async fn create_topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new topic: its name, slug, parent and description.")]
+        input: CreateTopicInput,
+    ) -> Result<Topic> {
         ctx.viewer().require_role(Role::Moderator)?;
         let parent_id = input
             .parent_id
@@ -61,6 +66,7 @@ impl KnowledgeMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The topic's global id.")] id: ID,
+        #[graphql(desc = "The new name, slug, parent or description; omitted fields stay.")]
         input: UpdateTopicInput,
     ) -> Result<Topic> {
         ctx.viewer().require_role(Role::Moderator)?;
@@ -105,6 +111,9 @@ impl KnowledgeMutation {
     async fn create_question(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The new question: its topic, prompt, choices, explanation, difficulty, tags and status."
+        )]
         input: CreateQuestionInput,
     ) -> Result<Question> {
         let author = ctx.viewer().require_role(Role::Moderator)?;
@@ -131,6 +140,9 @@ impl KnowledgeMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The question's global id.")] id: ID,
+        #[graphql(
+            desc = "The fields to change; omitted fields stay, new choices replace all old ones."
+        )]
         input: UpdateQuestionInput,
     ) -> Result<Question> {
         ctx.viewer().require_role(Role::Moderator)?;
@@ -155,7 +167,11 @@ impl KnowledgeMutation {
     }
 
     /// Withdraws a question from play (moderators).
-    async fn archive_question(&self, ctx: &Context<'_>, id: ID) -> Result<Question> {
+    async fn archive_question(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The question's global id.")] id: ID,
+    ) -> Result<Question> {
         ctx.viewer().require_role(Role::Moderator)?;
         let id = ids::decode(&id, QUESTION_TYPE, "id")?;
         Ok(Question::new(
@@ -168,7 +184,10 @@ impl KnowledgeMutation {
     async fn import_questions(
         &self,
         ctx: &Context<'_>,
-        format: TransferFormat,
+        #[graphql(desc = "The format of `data`: JSON or CSV.")] format: TransferFormat,
+        #[graphql(
+            desc = "The rows to import, at most 1,000, as a JSON array or CSV with a header line."
+        )]
         data: String,
         #[graphql(desc = "Check every row, write nothing (default false).")] dry_run: Option<bool>,
     ) -> Result<ImportReport> {
@@ -180,7 +199,12 @@ impl KnowledgeMutation {
     }
 
     /// Writes an article (moderators).
-    async fn create_article(&self, ctx: &Context<'_>, input: ArticleInput) -> Result<Article> {
+    async fn create_article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new article: its topic, title, summary, body, tags and status.")]
+        input: ArticleInput,
+    ) -> Result<Article> {
         let author = ctx.viewer().require_role(Role::Moderator)?;
         Ok(Article(
             articles::create(ctx.platform()?, Some(author), article_draft(input)?).await?,
@@ -192,7 +216,7 @@ impl KnowledgeMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The article's global id.")] id: ID,
-        input: ArticleInput,
+        #[graphql(desc = "The fields to change; omitted fields stay.")] input: ArticleInput,
     ) -> Result<Article> {
         ctx.viewer().require_role(Role::Moderator)?;
         let id = ids::decode(&id, ARTICLE_TYPE, "id")?;

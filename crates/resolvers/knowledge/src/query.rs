@@ -82,7 +82,12 @@ pub(crate) async fn question_page(
 #[Object]
 impl KnowledgeQuery {
     /// Subtopics of `parentId`, or the root topics.
-    async fn topics(&self, ctx: &Context<'_>, parent_id: Option<ID>) -> Result<Vec<Topic>> {
+    async fn topics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The parent topic's global id; omitted for the root topics.")]
+        parent_id: Option<ID>,
+    ) -> Result<Vec<Topic>> {
         let parent = parent_id
             .map(|id| ids::decode(&id, TOPIC_TYPE, "parentId"))
             .transpose()?;
@@ -95,7 +100,9 @@ impl KnowledgeQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The topic's global id.")] id: Option<ID>,
-        slug: Option<String>,
+        #[graphql(desc = "The topic's path (`science/physics`) or unambiguous slug.")] slug: Option<
+            String,
+        >,
     ) -> Result<Option<Topic>> {
         let platform = ctx.platform()?;
         let found = match (id, slug) {
@@ -125,6 +132,7 @@ impl KnowledgeQuery {
         #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
             String,
         >,
+        #[graphql(desc = "Which questions: by topic, tags, difficulty, status or text.")]
         filter: Option<QuestionFilterInput>,
     ) -> Result<Connection<String, Question>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
@@ -134,7 +142,11 @@ impl KnowledgeQuery {
     }
 
     /// One question; null when it does not exist or is not published (moderators see all).
-    async fn question(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Question>> {
+    async fn question(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The question's global id.")] id: ID,
+    ) -> Result<Option<Question>> {
         let id = ids::decode(&id, QUESTION_TYPE, "id")?;
         let found = questions::by_ids(&ctx.platform()?.db, &[id]).await?.pop();
         Ok(found
@@ -160,6 +172,9 @@ impl KnowledgeQuery {
             String,
         >,
         #[graphql(desc = "The topic's global id, if any.")] topic_id: Option<ID>,
+        #[graphql(
+            desc = "Only this status (default PUBLISHED); other than PUBLISHED needs a moderator."
+        )]
         status: Option<ContentStatus>,
     ) -> Result<Connection<String, Article>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
@@ -176,9 +191,11 @@ impl KnowledgeQuery {
     async fn search(
         &self,
         ctx: &Context<'_>,
-        query: String,
-        #[graphql(default = 10)] first: i32,
-        kinds: Option<Vec<crate::service::search::SearchKind>>,
+        #[graphql(desc = "The words to look for, 1 to 200 characters.")] query: String,
+        #[graphql(default = 10, desc = "At most this many hits, 1 to 50.")] first: i32,
+        #[graphql(desc = "Only hits of these kinds (default both).")] kinds: Option<
+            Vec<crate::service::search::SearchKind>,
+        >,
     ) -> Result<Vec<crate::types::SearchHit>> {
         let hits = crate::service::search::search(
             ctx.platform()?,
@@ -198,7 +215,9 @@ impl KnowledgeQuery {
     async fn export_questions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which questions: by topic, tags, difficulty, status or text.")]
         filter: Option<QuestionFilterInput>,
+        #[graphql(desc = "The file format: JSON or CSV.")]
         format: crate::service::transfer::TransferFormat,
     ) -> Result<Option<String>> {
         ctx.viewer().require_role(Role::Moderator)?;
@@ -212,7 +231,11 @@ impl KnowledgeQuery {
     }
 
     /// One article; null when it does not exist or is not published (moderators see all).
-    async fn article(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Article>> {
+    async fn article(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The article's global id.")] id: ID,
+    ) -> Result<Option<Article>> {
         let id = ids::decode(&id, ARTICLE_TYPE, "id")?;
         let found = match articles::find(&ctx.platform()?.db, id).await {
             Ok(article) => Some(article),

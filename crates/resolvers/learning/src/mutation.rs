@@ -36,6 +36,7 @@ impl LearningMutation {
     async fn create_flashcard(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The new flashcard: its topic, sides, difficulty label and tags.")]
         input: CreateFlashcardInput,
     ) -> Result<Flashcard> {
         let user = ctx.viewer().require_user()?;
@@ -56,6 +57,9 @@ impl LearningMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The flashcard's global id.")] id: ID,
+        #[graphql(
+            desc = "The new topic, sides, difficulty label or tags; fields left out stay as they are."
+        )]
         input: UpdateFlashcardInput,
     ) -> Result<Flashcard> {
         let user = ctx.viewer().require_user()?;
@@ -77,7 +81,11 @@ impl LearningMutation {
 
     /// Deletes one of your flashcards and its review history; returns its id (`NOT_FOUND` when
     /// you have no such card).
-    async fn delete_flashcard(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    async fn delete_flashcard(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The flashcard's global id.")] id: ID,
+    ) -> Result<ID> {
         let user = ctx.viewer().require_user()?;
         let id = ids::decode(&id, FLASHCARD_TYPE, "id")?;
         service::delete(ctx.platform()?, user, id).await?;
@@ -90,6 +98,7 @@ impl LearningMutation {
     async fn review_flashcard(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The due card and how well you recalled it, 0 to 5.")]
         input: ReviewFlashcardInput,
     ) -> Result<Flashcard> {
         let user = ctx.viewer().require_user()?;
@@ -102,7 +111,11 @@ impl LearningMutation {
     /// Marks a topic complete for you once you have studied it (two passing reviews of your
     /// cards in it, each on a later day than its card was made; `BAD_USER_INPUT` before that);
     /// points (`TOPIC_COMPLETED`) come the first time only.
-    async fn complete_topic(&self, ctx: &Context<'_>, topic_id: ID) -> Result<TopicCompletion> {
+    async fn complete_topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The topic's global id.")] topic_id: ID,
+    ) -> Result<TopicCompletion> {
         let user = ctx.viewer().require_user()?;
         let topic = ids::decode(&topic_id, TOPIC_TYPE, "topicId")?;
         let (model, first_time) = service::complete_topic(ctx.platform()?, user, topic).await?;

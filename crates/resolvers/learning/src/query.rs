@@ -44,7 +44,7 @@ impl LearningQuery {
         search: Option<String>,
         #[graphql(desc = "Only cards in this state.")] state: Option<FlashcardState>,
         #[graphql(desc = "Only cards with this tag (any case).")] tag: Option<String>,
-        first: Option<i32>,
+        #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
         #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
         #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
         #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
@@ -69,7 +69,11 @@ impl LearningQuery {
     }
 
     /// One of your flashcards; null if there is none with that id among yours.
-    async fn flashcard(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Flashcard>> {
+    async fn flashcard(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The flashcard's global id.")] id: ID,
+    ) -> Result<Option<Flashcard>> {
         let user = ctx.viewer().require_user()?;
         let id = ids::decode(&id, FLASHCARD_TYPE, "id")?;
         match service::own_card(&ctx.platform()?.db, user, id).await {

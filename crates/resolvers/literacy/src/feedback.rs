@@ -46,7 +46,7 @@ impl MockTestFeedback {
     async fn recommended_words(
         &self,
         ctx: &async_graphql::Context<'_>,
-        #[graphql(default = 5)] first: i32,
+        #[graphql(default = 5, desc = "How many words, 1 to 20.")] first: i32,
     ) -> async_graphql::Result<Vec<RecommendedWord>> {
         let first = checked_count(first)?;
         let platform = agora_platform::context::ContextExt::platform(ctx)?;

@@ -27,7 +27,11 @@ pub struct LiteracyMutation;
 #[Object]
 impl LiteracyMutation {
     /// Practise `levelId` from now on (any unlocked level; `FORBIDDEN` for a locked one).
-    async fn choose_level(&self, ctx: &Context<'_>, level_id: ID) -> Result<LiteracyProgress> {
+    async fn choose_level(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The level's global id.")] level_id: ID,
+    ) -> Result<LiteracyProgress> {
         let user = ctx.viewer().require_user()?;
         let level = ids::decode(&level_id, LEVEL_TYPE, "levelId")?;
         let platform = ctx.platform()?;
@@ -45,8 +49,9 @@ impl LiteracyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The word's global id.")] word_id: ID,
+        #[graphql(desc = "What your speech recogniser heard, 1 to 200 characters.")]
         transcript: String,
-        duration_ms: i32,
+        #[graphql(desc = "How long you spoke, in milliseconds: 0 to 60,000.")] duration_ms: i32,
     ) -> Result<PracticeResult> {
         let user = ctx.viewer().require_user()?;
         let word_id = ids::decode(&word_id, WORD_TYPE, "wordId")?;
@@ -59,7 +64,11 @@ impl LiteracyMutation {
     /// Opens a mock test of ten words of `levelId` (or returns the one open). `FORBIDDEN`
     /// until 80% of the level's words are mastered (the message says how many are left), and
     /// during the cool-down after a failed or expired test.
-    async fn start_mock_test(&self, ctx: &Context<'_>, level_id: ID) -> Result<MockTest> {
+    async fn start_mock_test(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The level's global id.")] level_id: ID,
+    ) -> Result<MockTest> {
         let user = ctx.viewer().require_user()?;
         let level = ids::decode(&level_id, LEVEL_TYPE, "levelId")?;
         let settings = LiteracySettings::of(ctx)?;
@@ -75,8 +84,9 @@ impl LiteracyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The test's global id.")] test_id: ID,
         #[graphql(desc = "The word's global id.")] word_id: ID,
+        #[graphql(desc = "What your speech recogniser heard, 1 to 200 characters.")]
         transcript: String,
-        duration_ms: i32,
+        #[graphql(desc = "How long you spoke, in milliseconds: 0 to 60,000.")] duration_ms: i32,
     ) -> Result<MockTestAnswer> {
         let user = ctx.viewer().require_user()?;
         let test = ids::decode(&test_id, MOCK_TEST_TYPE, "testId")?;
@@ -99,7 +109,11 @@ impl LiteracyMutation {
 
     /// Finishes your open test: 70% or more passes and unlocks the next level (the first
     /// pass of a level: `MOCK_TEST_PASSED`, points). Unanswered words count as failed.
-    async fn finish_mock_test(&self, ctx: &Context<'_>, test_id: ID) -> Result<MockTest> {
+    async fn finish_mock_test(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The test's global id.")] test_id: ID,
+    ) -> Result<MockTest> {
         let user = ctx.viewer().require_user()?;
         let test = ids::decode(&test_id, MOCK_TEST_TYPE, "testId")?;
         Ok(MockTest(mock::finish(ctx.platform()?, user, test).await?))

@@ -32,7 +32,11 @@ impl LiteracyQuery {
     }
 
     /// One level; null if there is none with that id.
-    async fn literacy_level(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Level>> {
+    async fn literacy_level(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The level's global id.")] id: ID,
+    ) -> Result<Option<Level>> {
         let id = ids::decode(&id, LEVEL_TYPE, "id")?;
         Ok(found(
             levels::find(&ctx.platform()?.db, id).await.map(Level),
@@ -40,7 +44,11 @@ impl LiteracyQuery {
     }
 
     /// One word; null if there is none with that id.
-    async fn word(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Word>> {
+    async fn word(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The word's global id.")] id: ID,
+    ) -> Result<Option<Word>> {
         let id = ids::decode(&id, WORD_TYPE, "id")?;
         Ok(found(
             levels::word(&ctx.platform()?.db, id).await.map(Word),
@@ -60,7 +68,11 @@ impl LiteracyQuery {
     }
 
     /// One of your mock tests; null if you have none with that id.
-    async fn mock_test(&self, ctx: &Context<'_>, id: ID) -> Result<Option<MockTest>> {
+    async fn mock_test(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The test's global id.")] id: ID,
+    ) -> Result<Option<MockTest>> {
         let user = ctx.viewer().require_user()?;
         let id = ids::decode(&id, MOCK_TEST_TYPE, "id")?;
         Ok(crate::api::mock_test_node(ctx.platform()?, user, id).await?)
@@ -72,7 +84,7 @@ impl LiteracyQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The level's global id, if any.")] level_id: Option<ID>,
-        #[graphql(default = 5)] first: i32,
+        #[graphql(default = 5, desc = "How many words, 1 to 20.")] first: i32,
     ) -> Result<Option<Vec<RecommendedWord>>> {
         let user = ctx.viewer().require_user()?;
         let first = feedback::checked_count(first)?;
@@ -95,7 +107,11 @@ impl LiteracyQuery {
 
     /// How hard any word is to read and why, with its sounds, syllables, meaning, tips and a
     /// picture card. `text`: one word of 1–64 letters.
-    async fn analyze_word(&self, text: String) -> Result<WordAnalysis> {
+    async fn analyze_word(
+        &self,
+        #[graphql(desc = "One word of 1 to 64 letters (an apostrophe inside is fine).")]
+        text: String,
+    ) -> Result<WordAnalysis> {
         let text = lexicon::check_word(&text, "text")?;
         Ok(WordAnalysis(lexicon::analyze(&text)))
     }

@@ -70,6 +70,9 @@ impl NotificationsMutation {
     async fn update_notification_preferences(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The choices: each a kind, a channel and whether to deliver it there, each pair at most once."
+        )]
         input: Vec<NotificationPreferenceInput>,
     ) -> Result<Vec<NotificationPreference>> {
         let user = ctx.viewer().require_user()?;

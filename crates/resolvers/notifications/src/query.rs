@@ -31,7 +31,11 @@ impl NotificationsQuery {
         #[graphql(desc = "End before this cursor (a page's `startCursor`).")] before: Option<
             String,
         >,
-        #[graphql(default_with = "Some(false)")] unread_only: Option<bool>,
+        #[graphql(
+            default_with = "Some(false)",
+            desc = "Only the unread ones (default false)."
+        )]
+        unread_only: Option<bool>,
     ) -> Result<Option<Connection<String, Notification>>> {
         let page = PageRequest::<TimeCursor>::from_args(first, after, last, before)?;
         let user = ctx.viewer().require_user()?;

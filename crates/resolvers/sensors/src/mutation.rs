@@ -24,6 +24,7 @@ impl SensorsMutation {
     async fn create_station(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The new station: its name, coordinates, city, country and provider.")]
         input: CreateStationInput,
     ) -> Result<Station> {
         let created = stations::create(
@@ -46,6 +47,9 @@ impl SensorsMutation {
     async fn update_station(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The station's global id and its new name, coordinates, city, country or provider."
+        )]
         input: UpdateStationInput,
     ) -> Result<Station> {
         let id = ids::decode(&input.id, STATION_TYPE, "input.id")?;
@@ -68,7 +72,11 @@ impl SensorsMutation {
 
     /// Removes a station with all its readings (admins); returns its id (`NOT_FOUND` when it
     /// was already gone).
-    async fn delete_station(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    async fn delete_station(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The station's global id.")] id: ID,
+    ) -> Result<ID> {
         let id = ids::decode(&id, STATION_TYPE, "id")?;
         if !stations::delete(ctx.platform()?, ctx.viewer(), id).await? {
             return Err(AppError::NotFound("no such station".into()).into());
@@ -78,7 +86,11 @@ impl SensorsMutation {
 
     /// Creates a device key (`SENSORS_WRITE`) bound to the station (admins); its secret is in
     /// the answer and nowhere else.
-    async fn create_station_key(&self, ctx: &Context<'_>, station_id: ID) -> Result<CreatedApiKey> {
+    async fn create_station_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The station's global id.")] station_id: ID,
+    ) -> Result<CreatedApiKey> {
         let id = ids::decode(&station_id, STATION_TYPE, "stationId")?;
         let created = stations::create_key(ctx.platform()?, ctx.viewer(), id).await?;
         Ok(CreatedApiKey {
@@ -96,6 +108,9 @@ impl SensorsMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The station's global id.")] station_id: ID,
+        #[graphql(
+            desc = "The readings, at most 5,000: each a parameter, value, unit and observation time."
+        )]
         readings: Vec<ReadingInput>,
         #[graphql(
             desc = "Admit readings older than AGORA_INGEST_MAX_AGE (signed-in admins only; default false)."
@@ -132,14 +147,22 @@ impl SensorsMutation {
     }
 
     /// Follows a station: its alerts reach you as notifications.
-    async fn follow_station(&self, ctx: &Context<'_>, id: ID) -> Result<Station> {
+    async fn follow_station(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The station's global id.")] id: ID,
+    ) -> Result<Station> {
         let user = ctx.viewer().require_user()?;
         let id = ids::decode(&id, STATION_TYPE, "id")?;
         Ok(Station(stations::follow(ctx.platform()?, user, id).await?))
     }
 
     /// Stops following a station.
-    async fn unfollow_station(&self, ctx: &Context<'_>, id: ID) -> Result<Station> {
+    async fn unfollow_station(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The station's global id.")] id: ID,
+    ) -> Result<Station> {
         let user = ctx.viewer().require_user()?;
         let id = ids::decode(&id, STATION_TYPE, "id")?;
         Ok(Station(
@@ -152,6 +175,9 @@ impl SensorsMutation {
     async fn create_alert_rule(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The new rule: its station, a parameter with a threshold or an AQI category, and how long it must hold."
+        )]
         input: CreateAlertRuleInput,
     ) -> Result<AlertRule> {
         let id = ids::decode(&input.station_id, STATION_TYPE, "input.stationId")?;
@@ -179,7 +205,11 @@ impl SensorsMutation {
 
     /// Deletes an alert rule (admins and the station's owner); returns its id (`NOT_FOUND`
     /// when it was already gone).
-    async fn delete_alert_rule(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    async fn delete_alert_rule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The alert rule's global id.")] id: ID,
+    ) -> Result<ID> {
         let id = ids::decode(&id, ALERT_RULE_TYPE, "id")?;
         if !alerts::delete_rule(ctx.platform()?, ctx.viewer(), id).await? {
             return Err(AppError::NotFound("no such alert rule".into()).into());

@@ -27,8 +27,12 @@ impl SensorsQuery {
     async fn stations(
         &self,
         ctx: &Context<'_>,
-        near: Option<NearInput>,
-        bbox: Option<BoundingBoxInput>,
+        #[graphql(desc = "Only stations within this circle (radius up to 1,000 km).")] near: Option<
+            NearInput,
+        >,
+        #[graphql(desc = "Only stations within this latitude and longitude box.")] bbox: Option<
+            BoundingBoxInput,
+        >,
         #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
         #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
         #[graphql(desc = "At most this many from the end.")] last: Option<i32>,
@@ -48,7 +52,11 @@ impl SensorsQuery {
     }
 
     /// One station; null when there is none.
-    async fn station(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Station>> {
+    async fn station(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The station's global id.")] id: ID,
+    ) -> Result<Option<Station>> {
         let id = ids::decode(&id, STATION_TYPE, "id")?;
         match crate::service::find_station(&ctx.platform()?.db, id).await {
             Ok(found) => Ok(Some(Station(found))),

@@ -30,7 +30,7 @@ impl SensorsSubscription {
     async fn sensor_readings(
         &self,
         ctx: &Context<'_>,
-        station_id: ID,
+        #[graphql(desc = "The station's global id.")] station_id: ID,
     ) -> Result<impl Stream<Item = Result<Reading>>> {
         let id = ids::decode(&station_id, STATION_TYPE, "stationId")?;
         let platform = ctx.platform()?.clone();
@@ -105,7 +105,7 @@ impl SensorsSubscription {
     async fn station_aqi(
         &self,
         ctx: &Context<'_>,
-        station_id: ID,
+        #[graphql(desc = "The station's global id.")] station_id: ID,
     ) -> Result<impl Stream<Item = Result<Aqi>>> {
         let id = ids::decode(&station_id, STATION_TYPE, "stationId")?;
         let platform = ctx.platform()?.clone();

@@ -113,10 +113,11 @@ impl Station {
     async fn series(
         &self,
         ctx: &Context<'_>,
-        parameter: Pollutant,
+        #[graphql(desc = "The parameter measured.")] parameter: Pollutant,
+        #[graphql(desc = "The width of each bucket; the range holds at most 2,000 of them.")]
         bucket: Bucket,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        #[graphql(desc = "The start of the range (included).")] from: DateTime<Utc>,
+        #[graphql(desc = "The end of the range (excluded); after `from`.")] to: DateTime<Utc>,
     ) -> Result<Vec<SeriesPoint>> {
         let points =
             readings::series(&ctx.platform()?.db, self.0.id, parameter, bucket, from, to).await?;
@@ -129,8 +130,8 @@ impl Station {
     async fn forecast(
         &self,
         ctx: &Context<'_>,
-        parameter: Pollutant,
-        horizon_hours: i32,
+        #[graphql(desc = "The parameter to forecast.")] parameter: Pollutant,
+        #[graphql(desc = "How many hours ahead, 1 to 72.")] horizon_hours: i32,
     ) -> Result<Option<Forecast>> {
         let horizon = usize::try_from(horizon_hours).unwrap_or(0);
         let platform = ctx.platform()?;

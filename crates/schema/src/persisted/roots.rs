@@ -101,7 +101,7 @@ impl PersistedQuery {
     async fn persisted_operations(
         &self,
         ctx: &Context<'_>,
-        client_name: Option<String>,
+        #[graphql(desc = "Only the documents of this client, if any.")] client_name: Option<String>,
         #[graphql(desc = "At most this many from the start.")] first: Option<i32>,
         #[graphql(desc = "Start after this cursor (a page's `endCursor`).")] after: Option<String>,
     ) -> Result<Option<Connection<String, PersistedOperation>>> {
@@ -150,6 +150,7 @@ impl PersistedMutation {
     async fn import_persisted_operations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The manifest of documents, as JSON, and the client they belong to.")]
         input: ImportPersistedOperationsInput,
     ) -> Result<ImportPersistedOperationsPayload> {
         let admin = ctx.viewer().require_role(Role::Admin)?;
