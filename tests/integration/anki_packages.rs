@@ -421,6 +421,35 @@ async fn an_anki_package_brings_its_notes_scheduling_and_review_log() {
             .is_some_and(|m| m.contains("not an Anki database")),
         "{unreadable}"
     );
+    // The tables this import reads must be tables: a view is refused before it is read.
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("collection.anki2");
+    let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .expect("collection");
+    db.execute_unprepared(&SCHEMA.replace(
+        "CREATE TABLE notes (",
+        "CREATE VIEW notes AS WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) \
+         SELECT x AS id, '' AS tags, 'a' AS flds FROM n; CREATE TABLE unused_notes (",
+    ))
+    .await
+    .expect("schema with a view");
+    db.close().await.expect("close");
+    let viewed = zipped(&[("collection.anki2", &std::fs::read(&path).expect("bytes"))]);
+    let endless = import(
+        &server,
+        Some(&vic),
+        json!({ "topicId": optics, "upload": null }),
+        &viewed,
+    )
+    .await;
+    assert_code!(endless, "BAD_USER_INPUT");
+    assert!(
+        endless["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not an Anki database")),
+        "{endless}"
+    );
     let nowhere = import(
         &server,
         Some(&vic),

@@ -5,7 +5,7 @@
 //! `collection.anki2` (newer Anki leaves a placeholder there beside the real one). The same
 //! tables are read from each: `col` (the collection's creation, from which review cards' due
 //! days count), `notes` (fields separated by `0x1f`, space-separated tags), `cards` and
-//! `revlog`. The file is opened read-only from a scratch copy; nothing in it is executed.
+//! `revlog`. The file is opened read-only from a scratch copy.
 //!
 //! - **One card per note**, from its first two fields, HTML reduced to text (line breaks kept;
 //!   images and `[sound:…]` dropped, and the row's note says so): front and back. A cloze note
@@ -29,7 +29,8 @@
 //!   topic; one refused and nothing is stored; `dryRun` only reports.
 //! - Limits: the upload itself (the multipart cap), the collection at most
 //!   [`MAX_COLLECTION_BYTES`] once unpacked, [`MAX_NOTES`] notes and [`MAX_REVIEWS`] reviews,
-//!   and never beyond the deck's 10,000 cards.
+//!   and never beyond the deck's 10,000 cards. `col`, `notes`, `cards` and `revlog` must be
+//!   tables (a view could cost whatever its author wants), and the read has 30 s.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -59,6 +60,8 @@ pub(crate) const MAX_COLLECTION_BYTES: u64 = 256 << 20;
 pub(crate) const MAX_NOTES: usize = 10_000;
 /// Most review log entries one package brings.
 pub(crate) const MAX_REVIEWS: usize = 200_000;
+/// Longest a collection's read may take.
+const READ_TIME: std::time::Duration = std::time::Duration::from_secs(30);
 
 fn refused(message: impl Into<String>) -> AppError {
     AppError::bad_input("input.upload", message)
@@ -153,6 +156,21 @@ async fn read(path: &Path, now: DateTime<Utc>) -> AppResult<Collection> {
     let db = Database::connect(options).await.map_err(not_anki)?;
     let query = |sql: &str| Statement::from_string(DbBackend::Sqlite, sql.to_owned());
     let outcome = async {
+        // Only plain tables are read: a view in an uploaded file could make a read as costly
+        // as its author likes, and a table's cost is bounded by the file's size.
+        let tables = Count::find_by_statement(query(
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' \
+             AND name IN ('col', 'notes', 'cards', 'revlog')",
+        ))
+        .one(&db)
+        .await
+        .map_err(not_anki)?
+        .map_or(0, |row| row.n);
+        if tables != 4 {
+            return Err(not_anki(sea_orm::DbErr::Custom(format!(
+                "{tables} of the 4 tables"
+            ))));
+        }
         let counts = Count::find_by_statement(query(
             "SELECT (SELECT COUNT(*) FROM notes) AS n UNION ALL SELECT COUNT(*) FROM revlog",
         ))
@@ -415,7 +433,14 @@ pub(crate) async fn import(
         .await
         .map_err(AppError::internal)??;
     let now = platform.clock.now();
-    let collection = read(scratch.path(), now).await?;
+    let collection = tokio::time::timeout(READ_TIME, read(scratch.path(), now))
+        .await
+        .map_err(|_| {
+            refused(format!(
+                "the package's collection took over {} s to read",
+                READ_TIME.as_secs()
+            ))
+        })??;
     drop(scratch);
     if collection.notes.is_empty() {
         return Err(refused("the package holds no notes"));
